@@ -1,0 +1,243 @@
+package io.meld;
+
+import io.meld.config.MeldConfig;
+import java.util.List;
+import java.util.function.DoubleBinaryOperator;
+import java.util.function.LongBinaryOperator;
+
+/**
+ * One node of a Meld cluster, as seen by the program running on it.
+ *
+ * <p>A Meld program is SPMD: the same code runs on every node (one JVM per node), and each node gets its
+ * own {@code Meld} handle. Nodes are numbered by {@linkplain #rank() rank} from {@code 0} to {@code
+ * size() - 1}.
+ *
+ * <pre>{@code
+ * try (Meld meld = Meld.join()) {                       // joins the cluster that launched this JVM
+ *     long mine = compute(meld.rank(), meld.size());
+ *     long total = meld.allReduce(mine, LongOp.SUM);    // every node gets the same total
+ *     meld.barrier();
+ * }
+ * }</pre>
+ *
+ * <h2>Collectives</h2>
+ *
+ * {@link #barrier()}, the {@code allReduce} and {@code broadcast} methods and {@link #close()} are
+ * collectives: every node calls each of them once, in the same order, with the same root and operation.
+ * One thread per node calls them at a time (any thread, but not two at once). Nodes that disagree fail
+ * with {@link CollectiveMismatchException} instead of waiting for each other forever; a collective that
+ * waits on a node that has failed throws {@link NodeFailedException}.
+ *
+ * <h2>Threads</h2>
+ *
+ * Everything else on this interface may be called by any number of threads of the node at once.
+ * {@link #threads()} says how many threads the node should run its own work on: its share of this
+ * machine's cores.
+ *
+ * <h2>Lifecycle</h2>
+ *
+ * A handle is open from {@link #join()} (or the start of a {@link #local local} program) until {@link
+ * #close()}. Every method of a closed handle, except {@code close()}, {@code rank()} and {@code size()},
+ * throws {@link IllegalStateException}.
+ */
+public interface Meld extends AutoCloseable {
+
+    /**
+     * Joins the cluster that launched this process, configured by {@code meld.*} system properties, then
+     * {@code MELD_*} environment variables, then a {@code meld.properties} file (see {@link
+     * MeldConfig#load()}). Without any configuration this is a cluster of one node.
+     *
+     * <p>Blocks until every node of the cluster has joined and can reach every other, or fails after the
+     * formation timeout ({@code meld.cluster.formation-timeout}).
+     *
+     * @return this node's handle; close it when the program ends
+     * @throws ClusterFormationException when the cluster cannot form; the message names who is missing
+     * @throws io.meld.config.ConfigException when a setting is invalid; the message names it and its value
+     */
+    static Meld join() {
+        return join(MeldConfig.load());
+    }
+
+    /**
+     * Joins a cluster with the given configuration.
+     *
+     * @param config the configuration of this node
+     * @return this node's handle; close it when the program ends
+     * @throws ClusterFormationException when the cluster cannot form; the message names who is missing
+     * @throws io.meld.config.ConfigException when a setting is invalid; the message names it and its value
+     * @see #join()
+     */
+    static Meld join(MeldConfig config) {
+        return ProviderHolder.provider().join(config);
+    }
+
+    /**
+     * Runs an SPMD program on {@code nodes} nodes inside this JVM and waits for all of them. The nodes
+     * form a real cluster: they find each other through the cluster layer and talk through the same
+     * transport as separate processes would, over loopback. Each node runs the program on its own
+     * thread and is closed when its program returns.
+     *
+     * @param nodes how many nodes, at least 1
+     * @param program what every node runs
+     * @throws MeldException when any node's program throws; the message names the node and the first
+     *     failure is the cause, later ones are {@linkplain Throwable#getSuppressed() suppressed}
+     * @throws IllegalArgumentException when {@code nodes < 1}
+     */
+    static void local(int nodes, MeldProgram program) {
+        local(nodes, MeldConfig.load(), program);
+    }
+
+    /**
+     * Runs an SPMD program on {@code nodes} nodes inside this JVM, with the given configuration for every
+     * node (its rank, size and discovery settings are set by this method).
+     *
+     * @param nodes how many nodes, at least 1
+     * @param config the configuration shared by all nodes
+     * @param program what every node runs
+     * @throws MeldException when any node's program throws; see {@link #local(int, MeldProgram)}
+     * @throws IllegalArgumentException when {@code nodes < 1}
+     */
+    static void local(int nodes, MeldConfig config, MeldProgram program) {
+        ProviderHolder.provider().local(nodes, config, meld -> {
+            program.run(meld);
+            return null;
+        });
+    }
+
+    /**
+     * Runs an SPMD function on {@code nodes} nodes inside this JVM and returns each node's result.
+     *
+     * @param nodes how many nodes, at least 1
+     * @param function what every node runs
+     * @param <T> the type of the results
+     * @return the results, indexed by rank
+     * @throws MeldException when any node's function throws; see {@link #local(int, MeldProgram)}
+     */
+    static <T> List<T> localResults(int nodes, MeldFunction<T> function) {
+        return localResults(nodes, MeldConfig.load(), function);
+    }
+
+    /**
+     * Runs an SPMD function on {@code nodes} nodes inside this JVM, with the given configuration, and
+     * returns each node's result.
+     *
+     * @param nodes how many nodes, at least 1
+     * @param config the configuration shared by all nodes
+     * @param function what every node runs
+     * @param <T> the type of the results
+     * @return the results, indexed by rank
+     * @throws MeldException when any node's function throws; see {@link #local(int, MeldProgram)}
+     */
+    static <T> List<T> localResults(int nodes, MeldConfig config, MeldFunction<T> function) {
+        return ProviderHolder.provider().local(nodes, config, function);
+    }
+
+    /** @return this node's rank, from {@code 0} to {@code size() - 1} */
+    int rank();
+
+    /** @return the number of nodes in the cluster */
+    int size();
+
+    /**
+     * @return how many threads this node should run its own work on: {@code meld.threads} when set,
+     *     otherwise this machine's cores divided by the number of nodes on it (at least 1)
+     * @throws IllegalStateException when this handle is closed
+     */
+    int threads();
+
+    /**
+     * @return the configuration this node was started with
+     * @throws IllegalStateException when this handle is closed
+     */
+    MeldConfig config();
+
+    /**
+     * Waits until every node has called {@code barrier()}. A collective.
+     *
+     * @throws NodeFailedException when a node fails before reaching the barrier
+     * @throws CollectiveMismatchException when another node called a different collective here
+     * @throws IllegalStateException when this handle is closed
+     */
+    void barrier();
+
+    /**
+     * Combines one value from every node and returns the result on every node. A collective.
+     *
+     * <p>The values are combined in rank order, {@code op(...op(op(v0, v1), v2)..., vN-1)}, so every node
+     * gets the same result even for an operation that is not commutative. {@link LongOp}'s operations are
+     * checked to be the same on every node; for any other operator, every node must pass the same one.
+     *
+     * @param value this node's value
+     * @param op how to combine two values, e.g. {@link LongOp#SUM}
+     * @return the combination of all nodes' values
+     * @throws NodeFailedException when a node fails before contributing
+     * @throws CollectiveMismatchException when another node called a different collective or operation
+     * @throws IllegalStateException when this handle is closed
+     */
+    @SuppressWarnings("overloads") // see the note on the double overload
+    long allReduce(long value, LongBinaryOperator op);
+
+    /**
+     * Combines one value from every node and returns the result on every node. A collective.
+     *
+     * <p>The values are combined in rank order, so every node gets the bit-for-bit same result, also for
+     * floating-point sums. {@link DoubleOp}'s operations are checked to be the same on every node.
+     *
+     * <p>Java cannot tell this overload from the {@code long} one by an implicitly typed lambda or an
+     * overloaded method reference such as {@code Math::max}: write {@code (double a, double b) -> a * b}
+     * or {@code Double::sum}, or use the {@link DoubleOp} and {@link LongOp} constants.
+     *
+     * @param value this node's value
+     * @param op how to combine two values, e.g. {@link DoubleOp#SUM}
+     * @return the combination of all nodes' values
+     * @throws NodeFailedException when a node fails before contributing
+     * @throws CollectiveMismatchException when another node called a different collective or operation
+     * @throws IllegalStateException when this handle is closed
+     */
+    @SuppressWarnings("overloads")
+    double allReduce(double value, DoubleBinaryOperator op);
+
+    /**
+     * Sends the root's array to every node. A collective. Arrays larger than a transport frame are
+     * streamed as several frames.
+     *
+     * @param data the array to send, on the root; ignored (and may be {@code null}) on other nodes
+     * @param root the rank of the node whose array is sent
+     * @return on the root, {@code data} itself; on the other nodes, a new array equal to it
+     * @throws NullPointerException when {@code data} is {@code null} on the root
+     * @throws IllegalArgumentException when {@code root} is not a rank of this cluster
+     * @throws NodeFailedException when the root fails before its array arrived
+     * @throws CollectiveMismatchException when another node called a different collective or root
+     * @throws IllegalStateException when this handle is closed
+     */
+    long[] broadcast(long[] data, int root);
+
+    /**
+     * Sends the root's array to every node. A collective.
+     *
+     * @param data the array to send, on the root; ignored (and may be {@code null}) on other nodes
+     * @param root the rank of the node whose array is sent
+     * @return on the root, {@code data} itself; on the other nodes, a new array equal to it
+     * @see #broadcast(long[], int)
+     */
+    double[] broadcast(double[] data, int root);
+
+    /**
+     * Sends the root's array to every node. A collective.
+     *
+     * @param data the array to send, on the root; ignored (and may be {@code null}) on other nodes
+     * @param root the rank of the node whose array is sent
+     * @return on the root, {@code data} itself; on the other nodes, a new array equal to it
+     * @see #broadcast(long[], int)
+     */
+    byte[] broadcast(byte[] data, int root);
+
+    /**
+     * Leaves the cluster. A collective: it waits (up to {@code meld.shutdown.timeout}) until every node
+     * has closed, so that no node leaves while others still need it, then releases the node's threads,
+     * connections and memory. A node that closes while others wait in another collective makes those
+     * fail with {@link CollectiveMismatchException}. Calling it again does nothing.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,414 @@
+package io.meld.cluster;
+
+import io.meld.ClusterFormationException;
+import io.meld.MeldException;
+import io.meld.config.ConfigException;
+import io.meld.config.MeldConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jgroups.Address;
+import org.jgroups.JChannel;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.jgroups.protocols.Discovery;
+import org.jgroups.protocols.FD_ALL3;
+import org.jgroups.protocols.FD_SOCK2;
+import org.jgroups.protocols.FRAG4;
+import org.jgroups.protocols.LOCAL_PING;
+import org.jgroups.protocols.MERGE3;
+import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.TCPPING;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.stack.Protocol;
+import org.jgroups.util.ExtendedUUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's membership in the cluster, on a JGroups channel over TCP (never UDP multicast).
+ *
+ * <p><b>Formation</b>: each node joins the JGroups cluster named by {@code meld.cluster.name} with its
+ * {@link NodeInfo} (rank if the launcher gave one, expected size, data-path address) attached to its
+ * JGroups address, so every view carries every member's info without extra messages. Formation waits
+ * for the first view with {@code meld.size} members and then fixes the ranks:
+ *
+ * <ul>
+ *   <li>when the launcher gave every node a rank, those ranks, which must be distinct and within the
+ *       size;
+ *   <li>when no node has one, the position of the node in that view (JGroups lists the coordinator,
+ *       the longest-standing member, first and then the others in the order they joined; every member
+ *       sees the same list);
+ *   <li>a mix of both is an error.
+ * </ul>
+ *
+ * <p>Past {@code meld.cluster.formation-timeout} formation fails with a message naming the missing
+ * nodes. Afterwards, a node that leaves the view is reported to the {@link Listener}.
+ *
+ * <p><b>Concurrency</b>: {@link #form} and {@link #close} run on the node's owning thread; views
+ * arrive on JGroups threads and are handed over under {@link #lock}.
+ */
+public final class ClusterMembership implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterMembership.class);
+    private static final String INFO_KEY = "meld";
+
+    /** Told when a formed node leaves the cluster. */
+    @FunctionalInterface
+    public interface Listener {
+        /**
+         * Called on a JGroups thread when a node leaves the view.
+         *
+         * @param rank the node
+         * @param why a short reason
+         */
+        void onNodeLeft(int rank, String why);
+    }
+
+    private final JChannel channel;
+    private final Listener listener;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition viewChanged = lock.newCondition();
+    private View latest;
+    private Map<Address, Integer> ranksByAddress;
+    private List<NodeInfo> nodes;
+    private int rank = -1;
+    private volatile boolean closing;
+
+    private ClusterMembership(JChannel channel, Listener listener) {
+        this.channel = channel;
+        this.listener = listener;
+    }
+
+    /**
+     * Joins the cluster and waits until it has formed.
+     *
+     * @param config this node's configuration ({@link ClusterSettings})
+     * @param self what this node tells the others
+     * @param listener told when a node leaves after formation
+     * @return the formed membership
+     * @throws ClusterFormationException when the cluster does not form; the message says why and who is
+     *     missing
+     */
+    public static ClusterMembership form(MeldConfig config, NodeInfo self, Listener listener) {
+        String clusterName = config.get(ClusterSettings.NAME);
+        String bind = config.get(ClusterSettings.BIND_ADDRESS);
+        int port = config.get(ClusterSettings.PORT);
+        List<String> hosts = config.get(ClusterSettings.HOSTS);
+        ClusterSettings.Discovery discovery = config.get(ClusterSettings.DISCOVERY);
+        Duration timeout = config.get(ClusterSettings.FORMATION_TIMEOUT);
+        String label = self.rank() >= 0 ? "node-" + self.rank() : "node@" + bind + ":" + port;
+
+        JChannel channel;
+        try {
+            channel = new JChannel(stack(bind, port, discovery, hosts, self.size()));
+        } catch (ConfigException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ClusterFormationException("cannot set up the cluster layer: " + e.getMessage(), e);
+        }
+        ClusterMembership membership = new ClusterMembership(channel, listener);
+        byte[] info = self.encode();
+        channel.addAddressGenerator(() -> ExtendedUUID.randomUUID(label).put(INFO_KEY, info));
+        channel.setName(label);
+        channel.setReceiver(new Receiver() {
+            @Override
+            public void viewAccepted(View view) {
+                membership.onView(view);
+            }
+        });
+        long start = System.nanoTime();
+        try {
+            channel.connect(clusterName);
+        } catch (Exception e) {
+            channel.close();
+            throw new ClusterFormationException(
+                    label + " cannot join cluster '" + clusterName + "' on " + bind + ":" + port + ": "
+                            + rootMessage(e) + " (" + ClusterSettings.BIND_ADDRESS.name() + ", "
+                            + ClusterSettings.PORT.name() + ")",
+                    e);
+        }
+        try {
+            membership.awaitFormation(clusterName, self, hosts, timeout);
+        } catch (RuntimeException e) {
+            membership.close();
+            throw e;
+        }
+        LOG.debug(
+                "node {} formed cluster '{}' of {} nodes in {} ms",
+                membership.rank,
+                clusterName,
+                self.size(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        return membership;
+    }
+
+    /** @return this node's rank */
+    public int rank() {
+        return rank;
+    }
+
+    /** @return every node's info, indexed by rank */
+    public List<NodeInfo> nodes() {
+        return nodes;
+    }
+
+    /** @return how many nodes of the cluster run on this node's machine, this one included */
+    public int nodesOnThisHost() {
+        String host = nodes.get(rank).hostName();
+        return (int) nodes.stream().filter(n -> n.hostName().equals(host)).count();
+    }
+
+    /** Leaves the cluster; a node that has closed is not reported as having left. */
+    @Override
+    public void close() {
+        closing = true;
+        channel.close();
+    }
+
+    private void onView(View view) {
+        Map<Address, Integer> formed;
+        lock.lock();
+        try {
+            latest = view;
+            formed = ranksByAddress;
+            viewChanged.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (formed != null && !closing) {
+            Set<Address> present = new HashSet<>(view.getMembers());
+            formed.forEach((address, r) -> {
+                if (!present.contains(address) && r != rank) {
+                    listener.onNodeLeft(r, "node " + r + " left the cluster view " + view.getViewId());
+                }
+            });
+        }
+    }
+
+    private void awaitFormation(String clusterName, NodeInfo self, List<String> hosts, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (true) {
+                View view = latest;
+                if (view != null) {
+                    List<Address> members = view.getMembers();
+                    Map<Address, NodeInfo> infos = infos(members, self);
+                    if (members.size() > self.size()) {
+                        throw new ClusterFormationException(members.size() + " nodes joined cluster '" + clusterName
+                                + "', more than its size " + self.size() + " (meld.size): " + describe(infos.values())
+                                + "; give each cluster its own meld.cluster.name");
+                    }
+                    if (members.size() == self.size()) {
+                        assignRanks(members, infos, self);
+                        return;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new ClusterFormationException(missing(clusterName, self, hosts, timeout));
+                }
+                viewChanged.await(left, TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MeldException("interrupted while forming cluster '" + clusterName + "'", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Map<Address, NodeInfo> infos(List<Address> members, NodeInfo self) {
+        Map<Address, NodeInfo> infos = new LinkedHashMap<>();
+        for (Address a : members) {
+            byte[] bytes = a instanceof ExtendedUUID e ? e.get(INFO_KEY) : null;
+            if (bytes == null) {
+                throw new ClusterFormationException("member " + a + " of the cluster is not a Meld node");
+            }
+            NodeInfo info;
+            try {
+                info = NodeInfo.decode(bytes);
+            } catch (IllegalArgumentException e) {
+                throw new ClusterFormationException("member " + a + " of the cluster: " + e.getMessage());
+            }
+            if (info.size() != self.size()) {
+                throw new ClusterFormationException("nodes disagree on the cluster size (meld.size): "
+                        + describe(info) + " expects " + info.size() + " nodes, " + describe(self) + " expects "
+                        + self.size());
+            }
+            infos.put(a, info);
+        }
+        return infos;
+    }
+
+    private void assignRanks(List<Address> members, Map<Address, NodeInfo> infos, NodeInfo self) {
+        long given = infos.values().stream().filter(i -> i.rank() >= 0).count();
+        NodeInfo[] byRank = new NodeInfo[self.size()];
+        Map<Address, Integer> ranks = new HashMap<>();
+        if (given == 0) {
+            for (int i = 0; i < members.size(); i++) {
+                NodeInfo info = infos.get(members.get(i));
+                byRank[i] = new NodeInfo(
+                        i,
+                        info.size(),
+                        info.incarnation(),
+                        info.dataHost(),
+                        info.dataPort(),
+                        info.hostName(),
+                        info.pid());
+                ranks.put(members.get(i), i);
+            }
+        } else if (given == members.size()) {
+            for (Map.Entry<Address, NodeInfo> e : infos.entrySet()) {
+                NodeInfo info = e.getValue();
+                if (info.rank() >= self.size()) {
+                    throw new ClusterFormationException(describe(info) + " has rank " + info.rank()
+                            + ", outside a cluster of " + self.size() + " nodes (meld.rank, meld.size)");
+                }
+                if (byRank[info.rank()] != null) {
+                    throw new ClusterFormationException("two nodes have rank " + info.rank() + " (meld.rank): "
+                            + describe(byRank[info.rank()]) + " and " + describe(info));
+                }
+                byRank[info.rank()] = info;
+                ranks.put(e.getKey(), info.rank());
+            }
+        } else {
+            throw new ClusterFormationException("some nodes were given a rank (meld.rank) and some were not: "
+                    + describe(infos.values()) + "; give every node a rank or none");
+        }
+        this.nodes = List.of(byRank);
+        this.ranksByAddress = Map.copyOf(ranks);
+        this.rank = ranks.get(channel.getAddress());
+    }
+
+    private String missing(String clusterName, NodeInfo self, List<String> hosts, Duration timeout) {
+        View view = latest;
+        List<Address> members = view == null ? List.of() : view.getMembers();
+        List<NodeInfo> joined = new ArrayList<>();
+        for (Address a : members) {
+            if (a instanceof ExtendedUUID e && e.get(INFO_KEY) != null) {
+                joined.add(NodeInfo.decode(e.get(INFO_KEY)));
+            }
+        }
+        StringBuilder sb = new StringBuilder("cluster '" + clusterName + "' did not form within " + timeout.toMillis()
+                + "ms (meld.cluster.formation-timeout): " + joined.size() + " of " + self.size()
+                + " nodes joined " + describe(self) + "'s view");
+        TreeMap<Integer, String> missingRanks = new TreeMap<>();
+        if (self.rank() >= 0) {
+            Set<Integer> present = new HashSet<>();
+            joined.forEach(n -> present.add(n.rank()));
+            for (int r = 0; r < self.size(); r++) {
+                if (!present.contains(r)) {
+                    missingRanks.put(r, hosts.size() == self.size() ? " (expected at " + hosts.get(r) + ")" : "");
+                }
+            }
+            sb.append("; missing:");
+            missingRanks.forEach(
+                    (r, where) -> sb.append(" node ").append(r).append(where).append(','));
+            sb.setLength(sb.length() - 1);
+        } else {
+            sb.append("; joined: ").append(describe(joined));
+            if (!hosts.isEmpty()) {
+                sb.append("; the hosts list (meld.cluster.hosts) is ").append(hosts);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String describe(Collection<NodeInfo> infos) {
+        return infos.stream().map(ClusterMembership::describe).toList().toString();
+    }
+
+    private static String describe(NodeInfo n) {
+        return (n.rank() >= 0 ? "node " + n.rank() : "a node") + " (" + n.hostName() + ", pid " + n.pid() + ")";
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    private static List<Protocol> stack(
+            String bind, int port, ClusterSettings.Discovery discovery, List<String> hosts, int size) throws Exception {
+        InetAddress bindAddress;
+        try {
+            bindAddress = InetAddress.getByName(bind);
+        } catch (UnknownHostException e) {
+            throw new ConfigException(ClusterSettings.BIND_ADDRESS.name() + "=" + bind + ": unknown host");
+        }
+        TCP tcp = new TCP();
+        tcp.setBindAddress(bindAddress);
+        tcp.setBindPort(port);
+        tcp.setPortRange(0);
+        // JGroups' diagnostics answer probes on a UDP multicast socket; Meld never opens one.
+        tcp.setDiagnosticsHandler(tcp.createDiagnosticsHandler().setEnabled(false));
+
+        Discovery ping;
+        if (discovery == ClusterSettings.Discovery.JVM) {
+            ping = new LOCAL_PING();
+        } else {
+            if (hosts.isEmpty() && size > 1) {
+                throw new ConfigException(ClusterSettings.HOSTS.name()
+                        + " is empty: static discovery needs the host:port of the nodes (bin/meld run sets it)");
+            }
+            List<InetSocketAddress> initial = new ArrayList<>();
+            for (String h : hosts) {
+                initial.add(hostAndPort(h));
+            }
+            ping = new TCPPING().setInitialHosts(initial).setPortRange(0);
+        }
+        return Arrays.asList(
+                tcp,
+                ping,
+                new MERGE3().setMinInterval(1000).setMaxInterval(3000),
+                new FD_SOCK2(),
+                new FD_ALL3().setTimeout(10_000).setInterval(2000),
+                new VERIFY_SUSPECT2().setTimeout(1000),
+                new NAKACK2(),
+                new UNICAST3(),
+                new STABLE(),
+                new GMS()
+                        .setJoinTimeout(discovery == ClusterSettings.Discovery.JVM ? 300 : 1000)
+                        .printLocalAddress(false),
+                new FRAG4());
+    }
+
+    private static InetSocketAddress hostAndPort(String entry) {
+        int colon = entry.lastIndexOf(':');
+        if (colon <= 0 || colon == entry.length() - 1) {
+            throw new ConfigException(ClusterSettings.HOSTS.name() + " entry '" + entry + "' is not host:port");
+        }
+        String host = entry.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(entry.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(ClusterSettings.HOSTS.name() + " entry '" + entry + "' has no numeric port");
+        }
+        if (port < 1 || port > 65535) {
+            throw new ConfigException(ClusterSettings.HOSTS.name() + " entry '" + entry + "': port out of range");
+        }
+        return new InetSocketAddress(host, port);
+    }
+}

@@ -1,0 +1,279 @@
+package io.meld.runtime;
+
+import io.meld.Meld;
+import io.meld.MeldException;
+import io.meld.cluster.ClusterMembership;
+import io.meld.cluster.ClusterSettings;
+import io.meld.cluster.NodeInfo;
+import io.meld.collective.CollectiveEngine;
+import io.meld.config.ConfigException;
+import io.meld.config.MeldConfig;
+import io.meld.transport.FrameType;
+import io.meld.transport.Link;
+import io.meld.transport.Transport;
+import io.meld.transport.TransportSettings;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.DoubleBinaryOperator;
+import java.util.function.LongBinaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running node: the {@link Meld} a program holds.
+ *
+ * <p><b>Start</b> ({@link #start}): check every setting; bind the data path (so its address can be
+ * announced); form the cluster on JGroups, which fixes the ranks and tells each node the others' data
+ * addresses; connect the data path to every peer; begin taking part in collectives. A cluster of one
+ * node skips JGroups.
+ *
+ * <p><b>Close</b>: the closing handshake (every node says it is leaving and waits, bounded, for the
+ * others), then the data path and the JGroups channel are closed.
+ *
+ * <p><b>Concurrency</b>: {@link #close()} may race with any call; every call checks {@link #closed}
+ * first, and the components themselves fail calls that were already under way.
+ */
+final class MeldNode implements Meld {
+    private static final Logger LOG = LoggerFactory.getLogger(MeldNode.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final MeldConfig config;
+    private final int size;
+    private final CollectiveEngine collectives;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile int rank = -1;
+    private int threads;
+    private Transport transport;
+    private ClusterMembership membership;
+
+    private MeldNode(MeldConfig config, int size) {
+        this.config = config;
+        this.size = size;
+        this.collectives = new CollectiveEngine(size);
+    }
+
+    /**
+     * Starts a node and joins its cluster.
+     *
+     * @param config the node's configuration
+     * @return the running node
+     */
+    static MeldNode start(MeldConfig config) {
+        config.check(SettingsCatalog.all()).forEach(LOG::warn);
+        int size = config.get(RuntimeSettings.SIZE);
+        int givenRank = config.get(RuntimeSettings.RANK);
+        if (givenRank >= size) {
+            throw new ConfigException(RuntimeSettings.RANK.name() + "=" + givenRank + " (from "
+                    + config.source(RuntimeSettings.RANK) + ") is not below " + RuntimeSettings.SIZE.name() + "="
+                    + size + " (from " + config.source(RuntimeSettings.SIZE) + ")");
+        }
+        MeldNode node = new MeldNode(config, size);
+        try {
+            node.join(givenRank);
+        } catch (RuntimeException | Error e) {
+            node.release();
+            throw e;
+        }
+        return node;
+    }
+
+    private void join(int givenRank) {
+        String clusterName = config.get(ClusterSettings.NAME);
+        String bind = config.get(TransportSettings.BIND_ADDRESS);
+        if (bind.isEmpty()) {
+            bind = config.get(ClusterSettings.BIND_ADDRESS);
+        }
+        long incarnation = RANDOM.nextLong() | 1;
+        String label = givenRank >= 0 ? "node-" + givenRank : "node";
+        transport = Transport.builder()
+                .identity(clusterId(clusterName), size, incarnation)
+                .label(label)
+                .config(config)
+                .bind(bind, config.get(TransportSettings.PORT))
+                .handle(FrameType.COLLECTIVE, collectives)
+                .onLinkDown(this::onLinkDown)
+                .build();
+        NodeInfo self = new NodeInfo(
+                givenRank,
+                size,
+                incarnation,
+                advertised(bind),
+                transport.localAddress().getPort(),
+                hostName(),
+                ProcessHandle.current().pid());
+        List<NodeInfo> nodes;
+        int nodesHere;
+        if (size == 1) {
+            rank = 0;
+            nodes = List.of(self);
+            nodesHere = 1;
+        } else {
+            membership = ClusterMembership.form(config, self, this::onNodeLeft);
+            rank = membership.rank();
+            nodes = membership.nodes();
+            nodesHere = membership.nodesOnThisHost();
+        }
+        List<Transport.Peer> peers = new ArrayList<>();
+        for (NodeInfo n : nodes) {
+            if (n.rank() != rank) {
+                peers.add(new Transport.Peer(n.rank(), n.dataHost(), n.dataPort(), n.incarnation()));
+            }
+        }
+        transport.connect(rank, peers, config.get(TransportSettings.CONNECT_TIMEOUT));
+        collectives.start(rank, transport);
+        int configured = config.get(RuntimeSettings.THREADS);
+        threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
+        LOG.debug("node {} of {} joined cluster '{}' ({} threads)", rank, size, clusterName, threads);
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public int threads() {
+        ensureOpen();
+        return threads;
+    }
+
+    @Override
+    public MeldConfig config() {
+        ensureOpen();
+        return config;
+    }
+
+    @Override
+    public void barrier() {
+        ensureOpen();
+        collectives.barrier();
+    }
+
+    @Override
+    public long allReduce(long value, LongBinaryOperator op) {
+        ensureOpen();
+        return collectives.allReduceLong(value, op);
+    }
+
+    @Override
+    public double allReduce(double value, DoubleBinaryOperator op) {
+        ensureOpen();
+        return collectives.allReduceDouble(value, op);
+    }
+
+    @Override
+    public long[] broadcast(long[] data, int root) {
+        ensureOpen();
+        return collectives.broadcast(data, root);
+    }
+
+    @Override
+    public double[] broadcast(double[] data, int root) {
+        ensureOpen();
+        return collectives.broadcast(data, root);
+    }
+
+    @Override
+    public byte[] broadcast(byte[] data, int root) {
+        ensureOpen();
+        return collectives.broadcast(data, root);
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Duration timeout = config.get(RuntimeSettings.SHUTDOWN_TIMEOUT);
+        List<Integer> stragglers = collectives.close(timeout);
+        if (!stragglers.isEmpty()) {
+            LOG.warn(
+                    "node {} closes without nodes {}: they neither closed nor failed within {}ms"
+                            + " (meld.shutdown.timeout)",
+                    rank,
+                    stragglers,
+                    timeout.toMillis());
+        }
+        release();
+    }
+
+    @Override
+    public String toString() {
+        return "MeldNode[" + rank + " of " + size + (closed.get() ? ", closed]" : "]");
+    }
+
+    private void release() {
+        closed.set(true);
+        if (transport != null) {
+            transport.close();
+        }
+        if (membership != null) {
+            membership.close();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("node " + rank + " of " + size + " is closed");
+        }
+    }
+
+    // Failures are reported also while this node closes: its closing handshake stops waiting for them.
+    private void onLinkDown(Link link, Throwable cause) {
+        collectives.nodeFailed(
+                link.rank(),
+                cause != null ? cause : new MeldException("the connection to node " + link.rank() + " closed"));
+    }
+
+    private void onNodeLeft(int node, String why) {
+        collectives.nodeFailed(node, new MeldException(why));
+    }
+
+    /** A 64-bit FNV-1a hash of the cluster name, carried in every handshake. */
+    static long clusterId(String name) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+
+    private static String advertised(String bind) {
+        try {
+            InetAddress a = InetAddress.getByName(bind);
+            return a.isAnyLocalAddress() ? InetAddress.getLocalHost().getHostAddress() : a.getHostAddress();
+        } catch (IOException e) {
+            throw new ConfigException("bind address " + bind + ": " + e.getMessage());
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException | RuntimeException e) {
+            String env = System.getenv("HOSTNAME");
+            if (env != null && !env.isBlank()) {
+                return env;
+            }
+            try {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (IOException e2) {
+                return "localhost";
+            }
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package io.meld.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection's protocol state: the handshake, then sequence checking and dispatch of every frame to
+ * its {@link FrameHandler}, and sequence stamping of every frame sent.
+ *
+ * <p><b>Concurrency</b>: a Netty handler of one channel, so every method runs on that channel's I/O
+ * thread; no field needs more than plain access.
+ */
+final class ConnectionHandler extends ChannelDuplexHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+
+    private enum State {
+        AWAIT_HELLO,
+        AWAIT_RANK,
+        AWAIT_WELCOME,
+        OPEN,
+        CLOSED
+    }
+
+    private final Transport transport;
+    private final Transport.Peer expectedPeer;
+    private final Transport.ConnectAttempt attempt;
+    private State state;
+    private long nextInboundSequence;
+    private long nextOutboundSequence;
+    private Link link;
+    private Throwable closeCause;
+    private ScheduledFuture<?> handshakeTimer;
+
+    /** An accepted connection: waits for the peer's HELLO. */
+    ConnectionHandler(Transport transport) {
+        this.transport = transport;
+        this.expectedPeer = null;
+        this.attempt = null;
+        this.state = State.AWAIT_HELLO;
+    }
+
+    /** A connection this node opened to {@code peer}: sends HELLO and waits for WELCOME. */
+    ConnectionHandler(Transport transport, Transport.Peer peer, Transport.ConnectAttempt attempt) {
+        this.transport = transport;
+        this.expectedPeer = peer;
+        this.attempt = attempt;
+        this.state = State.AWAIT_WELCOME;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        handshakeTimer = ctx.executor()
+                .schedule(
+                        () -> {
+                            if (state == State.AWAIT_HELLO
+                                    || state == State.AWAIT_RANK
+                                    || state == State.AWAIT_WELCOME) {
+                                protocolError(ctx, "no handshake within " + transport.handshakeTimeoutMillis() + "ms");
+                            }
+                        },
+                        transport.handshakeTimeoutMillis(),
+                        TimeUnit.MILLISECONDS);
+        if (state == State.AWAIT_WELCOME) {
+            ctx.writeAndFlush(handshakeFrame(ctx, FrameType.HELLO, expectedPeer.rank()));
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        try {
+            if (state == State.CLOSED) {
+                return;
+            }
+            long sequence = FrameDescriptor.sequence(frame);
+            if (sequence != nextInboundSequence) {
+                throw new ProtocolException(
+                        "frame sequence number " + sequence + " where " + nextInboundSequence + " was due");
+            }
+            nextInboundSequence++;
+            int type = FrameDescriptor.type(frame);
+            int flags = FrameDescriptor.flags(frame);
+            frame.skipBytes(FrameDescriptor.HEADER_LENGTH);
+            switch (state) {
+                case OPEN -> {
+                    if (type <= FrameType.REJECT) {
+                        throw new ProtocolException(FrameType.name(type) + " frame after the handshake");
+                    }
+                    transport.dispatch(link, type, flags, frame);
+                }
+                case AWAIT_HELLO -> onHello(ctx, type, frame);
+                case AWAIT_RANK ->
+                    throw new ProtocolException(FrameType.name(type) + " frame before the handshake was answered");
+                case AWAIT_WELCOME -> onWelcome(ctx, type, frame);
+                default -> throw new IllegalStateException(state.name());
+            }
+        } catch (ProtocolException e) {
+            protocolError(ctx, e.getMessage());
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        ctx.write(stamp((ByteBuf) msg), promise);
+    }
+
+    /**
+     * Gives a frame the next sequence number. Frames written through the channel pass {@link #write};
+     * the handshake frames this handler writes itself through its context do not, and call this.
+     */
+    private ByteBuf stamp(ByteBuf frame) {
+        if (frame.isReadable()) {
+            frame.setLongLE(frame.readerIndex() + FrameDescriptor.SEQUENCE_OFFSET, nextOutboundSequence++);
+        }
+        return frame;
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (link != null) {
+            link.writabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof ProtocolException) {
+            protocolError(ctx, root.getMessage());
+        } else {
+            if (closeCause == null) {
+                closeCause = root;
+            }
+            if (root instanceof IOException) {
+                LOG.debug("I/O error on {}: {}", describe(ctx), root.toString());
+            } else {
+                LOG.warn("closing {} after an unexpected error", describe(ctx), root);
+            }
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (handshakeTimer != null) {
+            handshakeTimer.cancel(false);
+        }
+        State was = state;
+        state = State.CLOSED;
+        if (was == State.OPEN) {
+            transport.linkDown(link, closeCause);
+        } else if (attempt != null) {
+            attempt.failed(
+                    closeCause != null ? closeCause.getMessage() : "the connection closed during the handshake", false);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    private void onHello(ChannelHandlerContext ctx, int type, ByteBuf payload) {
+        if (type != FrameType.HELLO) {
+            throw new ProtocolException("not a Meld peer: the first frame is " + FrameType.name(type) + ", not HELLO");
+        }
+        HandshakeCodec.Hello hello = HandshakeCodec.decode(payload);
+        state = State.AWAIT_RANK;
+        // A peer may finish forming the cluster a moment before this node does: its HELLO then waits,
+        // on this connection's I/O thread, until this node knows its own rank.
+        if (transport.whenRanked(() -> ctx.executor().execute(() -> accept(ctx, hello)))) {
+            accept(ctx, hello);
+        }
+    }
+
+    private void accept(ChannelHandlerContext ctx, HandshakeCodec.Hello hello) {
+        if (state != State.AWAIT_RANK) {
+            return;
+        }
+        String refusal = transport.checkHello(hello);
+        if (refusal == null) {
+            // Registration refuses a rank that is already connected, atomically with installing it.
+            link = new Link(transport, hello.senderRank(), hello.incarnation(), ctx.channel());
+            refusal = transport.register(link);
+        }
+        if (refusal != null) {
+            link = null;
+            reject(ctx, refusal);
+            return;
+        }
+        handshakeTimer.cancel(false);
+        ctx.writeAndFlush(handshakeFrame(ctx, FrameType.WELCOME, hello.senderRank()));
+        state = State.OPEN;
+        LOG.debug("accepted {}", link);
+    }
+
+    private void onWelcome(ChannelHandlerContext ctx, int type, ByteBuf payload) {
+        if (type == FrameType.REJECT) {
+            String reason = payload.toString(StandardCharsets.UTF_8);
+            closeCause = new ProtocolException("node " + expectedPeer.rank() + " refused the connection: " + reason);
+            attempt.failed(closeCause.getMessage(), true);
+            ctx.close();
+            return;
+        }
+        if (type != FrameType.WELCOME) {
+            throw new ProtocolException("expected WELCOME, got " + FrameType.name(type));
+        }
+        HandshakeCodec.Hello welcome = HandshakeCodec.decode(payload);
+        String refusal = transport.checkWelcome(welcome, expectedPeer);
+        if (refusal == null) {
+            link = new Link(transport, welcome.senderRank(), welcome.incarnation(), ctx.channel());
+            refusal = transport.register(link);
+        }
+        if (refusal != null) {
+            link = null;
+            closeCause = new ProtocolException(refusal);
+            attempt.failed(refusal, true);
+            ctx.close();
+            return;
+        }
+        handshakeTimer.cancel(false);
+        state = State.OPEN;
+        attempt.succeeded();
+        LOG.debug("connected {}", link);
+    }
+
+    private void reject(ChannelHandlerContext ctx, String reason) {
+        LOG.warn("refusing connection from {}: {}", ctx.channel().remoteAddress(), reason);
+        state = State.CLOSED;
+        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+        ByteBuf frame = ctx.alloc().buffer(FrameDescriptor.HEADER_LENGTH + text.length);
+        int start = FrameDescriptor.begin(frame, FrameType.REJECT, 0);
+        frame.writeBytes(text);
+        FrameDescriptor.finish(frame, start);
+        ctx.writeAndFlush(stamp(frame)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void protocolError(ChannelHandlerContext ctx, String reason) {
+        if (state == State.CLOSED && closeCause != null) {
+            return;
+        }
+        LOG.warn("closing {}: {}", describe(ctx), reason);
+        closeCause = new ProtocolException(reason);
+        if (attempt != null && state != State.OPEN) {
+            attempt.failed(reason, true);
+        }
+        if (state != State.OPEN) {
+            state = State.CLOSED;
+        }
+        ctx.close();
+    }
+
+    private ByteBuf handshakeFrame(ChannelHandlerContext ctx, int type, int receiverRank) {
+        ByteBuf frame = ctx.alloc().buffer(FrameDescriptor.HEADER_LENGTH + HandshakeCodec.LENGTH);
+        int start = FrameDescriptor.begin(frame, type, 0);
+        HandshakeCodec.encode(
+                frame,
+                Transport.PROTOCOL_VERSION,
+                transport.clusterId(),
+                transport.rank(),
+                receiverRank,
+                transport.size(),
+                transport.incarnation());
+        FrameDescriptor.finish(frame, start);
+        return stamp(frame);
+    }
+
+    private String describe(ChannelHandlerContext ctx) {
+        return link != null
+                ? link.toString()
+                : "connection " + (expectedPeer != null ? "to node " + expectedPeer.rank() + " " : "from ")
+                        + ctx.channel().remoteAddress();
+    }
+}

@@ -1,0 +1,35 @@
+package io.meld.transport;
+
+/**
+ * Every frame type of the Meld protocol, in one place so that numbers are never reused. The transport
+ * owns the handshake types; the runtime registers a {@link FrameHandler} for each of the others.
+ */
+public final class FrameType {
+    /** Handshake, connecting side: {@link HandshakeCodec}. Always sequence number 0. */
+    public static final int HELLO = 1;
+    /** Handshake, accepting side's answer: {@link HandshakeCodec}. Always sequence number 0. */
+    public static final int WELCOME = 2;
+    /** Handshake refused: a UTF-8 reason; the sender closes the connection after it. */
+    public static final int REJECT = 3;
+    /** Collective operations (barrier, reductions, broadcast, close): laid out by the runtime. */
+    public static final int COLLECTIVE = 8;
+
+    /** The largest type number; types are one unsigned byte. */
+    public static final int MAX = 255;
+
+    private FrameType() {}
+
+    /**
+     * @param type a frame type number
+     * @return its name, or {@code unknown(n)}
+     */
+    public static String name(int type) {
+        return switch (type) {
+            case HELLO -> "HELLO";
+            case WELCOME -> "WELCOME";
+            case REJECT -> "REJECT";
+            case COLLECTIVE -> "COLLECTIVE";
+            default -> "unknown(" + type + ")";
+        };
+    }
+}

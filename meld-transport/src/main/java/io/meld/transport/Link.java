@@ -1,0 +1,173 @@
+package io.meld.transport;
+
+import io.meld.MeldException;
+import io.meld.NodeFailedException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The connection to one peer, after a successful handshake: frames sent here arrive at the peer in the
+ * order they were sent, and the peer's frames arrive at this node's {@link FrameHandler}s in its order.
+ *
+ * <p><b>Concurrency</b>: any thread may send. A frame handed to {@link #send(ByteBuf)} is queued on the
+ * link's I/O thread, which stamps its sequence number and writes it; frames sent by one thread keep
+ * that thread's order. When more than {@code meld.transport.send-buffer} bytes are queued, a sending
+ * thread that is not the I/O thread waits until the queue drains to half (back-pressure bounds the
+ * memory in flight); the I/O thread itself never waits.
+ *
+ * <p><b>Buffer ownership</b>: {@link #send(ByteBuf)} takes the buffer; Netty releases it once written,
+ * and the link releases it if it cannot be sent.
+ */
+public final class Link {
+    private final Transport transport;
+    private final int rank;
+    private final long incarnation;
+    private final Channel channel;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition writable = lock.newCondition();
+    private volatile Throwable downCause;
+    private volatile boolean down;
+
+    Link(Transport transport, int rank, long incarnation, Channel channel) {
+        this.transport = transport;
+        this.rank = rank;
+        this.incarnation = incarnation;
+        this.channel = channel;
+    }
+
+    /** @return the peer's rank */
+    public int rank() {
+        return rank;
+    }
+
+    /** @return the peer's incarnation, as it announced in the handshake */
+    public long incarnation() {
+        return incarnation;
+    }
+
+    /** @return whether frames can still be sent on this link */
+    public boolean isUp() {
+        return !down;
+    }
+
+    /** @return the maximum frame size, header included */
+    public int maxFrameSize() {
+        return transport.maxFrameSize();
+    }
+
+    /** @return the largest payload one frame can carry */
+    public int maxPayload() {
+        return transport.maxFrameSize() - FrameDescriptor.HEADER_LENGTH;
+    }
+
+    /** @return whether the calling thread is this link's I/O thread */
+    public boolean inIoThread() {
+        return channel.eventLoop().inEventLoop();
+    }
+
+    /**
+     * Allocates a frame with its header written; the caller appends the payload and calls {@link
+     * #send(ByteBuf)}.
+     *
+     * @param type the frame type
+     * @param flags the frame's flags
+     * @param payloadCapacity how many payload bytes the caller will write, at most {@link #maxPayload()}
+     * @return a pooled buffer, positioned at the start of the payload
+     */
+    public ByteBuf newFrame(int type, int flags, int payloadCapacity) {
+        if (payloadCapacity > maxPayload()) {
+            throw new IllegalArgumentException(
+                    "payload of " + payloadCapacity + " bytes exceeds the frame limit of " + maxPayload());
+        }
+        ByteBuf buf = channel.alloc().directBuffer(FrameDescriptor.HEADER_LENGTH + payloadCapacity);
+        FrameDescriptor.begin(buf, type, flags);
+        return buf;
+    }
+
+    /**
+     * Sends a frame allocated by {@link #newFrame}, setting its length from its writer index. Waits while
+     * the link's queue is full, unless called on the I/O thread.
+     *
+     * @param frame the frame; this link owns it from now on
+     * @throws NodeFailedException when the link is down; the frame is released
+     * @throws ProtocolException when the frame exceeds the maximum frame size; the frame is released
+     */
+    public void send(ByteBuf frame) {
+        int length = frame.readableBytes();
+        if (length > transport.maxFrameSize()) {
+            frame.release();
+            throw new IllegalArgumentException(
+                    "frame of " + length + " bytes exceeds the frame limit of " + transport.maxFrameSize());
+        }
+        frame.setIntLE(frame.readerIndex() + FrameDescriptor.LENGTH_OFFSET, length);
+        if (!channel.isWritable() && !channel.eventLoop().inEventLoop()) {
+            awaitWritable(frame);
+        }
+        if (down) {
+            frame.release();
+            throw failure("cannot send to node " + rank + ": its link is down");
+        }
+        channel.writeAndFlush(frame, channel.voidPromise());
+    }
+
+    /**
+     * @param what what was being done
+     * @return the exception that reports this link's failure
+     */
+    public NodeFailedException failure(String what) {
+        Throwable cause = downCause;
+        return new NodeFailedException(rank, what + (cause != null ? ": " + cause.getMessage() : ""), cause);
+    }
+
+    @Override
+    public String toString() {
+        return "link to node " + rank + " (" + channel.remoteAddress() + ")";
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    /** Called on the I/O thread when the channel's writability changes. */
+    void writabilityChanged() {
+        if (channel.isWritable()) {
+            signalAll();
+        }
+    }
+
+    /** Called once, on the I/O thread, when the channel closes. */
+    void markDown(Throwable cause) {
+        downCause = cause;
+        down = true;
+        signalAll();
+    }
+
+    private void awaitWritable(ByteBuf frame) {
+        lock.lock();
+        try {
+            // The I/O thread signals under this lock after writability changes, so checking under the
+            // lock cannot miss a wake-up; the timeout is only a guard against a lost channel event.
+            while (!channel.isWritable() && !down) {
+                writable.await(100, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            frame.release();
+            throw new MeldException("interrupted while waiting to send to node " + rank, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void signalAll() {
+        lock.lock();
+        try {
+            writable.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,607 @@
+package io.meld.transport;
+
+import io.meld.ClusterFormationException;
+import io.meld.MeldException;
+import io.meld.config.MeldConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's end of the data path: a listening socket, one {@link Link} per peer, and the dispatch of every
+ * frame that arrives to the {@link FrameHandler} registered for its type.
+ *
+ * <p>Every pair of nodes shares one TCP connection, opened by the lower rank and used in both
+ * directions. A connection starts with a handshake ({@link HandshakeCodec}): the connecting node sends
+ * HELLO with the protocol version, the cluster, both ranks, the cluster size and its incarnation; the
+ * other answers WELCOME, or REJECT with a reason and closes. A version mismatch, a node of another
+ * cluster or a wrong rank is refused with a message that says so.
+ *
+ * <p>Every frame is checked before its handler sees it (length, type, sequence number). A frame that
+ * fails a check, or a payload its handler cannot decode ({@link ProtocolException}), closes that one
+ * connection and logs why; the node keeps serving all others.
+ *
+ * <p><b>Concurrency</b>: {@link #connect} and {@link #close} are called by the thread that owns the node;
+ * {@link #link(int)} by any thread. Frames are handled on the I/O threads ({@code
+ * meld.transport.io-threads}), each connection always on the same one.
+ */
+public final class Transport implements AutoCloseable {
+    /** The version of the wire protocol; peers must speak the same one. */
+    public static final int PROTOCOL_VERSION = 1;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
+    private static final long RETRY_MILLIS = 50;
+
+    private final long clusterId;
+    private volatile int rank = -1;
+    private final int size;
+    private final long incarnation;
+    private final int maxFrameSize;
+    private final long handshakeTimeoutMillis;
+    private final FrameHandler[] handlers;
+    private final boolean[] knownTypes;
+    private final LinkListener listener;
+    private final EventLoopGroup group;
+    private final Class<? extends SocketChannel> channelType;
+    private final Channel serverChannel;
+    private final WriteBufferWaterMark waterMark;
+    private final AtomicReferenceArray<Link> links;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition linksChanged = lock.newCondition();
+    private final List<Runnable> waitingForRank = new ArrayList<>();
+    private volatile boolean closing;
+
+    private Transport(Builder b) {
+        this.clusterId = b.clusterId;
+        this.size = b.size;
+        this.incarnation = b.incarnation;
+        MeldConfig config = b.config;
+        this.maxFrameSize = (int) (long) config.get(TransportSettings.MAX_FRAME_SIZE);
+        this.handshakeTimeoutMillis =
+                config.get(TransportSettings.HANDSHAKE_TIMEOUT).toMillis();
+        this.handlers = b.handlers.clone();
+        this.listener = b.listener;
+        this.links = new AtomicReferenceArray<>(size);
+        long high = config.get(TransportSettings.SEND_BUFFER);
+        this.waterMark = new WriteBufferWaterMark(
+                (int) Math.min(high / 2, Integer.MAX_VALUE), (int) Math.min(high, Integer.MAX_VALUE));
+
+        boolean epoll = config.get(TransportSettings.NATIVE) && Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        Class<? extends ServerChannel> serverType =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        this.group = new MultiThreadIoEventLoopGroup(
+                config.get(TransportSettings.IO_THREADS), new DefaultThreadFactory("meld-io-" + b.label, true), io);
+
+        boolean[] known = new boolean[FrameType.MAX + 1];
+        known[FrameType.HELLO] = known[FrameType.WELCOME] = known[FrameType.REJECT] = true;
+        for (int t = 0; t <= FrameType.MAX; t++) {
+            known[t] |= handlers[t] != null;
+        }
+        this.knownTypes = known;
+        ServerBootstrap server = new ServerBootstrap()
+                .group(group)
+                .channel(serverType)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast(new FrameDecoder(maxFrameSize, known))
+                                .addLast(new ConnectionHandler(Transport.this));
+                    }
+                });
+        InetSocketAddress bind = new InetSocketAddress(b.bindAddress, b.port);
+        ChannelFuture bound = server.bind(bind).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            shutdownGroup();
+            throw new ClusterFormationException(
+                    b.label + " cannot listen for the data path on " + b.bindAddress + ":" + b.port + ": "
+                            + bound.cause().getMessage() + " (" + TransportSettings.PORT.name() + ", "
+                            + TransportSettings.BIND_ADDRESS.name() + ")",
+                    bound.cause());
+        }
+        this.serverChannel = bound.channel();
+        LOG.debug(
+                "{} listening on {} ({}, {} I/O threads)",
+                b.label,
+                serverChannel.localAddress(),
+                epoll ? "epoll" : "nio",
+                config.get(TransportSettings.IO_THREADS));
+    }
+
+    /** @return a builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the address peers connect to */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** @return this node's rank, or -1 until {@link #connect} gives it */
+    public int rank() {
+        return rank;
+    }
+
+    /** @return the number of nodes */
+    public int size() {
+        return size;
+    }
+
+    /** @return this node's incarnation */
+    public long incarnation() {
+        return incarnation;
+    }
+
+    /** @return the cluster id carried in handshakes */
+    public long clusterId() {
+        return clusterId;
+    }
+
+    /** @return the largest frame, header included */
+    public int maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    /**
+     * Connects to every peer of higher rank and waits until every peer of lower rank has connected to
+     * this node, each with a successful handshake. Peers that connect before this node knows its rank
+     * (it learns it when the cluster has formed) wait for this call to be answered.
+     *
+     * @param rank this node's rank
+     * @param peers every other node, with the address its data path listens on
+     * @param timeout how long to wait for all of them
+     * @throws ClusterFormationException when a peer refused the connection, or some are not connected by
+     *     the deadline; the message names each missing peer and the last error seen
+     */
+    public void connect(int rank, List<Peer> peers, Duration timeout) {
+        if (rank < 0 || rank >= size) {
+            throw new IllegalArgumentException("rank " + rank + " is not within a cluster of " + size + " nodes");
+        }
+        List<Runnable> deferred;
+        lock.lock();
+        try {
+            this.rank = rank;
+            deferred = new ArrayList<>(waitingForRank);
+            waitingForRank.clear();
+        } finally {
+            lock.unlock();
+        }
+        deferred.forEach(Runnable::run);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<ConnectAttempt> attempts = new ArrayList<>();
+        for (Peer peer : peers) {
+            if (peer.rank() > rank) {
+                ConnectAttempt attempt = new ConnectAttempt(peer);
+                attempts.add(attempt);
+                attempt.start();
+            }
+        }
+        TreeMap<Integer, String> missing = new TreeMap<>();
+        lock.lock();
+        try {
+            while (true) {
+                missing.clear();
+                for (Peer peer : peers) {
+                    if (links.get(peer.rank()) == null) {
+                        missing.put(
+                                peer.rank(), peer.rank() < rank ? "has not connected to this node" : "not connected");
+                    }
+                }
+                String fatal = null;
+                for (ConnectAttempt a : attempts) {
+                    if (a.error != null) {
+                        missing.put(a.peer.rank(), a.error);
+                        if (a.fatal) {
+                            fatal = a.error;
+                        }
+                    }
+                }
+                if (missing.isEmpty()) {
+                    return;
+                }
+                long left = deadline - System.nanoTime();
+                if (fatal != null || left <= 0 || closing) {
+                    StringBuilder sb = new StringBuilder("node " + rank + " could not reach " + missing.size() + " of "
+                            + (size - 1) + " peers over the data path within " + timeout.toMillis() + "ms:");
+                    missing.forEach((r, why) -> sb.append("\n  node ")
+                            .append(r)
+                            .append(" at ")
+                            .append(peerAddress(peers, r))
+                            .append(": ")
+                            .append(why));
+                    throw new ClusterFormationException(sb.toString());
+                }
+                linksChanged.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS)), TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MeldException("interrupted while connecting node " + rank + " to its peers", e);
+        } finally {
+            lock.unlock();
+            for (ConnectAttempt a : attempts) {
+                a.stop();
+            }
+        }
+    }
+
+    /**
+     * @param peer a rank other than this node's
+     * @return the link to it, or {@code null} when it is not connected
+     */
+    public Link link(int peer) {
+        return links.get(peer);
+    }
+
+    /**
+     * Flushes what is queued on every link, closes the connections and stops the I/O threads. Frames
+     * already handed to a link are written before its connection closes.
+     */
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        List<ChannelFuture> closed = new ArrayList<>();
+        for (int r = 0; r < size; r++) {
+            Link l = links.get(r);
+            if (l != null) {
+                closed.add(l.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
+            }
+        }
+        closed.add(serverChannel.close());
+        for (ChannelFuture f : closed) {
+            f.channel().closeFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+        shutdownGroup();
+    }
+
+    int handshakeTimeoutMillis() {
+        return (int) handshakeTimeoutMillis;
+    }
+
+    /** Where each frame goes, on the link's I/O thread. */
+    void dispatch(Link link, int type, int flags, ByteBuf payload) {
+        handlers[type].onFrame(link, flags, payload);
+    }
+
+    /** @return why a HELLO must be refused, or {@code null} to accept it */
+    String checkHello(HandshakeCodec.Hello h) {
+        String common = checkCommon(h);
+        if (common != null) {
+            return common;
+        }
+        if (h.receiverRank() != rank) {
+            return "the connecting node expected node " + h.receiverRank() + " at this address, but this is node "
+                    + rank;
+        }
+        if (h.senderRank() < 0 || h.senderRank() >= rank) {
+            return "node " + h.senderRank() + " may not connect to node " + rank
+                    + " (the lower rank of a pair opens the connection, and ranks run from 0 to " + (size - 1) + ")";
+        }
+        return null;
+    }
+
+    /** @return why a WELCOME must be refused, or {@code null} to accept it */
+    String checkWelcome(HandshakeCodec.Hello h, Peer expected) {
+        String common = checkCommon(h);
+        if (common != null) {
+            return common;
+        }
+        if (h.senderRank() != expected.rank() || h.receiverRank() != rank) {
+            return "expected node " + expected.rank() + " at " + expected.host() + ":" + expected.port() + ", but node "
+                    + h.senderRank() + " answered";
+        }
+        if (expected.incarnation() != 0 && h.incarnation() != expected.incarnation()) {
+            return "node " + expected.rank() + " at " + expected.host() + ":" + expected.port()
+                    + " is a different incarnation than the one that joined the cluster";
+        }
+        return null;
+    }
+
+    /**
+     * Runs {@code task} once this node knows its rank: now, or when {@link #connect} is called.
+     *
+     * @return whether the rank is known already (then the task was not queued)
+     */
+    boolean whenRanked(Runnable task) {
+        lock.lock();
+        try {
+            if (rank >= 0) {
+                return true;
+            }
+            waitingForRank.add(task);
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Installs a link after its handshake; returns why it must be refused, or {@code null}. */
+    String register(Link link) {
+        if (closing) {
+            return "node " + rank + " is closing";
+        }
+        if (!links.compareAndSet(link.rank(), null, link)) {
+            return "node " + link.rank() + " is already connected to node " + rank;
+        }
+        signal();
+        return null;
+    }
+
+    void linkDown(Link link, Throwable cause) {
+        links.compareAndSet(link.rank(), link, null);
+        link.markDown(cause);
+        signal();
+        if (!closing) {
+            LOG.debug("{} is down: {}", link, cause == null ? "closed by the peer" : cause.getMessage());
+        }
+        listener.onLinkDown(link, cause);
+    }
+
+    boolean isClosing() {
+        return closing;
+    }
+
+    private String checkCommon(HandshakeCodec.Hello h) {
+        if (h.magic() != HandshakeCodec.MAGIC) {
+            return "not a Meld peer (handshake magic 0x" + Integer.toHexString(h.magic()) + ")";
+        }
+        if (h.version() != PROTOCOL_VERSION) {
+            return "protocol version mismatch: the peer speaks version " + h.version() + ", node " + rank
+                    + " speaks version " + PROTOCOL_VERSION + "; run the same Meld release on every node";
+        }
+        if (h.clusterId() != clusterId) {
+            return "the peer belongs to another cluster (cluster id " + Long.toHexString(h.clusterId())
+                    + ", this node's is " + Long.toHexString(clusterId) + ")";
+        }
+        if (h.size() != size) {
+            return "the peer expects a cluster of " + h.size() + " nodes, node " + rank + " one of " + size;
+        }
+        return null;
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            linksChanged.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void shutdownGroup() {
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    private static String peerAddress(List<Peer> peers, int rank) {
+        return peers.stream()
+                .filter(p -> p.rank() == rank)
+                .map(p -> p.host() + ":" + p.port())
+                .findFirst()
+                .orElse("?");
+    }
+
+    /**
+     * A peer's data-path address.
+     *
+     * @param rank its rank
+     * @param host its host name or address
+     * @param port its data-path port
+     * @param incarnation its incarnation, as it announced when joining, or 0 when unknown
+     */
+    public record Peer(int rank, String host, int port, long incarnation) {
+        /** Checks the values. */
+        public Peer {
+            Objects.requireNonNull(host, "host");
+            if (port <= 0 || port > 65535) {
+                throw new IllegalArgumentException("port " + port + " of node " + rank + " is not a TCP port");
+            }
+        }
+    }
+
+    /** Connecting to one peer of higher rank, retrying until it answers or the handshake fails for good. */
+    final class ConnectAttempt {
+        private final Peer peer;
+        private volatile String error;
+        private volatile boolean fatal;
+        private volatile boolean stopped;
+        private volatile Channel channel;
+
+        ConnectAttempt(Peer peer) {
+            this.peer = peer;
+        }
+
+        void start() {
+            if (stopped || closing) {
+                return;
+            }
+            Bootstrap b = new Bootstrap()
+                    .group(group)
+                    .channel(channelType)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.SO_KEEPALIVE, true)
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(handshakeTimeoutMillis, 100))
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast(new FrameDecoder(maxFrameSize, knownTypes))
+                                    .addLast(new ConnectionHandler(Transport.this, peer, ConnectAttempt.this));
+                        }
+                    });
+            ChannelFuture f = b.connect(peer.host(), peer.port());
+            channel = f.channel();
+            f.addListener((ChannelFutureListener) done -> {
+                if (!done.isSuccess()) {
+                    failed(String.valueOf(done.cause().getMessage()), false);
+                }
+            });
+        }
+
+        void succeeded() {
+            error = null;
+        }
+
+        /** Records a failure; retries later unless it is final. Idempotent per connection. */
+        void failed(String why, boolean isFinal) {
+            if (fatal) {
+                return;
+            }
+            error = why;
+            fatal = isFinal;
+            signal();
+            if (!isFinal && !stopped && !closing && links.get(peer.rank()) == null) {
+                group.schedule(this::start, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        void stop() {
+            stopped = true;
+            Channel c = channel;
+            if (c != null && links.get(peer.rank()) == null) {
+                c.close();
+            }
+        }
+    }
+
+    /** Collects a transport's identity, settings and handlers; {@link #build()} binds the listening socket. */
+    public static final class Builder {
+        private long clusterId;
+        private int size;
+        private String label = "node";
+        private long incarnation;
+        private MeldConfig config = MeldConfig.defaults();
+        private String bindAddress = "127.0.0.1";
+        private int port;
+        private final FrameHandler[] handlers = new FrameHandler[FrameType.MAX + 1];
+        private LinkListener listener = (link, cause) -> {};
+
+        private Builder() {}
+
+        /**
+         * @param clusterId the id of the cluster, the same on every node
+         * @param size the number of nodes
+         * @param incarnation a random number drawn when this node started
+         * @return this builder
+         */
+        public Builder identity(long clusterId, int size, long incarnation) {
+            if (size < 1) {
+                throw new IllegalArgumentException("cluster size " + size + " is less than 1");
+            }
+            this.clusterId = clusterId;
+            this.size = size;
+            this.incarnation = incarnation;
+            return this;
+        }
+
+        /**
+         * @param label names this node in thread names and messages, e.g. {@code node-2}
+         * @return this builder
+         */
+        public Builder label(String label) {
+            this.label = Objects.requireNonNull(label, "label");
+            return this;
+        }
+
+        /**
+         * @param config the settings ({@link TransportSettings}) to read
+         * @return this builder
+         */
+        public Builder config(MeldConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * @param address the address to listen on
+         * @param port the port to listen on, 0 for any
+         * @return this builder
+         */
+        public Builder bind(String address, int port) {
+            this.bindAddress = Objects.requireNonNull(address, "address");
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Registers the handler of one frame type; frames of types without a handler close the
+         * connection they arrive on.
+         *
+         * @param type the frame type, above {@link FrameType#REJECT}
+         * @param handler its handler
+         * @return this builder
+         */
+        public Builder handle(int type, FrameHandler handler) {
+            if (type <= FrameType.REJECT || type > FrameType.MAX) {
+                throw new IllegalArgumentException("frame type " + type + " is reserved or out of range");
+            }
+            if (handlers[type] != null) {
+                throw new IllegalArgumentException("frame type " + FrameType.name(type) + " already has a handler");
+            }
+            handlers[type] = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * @param listener told when a link goes down
+         * @return this builder
+         */
+        public Builder onLinkDown(LinkListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Starts the I/O threads and binds the listening socket.
+         *
+         * @return the transport, accepting connections
+         * @throws ClusterFormationException when the address cannot be bound
+         */
+        public Transport build() {
+            if (size < 1) {
+                throw new IllegalStateException("identity(...) was not set");
+            }
+            return new Transport(this);
+        }
+    }
+}

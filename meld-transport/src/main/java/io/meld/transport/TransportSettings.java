@@ -1,0 +1,88 @@
+package io.meld.transport;
+
+import io.meld.config.Setting;
+import java.time.Duration;
+import java.util.List;
+
+/** The transport's settings; see {@code docs/configuration.md}. */
+public final class TransportSettings {
+    /** Where the data path listens. */
+    public static final Setting<String> BIND_ADDRESS = Setting.stringSetting(
+                    "meld.transport.bind-address",
+                    "",
+                    "Address the data path listens on; empty means the cluster's bind address"
+                            + " (meld.cluster.bind-address).")
+            .withDefaultText("meld.cluster.bind-address");
+
+    /** The data path's port. */
+    public static final Setting<Integer> PORT = Setting.intSetting(
+            "meld.transport.port",
+            0,
+            0,
+            65535,
+            "TCP port the data path listens on; 0 takes any free port (the nodes tell each other which).");
+
+    /** The largest frame. */
+    public static final Setting<Long> MAX_FRAME_SIZE = Setting.sizeSetting(
+            "meld.transport.max-frame-size",
+            1L << 20,
+            64L << 10,
+            64L << 20,
+            "Largest frame, header included. Larger payloads (bulk transfers, broadcasts) are streamed as"
+                    + " several frames; a frame announcing more closes the connection. Must be the same on"
+                    + " every node.");
+
+    /** I/O threads. */
+    public static final Setting<Integer> IO_THREADS = Setting.intSetting(
+            "meld.transport.io-threads",
+            1,
+            1,
+            256,
+            "Netty event-loop threads of a node. They read frames and apply the operations they carry.");
+
+    /** Native epoll. */
+    public static final Setting<Boolean> NATIVE = Setting.booleanSetting(
+            "meld.transport.native",
+            true,
+            "Use Linux epoll through Netty's native transport when it is available (Java NIO otherwise).");
+
+    /** Per-link queue bound. */
+    public static final Setting<Long> SEND_BUFFER = Setting.sizeSetting(
+            "meld.transport.send-buffer",
+            4L << 20,
+            64L << 10,
+            1L << 30,
+            "Bytes queued on one link before senders wait for the network (the high-water mark; they"
+                    + " resume at half). Bounds the memory of frames in flight to each peer.");
+
+    /** Connection phase timeout. */
+    public static final Setting<Duration> CONNECT_TIMEOUT = Setting.durationSetting(
+            "meld.transport.connect-timeout",
+            Duration.ofSeconds(20),
+            Duration.ofMillis(100),
+            Duration.ofHours(1),
+            "How long a node may take to connect to and handshake with every peer once the cluster has" + " formed.");
+
+    /** Handshake timeout per connection. */
+    public static final Setting<Duration> HANDSHAKE_TIMEOUT = Setting.durationSetting(
+            "meld.transport.handshake-timeout",
+            Duration.ofSeconds(5),
+            Duration.ofMillis(100),
+            Duration.ofMinutes(10),
+            "How long an accepted connection may stay silent before its handshake arrives; then it is" + " closed.");
+
+    private TransportSettings() {}
+
+    /** @return every transport setting */
+    public static List<Setting<?>> all() {
+        return List.of(
+                BIND_ADDRESS,
+                PORT,
+                MAX_FRAME_SIZE,
+                IO_THREADS,
+                NATIVE,
+                SEND_BUFFER,
+                CONNECT_TIMEOUT,
+                HANDSHAKE_TIMEOUT);
+    }
+}
