@@ -152,7 +152,69 @@ public interface Meld extends AutoCloseable {
     MeldConfig config();
 
     /**
-     * Waits until every node has called {@code barrier()}. A collective.
+     * Allocates a global array of {@code long}, zeroed, spread in {@link Distribution#BLOCK blocks}. A
+     * collective: every node calls it with the same name and length, and every node gets its handle.
+     *
+     * @param name a name no other live array of this cluster has
+     * @param length the number of elements, at least 0
+     * @return this node's handle to the array
+     * @throws IllegalArgumentException when the length is negative or the name is taken
+     * @throws MeldException when nodes disagree on the name, length, type or distribution; every node
+     *     fails with one message naming both versions
+     */
+    default GlobalLongArray longArray(String name, long length) {
+        return longArray(name, length, Distribution.BLOCK);
+    }
+
+    /**
+     * Allocates a global array of {@code long}, zeroed. A collective; see {@link #longArray(String,
+     * long)}.
+     *
+     * @param name a name no other live array of this cluster has
+     * @param length the number of elements, at least 0
+     * @param distribution how the elements are spread over the nodes
+     * @return this node's handle to the array
+     */
+    GlobalLongArray longArray(String name, long length, Distribution distribution);
+
+    /**
+     * Allocates a global array of {@code double}, zeroed, spread in {@link Distribution#BLOCK blocks}. A
+     * collective; see {@link #longArray(String, long)}.
+     *
+     * @param name a name no other live array of this cluster has
+     * @param length the number of elements, at least 0
+     * @return this node's handle to the array
+     */
+    default GlobalDoubleArray doubleArray(String name, long length) {
+        return doubleArray(name, length, Distribution.BLOCK);
+    }
+
+    /**
+     * Allocates a global array of {@code double}, zeroed. A collective; see {@link #longArray(String,
+     * long)}.
+     *
+     * @param name a name no other live array of this cluster has
+     * @param length the number of elements, at least 0
+     * @param distribution how the elements are spread over the nodes
+     * @return this node's handle to the array
+     */
+    GlobalDoubleArray doubleArray(String name, long length, Distribution distribution);
+
+    /**
+     * Waits until every operation the calling thread issued on global memory is complete at its home:
+     * its fire-and-forget operations have been applied and its async operations' futures are complete.
+     * Operations issued by loops and tasks the thread waited for count as its own. Not a collective.
+     *
+     * @throws NodeFailedException when a node this thread sent operations to has failed
+     * @throws MeldTimeoutException when a home does not confirm within {@code meld.memory.timeout}
+     * @throws IllegalStateException when this handle is closed
+     */
+    void fence();
+
+    /**
+     * Waits until every node has called {@code barrier()}. A collective. It first {@linkplain #fence()
+     * fences} the calling thread, so after a barrier every node sees every operation that the nodes'
+     * barrier-calling threads issued before it.
      *
      * @throws NodeFailedException when a node fails before reaching the barrier
      * @throws CollectiveMismatchException when another node called a different collective here

@@ -1,5 +1,8 @@
 package io.meld.runtime;
 
+import io.meld.Distribution;
+import io.meld.GlobalDoubleArray;
+import io.meld.GlobalLongArray;
 import io.meld.Meld;
 import io.meld.MeldException;
 import io.meld.cluster.ClusterMembership;
@@ -8,6 +11,7 @@ import io.meld.cluster.NodeInfo;
 import io.meld.collective.CollectiveEngine;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
+import io.meld.memory.MemoryService;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
 import io.meld.transport.Transport;
@@ -48,6 +52,7 @@ final class MeldNode implements Meld {
     private final MeldConfig config;
     private final int size;
     private final CollectiveEngine collectives;
+    private final MemoryService memory;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
     private int threads;
@@ -58,6 +63,7 @@ final class MeldNode implements Meld {
         this.config = config;
         this.size = size;
         this.collectives = new CollectiveEngine(size);
+        this.memory = new MemoryService(size, config);
     }
 
     /**
@@ -99,6 +105,10 @@ final class MeldNode implements Meld {
                 .config(config)
                 .bind(bind, config.get(TransportSettings.PORT))
                 .handle(FrameType.COLLECTIVE, collectives)
+                .handle(FrameType.MEMORY_OPS, memory.opsHandler())
+                .handle(FrameType.MEMORY_REPLIES, memory.repliesHandler())
+                .handle(FrameType.BULK_PUT, memory.bulkPutHandler())
+                .handle(FrameType.BULK_DATA, memory.bulkDataHandler())
                 .onLinkDown(this::onLinkDown)
                 .build();
         NodeInfo self = new NodeInfo(
@@ -129,6 +139,7 @@ final class MeldNode implements Meld {
         }
         transport.connect(rank, peers, config.get(TransportSettings.CONNECT_TIMEOUT));
         collectives.start(rank, transport);
+        memory.start(rank, transport, collectives);
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
         LOG.debug("node {} of {} joined cluster '{}' ({} threads)", rank, size, clusterName, threads);
@@ -157,8 +168,27 @@ final class MeldNode implements Meld {
     }
 
     @Override
+    public GlobalLongArray longArray(String name, long length, Distribution distribution) {
+        ensureOpen();
+        return memory.longArray(name, length, distribution);
+    }
+
+    @Override
+    public GlobalDoubleArray doubleArray(String name, long length, Distribution distribution) {
+        ensureOpen();
+        return memory.doubleArray(name, length, distribution);
+    }
+
+    @Override
+    public void fence() {
+        ensureOpen();
+        memory.fence();
+    }
+
+    @Override
     public void barrier() {
         ensureOpen();
+        memory.fence();
         collectives.barrier();
     }
 
@@ -198,6 +228,9 @@ final class MeldNode implements Meld {
             return;
         }
         Duration timeout = config.get(RuntimeSettings.SHUTDOWN_TIMEOUT);
+        // Operations still in combining buffers leave before the closing handshake, on the same
+        // connections, so the peers apply them before they learn this node is gone.
+        memory.flushAll();
         List<Integer> stragglers = collectives.close(timeout);
         if (!stragglers.isEmpty()) {
             LOG.warn(
@@ -217,6 +250,7 @@ final class MeldNode implements Meld {
 
     private void release() {
         closed.set(true);
+        memory.close();
         if (transport != null) {
             transport.close();
         }
@@ -233,13 +267,15 @@ final class MeldNode implements Meld {
 
     // Failures are reported also while this node closes: its closing handshake stops waiting for them.
     private void onLinkDown(Link link, Throwable cause) {
-        collectives.nodeFailed(
-                link.rank(),
-                cause != null ? cause : new MeldException("the connection to node " + link.rank() + " closed"));
+        Throwable why = cause != null ? cause : new MeldException("the connection to node " + link.rank() + " closed");
+        collectives.nodeFailed(link.rank(), why);
+        memory.nodeFailed(link.rank(), why);
     }
 
     private void onNodeLeft(int node, String why) {
-        collectives.nodeFailed(node, new MeldException(why));
+        MeldException e = new MeldException(why);
+        collectives.nodeFailed(node, e);
+        memory.nodeFailed(node, e);
     }
 
     /** A 64-bit FNV-1a hash of the cluster name, carried in every handshake. */

@@ -13,6 +13,14 @@ public final class FrameType {
     public static final int REJECT = 3;
     /** Collective operations (barrier, reductions, broadcast, close): laid out by the runtime. */
     public static final int COLLECTIVE = 8;
+    /** Remote memory operations, in runs: laid out by the runtime ({@code OpCodec}). */
+    public static final int MEMORY_OPS = 16;
+    /** Answers to remote memory operations. */
+    public static final int MEMORY_REPLIES = 17;
+    /** Part of a range written at its home (bulk put). */
+    public static final int BULK_PUT = 18;
+    /** Part of a range read at its home (bulk get), on its way back. */
+    public static final int BULK_DATA = 19;
 
     /** The largest type number; types are one unsigned byte. */
     public static final int MAX = 255;
@@ -29,6 +37,10 @@ public final class FrameType {
             case WELCOME -> "WELCOME";
             case REJECT -> "REJECT";
             case COLLECTIVE -> "COLLECTIVE";
+            case MEMORY_OPS -> "MEMORY_OPS";
+            case MEMORY_REPLIES -> "MEMORY_REPLIES";
+            case BULK_PUT -> "BULK_PUT";
+            case BULK_DATA -> "BULK_DATA";
             default -> "unknown(" + type + ")";
         };
     }

@@ -4,6 +4,7 @@ import io.meld.MeldException;
 import io.meld.NodeFailedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,6 +29,9 @@ public final class Link {
     private final Channel channel;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition writable = lock.newCondition();
+    /** Tasks waiting for the link to drain; touched on the I/O thread only. */
+    private final ArrayDeque<Runnable> whenWritable = new ArrayDeque<>();
+
     private volatile Throwable downCause;
     private volatile boolean down;
 
@@ -113,6 +117,33 @@ public final class Link {
         channel.writeAndFlush(frame, channel.voidPromise());
     }
 
+    /** @return whether the link's queue is below its high-water mark */
+    public boolean isWritableNow() {
+        return channel.isWritable();
+    }
+
+    /**
+     * Runs {@code task} on the I/O thread once the link's queue has drained below its low-water mark
+     * (now, if it has). For producers on the I/O thread, which must not block, to send much without
+     * queueing it all: they send while {@link #isWritableNow()} and then ask to be called back. Tasks of
+     * a link that goes down are dropped.
+     *
+     * @param task what to run; must be called on this link's I/O thread
+     */
+    public void whenWritable(Runnable task) {
+        if (!inIoThread()) {
+            throw new IllegalStateException("whenWritable is for the link's I/O thread");
+        }
+        if (down) {
+            return;
+        }
+        if (channel.isWritable()) {
+            task.run();
+        } else {
+            whenWritable.add(task);
+        }
+    }
+
     /**
      * @param what what was being done
      * @return the exception that reports this link's failure
@@ -135,6 +166,9 @@ public final class Link {
     void writabilityChanged() {
         if (channel.isWritable()) {
             signalAll();
+            while (!whenWritable.isEmpty() && channel.isWritable() && !down) {
+                whenWritable.poll().run();
+            }
         }
     }
 
@@ -142,6 +176,7 @@ public final class Link {
     void markDown(Throwable cause) {
         downCause = cause;
         down = true;
+        whenWritable.clear();
         signalAll();
     }
 

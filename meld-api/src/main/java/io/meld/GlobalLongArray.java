@@ -1,0 +1,190 @@
+package io.meld;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An array of {@code long} spread over the nodes of the cluster, which every thread of every node can
+ * read, write and update atomically. Allocated collectively with {@link Meld#longArray}.
+ *
+ * <h2>Where operations run</h2>
+ *
+ * Every element has one home node ({@link #owner(long)}). An operation on an element of this node runs
+ * directly on the node's memory with an atomic instruction: no message, no copy. An operation on an
+ * element of another node is shipped to that node and runs there; operations bound for the same node
+ * are combined into large messages.
+ *
+ * <h2>Three forms</h2>
+ *
+ * <ul>
+ *   <li><b>Blocking</b> ({@link #get}, {@link #set}, {@link #getAndAdd}, ...) return when the operation
+ *       has run at the home, with its result.
+ *   <li><b>Async</b> ({@code ...Async}) return a {@link CompletableFuture} completed with the result;
+ *       the operation waits in the combining buffer until it fills, the thread fences or blocks on a
+ *       remote operation, or a short idle time passes ({@code meld.memory.flush-delay}).
+ *   <li><b>Fire-and-forget</b> ({@link #put}, {@link #add}, {@link #accumulate}) return at once; the
+ *       operation is complete when this thread's {@link Meld#fence()} returns, and for every node when a
+ *       {@link Meld#barrier()} returns.
+ * </ul>
+ *
+ * <p>Blocking and async operations fail with {@link MeldTimeoutException} after {@code
+ * meld.memory.timeout}, and with {@link NodeFailedException} when the home fails.
+ *
+ * <h2>Memory model</h2>
+ *
+ * Operations on one element run at its home one at a time, so blocking operations on one element are
+ * linearizable. Operations one thread issues to one home run there in the order the thread issued
+ * them, whatever their form. See {@code docs/memory-model.md}.
+ */
+public non-sealed interface GlobalLongArray extends GlobalArray {
+    /**
+     * @param index the element
+     * @return its value
+     */
+    long get(long index);
+
+    /**
+     * @param index the element
+     * @param value its new value
+     */
+    void set(long index, long value);
+
+    /**
+     * @param index the element
+     * @param delta what to add
+     * @return the value before the addition
+     */
+    long getAndAdd(long index, long delta);
+
+    /**
+     * @param index the element
+     * @param delta what to add
+     * @return the value after the addition
+     */
+    long addAndGet(long index, long delta);
+
+    /**
+     * @param index the element
+     * @param value its new value
+     * @return the value it replaced
+     */
+    long getAndSet(long index, long value);
+
+    /**
+     * Sets the element to {@code value} if it equals {@code expected}.
+     *
+     * @param index the element
+     * @param expected the value it must have
+     * @param value its new value
+     * @return whether it had the expected value (and now has the new one)
+     */
+    boolean compareAndSet(long index, long expected, long value);
+
+    /**
+     * Replaces the element by {@code op(element, value)}.
+     *
+     * @param index the element
+     * @param op the operation
+     * @param value the operand
+     * @return the value before
+     */
+    long getAndAccumulate(long index, LongOp op, long value);
+
+    /**
+     * @param index the element
+     * @return its value, when it has been read at the home
+     */
+    CompletableFuture<Long> getAsync(long index);
+
+    /**
+     * @param index the element
+     * @param value its new value
+     * @return completed when the value is written at the home
+     */
+    CompletableFuture<Void> setAsync(long index, long value);
+
+    /**
+     * @param index the element
+     * @param delta what to add
+     * @return the value before the addition
+     */
+    CompletableFuture<Long> getAndAddAsync(long index, long delta);
+
+    /**
+     * @param index the element
+     * @param delta what to add
+     * @return the value after the addition
+     */
+    CompletableFuture<Long> addAndGetAsync(long index, long delta);
+
+    /**
+     * @param index the element
+     * @param value its new value
+     * @return the value it replaced
+     */
+    CompletableFuture<Long> getAndSetAsync(long index, long value);
+
+    /**
+     * @param index the element
+     * @param expected the value it must have
+     * @param value its new value
+     * @return whether it had the expected value
+     */
+    CompletableFuture<Boolean> compareAndSetAsync(long index, long expected, long value);
+
+    /**
+     * @param index the element
+     * @param op the operation
+     * @param value the operand
+     * @return the value before
+     */
+    CompletableFuture<Long> getAndAccumulateAsync(long index, LongOp op, long value);
+
+    /**
+     * Writes the element, fire-and-forget.
+     *
+     * @param index the element
+     * @param value its new value
+     */
+    void put(long index, long value);
+
+    /**
+     * Adds to the element, fire-and-forget.
+     *
+     * @param index the element
+     * @param delta what to add
+     */
+    void add(long index, long delta);
+
+    /**
+     * Replaces the element by {@code op(element, value)}, fire-and-forget.
+     *
+     * @param index the element
+     * @param op the operation
+     * @param value the operand
+     */
+    void accumulate(long index, LongOp op, long value);
+
+    /**
+     * Copies the elements {@code [from, from + length)} into {@code dst[offset, offset + length)}. Each
+     * home sends its part in one streamed transfer. Returns when all parts have arrived.
+     *
+     * @param from the first element
+     * @param dst where to copy them
+     * @param offset the first position in {@code dst}
+     * @param length how many
+     * @throws IndexOutOfBoundsException when the range is outside the array or {@code dst}
+     */
+    void get(long from, long[] dst, int offset, int length);
+
+    /**
+     * Copies {@code src[offset, offset + length)} into the elements {@code [from, from + length)}. Each
+     * home receives its part in one streamed transfer. Returns when every part is written at its home.
+     *
+     * @param from the first element
+     * @param src the values
+     * @param offset the first position in {@code src}
+     * @param length how many
+     * @throws IndexOutOfBoundsException when the range is outside the array or {@code src}
+     */
+    void put(long from, long[] src, int offset, int length);
+}

@@ -1,0 +1,100 @@
+package io.meld.memory;
+
+import io.meld.Distribution;
+
+/**
+ * What the two array classes share: identity, bounds checks, the mapping queries and the collective
+ * {@link #close()}.
+ *
+ * <p><b>Concurrency</b>: immutable apart from {@link #freed}, which {@link #close()} sets (volatile) so
+ * that later operations from any thread fail; an operation racing with the free is the program's data
+ * race, answered by the home with an error if its frame arrives after the free.
+ */
+abstract class ArrayHandle {
+    final MemoryService service;
+    final GlobalStorage storage;
+    final ArrayLayout layout;
+    final long length;
+    final int rank;
+    final long[][] chunks;
+    final int[] homes;
+    private volatile boolean freed;
+
+    ArrayHandle(MemoryService service, GlobalStorage storage) {
+        this.service = service;
+        this.storage = storage;
+        this.layout = storage.layout;
+        this.length = layout.length();
+        this.rank = storage.rank;
+        this.chunks = storage.chunks;
+        this.homes = storage.homes;
+    }
+
+    public final String name() {
+        return storage.name;
+    }
+
+    public final long length() {
+        return length;
+    }
+
+    public final Distribution distribution() {
+        return storage.distribution;
+    }
+
+    public final int owner(long index) {
+        return storage.home(slot(index));
+    }
+
+    public final long localLength() {
+        return storage.localLength();
+    }
+
+    public final long globalIndex(long localIndex) {
+        if (localIndex < 0 || localIndex >= storage.localLength()) {
+            throw new IndexOutOfBoundsException("local index " + localIndex + " of array '" + storage.name
+                    + "' is outside node " + rank + "'s " + storage.localLength() + " elements");
+        }
+        return layout.globalIndex(rank, localIndex);
+    }
+
+    public final void close() {
+        if (freed) {
+            return;
+        }
+        freed = true;
+        service.free(storage);
+    }
+
+    @Override
+    public final String toString() {
+        return "global " + storage.describe() + " '" + storage.name + "'" + (freed ? " (freed)" : "");
+    }
+
+    /** @return the element's slot, after checking the index and that the array is live */
+    final long slot(long index) {
+        if (index < 0 || index >= length) {
+            throw new IndexOutOfBoundsException(
+                    "index " + index + " is outside array '" + storage.name + "' of length " + length);
+        }
+        if (freed) {
+            throw new IllegalStateException("array '" + storage.name + "' has been freed");
+        }
+        return layout.slot(index);
+    }
+
+    /** Checks a bulk range against the array and the caller's array. */
+    final void checkRange(long from, int callerLength, int offset, int count) {
+        if (count < 0 || offset < 0 || offset > callerLength - count) {
+            throw new IndexOutOfBoundsException("positions [" + offset + ", " + offset + " + " + count
+                    + ") are outside the local array of length " + callerLength);
+        }
+        if (from < 0 || from > length - count) {
+            throw new IndexOutOfBoundsException("range [" + from + ", " + from + " + " + count + ") is outside array '"
+                    + storage.name + "' of length " + length);
+        }
+        if (freed) {
+            throw new IllegalStateException("array '" + storage.name + "' has been freed");
+        }
+    }
+}

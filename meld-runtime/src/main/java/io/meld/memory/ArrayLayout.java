@@ -1,0 +1,213 @@
+package io.meld.memory;
+
+import io.meld.Distribution;
+
+/**
+ * Where each element of a global array lives: the {@link Distribution}'s arithmetic, and the storage
+ * slots that elements occupy.
+ *
+ * <h2>Partitions and local indices</h2>
+ *
+ * The distribution splits the index space into {@code N} partitions, partition {@code p} being what
+ * node {@code p} holds when the array is allocated. Within a partition, elements are numbered by
+ * increasing global index: the local index. {@link #partition(long)} and {@link #localIndex(long)} map a
+ * global index there; {@link #globalIndex(int, long)} maps back.
+ *
+ * <h2>Chunks and slots</h2>
+ *
+ * Each partition is stored in chunks of {@link #CHUNK_SIZE} elements (the last one shorter), so a
+ * node's share may exceed 2<sup>31</sup> elements and a chunk can be re-homed on its own. Chunks are
+ * numbered globally, partition by partition: partition {@code p}'s chunks are {@code chunkBase(p)} to
+ * {@code chunkBase(p + 1) - 1}. An element's <i>slot</i> is {@code chunkBase(p) * CHUNK_SIZE +
+ * localIndex}: its chunk is {@code slot >>> CHUNK_SHIFT} and its position in the chunk {@code slot &
+ * CHUNK_MASK}. Slots are what travel on the wire, so the home does no arithmetic beyond a shift and a
+ * mask; the chunk-to-home table ({@code MemoryService}) says which node holds each chunk.
+ *
+ * <p>Immutable; every method is a pure function, safe from any thread. Lengths up to {@code 2^62} are
+ * supported without allocating anything here.
+ */
+final class ArrayLayout {
+    /** log2 of the elements per chunk. */
+    static final int CHUNK_SHIFT = 20;
+    /** Elements per chunk: 2^20, 8 MiB of {@code long}. */
+    static final long CHUNK_SIZE = 1L << CHUNK_SHIFT;
+    /** Position of a slot within its chunk. */
+    static final long CHUNK_MASK = CHUNK_SIZE - 1;
+
+    private final long length;
+    private final int nodes;
+    private final Distribution.Kind kind;
+    private final long k;
+    // BLOCK: every partition has q elements, the first r one more.
+    private final long q;
+    private final long r;
+    private final long bigBlocksEnd;
+    private final long[] chunkBase;
+
+    ArrayLayout(long length, int nodes, Distribution distribution) {
+        if (length < 0) {
+            throw new IllegalArgumentException("array length " + length + " is negative");
+        }
+        if (length > (1L << 62)) {
+            throw new IllegalArgumentException("array length " + length + " exceeds 2^62");
+        }
+        if (nodes < 1) {
+            throw new IllegalArgumentException("a layout needs at least 1 node, not " + nodes);
+        }
+        this.length = length;
+        this.nodes = nodes;
+        this.kind = distribution.kind();
+        this.k = Math.max(1, distribution.blockSize());
+        this.q = length / nodes;
+        this.r = length % nodes;
+        this.bigBlocksEnd = r * (q + 1);
+        this.chunkBase = new long[nodes + 1];
+        for (int p = 0; p < nodes; p++) {
+            chunkBase[p + 1] = chunkBase[p] + (partitionLength(p) + CHUNK_SIZE - 1) / CHUNK_SIZE;
+        }
+    }
+
+    long length() {
+        return length;
+    }
+
+    int nodes() {
+        return nodes;
+    }
+
+    /** @return the number of chunks of all partitions */
+    long chunks() {
+        return chunkBase[nodes];
+    }
+
+    /** @return the first chunk of partition {@code p} */
+    long chunkBase(int p) {
+        return chunkBase[p];
+    }
+
+    /** @return the number of chunks of partition {@code p} */
+    int chunkCount(int p) {
+        return (int) (chunkBase[p + 1] - chunkBase[p]);
+    }
+
+    /** @return the number of elements of chunk {@code c} of partition {@code p} ({@code c} counted within it) */
+    int chunkLength(int p, int c) {
+        long rest = partitionLength(p) - ((long) c << CHUNK_SHIFT);
+        return (int) Math.min(CHUNK_SIZE, rest);
+    }
+
+    /** @return whether every slot fits 32 bits, so the wire can carry 4-byte slots */
+    boolean narrowSlots() {
+        return (chunkBase[nodes] << CHUNK_SHIFT) <= 0xFFFF_FFFFL + 1;
+    }
+
+    /**
+     * @param p a partition
+     * @return how many elements it holds
+     */
+    long partitionLength(int p) {
+        return switch (kind) {
+            case BLOCK -> q + (p < r ? 1 : 0);
+            case CYCLIC -> q + (p < r ? 1 : 0);
+            case BLOCK_CYCLIC -> {
+                long fullBlocks = length / k;
+                long tail = length % k;
+                long mine = (fullBlocks / nodes + (p < fullBlocks % nodes ? 1 : 0)) * k;
+                yield mine + (tail > 0 && p == fullBlocks % nodes ? tail : 0);
+            }
+        };
+    }
+
+    /**
+     * @param i a global index, {@code 0 <= i < length}
+     * @return the partition holding it
+     */
+    int partition(long i) {
+        return switch (kind) {
+            case BLOCK -> (int) (i < bigBlocksEnd ? i / (q + 1) : r + (i - bigBlocksEnd) / q);
+            case CYCLIC -> (int) (i % nodes);
+            case BLOCK_CYCLIC -> (int) ((i / k) % nodes);
+        };
+    }
+
+    /**
+     * @param i a global index, {@code 0 <= i < length}
+     * @return its index within its partition
+     */
+    long localIndex(long i) {
+        return switch (kind) {
+            case BLOCK -> i < bigBlocksEnd ? i % (q + 1) : (i - bigBlocksEnd) % q;
+            case CYCLIC -> i / nodes;
+            case BLOCK_CYCLIC -> (i / k / nodes) * k + i % k;
+        };
+    }
+
+    /**
+     * @param p a partition
+     * @param local an index within it, {@code 0 <= local < partitionLength(p)}
+     * @return the global index
+     */
+    long globalIndex(int p, long local) {
+        return switch (kind) {
+            case BLOCK -> p * q + Math.min(p, r) + local;
+            case CYCLIC -> local * nodes + p;
+            case BLOCK_CYCLIC -> ((local / k) * nodes + p) * k + local % k;
+        };
+    }
+
+    /**
+     * @param i a global index, {@code 0 <= i < length}
+     * @return its storage slot
+     */
+    long slot(long i) {
+        int p = partition(i);
+        return (chunkBase[p] << CHUNK_SHIFT) + localIndex(i);
+    }
+
+    /**
+     * @param p a partition
+     * @param local an index within it
+     * @return its storage slot
+     */
+    long slot(int p, long local) {
+        return (chunkBase[p] << CHUNK_SHIFT) + local;
+    }
+
+    /**
+     * The first global index at or after {@code from} that partition {@code p} holds, as a local index:
+     * the elements of {@code [from, to)} that {@code p} holds are the local indices {@code
+     * [firstLocal(p, from), firstLocal(p, to))}, contiguous for every distribution.
+     *
+     * @param p a partition
+     * @param from a global index, {@code 0 <= from <= length}
+     * @return the number of elements of {@code p} before global index {@code from}
+     */
+    long firstLocal(int p, long from) {
+        return switch (kind) {
+            case BLOCK -> {
+                long start = p * q + Math.min(p, r);
+                long len = q + (p < r ? 1 : 0);
+                yield Math.max(0, Math.min(len, from - start));
+            }
+            case CYCLIC -> from / nodes + (p < from % nodes ? 1 : 0);
+            case BLOCK_CYCLIC -> {
+                long block = from / k;
+                long within = from % k;
+                long before = (block / nodes) * k;
+                long owner = block % nodes;
+                if (p < owner) {
+                    before += k;
+                } else if (p == owner) {
+                    before += within;
+                }
+                yield before;
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "ArrayLayout[" + length + " over " + nodes + ", " + kind
+                + (kind == Distribution.Kind.BLOCK_CYCLIC ? "(" + k + ")" : "") + "]";
+    }
+}

@@ -1,0 +1,323 @@
+package io.meld.memory;
+
+import io.meld.Distribution;
+import io.meld.transport.FrameType;
+import io.meld.transport.Link;
+import io.meld.transport.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Bulk transfers: a range of a global array to or from a local {@code long[]} or {@code double[]}.
+ *
+ * <p>The elements of a range that one partition holds are contiguous in its local index space, so
+ * each home gets one request for one contiguous run of slots, streamed in frames of at most the frame
+ * size. For {@link Distribution#BLOCK} the local array side is contiguous too and is copied in bulk; for
+ * the cyclic distributions each element is placed by its global index.
+ *
+ * <p>Each element is read and written whole (Java never tears a {@code long} of an array on the 64-bit
+ * JVMs Meld runs on), but a transfer is not atomic as a whole: it races with concurrent operations on
+ * the same elements like plain reads and writes would. A put is ordered after the calling thread's earlier operations to the same home (its buffer is
+ * sent first, on the same connection).
+ */
+final class Bulk {
+    private Bulk() {}
+
+    /** One home's contiguous part of a range. */
+    private record Segment(int home, int partition, long firstLocal, long slot, int count) {}
+
+    static void get(MemoryService service, GlobalStorage s, long from, Object dst, int offset, int length) {
+        List<Receiving> waits = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        RuntimeException first = null;
+        for (Segment seg : segments(s, from, length)) {
+            if (seg.home == s.rank) {
+                copyOut(s, seg, from, dst, offset);
+                continue;
+            }
+            Receiving r = new Receiving(service, s, seg, from, dst, offset);
+            int id = service.pending.register(r);
+            try {
+                OpBuffer buffer = service.sender().buffer(seg.home);
+                buffer.acquire();
+                try {
+                    buffer.appendBulkGet(s.id, id, seg.slot, seg.count);
+                    buffer.flush();
+                } finally {
+                    buffer.release();
+                }
+                waits.add(r);
+                ids.add(id);
+            } catch (RuntimeException e) {
+                service.pending.forget(id);
+                first = first == null ? e : first;
+            }
+        }
+        first = awaitAll(service, waits, ids, first);
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    static void put(MemoryService service, GlobalStorage s, long from, Object src, int offset, int length) {
+        List<Pending.Blocking> waits = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        RuntimeException first = null;
+        for (Segment seg : segments(s, from, length)) {
+            if (seg.home == s.rank) {
+                copyIn(s, seg, from, src, offset);
+                continue;
+            }
+            Pending.Blocking p = new Pending.Blocking(
+                    seg.home,
+                    System.nanoTime() + service.timeoutNanos(),
+                    s,
+                    OpCodec.PUT,
+                    s.layout.globalIndex(seg.partition, seg.firstLocal));
+            int id = service.pending.register(p);
+            try {
+                service.sender().flush(seg.home);
+                stream(service.linkTo(seg.home), s, seg, id, from, src, offset);
+                waits.add(p);
+                ids.add(id);
+            } catch (RuntimeException e) {
+                service.pending.forget(id);
+                first = first == null ? e : first;
+            }
+        }
+        first = awaitAll(service, waits, ids, first);
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** At the home, on the I/O thread: sends the requested slots back as BULK_DATA frames, as the link drains. */
+    static void serve(Link link, GlobalStorage s, int id, long slot, int count) {
+        if (count < 0) {
+            throw new ProtocolException("bulk get of " + count + " elements");
+        }
+        new Server(link, s, id, slot, count).run();
+    }
+
+    /** The segments of {@code [from, from + length)}: per partition, split where chunk homes change. */
+    private static List<Segment> segments(GlobalStorage s, long from, int length) {
+        List<Segment> out = new ArrayList<>();
+        ArrayLayout layout = s.layout;
+        for (int p = 0; p < layout.nodes(); p++) {
+            long lo = layout.firstLocal(p, from);
+            long hi = layout.firstLocal(p, from + length);
+            while (lo < hi) {
+                long slot = layout.slot(p, lo);
+                int home = s.home(slot);
+                long end = lo;
+                while (end < hi && s.home(layout.slot(p, end)) == home) {
+                    end = Math.min(hi, end + (ArrayLayout.CHUNK_SIZE - (layout.slot(p, end) & ArrayLayout.CHUNK_MASK)));
+                }
+                out.add(new Segment(home, p, lo, slot, (int) (end - lo)));
+                lo = end;
+            }
+        }
+        return out;
+    }
+
+    private static RuntimeException awaitAll(
+            MemoryService service, List<? extends Pending.Blocking> waits, List<Integer> ids, RuntimeException first) {
+        for (int i = 0; i < waits.size(); i++) {
+            try {
+                service.await(waits.get(i), ids.get(i));
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        return first;
+    }
+
+    /** The position in the caller's array of the {@code j}-th element of a segment. */
+    private static int position(GlobalStorage s, Segment seg, long j, long from, int offset) {
+        return (int) (offset + s.layout.globalIndex(seg.partition, seg.firstLocal + j) - from);
+    }
+
+    private static boolean contiguous(GlobalStorage s) {
+        return s.distribution.kind() == Distribution.Kind.BLOCK;
+    }
+
+    /** A local segment, from the chunks to the caller's array. */
+    private static void copyOut(GlobalStorage s, Segment seg, long from, Object dst, int offset) {
+        long slot = seg.slot;
+        int done = 0;
+        while (done < seg.count) {
+            long[] chunk = s.localChunk(slot);
+            int pos = (int) (slot & ArrayLayout.CHUNK_MASK);
+            int m = Math.min(seg.count - done, chunk.length - pos);
+            if (contiguous(s) && dst instanceof long[] a) {
+                System.arraycopy(chunk, pos, a, position(s, seg, done, from, offset), m);
+            } else {
+                for (int e = 0; e < m; e++) {
+                    long bits = chunk[pos + e];
+                    int at = position(s, seg, done + e, from, offset);
+                    if (dst instanceof long[] a) {
+                        a[at] = bits;
+                    } else {
+                        ((double[]) dst)[at] = Double.longBitsToDouble(bits);
+                    }
+                }
+            }
+            done += m;
+            slot += m;
+        }
+    }
+
+    /** A local segment, from the caller's array to the chunks. */
+    private static void copyIn(GlobalStorage s, Segment seg, long from, Object src, int offset) {
+        long slot = seg.slot;
+        int done = 0;
+        while (done < seg.count) {
+            long[] chunk = s.localChunk(slot);
+            int pos = (int) (slot & ArrayLayout.CHUNK_MASK);
+            int m = Math.min(seg.count - done, chunk.length - pos);
+            if (contiguous(s) && src instanceof long[] a) {
+                System.arraycopy(a, position(s, seg, done, from, offset), chunk, pos, m);
+            } else {
+                for (int e = 0; e < m; e++) {
+                    int at = position(s, seg, done + e, from, offset);
+                    chunk[pos + e] = src instanceof long[] a ? a[at] : Double.doubleToRawLongBits(((double[]) src)[at]);
+                }
+            }
+            done += m;
+            slot += m;
+        }
+    }
+
+    /** A remote segment, from the caller's array to BULK_PUT frames; the last one asks for an answer. */
+    private static void stream(Link link, GlobalStorage s, Segment seg, int id, long from, Object src, int offset) {
+        int perFrame = (link.maxPayload() - OpCodec.BULK_PUT_HEADER) / 8;
+        int done = 0;
+        do {
+            int m = Math.min(perFrame, seg.count - done);
+            boolean last = done + m == seg.count;
+            ByteBuf frame =
+                    link.newFrame(FrameType.BULK_PUT, last ? OpCodec.LAST_CHUNK : 0, OpCodec.BULK_PUT_HEADER + m * 8);
+            frame.writeIntLE(id).writeIntLE(s.id).writeLongLE(seg.slot + done);
+            ByteBuffer out = frame.nioBuffer(frame.writerIndex(), m * 8).order(ByteOrder.LITTLE_ENDIAN);
+            if (contiguous(s)) {
+                int at = position(s, seg, done, from, offset);
+                if (src instanceof long[] a) {
+                    out.asLongBuffer().put(a, at, m);
+                } else {
+                    out.asDoubleBuffer().put((double[]) src, at, m);
+                }
+            } else {
+                for (int e = 0; e < m; e++) {
+                    int at = position(s, seg, done + e, from, offset);
+                    out.putLong(src instanceof long[] a ? a[at] : Double.doubleToRawLongBits(((double[]) src)[at]));
+                }
+            }
+            frame.writerIndex(frame.writerIndex() + m * 8);
+            link.send(frame);
+            done += m;
+        } while (done < seg.count);
+    }
+
+    /** A remote bulk get in progress: BULK_DATA frames land in the caller's array as they come. */
+    static final class Receiving extends Pending.Blocking {
+        private final GlobalStorage array;
+        private final Segment segment;
+        private final long from;
+        private final Object dst;
+        private final int offset;
+        private long received;
+
+        private Receiving(MemoryService service, GlobalStorage s, Segment seg, long from, Object dst, int offset) {
+            super(
+                    seg.home,
+                    System.nanoTime() + service.timeoutNanos(),
+                    s,
+                    OpCodec.BULK_GET,
+                    s.layout.globalIndex(seg.partition, seg.firstLocal));
+            this.array = s;
+            this.segment = seg;
+            this.from = from;
+            this.dst = dst;
+            this.offset = offset;
+        }
+
+        /** On the I/O thread: places one frame's elements; returns whether all have arrived. */
+        boolean receive(long position, ByteBuf p) {
+            int n = p.readableBytes() / 8;
+            if (position != received || position + n > segment.count) {
+                throw new ProtocolException("bulk data at element " + position + " (+" + n + ") where " + received
+                        + " of " + segment.count + " was due");
+            }
+            ByteBuffer in = p.nioBuffer(p.readerIndex(), n * 8).order(ByteOrder.LITTLE_ENDIAN);
+            if (contiguous(array)) {
+                int at = position(array, segment, position, from, offset);
+                if (dst instanceof long[] a) {
+                    in.asLongBuffer().get(a, at, n);
+                } else {
+                    in.asDoubleBuffer().get((double[]) dst, at, n);
+                }
+            } else {
+                for (int e = 0; e < n; e++) {
+                    int at = position(array, segment, position + e, from, offset);
+                    long bits = in.getLong();
+                    if (dst instanceof long[] a) {
+                        a[at] = bits;
+                    } else {
+                        ((double[]) dst)[at] = Double.longBitsToDouble(bits);
+                    }
+                }
+            }
+            received += n;
+            return received == segment.count;
+        }
+    }
+
+    /** Streams one bulk get's answer, pausing while the connection is full and resuming when it drains. */
+    private static final class Server implements Runnable {
+        private final Link link;
+        private final GlobalStorage s;
+        private final int id;
+        private final long slot;
+        private final int count;
+        private int done;
+
+        Server(Link link, GlobalStorage s, int id, long slot, int count) {
+            this.link = link;
+            this.s = s;
+            this.id = id;
+            this.slot = slot;
+            this.count = count;
+        }
+
+        @Override
+        public void run() {
+            int perFrame = (link.maxPayload() - OpCodec.BULK_DATA_HEADER) / 8;
+            while (done < count) {
+                int m = Math.min(perFrame, count - done);
+                ByteBuf frame = link.newFrame(FrameType.BULK_DATA, 0, OpCodec.BULK_DATA_HEADER + m * 8);
+                frame.writeIntLE(id).writeIntLE(0).writeLongLE(done);
+                long at = slot + done;
+                int written = 0;
+                while (written < m) {
+                    long[] chunk = s.localChunk(at);
+                    int pos = (int) (at & ArrayLayout.CHUNK_MASK);
+                    int k = Math.min(m - written, chunk.length - pos);
+                    ByteBuffer out = frame.nioBuffer(frame.writerIndex(), k * 8).order(ByteOrder.LITTLE_ENDIAN);
+                    out.asLongBuffer().put(chunk, pos, k);
+                    frame.writerIndex(frame.writerIndex() + k * 8);
+                    written += k;
+                    at += k;
+                }
+                link.send(frame);
+                done += m;
+                if (done < count && !link.isWritableNow()) {
+                    link.whenWritable(this);
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.meld.memory;
+
+import static io.meld.memory.ArrayLayout.CHUNK_MASK;
+import static io.meld.memory.ArrayLayout.CHUNK_SHIFT;
+import static io.meld.memory.Atomics.LONGS;
+
+import io.meld.DoubleOp;
+import io.meld.GlobalDoubleArray;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A node's handle to a global {@code double} array. Elements are stored as their raw bits: reads and
+ * writes move bits, additions and min/max are compare-and-set loops on the bits ({@link Atomics}), and
+ * compareAndSet compares bits.
+ *
+ * <p><b>Concurrency</b>: shared by all threads of the node; stateless apart from {@link ArrayHandle}.
+ */
+final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
+    private static final Pending.Future.Converter<Double> DOUBLE = Double::longBitsToDouble;
+    private static final Pending.Future.Converter<Void> NONE = v -> null;
+    private static final Pending.Future.Converter<Boolean> BOOLEAN = v -> v != 0;
+
+    DoubleArrayImpl(MemoryService service, GlobalStorage storage) {
+        super(service, storage);
+    }
+
+    @Override
+    public double get(long index) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            return Double.longBitsToDouble((long) LONGS.getVolatile(chunks[chunk], (int) (slot & CHUNK_MASK)));
+        }
+        return Double.longBitsToDouble(service.call(storage, home, OpCodec.GET, 0, slot, 0, 0, index));
+    }
+
+    @Override
+    public void set(long index, double value) {
+        update(index, OpCodec.SET, 0, bits(value), 0);
+    }
+
+    @Override
+    public double getAndAdd(long index, double delta) {
+        return Double.longBitsToDouble(update(index, OpCodec.GET_AND_ADD, 0, bits(delta), 0));
+    }
+
+    @Override
+    public double addAndGet(long index, double delta) {
+        return Double.longBitsToDouble(update(index, OpCodec.ADD_AND_GET, 0, bits(delta), 0));
+    }
+
+    @Override
+    public double getAndSet(long index, double value) {
+        return Double.longBitsToDouble(update(index, OpCodec.GET_AND_SET, 0, bits(value), 0));
+    }
+
+    @Override
+    public boolean compareAndSet(long index, double expected, double value) {
+        return update(index, OpCodec.CAS, 0, bits(expected), bits(value)) != 0;
+    }
+
+    @Override
+    public double getAndAccumulate(long index, DoubleOp op, double value) {
+        Objects.requireNonNull(op, "op");
+        return Double.longBitsToDouble(update(index, OpCodec.GET_AND_ACCUMULATE, op.ordinal(), bits(value), 0));
+    }
+
+    @Override
+    public CompletableFuture<Double> getAsync(long index) {
+        return async(index, OpCodec.GET, 0, 0, 0, DOUBLE);
+    }
+
+    @Override
+    public CompletableFuture<Void> setAsync(long index, double value) {
+        return async(index, OpCodec.SET, 0, bits(value), 0, NONE);
+    }
+
+    @Override
+    public CompletableFuture<Double> getAndAddAsync(long index, double delta) {
+        return async(index, OpCodec.GET_AND_ADD, 0, bits(delta), 0, DOUBLE);
+    }
+
+    @Override
+    public CompletableFuture<Double> addAndGetAsync(long index, double delta) {
+        return async(index, OpCodec.ADD_AND_GET, 0, bits(delta), 0, DOUBLE);
+    }
+
+    @Override
+    public CompletableFuture<Double> getAndSetAsync(long index, double value) {
+        return async(index, OpCodec.GET_AND_SET, 0, bits(value), 0, DOUBLE);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> compareAndSetAsync(long index, double expected, double value) {
+        return async(index, OpCodec.CAS, 0, bits(expected), bits(value), BOOLEAN);
+    }
+
+    @Override
+    public CompletableFuture<Double> getAndAccumulateAsync(long index, DoubleOp op, double value) {
+        Objects.requireNonNull(op, "op");
+        return async(index, OpCodec.GET_AND_ACCUMULATE, op.ordinal(), bits(value), 0, DOUBLE);
+    }
+
+    @Override
+    public void put(long index, double value) {
+        post(index, OpCodec.PUT, 0, bits(value));
+    }
+
+    @Override
+    public void add(long index, double delta) {
+        post(index, OpCodec.ADD, 0, bits(delta));
+    }
+
+    @Override
+    public void accumulate(long index, DoubleOp op, double value) {
+        Objects.requireNonNull(op, "op");
+        post(index, OpCodec.ACCUMULATE, op.ordinal(), bits(value));
+    }
+
+    @Override
+    public void get(long from, double[] dst, int offset, int length) {
+        Objects.requireNonNull(dst, "dst");
+        checkRange(from, dst.length, offset, length);
+        service.bulkGet(storage, from, dst, offset, length);
+    }
+
+    @Override
+    public void put(long from, double[] src, int offset, int length) {
+        Objects.requireNonNull(src, "src");
+        checkRange(from, src.length, offset, length);
+        service.bulkPut(storage, from, src, offset, length);
+    }
+
+    private static long bits(double value) {
+        return Double.doubleToRawLongBits(value);
+    }
+
+    private long update(long index, int opcode, int operation, long a, long b) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            return Atomics.apply(opcode, true, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, b);
+        }
+        return service.call(storage, home, opcode, operation, slot, a, b, index);
+    }
+
+    private void post(long index, int opcode, int operation, long a) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            Atomics.apply(opcode, true, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, 0);
+            return;
+        }
+        service.post(storage, home, opcode, operation, slot, a);
+    }
+
+    private <T> CompletableFuture<T> async(
+            long index, int opcode, int operation, long a, long b, Pending.Future.Converter<T> converter) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            return CompletableFuture.completedFuture(converter.convert(
+                    Atomics.apply(opcode, true, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, b)));
+        }
+        return service.callAsync(storage, home, opcode, operation, slot, a, b, index, converter);
+    }
+}

@@ -1,0 +1,185 @@
+package io.meld.memory;
+
+import static io.meld.memory.ArrayLayout.CHUNK_MASK;
+import static io.meld.memory.ArrayLayout.CHUNK_SHIFT;
+import static io.meld.memory.Atomics.LONGS;
+
+import io.meld.GlobalLongArray;
+import io.meld.LongOp;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A node's handle to a global {@code long} array. Every operation finds the element's slot and home;
+ * a local element is operated on directly with the matching atomic instruction, any other goes to
+ * {@link MemoryService}.
+ *
+ * <p><b>Concurrency</b>: shared by all threads of the node; stateless apart from {@link ArrayHandle}.
+ */
+final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
+    private static final Pending.Future.Converter<Long> LONG = v -> v;
+    private static final Pending.Future.Converter<Void> NONE = v -> null;
+    private static final Pending.Future.Converter<Boolean> BOOLEAN = v -> v != 0;
+
+    LongArrayImpl(MemoryService service, GlobalStorage storage) {
+        super(service, storage);
+    }
+
+    @Override
+    public long get(long index) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            return (long) LONGS.getVolatile(chunks[chunk], (int) (slot & CHUNK_MASK));
+        }
+        return service.call(storage, home, OpCodec.GET, 0, slot, 0, 0, index);
+    }
+
+    @Override
+    public void set(long index, long value) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            LONGS.setVolatile(chunks[chunk], (int) (slot & CHUNK_MASK), value);
+            return;
+        }
+        service.call(storage, home, OpCodec.SET, 0, slot, value, 0, index);
+    }
+
+    @Override
+    public long getAndAdd(long index, long delta) {
+        return update(index, OpCodec.GET_AND_ADD, 0, delta, 0);
+    }
+
+    @Override
+    public long addAndGet(long index, long delta) {
+        return update(index, OpCodec.ADD_AND_GET, 0, delta, 0);
+    }
+
+    @Override
+    public long getAndSet(long index, long value) {
+        return update(index, OpCodec.GET_AND_SET, 0, value, 0);
+    }
+
+    @Override
+    public boolean compareAndSet(long index, long expected, long value) {
+        return update(index, OpCodec.CAS, 0, expected, value) != 0;
+    }
+
+    @Override
+    public long getAndAccumulate(long index, LongOp op, long value) {
+        Objects.requireNonNull(op, "op");
+        return update(index, OpCodec.GET_AND_ACCUMULATE, op.ordinal(), value, 0);
+    }
+
+    @Override
+    public CompletableFuture<Long> getAsync(long index) {
+        return async(index, OpCodec.GET, 0, 0, 0, LONG);
+    }
+
+    @Override
+    public CompletableFuture<Void> setAsync(long index, long value) {
+        return async(index, OpCodec.SET, 0, value, 0, NONE);
+    }
+
+    @Override
+    public CompletableFuture<Long> getAndAddAsync(long index, long delta) {
+        return async(index, OpCodec.GET_AND_ADD, 0, delta, 0, LONG);
+    }
+
+    @Override
+    public CompletableFuture<Long> addAndGetAsync(long index, long delta) {
+        return async(index, OpCodec.ADD_AND_GET, 0, delta, 0, LONG);
+    }
+
+    @Override
+    public CompletableFuture<Long> getAndSetAsync(long index, long value) {
+        return async(index, OpCodec.GET_AND_SET, 0, value, 0, LONG);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> compareAndSetAsync(long index, long expected, long value) {
+        return async(index, OpCodec.CAS, 0, expected, value, BOOLEAN);
+    }
+
+    @Override
+    public CompletableFuture<Long> getAndAccumulateAsync(long index, LongOp op, long value) {
+        Objects.requireNonNull(op, "op");
+        return async(index, OpCodec.GET_AND_ACCUMULATE, op.ordinal(), value, 0, LONG);
+    }
+
+    @Override
+    public void put(long index, long value) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            LONGS.setVolatile(chunks[chunk], (int) (slot & CHUNK_MASK), value);
+            return;
+        }
+        service.post(storage, home, OpCodec.PUT, 0, slot, value);
+    }
+
+    @Override
+    public void add(long index, long delta) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            LONGS.getAndAdd(chunks[chunk], (int) (slot & CHUNK_MASK), delta);
+            return;
+        }
+        service.post(storage, home, OpCodec.ADD, 0, slot, delta);
+    }
+
+    @Override
+    public void accumulate(long index, LongOp op, long value) {
+        Objects.requireNonNull(op, "op");
+        long slot = slot(index);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            Atomics.accumulateLong(chunks[chunk], (int) (slot & CHUNK_MASK), op, value);
+            return;
+        }
+        service.post(storage, home, OpCodec.ACCUMULATE, op.ordinal(), slot, value);
+    }
+
+    @Override
+    public void get(long from, long[] dst, int offset, int length) {
+        Objects.requireNonNull(dst, "dst");
+        checkRange(from, dst.length, offset, length);
+        service.bulkGet(storage, from, dst, offset, length);
+    }
+
+    @Override
+    public void put(long from, long[] src, int offset, int length) {
+        Objects.requireNonNull(src, "src");
+        checkRange(from, src.length, offset, length);
+        service.bulkPut(storage, from, src, offset, length);
+    }
+
+    private long update(long index, int opcode, int operation, long a, long b) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            return Atomics.apply(opcode, false, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, b);
+        }
+        return service.call(storage, home, opcode, operation, slot, a, b, index);
+    }
+
+    private <T> CompletableFuture<T> async(
+            long index, int opcode, int operation, long a, long b, Pending.Future.Converter<T> converter) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            return CompletableFuture.completedFuture(converter.convert(
+                    Atomics.apply(opcode, false, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, b)));
+        }
+        return service.callAsync(storage, home, opcode, operation, slot, a, b, index, converter);
+    }
+}

@@ -1,0 +1,646 @@
+package io.meld.memory;
+
+import io.meld.Distribution;
+import io.meld.GlobalDoubleArray;
+import io.meld.GlobalLongArray;
+import io.meld.MeldException;
+import io.meld.MeldTimeoutException;
+import io.meld.NodeFailedException;
+import io.meld.collective.CollectiveEngine;
+import io.meld.config.ConfigException;
+import io.meld.config.MeldConfig;
+import io.meld.transport.FrameHandler;
+import io.meld.transport.FrameType;
+import io.meld.transport.Link;
+import io.meld.transport.Transport;
+import io.meld.transport.TransportSettings;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's global memory: the arrays it takes part in, the delegation of operations on remote elements
+ * to their homes, and the combining of those operations per destination.
+ *
+ * <h2>Paths</h2>
+ *
+ * <ul>
+ *   <li>An operation on an element this node holds runs on the calling thread, directly on the chunk
+ *       ({@link Atomics}); the array classes do that without coming here.
+ *   <li>Any other operation is appended to the calling thread's combining buffer for the element's
+ *       home ({@link Sender}, {@link OpBuffer}). Fire-and-forget operations stop there; async ones
+ *       register a {@link Pending} first; blocking ones also send the buffer at once and wait. A buffer
+ *       leaves as one {@code MEMORY_OPS} frame when full, when its thread fences or blocks on that
+ *       node, or when {@linkplain #flusher the flusher} finds it idle for {@code meld.memory.flush-delay}.
+ *   <li>At the home, {@link HomeHandler} applies each frame on the I/O thread that read it, in order,
+ *       and answers on the same connection; {@link ReplyHandler} completes the waiting operations.
+ * </ul>
+ *
+ * <h2>Ordering and completion</h2>
+ *
+ * A thread's operations to one home share one buffer and one connection, and a home applies a
+ * connection's frames in order on one thread: so they apply in issue order. {@link #fence()} sends the
+ * thread's buffers, then a FENCE request on every connection that carried operations; a home answers a
+ * FENCE after applying everything that arrived before it on that connection, which covers every frame
+ * any thread of this node handed to it earlier (so also the operations of loops and tasks the thread
+ * joined, once they have sent their buffers).
+ *
+ * <h2>Memory bound</h2>
+ *
+ * Combining buffers take at most threads x (nodes - 1) x {@code meld.memory.buffer-size}, created on
+ * first use; frames in flight at most (nodes - 1) x {@code meld.transport.send-buffer} before senders
+ * wait.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * Any thread issues operations through its own {@link Sender}. I/O threads run the two handlers. The
+ * flusher thread sends idle buffers (taking each through its state word, see {@link OpBuffer}), sweeps
+ * timed-out operations and forgets the buffers of threads that ended. The array table is copy-on-write
+ * ({@link #arrays}, volatile) so that I/O threads read it without locks; allocation and freeing are
+ * collectives, called by one thread of the node at a time.
+ */
+public final class MemoryService {
+    private static final Logger LOG = LoggerFactory.getLogger(MemoryService.class);
+    private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final int SPIN_BEFORE_PARK = 200;
+
+    private final int size;
+    private final int bufferSize;
+    private final long flushDelayNanos;
+    private final long timeoutNanos;
+    final PendingRequests pending = new PendingRequests();
+    private final ThreadLocal<Sender> senders = new ThreadLocal<>();
+    private final List<OpBuffer> buffers = new CopyOnWriteArrayList<>();
+    private final AtomicInteger dirty = new AtomicInteger();
+    private final Map<String, GlobalStorage> byName = new ConcurrentHashMap<>();
+    private final Throwable[] failed;
+    private final HomeHandler home;
+    private final ReplyHandler replies;
+    private volatile GlobalStorage[] arrays = new GlobalStorage[1];
+    private volatile int rank = -1;
+    private volatile Transport transport;
+    private CollectiveEngine collectives;
+    private int nextArrayId = 1;
+    private Thread flusher;
+    private volatile boolean flusherSleeping;
+    private volatile boolean closed;
+
+    /**
+     * @param size the number of nodes
+     * @param config the node's configuration ({@link MemorySettings})
+     */
+    public MemoryService(int size, MeldConfig config) {
+        this.size = size;
+        long buffer = config.get(MemorySettings.BUFFER_SIZE);
+        long maxPayload = config.get(TransportSettings.MAX_FRAME_SIZE) - 16;
+        if (buffer > maxPayload) {
+            throw new ConfigException(MemorySettings.BUFFER_SIZE.name() + "=" + buffer + " (from "
+                    + config.source(MemorySettings.BUFFER_SIZE) + ") exceeds the frame payload of " + maxPayload
+                    + " bytes (" + TransportSettings.MAX_FRAME_SIZE.name() + " less 16)");
+        }
+        this.bufferSize = (int) buffer;
+        this.flushDelayNanos = config.get(MemorySettings.FLUSH_DELAY).toNanos();
+        this.timeoutNanos = config.get(MemorySettings.TIMEOUT).toNanos();
+        this.failed = new Throwable[size];
+        this.home = new HomeHandler(this);
+        this.replies = new ReplyHandler(this);
+    }
+
+    /** @return the handler of {@link FrameType#MEMORY_OPS} frames */
+    public FrameHandler opsHandler() {
+        return home::onOps;
+    }
+
+    /** @return the handler of {@link FrameType#BULK_PUT} frames */
+    public FrameHandler bulkPutHandler() {
+        return home::onBulkPut;
+    }
+
+    /** @return the handler of {@link FrameType#MEMORY_REPLIES} frames */
+    public FrameHandler repliesHandler() {
+        return replies::onReplies;
+    }
+
+    /** @return the handler of {@link FrameType#BULK_DATA} frames */
+    public FrameHandler bulkDataHandler() {
+        return replies::onBulkData;
+    }
+
+    /**
+     * Starts serving: the node is connected and knows its rank.
+     *
+     * @param rank this node's rank
+     * @param transport the connected transport
+     * @param collectives the node's collectives, for allocation and freeing
+     */
+    public void start(int rank, Transport transport, CollectiveEngine collectives) {
+        this.rank = rank;
+        this.transport = transport;
+        this.collectives = collectives;
+        flusher = new Thread(this::flusherLoop, "meld-flusher-" + rank);
+        flusher.setDaemon(true);
+        flusher.start();
+    }
+
+    /**
+     * Allocates a {@code long} array; a collective.
+     *
+     * @param name the name
+     * @param length the length
+     * @param distribution the distribution
+     * @return the handle
+     */
+    public GlobalLongArray longArray(String name, long length, Distribution distribution) {
+        return new LongArrayImpl(this, allocate(name, false, length, distribution));
+    }
+
+    /**
+     * Allocates a {@code double} array; a collective.
+     *
+     * @param name the name
+     * @param length the length
+     * @param distribution the distribution
+     * @return the handle
+     */
+    public GlobalDoubleArray doubleArray(String name, long length, Distribution distribution) {
+        return new DoubleArrayImpl(this, allocate(name, true, length, distribution));
+    }
+
+    /**
+     * Waits until every operation the calling thread issued is complete at its home; see {@link
+     * io.meld.Meld#fence()}.
+     */
+    public void fence() {
+        checkOpen();
+        Sender sender = senders.get();
+        if (sender != null) {
+            sender.flushAll();
+            RuntimeException lost = sender.takeFailure();
+            if (lost != null) {
+                throw lost;
+            }
+        }
+        List<Pending.Blocking> waits = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        RuntimeException first = null;
+        for (int r = 0; r < size; r++) {
+            if (r == rank) {
+                continue;
+            }
+            Pending.Blocking p = new Pending.Blocking(r, System.nanoTime() + timeoutNanos, null, OpCodec.FENCE, 0);
+            int id = pending.register(p);
+            try {
+                Link link = linkTo(r);
+                ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, OpCodec.RUN_HEADER + 4);
+                frame.writeByte(OpCodec.FENCE).writeByte(0).writeByte(0).writeByte(0);
+                frame.writeIntLE(0).writeIntLE(1).writeIntLE(id);
+                link.send(frame);
+                waits.add(p);
+                ids.add(id);
+            } catch (RuntimeException e) {
+                pending.forget(id);
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        for (int i = 0; i < waits.size(); i++) {
+            try {
+                await(waits.get(i), ids.get(i));
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /**
+     * Sends the buffers of every thread (best effort), so that operations issued before the node closes
+     * leave before its closing handshake.
+     */
+    public void flushAll() {
+        for (OpBuffer b : buffers) {
+            if (!b.looksEmpty() && b.tryAcquireForFlusher()) {
+                try {
+                    b.flush();
+                } catch (RuntimeException e) {
+                    LOG.debug(
+                            "node {} could not send buffered operations to node {}: {}",
+                            rank,
+                            b.destination,
+                            e.toString());
+                } finally {
+                    b.release();
+                }
+            }
+        }
+    }
+
+    /**
+     * A node failed: operations waiting on it fail, and so will new ones.
+     *
+     * @param node the node
+     * @param cause what showed it
+     */
+    public void nodeFailed(int node, Throwable cause) {
+        synchronized (failed) {
+            if (failed[node] == null) {
+                failed[node] = cause;
+            }
+        }
+        pending.failNode(node, cause);
+    }
+
+    /** Stops the flusher and fails every operation still waiting. */
+    public void close() {
+        closed = true;
+        Thread f = flusher;
+        if (f != null) {
+            f.interrupt();
+            try {
+                f.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        pending.failAll(p -> new IllegalStateException(p.describe() + " failed: node " + rank + " closed"));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Issuing operations (called by the array classes for elements of other nodes)
+
+    /** Runs one operation at a remote home and waits for its answer. */
+    long call(GlobalStorage s, int dest, int opcode, int operation, long slot, long a, long b, long index) {
+        checkOpen();
+        Pending.Blocking p = new Pending.Blocking(dest, System.nanoTime() + timeoutNanos, s, opcode, index);
+        int id = pending.register(p);
+        OpBuffer buffer = sender().buffer(dest);
+        buffer.acquire();
+        try {
+            buffer.append(opcode, baseFlags(s), operation, s.id, id, slot, a, b);
+            buffer.flush();
+        } catch (RuntimeException e) {
+            pending.forget(id);
+            throw e;
+        } finally {
+            buffer.release();
+        }
+        return await(p, id);
+    }
+
+    /** Queues one operation for a remote home; the future completes with its answer. */
+    <T> CompletableFuture<T> callAsync(
+            GlobalStorage s,
+            int dest,
+            int opcode,
+            int operation,
+            long slot,
+            long a,
+            long b,
+            long index,
+            Pending.Future.Converter<T> converter) {
+        checkOpen();
+        Sender sender = sender();
+        MeldFuture<T> future = new MeldFuture<>(this, sender, dest);
+        Pending.Future<T> p =
+                new Pending.Future<>(dest, System.nanoTime() + timeoutNanos, s, opcode, index, future, converter);
+        int id = pending.register(p);
+        OpBuffer buffer = sender.buffer(dest);
+        buffer.acquire();
+        try {
+            buffer.append(opcode, baseFlags(s), operation, s.id, id, slot, a, b);
+        } catch (RuntimeException e) {
+            pending.forget(id);
+            throw e;
+        } finally {
+            buffer.release();
+        }
+        return future;
+    }
+
+    /** Queues one fire-and-forget operation for a remote home. */
+    void post(GlobalStorage s, int dest, int opcode, int operation, long slot, long a) {
+        if (closed) {
+            checkOpen();
+        }
+        OpBuffer buffer = sender().buffer(dest);
+        buffer.acquire();
+        try {
+            buffer.append(opcode, baseFlags(s), operation, s.id, 0, slot, a, 0);
+        } finally {
+            buffer.release();
+        }
+    }
+
+    /** Copies {@code [from, from + length)} into {@code dst} ({@code long[]} or {@code double[]}). */
+    void bulkGet(GlobalStorage s, long from, Object dst, int offset, int length) {
+        checkOpen();
+        Bulk.get(this, s, from, dst, offset, length);
+    }
+
+    /** Copies {@code src} ({@code long[]} or {@code double[]}) into {@code [from, from + length)}. */
+    void bulkPut(GlobalStorage s, long from, Object src, int offset, int length) {
+        checkOpen();
+        Bulk.put(this, s, from, src, offset, length);
+    }
+
+    /** Frees an array; a collective. */
+    void free(GlobalStorage s) {
+        checkOpen();
+        fence();
+        collectives.barrier();
+        unregister(s);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Plumbing shared with the buffers, the handlers and the bulk transfers
+
+    int rank() {
+        return rank;
+    }
+
+    long timeoutNanos() {
+        return timeoutNanos;
+    }
+
+    /** @return this thread's sender, created on first use */
+    Sender sender() {
+        Sender s = senders.get();
+        if (s == null) {
+            s = new Sender(this, Thread.currentThread(), size, bufferSize, 0);
+            senders.set(s);
+        }
+        return s;
+    }
+
+    /** @return this thread's sender, or {@code null} when it never sent anything */
+    Sender currentSender() {
+        return senders.get();
+    }
+
+    void register(OpBuffer buffer) {
+        buffers.add(buffer);
+    }
+
+    /** A buffer went from empty to holding operations. */
+    void dirtied() {
+        if (dirty.getAndIncrement() == 0 && flusherSleeping) {
+            LockSupport.unpark(flusher);
+        }
+    }
+
+    /** A buffer was sent and is empty again. */
+    void cleaned() {
+        dirty.decrementAndGet();
+    }
+
+    /** Sends a buffer's bytes as one MEMORY_OPS frame. */
+    void sendOps(Sender sender, int dest, byte[] data, int length) {
+        Link link = linkTo(dest);
+        ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, length);
+        frame.writeBytes(data, 0, length);
+        link.send(frame);
+    }
+
+    /** @return the link to {@code dest} */
+    Link linkTo(int dest) {
+        Throwable f = failed[dest];
+        if (f != null) {
+            throw new NodeFailedException(dest, "node " + dest + " has failed: " + f.getMessage(), f);
+        }
+        Link link = transport.link(dest);
+        if (link == null || !link.isUp()) {
+            throw new NodeFailedException(dest, "node " + dest + " is not connected", null);
+        }
+        return link;
+    }
+
+    /** @return the array with this id, or {@code null} */
+    GlobalStorage array(int id) {
+        GlobalStorage[] a = arrays;
+        return id > 0 && id < a.length ? a[id] : null;
+    }
+
+    /** Waits for a blocking operation's answer: a short spin, then parking until the deadline. */
+    long await(Pending.Blocking p, int id) {
+        for (int i = 0; i < SPIN_BEFORE_PARK && !p.isDone(); i++) {
+            Thread.onSpinWait();
+        }
+        while (!p.isDone()) {
+            long left = p.deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                pending.forget(id);
+                p.fail(new MeldTimeoutException(timeoutMessage(p)));
+                break;
+            }
+            LockSupport.parkNanos(p, left);
+            if (Thread.interrupted()) {
+                pending.forget(id);
+                p.fail(new MeldException(p.describe() + ": the waiting thread was interrupted"));
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return p.value();
+    }
+
+    /** Flushes one sender's buffer on behalf of a thread waiting for an async result. */
+    void flushFor(Sender sender, int dest) {
+        if (sender.thread == Thread.currentThread()) {
+            sender.flush(dest);
+        } else if (flusherSleeping) {
+            LockSupport.unpark(flusher);
+        }
+    }
+
+    String timeoutMessage(Pending p) {
+        return p.describe() + " timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                + "ms (meld.memory.timeout) on node " + rank;
+    }
+
+    private static int baseFlags(GlobalStorage s) {
+        return (s.narrow ? 0 : OpCodec.WIDE) | (s.isDouble ? OpCodec.DOUBLE : 0);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("node " + rank + " is closed");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Allocation
+
+    private GlobalStorage allocate(String name, boolean isDouble, long length, Distribution distribution) {
+        checkOpen();
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(distribution, "distribution");
+        String problem = null;
+        if (name.isBlank()) {
+            problem = "an array name must not be blank";
+        } else if (length < 0) {
+            problem = "array '" + name + "' length " + length + " is negative";
+        } else if (byName.containsKey(name)) {
+            problem = "an array named '" + name + "' is allocated already";
+        }
+        int id = nextArrayId++;
+        GlobalStorage storage = null;
+        if (problem == null) {
+            try {
+                storage = new GlobalStorage(id, name, isDouble, length, distribution, size, rank);
+            } catch (IllegalArgumentException e) {
+                problem = e.getMessage();
+            } catch (OutOfMemoryError e) {
+                problem = "node " + rank + " has no memory for its part of array '" + name + "' ("
+                        + new ArrayLayout(length, size, distribution).partitionLength(rank) + " elements): "
+                        + e.getMessage();
+            }
+        }
+        if (storage != null) {
+            register(storage);
+        }
+        String mine = problem == null
+                ? "'" + name + "' as " + (isDouble ? "double" : "long") + "[" + length + "] " + distribution
+                : "error: " + problem;
+        String[] all = allGather(mine);
+        for (int r = 0; r < size; r++) {
+            if (!all[r].equals(all[0])) {
+                if (storage != null) {
+                    unregister(storage);
+                }
+                throw new MeldException("nodes allocated array '" + name + "' differently: node 0 allocated "
+                        + all[0] + ", node " + r + " allocated " + all[r]
+                        + "; every node must allocate the same name, type, length and distribution");
+            }
+        }
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        return storage;
+    }
+
+    /** Every node's string, by rank; a collective (one broadcast per node, for a handful of bytes). */
+    private String[] allGather(String mine) {
+        String[] all = new String[size];
+        byte[] bytes = mine.getBytes(StandardCharsets.UTF_8);
+        for (int r = 0; r < size; r++) {
+            all[r] = new String(collectives.broadcast(r == rank ? bytes : null, r), StandardCharsets.UTF_8);
+        }
+        return all;
+    }
+
+    private synchronized void register(GlobalStorage s) {
+        GlobalStorage[] a = arrays;
+        GlobalStorage[] next = Arrays.copyOf(a, Math.max(a.length, s.id + 1));
+        next[s.id] = s;
+        byName.put(s.name, s);
+        arrays = next;
+    }
+
+    private synchronized void unregister(GlobalStorage s) {
+        GlobalStorage[] next = arrays.clone();
+        if (s.id < next.length && next[s.id] == s) {
+            next[s.id] = null;
+        }
+        byName.remove(s.name, s);
+        arrays = next;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The flusher
+
+    /**
+     * Sends buffers nobody appended to since its last look; sleeps while no buffer holds anything.
+     * While every non-empty buffer keeps changing, it doubles its interval (up to 8 x the flush delay):
+     * those buffers leave on their own when full.
+     */
+    private void flusherLoop() {
+        long interval = flushDelayNanos;
+        long lastSweep = System.nanoTime();
+        while (!closed) {
+            if (dirty.get() == 0) {
+                flusherSleeping = true;
+                if (dirty.get() == 0) {
+                    LockSupport.parkNanos(this, SWEEP_NANOS);
+                }
+                flusherSleeping = false;
+            } else {
+                LockSupport.parkNanos(this, interval);
+            }
+            if (Thread.interrupted() && closed) {
+                return;
+            }
+            boolean flushed = false;
+            boolean busy = false;
+            for (OpBuffer b : buffers) {
+                if (b.looksEmpty()) {
+                    continue;
+                }
+                int seen = b.appendsSeen();
+                if (seen != b.flusherSeen) {
+                    b.flusherSeen = seen;
+                    busy = true;
+                    continue;
+                }
+                if (b.tryAcquireForFlusher()) {
+                    try {
+                        b.flush();
+                        flushed = true;
+                    } catch (RuntimeException e) {
+                        b.owner.failure = e;
+                        LOG.debug(
+                                "node {}: flushing operations to node {} failed: {}",
+                                rank,
+                                b.destination,
+                                e.toString());
+                    } finally {
+                        b.release();
+                    }
+                }
+            }
+            interval = flushed || !busy ? flushDelayNanos : Math.min(interval * 2, flushDelayNanos * 8);
+            long now = System.nanoTime();
+            if (now - lastSweep >= SWEEP_NANOS) {
+                lastSweep = now;
+                pending.expire(now, this::timeoutMessage);
+                forgetEndedThreads();
+            }
+        }
+    }
+
+    /** Sends and forgets the buffers of threads that have ended. */
+    private void forgetEndedThreads() {
+        for (OpBuffer b : buffers) {
+            if (!b.owner.thread.isAlive() && b.tryAcquireForFlusher()) {
+                try {
+                    b.flush();
+                } catch (RuntimeException e) {
+                    LOG.warn(
+                            "node {}: operations a finished thread left for node {} could not be sent: {}",
+                            rank,
+                            b.destination,
+                            e.toString());
+                } finally {
+                    b.release();
+                }
+                buffers.remove(b);
+            }
+        }
+    }
+}

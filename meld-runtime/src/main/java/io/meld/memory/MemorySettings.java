@@ -1,0 +1,45 @@
+package io.meld.memory;
+
+import io.meld.config.Setting;
+import java.time.Duration;
+import java.util.List;
+
+/** Settings of global memory; see {@code docs/configuration.md}. */
+public final class MemorySettings {
+    /** Combining buffer size. */
+    public static final Setting<Long> BUFFER_SIZE = Setting.sizeSetting(
+            "meld.memory.buffer-size",
+            64L << 10,
+            1L << 10,
+            16L << 20,
+            "Size of one combining buffer: operations a thread sends to one node are gathered until this"
+                    + " many bytes, then sent as one frame. Each thread has one per node it sends to, so"
+                    + " buffers use at most threads x (nodes - 1) x this; it must not exceed"
+                    + " meld.transport.max-frame-size less 16 bytes.");
+
+    /** Idle flush delay. */
+    public static final Setting<Duration> FLUSH_DELAY = Setting.durationSetting(
+            "meld.memory.flush-delay",
+            Duration.ofNanos(200_000),
+            Duration.ofNanos(10_000),
+            Duration.ofSeconds(10),
+            "A buffer nobody added to for this long is sent by the flusher thread, so a lone operation"
+                    + " never waits long. While buffers keep filling, the flusher looks less often (up to 8x"
+                    + " this), since they leave when full.");
+
+    /** Timeout of blocking and async operations. */
+    public static final Setting<Duration> TIMEOUT = Setting.durationSetting(
+            "meld.memory.timeout",
+            Duration.ofSeconds(60),
+            Duration.ofMillis(1),
+            Duration.ofDays(1),
+            "How long a blocking or async remote operation (and a fence) waits for its answer before it"
+                    + " fails with MeldTimeoutException.");
+
+    private MemorySettings() {}
+
+    /** @return every memory setting */
+    public static List<Setting<?>> all() {
+        return List.of(BUFFER_SIZE, FLUSH_DELAY, TIMEOUT);
+    }
+}

@@ -1,0 +1,251 @@
+package io.meld.memory;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The combining buffer of one sending thread for one destination node: operations are appended as runs
+ * ({@link OpCodec}) and the whole buffer goes out as one frame when it is full, when its thread fences
+ * or blocks on that node, or when the flusher finds it idle.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * Owned by one {@link Sender}'s thread, which appends; the flusher thread may take an idle buffer to
+ * send it. They exclude each other with {@link #state}: the owner moves it FREE to OWNER around each
+ * append (one uncontended compare-and-set, on a line no other thread writes while the buffer is busy),
+ * the flusher FREE to FLUSHER. Neither holds it across anything but an append or a send. The owner
+ * publishes progress with an opaque write of {@link #appends}; the flusher compares it with what it
+ * saw last time to tell an idle buffer from a busy one, and never takes a buffer that changed since.
+ *
+ * <p>The encoding state (position, open run) is plain: only the holder of {@link #state} touches it,
+ * and the compare-and-set / release pair orders those accesses between holders.
+ */
+final class OpBuffer {
+    static final int FREE = 0;
+    static final int OWNER = 1;
+    static final int FLUSHER = 2;
+
+    private static final VarHandle STATE;
+    private static final VarHandle APPENDS;
+    private static final VarHandle EMPTY;
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(OpBuffer.class, "state", int.class);
+            APPENDS = lookup.findVarHandle(OpBuffer.class, "appends", int.class);
+            EMPTY = lookup.findVarHandle(OpBuffer.class, "empty", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final Sender owner;
+    final int destination;
+    private final MemoryService service;
+    private final byte[] data;
+    private int pos;
+    private int runStart = -1;
+    private int runKey;
+    private int runArray;
+    private long runShared;
+    private int runCount;
+
+    @SuppressWarnings("unused") // through STATE
+    private volatile int state;
+
+    @SuppressWarnings("unused") // through APPENDS
+    private int appends;
+
+    @SuppressWarnings("unused") // through EMPTY
+    private boolean empty = true;
+
+    /** The flusher's last look at {@link #appends}; only the flusher thread uses it. */
+    int flusherSeen;
+
+    OpBuffer(MemoryService service, Sender owner, int destination, int capacity) {
+        this.service = service;
+        this.owner = owner;
+        this.destination = destination;
+        this.data = new byte[capacity];
+    }
+
+    /** Takes the buffer for the owner; waits while the flusher is sending it. */
+    void acquire() {
+        if (!STATE.compareAndSet(this, FREE, OWNER)) {
+            int spins = 0;
+            while (!STATE.compareAndSet(this, FREE, OWNER)) {
+                if (++spins < 100) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+        }
+    }
+
+    /** @return whether the flusher took the buffer */
+    boolean tryAcquireForFlusher() {
+        return STATE.compareAndSet(this, FREE, FLUSHER);
+    }
+
+    void release() {
+        STATE.setRelease(this, FREE);
+    }
+
+    /** @return the owner's append counter, as the flusher sees it */
+    int appendsSeen() {
+        return (int) APPENDS.getOpaque(this);
+    }
+
+    /** @return whether the buffer held nothing at its last change, as another thread sees it */
+    boolean looksEmpty() {
+        return (boolean) EMPTY.getOpaque(this);
+    }
+
+    /**
+     * Appends one operation on an array element. A single operand is shared by the run (written once
+     * in its header) unless the open run of the same kind already carries operands per element, or
+     * shares a different one: streams like {@code add(i, 1)} cost only the slot per operation, and
+     * streams of varying operands cost one run header. The caller holds the buffer.
+     *
+     * @param opcode the {@link OpCodec} opcode
+     * @param baseFlags {@link OpCodec#WIDE} and {@link OpCodec#DOUBLE} as the array needs
+     * @param operation the accumulate operation's ordinal, or 0
+     * @param array the array id
+     * @param requestId the request id, for opcodes that answer
+     * @param slot the element's slot
+     * @param a the first operand, if the opcode takes one
+     * @param b the second operand (CAS's new value)
+     */
+    void append(int opcode, int baseFlags, int operation, int array, int requestId, long slot, long a, long b) {
+        int operands = OpCodec.operands(opcode);
+        int flags = baseFlags;
+        if (operands == 1 && shareable(opcode | baseFlags << 8 | operation << 16, array, a)) {
+            flags |= OpCodec.SHARED;
+        }
+        int at = element(opcode, flags, operation, array, a, OpCodec.elementBytes(opcode, flags));
+        if (OpCodec.answers(opcode)) {
+            INT_LE.set(data, at, requestId);
+            at += 4;
+        }
+        at = putSlot(at, slot, (flags & OpCodec.WIDE) != 0);
+        if (operands == 2) {
+            LONG_LE.set(data, at, a);
+            LONG_LE.set(data, at + 8, b);
+        } else if (operands == 1 && (flags & OpCodec.SHARED) == 0) {
+            LONG_LE.set(data, at, a);
+        }
+    }
+
+    /** Appends a fence: the home answers once it has applied everything before it. */
+    void appendFence(int requestId) {
+        int at = element(OpCodec.FENCE, 0, 0, 0, 0, OpCodec.elementBytes(OpCodec.FENCE, 0));
+        INT_LE.set(data, at, requestId);
+    }
+
+    /** Appends a request for {@code count} elements from {@code slot} on, answered with BULK_DATA frames. */
+    void appendBulkGet(int array, int requestId, long slot, int count) {
+        int at = element(OpCodec.BULK_GET, 0, 0, array, 0, OpCodec.elementBytes(OpCodec.BULK_GET, 0));
+        INT_LE.set(data, at, requestId);
+        LONG_LE.set(data, at + 4, slot);
+        INT_LE.set(data, at + 12, count);
+    }
+
+    /** Whether an operand should be shared by a new or the open run. */
+    private boolean shareable(int key, int array, long operand) {
+        if (runStart < 0 || key != (runKey & ~(OpCodec.SHARED << 8)) || array != runArray) {
+            return true;
+        }
+        boolean openShares = (runKey & (OpCodec.SHARED << 8)) != 0;
+        return openShares && operand == runShared;
+    }
+
+    /**
+     * Reserves room for one element of a run, extending the open run when it matches. May send the
+     * buffer first to make room.
+     *
+     * @return where the element goes
+     */
+    private int element(int opcode, int flags, int operation, int array, long shared, int elementBytes) {
+        int key = opcode | flags << 8 | operation << 16;
+        if (runStart >= 0
+                && key == runKey
+                && array == runArray
+                && ((flags & OpCodec.SHARED) == 0 || shared == runShared)
+                && pos + elementBytes <= data.length) {
+            runCount++;
+            return advance(elementBytes);
+        }
+        int header = OpCodec.headerBytes(flags);
+        if (pos + header + elementBytes > data.length) {
+            flush();
+        }
+        closeRun();
+        if (pos == 0) {
+            EMPTY.setOpaque(this, false);
+            service.dirtied();
+        }
+        runStart = pos;
+        runKey = key;
+        runArray = array;
+        runShared = shared;
+        runCount = 1;
+        data[pos] = (byte) opcode;
+        data[pos + 1] = (byte) flags;
+        data[pos + 2] = (byte) operation;
+        data[pos + 3] = 0;
+        INT_LE.set(data, pos + 4, array);
+        if ((flags & OpCodec.SHARED) != 0) {
+            LONG_LE.set(data, pos + OpCodec.RUN_HEADER, shared);
+        }
+        pos += header;
+        return advance(elementBytes);
+    }
+
+    /** Writes a slot, 4 or 8 bytes; returns the position after it. */
+    private int putSlot(int at, long slot, boolean wide) {
+        if (wide) {
+            LONG_LE.set(data, at, slot);
+            return at + 8;
+        }
+        INT_LE.set(data, at, (int) slot);
+        return at + 4;
+    }
+
+    /**
+     * Sends what the buffer holds as one frame, if anything. The caller holds the buffer. The buffer is
+     * empty afterwards even when sending fails (the operations in it are then lost with their
+     * destination, and the failure propagates).
+     */
+    void flush() {
+        if (pos == 0) {
+            return;
+        }
+        closeRun();
+        int length = pos;
+        pos = 0;
+        runStart = -1;
+        EMPTY.setOpaque(this, true);
+        service.cleaned();
+        service.sendOps(owner, destination, data, length);
+    }
+
+    private int advance(int elementBytes) {
+        int at = pos;
+        pos += elementBytes;
+        APPENDS.setOpaque(this, (int) APPENDS.get(this) + 1);
+        return at;
+    }
+
+    private void closeRun() {
+        if (runStart >= 0) {
+            INT_LE.set(data, runStart + OpCodec.COUNT_OFFSET, runCount);
+            runStart = -1;
+        }
+    }
+}
