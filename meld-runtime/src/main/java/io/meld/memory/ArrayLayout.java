@@ -85,14 +85,17 @@ final class ArrayLayout {
         return chunkBase[p];
     }
 
-    /** @return the number of chunks of partition {@code p} */
-    int chunkCount(int p) {
-        return (int) (chunkBase[p + 1] - chunkBase[p]);
+    /**
+     * @return the number of chunks of partition {@code p}; a {@code long}, since a partition of up to 2^62
+     *     elements has up to 2^42 chunks ({@link GlobalStorage} refuses arrays whose chunks it cannot track)
+     */
+    long chunkCount(int p) {
+        return chunkBase[p + 1] - chunkBase[p];
     }
 
     /** @return the number of elements of chunk {@code c} of partition {@code p} ({@code c} counted within it) */
-    int chunkLength(int p, int c) {
-        long rest = partitionLength(p) - ((long) c << CHUNK_SHIFT);
+    int chunkLength(int p, long c) {
+        long rest = partitionLength(p) - (c << CHUNK_SHIFT);
         return (int) Math.min(CHUNK_SIZE, rest);
     }
 
