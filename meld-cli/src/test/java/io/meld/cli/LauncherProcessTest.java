@@ -87,6 +87,36 @@ class LauncherProcessTest {
         assertThat(err.text()).contains("[meld] the launcher is shutting down; stopping 2 nodes");
     }
 
+    @Test
+    void shouldKeepTheLaunchersOwnJavaOptionsFromTheNodes() throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(
+                LocalLauncher.javaExecutable(),
+                "-Xmx64m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                MeldCli.class.getName(),
+                "run",
+                "--nodes",
+                "1",
+                "--jvm-opt=-Xmx64m",
+                TestPrograms.Hello.class.getName());
+        builder.environment().put(LocalLauncher.LAUNCHER_JAVA_OPTS, "-Xmx64m");
+        Process launcher = builder.start();
+        reaper.track(launcher.toHandle());
+        launcher.getOutputStream().close();
+        copiers.add(Thread.ofPlatform().daemon().start(() -> copy(launcher, true)));
+        copiers.add(Thread.ofPlatform().daemon().start(() -> copy(launcher, false)));
+
+        assertThat(launcher.waitFor(READY.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        for (Thread t : copiers) {
+            t.join(GONE.toMillis());
+        }
+
+        assertThat(launcher.exitValue()).as("stderr:\n%s", err.text()).isZero();
+        assertThat(out.lines()).contains("[0] MELD_JAVA_OPTS=null", "[0] MELD_SIZE=1");
+        assertThat(err.text()).doesNotContain("MELD_JAVA_OPTS");
+    }
+
     private void copy(Process launcher, boolean stdout) {
         try {
             (stdout ? launcher.getInputStream() : launcher.getErrorStream()).transferTo(stdout ? out : err);
