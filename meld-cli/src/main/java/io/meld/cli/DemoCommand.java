@@ -25,9 +25,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = {
-            "Shows the runtime at work: a local cluster of JVMs joins, runs collectives (barrier,",
-            "allReduce, broadcasts bigger than a frame) and checks every result. Exits with 0 only when",
-            "every check passed on every node."
+            "Shows the runtime at work on a local cluster of JVMs.",
+            "The nodes join, run collectives (barrier, allReduce, broadcasts bigger than a frame) and check"
+                    + " every result. Exits with 0 only when every check passed on every node."
         })
 final class DemoCommand implements Callable<Integer> {
     /** The nodes of the demo cluster unless {@code --nodes} says otherwise. */

@@ -31,12 +31,13 @@ import picocli.CommandLine.Spec;
         },
         footer = {
             "",
-            "Each node gets MELD_RANK, MELD_SIZE, MELD_THREADS, MELD_CLUSTER_NAME, MELD_CLUSTER_DISCOVERY,",
-            "MELD_CLUSTER_BIND_ADDRESS, MELD_CLUSTER_PORT, MELD_CLUSTER_HOSTS and MELD_LAUNCHER_PID; Meld.join()",
-            "reads them. Other MELD_* variables configure the nodes as usual. MELD_JAVA_OPTS holds options of",
-            "the launcher's own JVM.",
+            "Each node gets MELD_RANK, MELD_SIZE, MELD_THREADS, MELD_CLUSTER_NAME, MELD_CLUSTER_DISCOVERY,"
+                    + " MELD_CLUSTER_BIND_ADDRESS, MELD_CLUSTER_PORT, MELD_CLUSTER_HOSTS and MELD_LAUNCHER_PID;"
+                    + " Meld.join() reads them. Other MELD_* variables configure the nodes as usual."
+                    + " MELD_JAVA_OPTS holds options of the launcher's own JVM.",
             "",
-            "Example: meld run --nodes 3 --classpath target/classes -- com.example.Main --size 1M"
+            "Example:",
+            "  meld run --nodes 3 --classpath target/classes -- com.example.Main --size 1M"
         })
 final class RunCommand implements Callable<Integer> {
     @Spec
@@ -51,12 +52,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = {"--classpath", "-cp"},
             paramLabel = "CP",
+            order = 3,
             description = "The program's class path (entries separated by ':'); may be repeated.")
     private List<String> classPath = new ArrayList<>();
 
     @Option(
             names = "--jvm-opt",
             paramLabel = "OPT",
+            order = 4,
             description = "An option of every node's JVM, e.g. --jvm-opt=-Xmx1g; may be repeated.")
     private List<String> jvmOptions = new ArrayList<>();
 
@@ -70,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
             names = "--nodes",
             required = true,
             paramLabel = "N",
-            order = -2,
+            order = 1,
             description = "How many nodes (JVMs) to start, from 1 to " + LocalLauncher.MAX_NODES + ".")
     void nodes(int value) {
         if (value < 1 || value > LocalLauncher.MAX_NODES) {
@@ -84,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--threads",
             paramLabel = "T",
-            order = -1,
+            order = 2,
             description = "Threads per node (MELD_THREADS), from 1 to " + LocalLauncher.MAX_THREADS
                     + "; by default this machine's cores divided by N, at least 1.")
     void threads(int value) {
