@@ -20,8 +20,9 @@ import java.util.regex.Pattern;
  *   <li><b>int</b>, <b>long</b>: decimal, within the setting's range;
  *   <li><b>size</b>: bytes, or a number with a binary unit: {@code 65536}, {@code 64KiB}, {@code 1MiB},
  *       {@code 2GiB} ({@code k}, {@code m}, {@code g} are accepted for the same units);
- *   <li><b>duration</b>: a number with {@code ms}, {@code s}, {@code m} or {@code h} ({@code 250ms},
- *       {@code 30s}), or ISO-8601 ({@code PT30S}); {@code 0} where the setting allows it;
+ *   <li><b>duration</b>: a number with {@code us}, {@code ms}, {@code s}, {@code m} or {@code h} ({@code
+ *       200us}, {@code 250ms}, {@code 30s}), or ISO-8601 ({@code PT30S}); {@code 0} where the setting
+ *       allows it;
  *   <li><b>boolean</b>: {@code true} or {@code false};
  *   <li><b>enum</b>: one of the listed names, case-insensitive;
  *   <li><b>list</b>: comma-separated, blanks around items ignored.
@@ -31,7 +32,7 @@ import java.util.regex.Pattern;
  */
 public final class Setting<T> {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([a-zA-Z]*)");
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|m|h)");
     private static final Pattern NAME = Pattern.compile("meld(\\.[a-z][a-z0-9]*(-[a-z0-9]+)*)+");
 
     private final String name;
@@ -337,10 +338,13 @@ public final class Setting<T> {
      * @return for example {@code 30s} or {@code 250ms}
      */
     public static String formatDuration(Duration d) {
-        long ms = d.toMillis();
-        if (ms == 0) {
+        if (d.isZero()) {
             return "0";
         }
+        if (d.toNanos() % 1_000_000 != 0) {
+            return d.toNanos() / 1000 + "us";
+        }
+        long ms = d.toMillis();
         if (ms % 3_600_000 == 0) {
             return ms / 3_600_000 + "h";
         }
@@ -354,7 +358,7 @@ public final class Setting<T> {
     }
 
     private static String range(String type, long min, long max) {
-        return type + " " + min + ".." + max;
+        return max == Long.MAX_VALUE || max == Integer.MAX_VALUE ? type + " >= " + min : type + " " + min + ".." + max;
     }
 
     private static long parseLong(String raw, long min, long max) {
@@ -414,6 +418,7 @@ public final class Setting<T> {
                 throw new IllegalArgumentException("duration too long");
             }
             return switch (m.group(2)) {
+                case "us" -> Duration.ofNanos(Math.multiplyExact(n, 1000L));
                 case "ms" -> Duration.ofMillis(n);
                 case "s" -> Duration.ofSeconds(n);
                 case "m" -> Duration.ofMinutes(n);
@@ -424,7 +429,7 @@ public final class Setting<T> {
             return Duration.parse(raw);
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException(
-                    "not a duration: use a number with ms, s, m or h (e.g. 30s)," + " or ISO-8601 (e.g. PT30S)");
+                    "not a duration: use a number with us, ms, s, m or h (e.g. 30s)," + " or ISO-8601 (e.g. PT30S)");
         }
     }
 

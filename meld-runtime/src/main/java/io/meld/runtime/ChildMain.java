@@ -1,9 +1,12 @@
 package io.meld.runtime;
 
 import io.meld.config.MeldConfig;
+import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -68,15 +71,21 @@ public final class ChildMain {
         }
     }
 
-    /** Polls for the launcher; when it is gone, exits (running shutdown hooks), then halts if that hangs. */
+    /**
+     * Watches the launcher from a daemon thread; when it is gone, exits (running shutdown hooks), then
+     * halts if that hangs.
+     *
+     * <p>The launcher counts as gone when its process no longer exists, when it is a zombie (killed but
+     * not yet reaped by its own parent), or, if it was this process's parent at start, as soon as this
+     * process has been handed to another parent (the kernel does that the moment the launcher dies). The
+     * handle taken at start remembers the launcher's start time, so a recycled pid is not mistaken for it.
+     */
     private static void watchLauncher(long pid) {
+        Optional<ProcessHandle> launcher = ProcessHandle.of(pid);
+        boolean launcherIsParent = parentPid() == pid;
         Thread watcher = new Thread(
                 () -> {
-                    while (true) {
-                        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-                        if (handle.isEmpty() || !handle.get().isAlive()) {
-                            break;
-                        }
+                    while (!launcherGone(launcher, pid, launcherIsParent)) {
                         try {
                             Thread.sleep(WATCH_MILLIS);
                         } catch (InterruptedException e) {
@@ -99,5 +108,32 @@ public final class ChildMain {
                 "meld-launcher-watch");
         watcher.setDaemon(true);
         watcher.start();
+    }
+
+    private static boolean launcherGone(Optional<ProcessHandle> launcher, long pid, boolean launcherIsParent) {
+        if (launcher.isEmpty() || !launcher.get().isAlive()) {
+            return true;
+        }
+        if (launcherIsParent && parentPid() != pid) {
+            return true;
+        }
+        return isZombie(pid);
+    }
+
+    private static long parentPid() {
+        return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+    }
+
+    /** Linux only: whether /proc says the process has exited but was not reaped; false where unknown. */
+    private static boolean isZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // "pid (command) state ...": the command may contain spaces and parentheses, the state follows the last
+            // ')'.
+            int end = stat.lastIndexOf(')');
+            return end > 0 && end + 2 < stat.length() && stat.charAt(end + 2) == 'Z';
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 }

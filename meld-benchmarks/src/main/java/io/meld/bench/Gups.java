@@ -1,0 +1,150 @@
+package io.meld.bench;
+
+import io.meld.GlobalLongArray;
+import io.meld.LongOp;
+import io.meld.Meld;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Random atomic increments (GUPS): every thread of every node adds 1 to uniformly random elements of
+ * one global table for a fixed time, then the table's sum is checked against the number of updates.
+ *
+ * <p>{@link #main} is the SPMD program {@code bin/meld bench gups} runs on each node; {@link
+ * #sharedMemory} is the baseline: the same increments by the same number of threads on one JVM's
+ * {@code long[]} with plain Java atomics.
+ */
+public final class Gups {
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int BATCH = 4096;
+
+    private Gups() {}
+
+    /**
+     * Runs on one node of a cluster started by the launcher.
+     *
+     * @param args {@code TABLE_LOG2 SECONDS}
+     */
+    public static void main(String[] args) {
+        int tableLog2 = Integer.parseInt(args[0]);
+        double seconds = Double.parseDouble(args[1]);
+        GupsResult result;
+        try (Meld meld = Meld.join()) {
+            result = run(meld, tableLog2, seconds);
+            if (meld.rank() == 0) {
+                System.out.println(result.json());
+            }
+        }
+        System.exit(result.verified() ? 0 : 1);
+    }
+
+    /**
+     * The benchmark on one node: a collective.
+     *
+     * @param meld the node
+     * @param tableLog2 log2 of the table length
+     * @param seconds how long every thread updates
+     * @return the result, the same on every node
+     */
+    public static GupsResult run(Meld meld, int tableLog2, double seconds) {
+        long mask = (1L << tableLog2) - 1;
+        int threads = meld.threads();
+        try (GlobalLongArray table = meld.longArray("gups", 1L << tableLog2)) {
+            AtomicLong updates = new AtomicLong();
+            Thread[] workers = new Thread[threads];
+            meld.barrier();
+            long start = System.nanoTime();
+            long deadline = start + (long) (seconds * 1e9);
+            for (int t = 0; t < threads; t++) {
+                long seed = XorShift.seed(meld.rank(), t);
+                workers[t] = new Thread(
+                        () -> {
+                            long x = seed;
+                            long count = 0;
+                            do {
+                                for (int i = 0; i < BATCH; i++) {
+                                    x = XorShift.next(x);
+                                    table.add(x & mask, 1);
+                                }
+                                count += BATCH;
+                            } while (System.nanoTime() < deadline);
+                            meld.fence();
+                            updates.addAndGet(count);
+                        },
+                        "gups-" + meld.rank() + "-" + t);
+                workers[t].start();
+            }
+            join(workers);
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            meld.barrier();
+            long localSum = 0;
+            long[] part = new long[(int) Math.min(table.localLength(), 1 << 20)];
+            for (long j = 0; j < table.localLength(); j += part.length) {
+                int n = (int) Math.min(part.length, table.localLength() - j);
+                long g = table.globalIndex(j);
+                table.get(g, part, 0, n);
+                for (int i = 0; i < n; i++) {
+                    localSum += part[i];
+                }
+            }
+            long total = meld.allReduce(updates.get(), LongOp.SUM);
+            long sum = meld.allReduce(localSum, LongOp.SUM);
+            double slowest = meld.allReduce(elapsed, (double a, double b) -> Math.max(a, b));
+            return new GupsResult(meld.size(), threads, tableLog2, total, slowest, sum == total);
+        }
+    }
+
+    /**
+     * The baseline: the same increments by {@code threads} threads on one {@code long[]} in this JVM.
+     *
+     * @param threads how many threads
+     * @param tableLog2 log2 of the table length
+     * @param seconds how long every thread updates
+     * @return the result
+     */
+    public static GupsResult sharedMemory(int threads, int tableLog2, double seconds) {
+        long mask = (1L << tableLog2) - 1;
+        long[] table = new long[1 << tableLog2];
+        AtomicLong updates = new AtomicLong();
+        Thread[] workers = new Thread[threads];
+        long start = System.nanoTime();
+        long deadline = start + (long) (seconds * 1e9);
+        for (int t = 0; t < threads; t++) {
+            long seed = XorShift.seed(0, t);
+            workers[t] = new Thread(
+                    () -> {
+                        long x = seed;
+                        long count = 0;
+                        do {
+                            for (int i = 0; i < BATCH; i++) {
+                                x = XorShift.next(x);
+                                LONGS.getAndAdd(table, (int) (x & mask), 1L);
+                            }
+                            count += BATCH;
+                        } while (System.nanoTime() < deadline);
+                        updates.addAndGet(count);
+                    },
+                    "gups-shared-" + t);
+            workers[t].start();
+        }
+        join(workers);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long sum = 0;
+        for (long v : table) {
+            sum += v;
+        }
+        return new GupsResult(1, threads, tableLog2, updates.get(), elapsed, sum == updates.get());
+    }
+
+    private static void join(Thread[] threads) {
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + t.getName(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.meld.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** {@code meld demo}: three JVMs, every collective checked. */
+@Tag("slow")
+class DemoCommandTest {
+    @Test
+    void shouldPassEveryCheckOnEveryNode() {
+        Capture out = new Capture();
+        Capture err = new Capture();
+
+        int status = MeldCli.execute(new String[] {"demo"}, out.printStream(), err.printStream());
+
+        assertThat(status)
+                .as("stdout:\n%s\nstderr:\n%s", out.text(), err.text())
+                .isZero();
+        assertThat(out.lines())
+                .contains("[0] every check passed on every node", "demo passed: every check on every node");
+        for (int r = 0; r < DemoCommand.DEFAULT_NODES; r++) {
+            assertThat(out.lines()).contains("[" + r + "] node " + r + ": all 6 checks passed");
+        }
+    }
+}
