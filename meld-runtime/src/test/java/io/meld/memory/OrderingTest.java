@@ -1,0 +1,196 @@
+package io.meld.memory;
+
+import static io.meld.memory.MemoryTesting.config;
+import static io.meld.memory.MemoryTesting.runThreads;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meld.Distribution;
+import io.meld.GlobalLongArray;
+import io.meld.LongOp;
+import io.meld.Meld;
+import io.meld.config.MeldConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Operations one thread issues to one home apply there in issue order, whatever their form, also when
+ * they span many frames: the combining buffers are 1 KiB here (a few dozen operations), and the flusher
+ * looks every 10 µs, so it takes buffers from under their threads all the time.
+ */
+@Timeout(120)
+class OrderingTest {
+    private static final int NODES = 3;
+    private static final int THREADS = 2;
+
+    private static MeldConfig tinyBuffers() {
+        return config("meld.memory.buffer-size", "1KiB", "meld.memory.flush-delay", "10us");
+    }
+
+    /** The element {@code j} of thread {@code t} of node {@code rank} that lives on {@code home} (CYCLIC). */
+    private static long element(int rank, int thread, int home, int j, int perHome) {
+        return ((long) ((rank * THREADS + thread) * perHome + j)) * NODES + home;
+    }
+
+    @Test
+    void shouldSeeTheLastOfItsOwnFireAndForgetPutsWithABlockingGet() {
+        int perHome = 3;
+        int k = 1500;
+        long length = (long) NODES * THREADS * perHome * NODES;
+        Meld.local(NODES, tinyBuffers(), meld -> {
+            GlobalLongArray a = meld.longArray("puts", length, Distribution.CYCLIC);
+            runThreads(THREADS, false, t -> {
+                for (int v = 1; v <= k; v++) {
+                    for (int home = 0; home < NODES; home++) {
+                        for (int j = 0; j < perHome; j++) {
+                            a.put(element(meld.rank(), t, home, j, perHome), v);
+                        }
+                    }
+                }
+                // No fence: a blocking get travels behind the puts in the same stream.
+                for (int home = 0; home < NODES; home++) {
+                    for (int j = 0; j < perHome; j++) {
+                        long e = element(meld.rank(), t, home, j, perHome);
+                        assertThat(a.get(e))
+                                .as("element %d after %d puts", e, k)
+                                .isEqualTo(k);
+                    }
+                }
+            });
+            meld.barrier();
+            a.close();
+        });
+    }
+
+    @Test
+    void shouldApplyEachThreadsMixedOperationsInIssueOrderAcrossManyFrames() {
+        int perHome = 2;
+        int operations = 3000;
+        long length = (long) NODES * THREADS * perHome * NODES;
+        Meld.local(NODES, tinyBuffers(), meld -> {
+            GlobalLongArray a = meld.longArray("mixed", length, Distribution.CYCLIC);
+            long[][] models = new long[THREADS][];
+            runThreads(THREADS, false, t -> {
+                // Each thread has its own elements on every home, so its results are determined by its
+                // own order alone, while all threads of all nodes share the connections and the homes.
+                long[] mine = new long[NODES * perHome];
+                long[] m = new long[NODES * perHome];
+                for (int home = 0; home < NODES; home++) {
+                    for (int j = 0; j < perHome; j++) {
+                        mine[home * perHome + j] = element(meld.rank(), t, home, j, perHome);
+                    }
+                }
+                SplittableRandom rnd = new SplittableRandom(31L * meld.rank() + t);
+                List<CompletableFuture<Long>> futures = new ArrayList<>();
+                List<Long> expected = new ArrayList<>();
+                for (int n = 0; n < operations; n++) {
+                    int x = rnd.nextInt(mine.length);
+                    long e = mine[x];
+                    long v = rnd.nextInt(1, 1000);
+                    switch (rnd.nextInt(9)) {
+                        case 0 -> {
+                            a.put(e, v);
+                            m[x] = v;
+                        }
+                        case 1 -> {
+                            a.add(e, v);
+                            m[x] += v;
+                        }
+                        case 2 -> {
+                            a.accumulate(e, LongOp.XOR, v);
+                            m[x] ^= v;
+                        }
+                        case 3 -> {
+                            a.accumulate(e, LongOp.MAX, v * 3);
+                            m[x] = Math.max(m[x], v * 3);
+                        }
+                        case 4 -> {
+                            futures.add(a.getAndAddAsync(e, v));
+                            expected.add(m[x]);
+                            m[x] += v;
+                        }
+                        case 5 -> {
+                            futures.add(a.getAndSetAsync(e, v));
+                            expected.add(m[x]);
+                            m[x] = v;
+                        }
+                        case 6 -> {
+                            futures.add(a.getAsync(e));
+                            expected.add(m[x]);
+                        }
+                        case 7 -> {
+                            assertThat(a.getAndAdd(e, v))
+                                    .as("getAndAdd #%d on %d", n, e)
+                                    .isEqualTo(m[x]);
+                            m[x] += v;
+                        }
+                        default -> {
+                            long[] one = new long[1];
+                            a.get(e, one, 0, 1);
+                            assertThat(one[0]).as("bulk get #%d on %d", n, e).isEqualTo(m[x]);
+                        }
+                    }
+                }
+                meld.fence();
+                for (int f = 0; f < futures.size(); f++) {
+                    assertThat(futures.get(f)).isDone();
+                    assertThat(futures.get(f).join()).as("async result %d", f).isEqualTo(expected.get(f));
+                }
+                for (int x = 0; x < mine.length; x++) {
+                    assertThat(a.get(mine[x])).as("final value of %d", mine[x]).isEqualTo(m[x]);
+                }
+                models[t] = m;
+            });
+            meld.barrier();
+            // The others see the same final values.
+            for (int t = 0; t < THREADS; t++) {
+                long[] m = meld.broadcast(models[t], 0);
+                for (int home = 0; home < NODES; home++) {
+                    for (int j = 0; j < perHome; j++) {
+                        assertThat(a.get(element(0, t, home, j, perHome))).isEqualTo(m[home * perHome + j]);
+                    }
+                }
+            }
+            meld.barrier();
+            a.close();
+        });
+    }
+
+    @Test
+    void shouldShowAThreadsEarlierPutsToAnyoneWhoSeesItsLaterPutToTheSameHome() {
+        int k = 4000;
+        Meld.local(NODES, tinyBuffers(), meld -> {
+            // Elements 0 and 3 (data) and 6 (flag) live on node 0, the home; node 1 writes, node 2 reads.
+            GlobalLongArray a = meld.longArray("message-passing", 9, Distribution.CYCLIC);
+            meld.barrier();
+            if (meld.rank() == 1) {
+                for (int v = 1; v <= k; v++) {
+                    a.put(0, v);
+                    a.add(3, 1);
+                    a.put(6, v); // fire-and-forget, no fence: only the order of one stream orders them
+                }
+            } else if (meld.rank() == 2) {
+                long flag = 0;
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (flag < k) {
+                    flag = a.get(6);
+                    long data = a.get(0);
+                    long count = a.get(3);
+                    assertThat(data).as("data after seeing flag %d", flag).isGreaterThanOrEqualTo(flag);
+                    assertThat(count).as("count after seeing flag %d", flag).isGreaterThanOrEqualTo(flag);
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new AssertionError("flag stuck at " + flag + " of " + k);
+                    }
+                }
+            }
+            meld.barrier();
+            assertThat(a.get(0)).isEqualTo(k);
+            assertThat(a.get(3)).isEqualTo(k);
+            meld.barrier();
+            a.close();
+        });
+    }
+}
