@@ -15,6 +15,8 @@ import io.meld.transport.Link;
 import io.meld.transport.Transport;
 import io.meld.transport.TransportSettings;
 import io.netty.buffer.ByteBuf;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,6 +77,8 @@ public final class MemoryService {
     private static final Logger LOG = LoggerFactory.getLogger(MemoryService.class);
     private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final int SPIN_BEFORE_PARK = 200;
+    /** Volatile access to {@link #failed}'s entries, where registration must not miss a failure. */
+    private static final VarHandle FAILED = MethodHandles.arrayElementVarHandle(Throwable[].class);
 
     private final int size;
     private final int bufferSize;
@@ -261,7 +265,7 @@ public final class MemoryService {
     public void nodeFailed(int node, Throwable cause) {
         synchronized (failed) {
             if (failed[node] == null) {
-                failed[node] = cause;
+                FAILED.setVolatile(failed, node, cause);
             }
         }
         pending.failNode(node, cause);
@@ -321,6 +325,17 @@ public final class MemoryService {
         Pending.Future<T> p =
                 new Pending.Future<>(dest, System.nanoTime() + timeoutNanos, s, opcode, index, future, converter);
         int id = pending.register(p);
+        // A destination that failed before this registration was swept by nodeFailed already, which
+        // would leave this future waiting out the timeout: fail it here. Registering first, then
+        // reading the failure (both volatile, as nodeFailed writes the failure before sweeping), means
+        // one of the two sees the other.
+        Throwable failure = (Throwable) FAILED.getVolatile(failed, dest);
+        if (failure != null) {
+            pending.forget(id);
+            p.fail(new NodeFailedException(
+                    dest, p.describe() + " failed: node " + dest + " failed: " + failure.getMessage(), failure));
+            return future;
+        }
         OpBuffer buffer = sender.buffer(dest);
         buffer.acquire();
         try {

@@ -1,0 +1,391 @@
+package io.meld.memory;
+
+import static io.meld.memory.MemoryTesting.blockIoThread;
+import static io.meld.memory.MemoryTesting.config;
+import static io.meld.memory.MemoryTesting.eventually;
+import static io.meld.memory.MemoryTesting.service;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.meld.Distribution;
+import io.meld.DoubleOp;
+import io.meld.GlobalDoubleArray;
+import io.meld.GlobalLongArray;
+import io.meld.LongOp;
+import io.meld.Meld;
+import io.meld.MeldException;
+import io.meld.MeldTimeoutException;
+import io.meld.NodeFailedException;
+import io.meld.config.ConfigException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What goes wrong, and how it is reported: bad indices and ranges (before anything is sent), allocations
+ * the nodes disagree on, names taken twice, arrays used after they are freed, homes that do not answer
+ * in time or have left; and the idle flush, without which a lone operation would wait forever.
+ */
+@Timeout(120)
+class MemoryErrorsTest {
+
+    @Test
+    void shouldRejectIndicesOutsideTheArrayNamingArrayIndexAndLengthBeforeSendingAnything() {
+        Meld.local(2, config(), meld -> {
+            GlobalLongArray a = meld.longArray("bounded", 10, Distribution.CYCLIC);
+            GlobalDoubleArray d = meld.doubleArray("bounded-doubles", 7, Distribution.BLOCK);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            // A fresh thread: if any of these sent (or even buffered) anything, it would have a sender.
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    for (long bad : new long[] {-1, 10, Long.MIN_VALUE, Long.MAX_VALUE}) {
+                        for (ThrowingCallable call : longCalls(a, bad)) {
+                            assertThatThrownBy(call)
+                                    .isInstanceOf(IndexOutOfBoundsException.class)
+                                    .hasMessageContaining("'bounded'")
+                                    .hasMessageContaining("index " + bad)
+                                    .hasMessageContaining("length 10");
+                        }
+                    }
+                    for (long bad : new long[] {-1, 7}) {
+                        for (ThrowingCallable call : doubleCalls(d, bad)) {
+                            assertThatThrownBy(call)
+                                    .isInstanceOf(IndexOutOfBoundsException.class)
+                                    .hasMessageContaining("'bounded-doubles'")
+                                    .hasMessageContaining("index " + bad)
+                                    .hasMessageContaining("length 7");
+                        }
+                    }
+                    long[] dst = new long[5];
+                    double[] ddst = new double[5];
+                    for (long[] range : new long[][] {{-1, 1}, {9, 2}, {10, 1}, {0, -1}, {Long.MAX_VALUE, 1}}) {
+                        long from = range[0];
+                        int count = (int) range[1];
+                        Consumer<ThrowingCallable> outside = call -> assertThatThrownBy(call)
+                                .isInstanceOf(IndexOutOfBoundsException.class)
+                                .hasMessageContaining(Long.toString(from))
+                                .hasMessageContaining(Integer.toString(count));
+                        outside.accept(() -> a.get(from, dst, 0, count));
+                        outside.accept(() -> a.put(from, dst, 0, count));
+                        outside.accept(() -> d.get(from, ddst, 0, count));
+                        outside.accept(() -> d.put(from, ddst, 0, count));
+                    }
+                    assertThatThrownBy(() -> a.get(9, dst, 0, 2)).hasMessageContaining("'bounded'");
+                    assertThatThrownBy(() -> a.get(9, dst, 0, 2)).hasMessageContaining("length 10");
+                    // Positions outside the caller's array.
+                    assertThatThrownBy(() -> a.get(0, dst, 4, 2))
+                            .isInstanceOf(IndexOutOfBoundsException.class)
+                            .hasMessageContaining("length 5");
+                    assertThatThrownBy(() -> d.put(0, ddst, -1, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+                    assertThatThrownBy(() -> a.globalIndex(-1))
+                            .isInstanceOf(IndexOutOfBoundsException.class)
+                            .hasMessageContaining("-1");
+                    assertThatThrownBy(() -> a.globalIndex(a.localLength()))
+                            .isInstanceOf(IndexOutOfBoundsException.class)
+                            .hasMessageContaining(Long.toString(a.localLength()));
+                    assertThat(service(a).currentSender())
+                            .as("a sender, so something was buffered or sent")
+                            .isNull();
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            t.join(TimeUnit.SECONDS.toMillis(60));
+            if (failure.get() != null) {
+                throw new AssertionError("on node " + meld.rank() + ": " + failure.get(), failure.get());
+            }
+            assertThat(service(a).pending.size()).isZero();
+            meld.barrier();
+            a.close();
+            d.close();
+        });
+    }
+
+    @Test
+    void shouldFailEveryNodeWithOneMessageNamingBothVersionsWhenAllocationsDisagree() {
+        Meld.local(3, config(), meld -> {
+            int me = meld.rank();
+            // Node 2 has another length, node 1 another type, node 0 another distribution.
+            List<String> messages = new ArrayList<>();
+            messages.add(message(() -> meld.longArray("size", me == 2 ? 11 : 10)));
+            messages.add(message(() -> {
+                if (me == 1) {
+                    meld.doubleArray("kind", 10);
+                } else {
+                    meld.longArray("kind", 10);
+                }
+            }));
+            messages.add(
+                    message(() -> meld.longArray("spread", 10, me == 0 ? Distribution.CYCLIC : Distribution.BLOCK)));
+            assertThat(messages.get(0)).contains("long[10] BLOCK", "long[11] BLOCK", "node 2");
+            assertThat(messages.get(1)).contains("long[10] BLOCK", "double[10] BLOCK", "node 1");
+            assertThat(messages.get(2)).contains("long[10] CYCLIC", "long[10] BLOCK", "node 0");
+            for (String m : messages) {
+                byte[] mine = m.getBytes(StandardCharsets.UTF_8);
+                for (int r = 0; r < meld.size(); r++) {
+                    byte[] theirs = meld.broadcast(r == me ? mine : null, r);
+                    assertThat(new String(theirs, StandardCharsets.UTF_8))
+                            .as("node %d's message next to node %d's", r, me)
+                            .isEqualTo(m);
+                }
+            }
+            // Nothing was left allocated: the names can be used, now consistently.
+            GlobalLongArray size = meld.longArray("size", 10);
+            GlobalDoubleArray kind = meld.doubleArray("kind", 10);
+            size.add(me, 1);
+            kind.add(me, 1);
+            meld.barrier();
+            assertThat(size.get(2)).isEqualTo(1);
+            assertThat(kind.get(1)).isEqualTo(1.0);
+            meld.barrier();
+            size.close();
+            kind.close();
+        });
+    }
+
+    @Test
+    void shouldRefuseANameAllocatedAlreadyABlankNameAndANegativeLengthOnEveryNode() {
+        Meld.local(2, config(), meld -> {
+            GlobalLongArray first = meld.longArray("taken", 4);
+            assertThatThrownBy(() -> meld.longArray("taken", 4))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'taken'")
+                    .hasMessageContaining("allocated already");
+            assertThatThrownBy(() -> meld.doubleArray("taken", 8, Distribution.CYCLIC))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'taken'");
+            assertThatThrownBy(() -> meld.longArray("negative", -5))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("-5");
+            assertThatThrownBy(() -> meld.longArray(" ", 5)).isInstanceOf(IllegalArgumentException.class);
+            // The first array still works, and once freed its name is free again.
+            first.add(meld.rank(), 1);
+            meld.barrier();
+            assertThat(first.get(0) + first.get(1)).isEqualTo(2);
+            first.close();
+            GlobalLongArray again = meld.longArray("taken", 4);
+            assertThat(again.get(meld.rank())).isZero();
+            again.close();
+        });
+    }
+
+    @Test
+    void shouldThrowIllegalStateExceptionNamingTheArrayWhenItIsUsedAfterClose() {
+        Meld.local(2, config(), meld -> {
+            GlobalLongArray a = meld.longArray("closed", 6, Distribution.CYCLIC);
+            GlobalDoubleArray d = meld.doubleArray("closed-doubles", 6);
+            a.close();
+            d.close();
+            a.close(); // again: nothing happens, and no collective is needed
+            for (long i : new long[] {0, 1}) { // a local and a remote element
+                for (ThrowingCallable call : longCalls(a, i)) {
+                    assertThatThrownBy(call)
+                            .isInstanceOf(IllegalStateException.class)
+                            .hasMessageContaining("'closed'");
+                }
+                for (ThrowingCallable call : doubleCalls(d, i)) {
+                    assertThatThrownBy(call)
+                            .isInstanceOf(IllegalStateException.class)
+                            .hasMessageContaining("'closed-doubles'");
+                }
+            }
+            assertThatThrownBy(() -> a.get(0, new long[6], 0, 6)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> d.put(0, new double[6], 0, 6)).isInstanceOf(IllegalStateException.class);
+            assertThat(a.toString()).contains("freed");
+            meld.barrier();
+        });
+    }
+
+    @Test
+    void shouldFailOperationsWithATimeoutNamingTheHomeWhenItDoesNotAnswer() {
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        Meld.local(2, config("meld.memory.timeout", "200ms"), meld -> {
+            GlobalLongArray a = meld.longArray("slow", 4, Distribution.CYCLIC);
+            meld.barrier();
+            if (meld.rank() == 1) {
+                CountDownLatch release = new CountDownLatch(1);
+                blockIoThread(a, 0, release);
+                blocked.countDown();
+                boolean finished = done.await(60, TimeUnit.SECONDS);
+                release.countDown();
+                assertThat(finished).isTrue();
+            } else {
+                assertThat(blocked.await(60, TimeUnit.SECONDS)).isTrue();
+                // Element 1 lives on node 1, whose I/O thread is busy: nothing it receives is handled.
+                assertThatThrownBy(() -> a.get(1))
+                        .isInstanceOf(MeldTimeoutException.class)
+                        .hasMessageContaining("get(slow[1])")
+                        .hasMessageContaining("node 1")
+                        .hasMessageContaining("200ms");
+                CompletableFuture<Long> async = a.getAndAddAsync(1, 5);
+                Throwable asyncFailure = catchThrowable(() -> async.get(10, TimeUnit.SECONDS));
+                assertThat(asyncFailure).isInstanceOf(ExecutionException.class);
+                assertThat(asyncFailure.getCause())
+                        .isInstanceOf(MeldTimeoutException.class)
+                        .hasMessageContaining("getAndAdd")
+                        .hasMessageContaining("node 1");
+                a.add(3, 7);
+                assertThatThrownBy(meld::fence)
+                        .isInstanceOf(MeldTimeoutException.class)
+                        .hasMessageContaining("fence")
+                        .hasMessageContaining("node 1");
+                assertThatThrownBy(() -> a.get(0, new long[4], 0, 4))
+                        .isInstanceOf(MeldTimeoutException.class)
+                        .hasMessageContaining("node 1");
+                done.countDown();
+            }
+            meld.barrier();
+            // A timeout says the answer did not come, not that the operation was undone.
+            assertThat(a.get(1)).isEqualTo(5);
+            assertThat(a.get(3)).isEqualTo(7);
+            meld.barrier();
+            a.close();
+        });
+    }
+
+    @Test
+    void shouldFailOperationsWithNodeFailedNamingAHomeThatHasLeft() {
+        Meld.local(2, config("meld.shutdown.timeout", "200ms"), meld -> {
+            GlobalLongArray a = meld.longArray("orphaned", 4, Distribution.CYCLIC);
+            GlobalDoubleArray d = meld.doubleArray("orphaned-doubles", 4, Distribution.CYCLIC);
+            meld.barrier();
+            if (meld.rank() == 1) {
+                return; // leaves: its close waits 200ms for node 0, which does not close, then goes
+            }
+            AtomicReference<NodeFailedException> failed = new AtomicReference<>();
+            eventually(Duration.ofSeconds(10), "node 0 noticing that node 1 left", () -> {
+                try {
+                    a.get(1);
+                    return false;
+                } catch (NodeFailedException e) {
+                    failed.set(e);
+                    return true;
+                }
+            });
+            assertThat(failed.get().node()).isEqualTo(1);
+            assertThat(failed.get()).hasMessageContaining("node 1");
+            List<ThrowingCallable> calls = List.of(
+                    () -> a.set(3, 1),
+                    () -> d.getAndAdd(1, 1.0),
+                    () -> a.get(0, new long[4], 0, 4),
+                    () -> d.put(0, new double[4], 0, 4),
+                    () -> {
+                        a.add(1, 1);
+                        meld.fence();
+                    });
+            for (ThrowingCallable call : calls) {
+                Throwable t = catchThrowable(call);
+                Throwable cause = t instanceof ExecutionException ? t.getCause() : t;
+                assertThat(cause).isInstanceOf(NodeFailedException.class).hasMessageContaining("node 1");
+                assertThat(((NodeFailedException) cause).node()).isEqualTo(1);
+            }
+            // An async operation issued after the failure fails as such, and promptly: seen through a
+            // derived future, which does not send anything, and through the future itself.
+            CompletableFuture<Long> async = a.getAndAddAsync(1, 1);
+            Throwable outcome = async.handle((v, e) -> e).get(10, TimeUnit.SECONDS);
+            assertThat(outcome).isInstanceOf(NodeFailedException.class).hasMessageContaining("node 1");
+            Throwable viaGet = catchThrowable(() -> async.get(10, TimeUnit.SECONDS));
+            assertThat(viaGet).isInstanceOf(ExecutionException.class);
+            assertThat(viaGet.getCause()).isInstanceOf(NodeFailedException.class);
+            // Its own elements still work.
+            a.set(0, 42);
+            assertThat(a.get(0)).isEqualTo(42);
+        });
+    }
+
+    @Test
+    void shouldCompleteALoneAsyncOperationAndShowALoneAddWithoutAFence() {
+        CountDownLatch seen = new CountDownLatch(1);
+        Meld.local(2, config(), meld -> {
+            GlobalLongArray a = meld.longArray("idle", 2, Distribution.CYCLIC);
+            meld.barrier();
+            if (meld.rank() == 0) {
+                CompletableFuture<Long> lone = a.getAndAddAsync(1, 5);
+                // A derived future is a plain one: waiting on it does not send the buffer; the flusher must.
+                assertThat(lone.thenApply(v -> v).get(10, TimeUnit.SECONDS)).isZero();
+                a.add(1, 7);
+                // No fence, no barrier until node 1 has seen the addition.
+                assertThat(seen.await(30, TimeUnit.SECONDS)).isTrue();
+            } else {
+                eventually(Duration.ofSeconds(10), "a lone add becoming visible", () -> a.get(1) == 12);
+                seen.countDown();
+            }
+            meld.barrier();
+            a.close();
+        });
+    }
+
+    @Test
+    void shouldRejectABufferSizeLargerThanAFramePayloadNamingBothSettings() {
+        assertThatThrownBy(() -> new MemoryService(
+                        2, config("meld.transport.max-frame-size", "64KiB", "meld.memory.buffer-size", "64KiB")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("meld.memory.buffer-size=65536")
+                .hasMessageContaining("meld.transport.max-frame-size");
+    }
+
+    /** @return the message of the {@link MeldException} that {@code call} must throw */
+    private static String message(ThrowingCallable call) {
+        Throwable t = catchThrowable(call);
+        assertThat(t).isInstanceOf(MeldException.class);
+        return t.getMessage();
+    }
+
+    /** Every single-element operation of a long array on {@code i}, in every form. */
+    private static List<ThrowingCallable> longCalls(GlobalLongArray a, long i) {
+        return List.of(
+                () -> a.get(i),
+                () -> a.set(i, 1),
+                () -> a.getAndAdd(i, 1),
+                () -> a.addAndGet(i, 1),
+                () -> a.getAndSet(i, 1),
+                () -> a.compareAndSet(i, 0, 1),
+                () -> a.getAndAccumulate(i, LongOp.MAX, 1),
+                () -> a.getAsync(i),
+                () -> a.setAsync(i, 1),
+                () -> a.getAndAddAsync(i, 1),
+                () -> a.addAndGetAsync(i, 1),
+                () -> a.getAndSetAsync(i, 1),
+                () -> a.compareAndSetAsync(i, 0, 1),
+                () -> a.getAndAccumulateAsync(i, LongOp.OR, 1),
+                () -> a.put(i, 1),
+                () -> a.add(i, 1),
+                () -> a.accumulate(i, LongOp.XOR, 1),
+                () -> a.owner(i));
+    }
+
+    /** Every single-element operation of a double array on {@code i}, in every form. */
+    private static List<ThrowingCallable> doubleCalls(GlobalDoubleArray d, long i) {
+        return List.of(
+                () -> d.get(i),
+                () -> d.set(i, 1),
+                () -> d.getAndAdd(i, 1),
+                () -> d.addAndGet(i, 1),
+                () -> d.getAndSet(i, 1),
+                () -> d.compareAndSet(i, 0, 1),
+                () -> d.getAndAccumulate(i, DoubleOp.MAX, 1),
+                () -> d.getAsync(i),
+                () -> d.setAsync(i, 1),
+                () -> d.getAndAddAsync(i, 1),
+                () -> d.addAndGetAsync(i, 1),
+                () -> d.getAndSetAsync(i, 1),
+                () -> d.compareAndSetAsync(i, 0, 1),
+                () -> d.getAndAccumulateAsync(i, DoubleOp.MIN, 1),
+                () -> d.put(i, 1),
+                () -> d.add(i, 1),
+                () -> d.accumulate(i, DoubleOp.SUM, 1),
+                () -> d.owner(i));
+    }
+}
