@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
  */
 final class ReplyWriter {
     private static final int INITIAL = 4096;
+    /** A VALUES record's kind byte and count, written before its first value. */
+    private static final int VALUES_HEADER = 1 + 4;
 
     private final Link link;
     private ByteBuf frame;
@@ -26,7 +28,10 @@ final class ReplyWriter {
     }
 
     void value(int requestId, long value) {
-        if (frame == null || frame.writerIndex() + OpCodec.REPLY_VALUE_BYTES > link.maxFrameSize()) {
+        // A value that opens a record (the first of a frame, or the first after an error record) brings
+        // the record's header with it: both must fit, or the frame exceeds the limit and the link breaks.
+        int needed = OpCodec.REPLY_VALUE_BYTES + (countAt < 0 ? VALUES_HEADER : 0);
+        if (frame == null || frame.writerIndex() + needed > link.maxFrameSize()) {
             finish();
             frame = link.newFrame(FrameType.MEMORY_REPLIES, 0, INITIAL);
         }

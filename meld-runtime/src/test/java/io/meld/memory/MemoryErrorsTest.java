@@ -328,6 +328,64 @@ class MemoryErrorsTest {
     }
 
     @Test
+    void shouldAnswerOperationsOnAnArrayTheHomeDoesNotHaveWithErrorsWhileOthersInTheSameFrameSucceed() {
+        // Full buffers (64 KiB frames) of async gets: runs of a few on an array node 1 does not have (a
+        // handle this test makes up, id 999, as if it were freed there), then runs on a live array, over
+        // and over. Node 1 answers with error records between value records. Each {errors, values} pattern
+        // fills a reply frame to within a few bytes of the limit, where a value record's header must still
+        // fit, for one length of the error message; together they cover messages of 60 to 70 bytes
+        // (today's is 65), so the test keeps its edge when the wording changes a little.
+        int[][] patterns = {{2, 12}, {1, 4}, {1, 38}, {2, 21}, {4, 19}, {2, 15}, {3, 5}, {2, 7}, {4, 5}, {4, 6}};
+        Meld.local(
+                2,
+                config(
+                        "meld.transport.max-frame-size", "64KiB",
+                        "meld.memory.buffer-size", "65520",
+                        "meld.memory.flush-delay", "10s"),
+                meld -> {
+                    GlobalLongArray real = meld.longArray("real", 2, Distribution.CYCLIC);
+                    if (meld.rank() == 1) {
+                        real.set(1, 42);
+                    }
+                    meld.barrier();
+                    if (meld.rank() == 0) {
+                        GlobalStorage ghostStorage =
+                                new GlobalStorage(999, "ghost", false, 2, Distribution.CYCLIC, 2, meld.rank());
+                        GlobalLongArray ghost = new LongArrayImpl(service(real), ghostStorage);
+                        for (int[] pattern : patterns) {
+                            int errors = pattern[0];
+                            int values = pattern[1];
+                            // A run of gets costs a 12-byte header and 8 bytes per get.
+                            int repeats = 65520 / (12 + 8 * errors + 12 + 8 * values);
+                            List<CompletableFuture<Long>> ghosts = new ArrayList<>();
+                            List<CompletableFuture<Long>> reals = new ArrayList<>();
+                            for (int r = 0; r < repeats; r++) {
+                                for (int k = 0; k < errors; k++) {
+                                    ghosts.add(ghost.getAsync(1));
+                                }
+                                for (int k = 0; k < values; k++) {
+                                    reals.add(real.getAsync(1));
+                                }
+                            }
+                            meld.fence();
+                            for (CompletableFuture<Long> f : reals) {
+                                assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(42);
+                            }
+                            for (CompletableFuture<Long> f : ghosts) {
+                                Throwable t = catchThrowable(() -> f.get(10, TimeUnit.SECONDS));
+                                assertThat(t).isInstanceOf(ExecutionException.class);
+                                assertThat(t.getCause())
+                                        .isExactlyInstanceOf(MeldException.class)
+                                        .hasMessageContaining("array #999 is not allocated on node 1");
+                            }
+                        }
+                    }
+                    meld.barrier();
+                    real.close();
+                });
+    }
+
+    @Test
     void shouldRejectABufferSizeLargerThanAFramePayloadNamingBothSettings() {
         assertThatThrownBy(() -> new MemoryService(
                         2, config("meld.transport.max-frame-size", "64KiB", "meld.memory.buffer-size", "64KiB")))
