@@ -33,7 +33,9 @@ final class Bulk {
         List<Receiving> waits = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         RuntimeException first = null;
-        for (Segment seg : segments(s, from, length)) {
+        List<Segment> segments = segments(s, from, length);
+        checkMayWait(service, s, segments, "bulk get");
+        for (Segment seg : segments) {
             if (seg.home == s.rank) {
                 copyOut(s, seg, from, dst, offset);
                 continue;
@@ -66,7 +68,9 @@ final class Bulk {
         List<Pending.Blocking> waits = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         RuntimeException first = null;
-        for (Segment seg : segments(s, from, length)) {
+        List<Segment> segments = segments(s, from, length);
+        checkMayWait(service, s, segments, "bulk put");
+        for (Segment seg : segments) {
             if (seg.home == s.rank) {
                 copyIn(s, seg, from, src, offset);
                 continue;
@@ -121,6 +125,15 @@ final class Bulk {
             }
         }
         return out;
+    }
+
+    /** Refuses a transfer that would wait on the I/O thread that must read a home's answer, before any of it is done. */
+    private static void checkMayWait(MemoryService service, GlobalStorage s, List<Segment> segments, String what) {
+        for (Segment seg : segments) {
+            if (seg.home != s.rank) {
+                service.checkMayWaitFor(seg.home, what + " of '" + s.name + "'");
+            }
+        }
     }
 
     private static RuntimeException awaitAll(

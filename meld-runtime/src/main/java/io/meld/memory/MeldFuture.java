@@ -8,7 +8,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * The future of an async remote operation. Waiting on it ({@link #get()}, {@link #join()}) first sends
  * the combining buffer the operation sits in, so a thread that waits for its own async operation does
- * not also wait out the flush delay. Futures derived from it ({@code thenApply} ...) are plain ones.
+ * not also wait out the flush delay. Waiting on it on the I/O thread that must read its answer (in a
+ * callback of another async operation) throws {@link IllegalStateException} instead of stalling that
+ * thread until the timeout. Futures derived from it ({@code thenApply} ...) are plain ones.
  */
 final class MeldFuture<T> extends CompletableFuture<T> {
     private final MemoryService service;
@@ -44,8 +46,13 @@ final class MeldFuture<T> extends CompletableFuture<T> {
         return new CompletableFuture<>();
     }
 
+    /**
+     * Sends the operation's buffer; refuses, when the operation is still under way, to let the I/O
+     * thread that must read its answer wait for it.
+     */
     private void hurry() {
         if (!isDone()) {
+            service.checkMayWaitFor(destination, "waiting for an async operation");
             service.flushFor(sender, destination);
         }
     }

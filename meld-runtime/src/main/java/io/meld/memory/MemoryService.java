@@ -71,7 +71,9 @@ import org.slf4j.LoggerFactory;
  * flusher thread sends idle buffers (taking each through its state word, see {@link OpBuffer}), sweeps
  * timed-out operations and forgets the buffers of threads that ended. The array table is copy-on-write
  * ({@link #arrays}, volatile) so that I/O threads read it without locks; allocation and freeing are
- * collectives, called by one thread of the node at a time.
+ * collectives, called by one thread of the node at a time. I/O threads also run the callbacks of async
+ * operations; a blocking wait there for an answer that same thread must read is refused ({@link
+ * #checkMayWaitFor}).
  */
 public final class MemoryService {
     private static final Logger LOG = LoggerFactory.getLogger(MemoryService.class);
@@ -196,6 +198,11 @@ public final class MemoryService {
                 throw lost;
             }
         }
+        for (int r = 0; r < size; r++) {
+            if (r != rank) {
+                checkMayWaitFor(r, "fence");
+            }
+        }
         List<Pending.Blocking> waits = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         RuntimeException first = null;
@@ -292,6 +299,9 @@ public final class MemoryService {
     /** Runs one operation at a remote home and waits for its answer. */
     long call(GlobalStorage s, int dest, int opcode, int operation, long slot, long a, long b, long index) {
         checkOpen();
+        if (onIoThreadOf(dest)) {
+            throw mayNotWait(dest, OpCodec.name(opcode) + "(" + s.name + "[" + index + "])");
+        }
         Pending.Blocking p = new Pending.Blocking(dest, System.nanoTime() + timeoutNanos, s, opcode, index);
         int id = pending.register(p);
         OpBuffer buffer = sender().buffer(dest);
@@ -444,6 +454,34 @@ public final class MemoryService {
             throw new NodeFailedException(dest, "node " + dest + " is not connected", null);
         }
         return link;
+    }
+
+    /**
+     * Refuses to wait for an answer from {@code dest} on the I/O thread that must read it: the wait
+     * could only end by timing out, and would stall every connection of that thread meanwhile. Callbacks
+     * of async operations run on I/O threads, so this is what a blocking call in one of them meets.
+     *
+     * @param dest the node whose answer the caller is about to wait for
+     * @param what the operation, for the message
+     * @throws IllegalStateException when the calling thread is the I/O thread of the link to {@code dest}
+     */
+    void checkMayWaitFor(int dest, String what) {
+        if (onIoThreadOf(dest)) {
+            throw mayNotWait(dest, what);
+        }
+    }
+
+    /** @return whether the calling thread is the I/O thread that reads {@code dest}'s answers */
+    private boolean onIoThreadOf(int dest) {
+        Link link = transport.link(dest);
+        return link != null && link.inIoThread();
+    }
+
+    private IllegalStateException mayNotWait(int dest, String what) {
+        return new IllegalStateException(what + " cannot wait for node " + dest + " on node " + rank
+                + "'s I/O thread " + Thread.currentThread().getName() + ", which must read the answer: an"
+                + " async operation's callback runs there. Use the async form, or move the blocking call off"
+                + " that thread (thenApplyAsync, thenComposeAsync)");
     }
 
     /** @return the array with this id, or {@code null} */

@@ -386,6 +386,62 @@ class MemoryErrorsTest {
     }
 
     @Test
+    void shouldRefuseToBlockTheIoThreadThatMustReadTheAnswerWhenACallbackWaits() {
+        // An async operation's callbacks run on the I/O thread that completed it. A blocking remote
+        // operation there would wait for an answer only that thread can read: it must fail at once,
+        // saying so, instead of stalling the node until the timeout (10 s here, well past the bound below).
+        Meld.local(2, config("meld.memory.timeout", "10s"), meld -> {
+            GlobalLongArray a = meld.longArray("callbacks", 4, Distribution.CYCLIC);
+            meld.barrier();
+            if (meld.rank() == 0) {
+                CompletableFuture<Throwable> inCallback = new CompletableFuture<>();
+                a.getAsync(1).whenComplete((v, e) -> {
+                    long t0 = System.nanoTime();
+                    List<ThrowingCallable> blocking = List.of(
+                            () -> a.get(3),
+                            () -> a.getAndAdd(3, 1),
+                            meld::fence,
+                            () -> a.get(0, new long[4], 0, 4),
+                            () -> a.put(0, new long[] {9, 9, 9, 9}, 0, 4),
+                            () -> a.getAsync(3).join());
+                    Throwable first = null;
+                    for (ThrowingCallable call : blocking) {
+                        Throwable t = catchThrowable(call);
+                        if (first == null) {
+                            first = t;
+                        }
+                        if (!(t instanceof IllegalStateException)) {
+                            first = new AssertionError("expected IllegalStateException, got " + t, t);
+                            break;
+                        }
+                    }
+                    if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(5)) {
+                        first = new AssertionError(
+                                "the callback waited " + (System.nanoTime() - t0) / 1_000_000 + "ms");
+                    }
+                    inCallback.complete(first);
+                });
+                Throwable t = inCallback.get(30, TimeUnit.SECONDS);
+                assertThat(t)
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("I/O thread")
+                        .hasMessageContaining("node 1");
+                // The refused bulk put wrote nothing, not even its part on this node.
+                assertThat(a.get(0)).isZero();
+                // Async and fire-and-forget operations in a callback are fine, and so is the same
+                // blocking operation once moved off the I/O thread.
+                assertThat(a.getAsync(1)
+                                .thenCompose(v -> a.addAndGetAsync(3, 5))
+                                .thenApplyAsync(v -> a.get(3) + v)
+                                .get(30, TimeUnit.SECONDS))
+                        .isEqualTo(10);
+            }
+            meld.barrier();
+            a.close();
+        });
+    }
+
+    @Test
     void shouldRejectABufferSizeLargerThanAFramePayloadNamingBothSettings() {
         assertThatThrownBy(() -> new MemoryService(
                         2, config("meld.transport.max-frame-size", "64KiB", "meld.memory.buffer-size", "64KiB")))
