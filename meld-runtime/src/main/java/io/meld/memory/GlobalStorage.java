@@ -28,6 +28,22 @@ final class GlobalStorage {
     final boolean narrow;
 
     GlobalStorage(int id, String name, boolean isDouble, long length, Distribution distribution, int nodes, int rank) {
+        this(id, name, isDouble, length, distribution, nodes, rank, false);
+    }
+
+    /**
+     * @param forceWide whether operations carry 8-byte slots even where 4-byte ones would do: lets tests
+     *     exercise the wide encoding, which otherwise only arrays of more than 2^32 slots use
+     */
+    GlobalStorage(
+            int id,
+            String name,
+            boolean isDouble,
+            long length,
+            Distribution distribution,
+            int nodes,
+            int rank,
+            boolean forceWide) {
         this.id = id;
         this.name = name;
         this.isDouble = isDouble;
@@ -50,7 +66,7 @@ final class GlobalStorage {
                 }
             }
         }
-        this.narrow = layout.narrowSlots();
+        this.narrow = !forceWide && layout.narrowSlots();
     }
 
     /** @return the node holding the element at {@code slot} */
