@@ -577,8 +577,10 @@ public final class MemoryService {
                 if (storage != null) {
                     unregister(storage);
                 }
-                throw new MeldException("nodes allocated array '" + name + "' differently: node 0 allocated "
-                        + all[0] + ", node " + r + " allocated " + all[r]
+                // Only gathered text, never this node's own arguments: every node throws the same message,
+                // also when the nodes disagree on the name.
+                throw new MeldException("nodes allocated an array differently: node 0 allocated " + all[0]
+                        + ", node " + r + " allocated " + all[r]
                         + "; every node must allocate the same name, type, length and distribution");
             }
         }

@@ -116,7 +116,7 @@ class MemoryErrorsTest {
     void shouldFailEveryNodeWithOneMessageNamingBothVersionsWhenAllocationsDisagree() {
         Meld.local(3, config(), meld -> {
             int me = meld.rank();
-            // Node 2 has another length, node 1 another type, node 0 another distribution.
+            // Node 2 has another length, node 1 another type, node 0 another distribution, node 1 another name.
             List<String> messages = new ArrayList<>();
             messages.add(message(() -> meld.longArray("size", me == 2 ? 11 : 10)));
             messages.add(message(() -> {
@@ -128,9 +128,12 @@ class MemoryErrorsTest {
             }));
             messages.add(
                     message(() -> meld.longArray("spread", 10, me == 0 ? Distribution.CYCLIC : Distribution.BLOCK)));
+            messages.add(message(() -> meld.longArray(me == 1 ? "other-name" : "name", 10)));
             assertThat(messages.get(0)).contains("long[10] BLOCK", "long[11] BLOCK", "node 2");
             assertThat(messages.get(1)).contains("long[10] BLOCK", "double[10] BLOCK", "node 1");
             assertThat(messages.get(2)).contains("long[10] CYCLIC", "long[10] BLOCK", "node 0");
+            assertThat(messages.get(3))
+                    .contains("'name' as long[10] BLOCK", "'other-name' as long[10] BLOCK", "node 1");
             for (String m : messages) {
                 byte[] mine = m.getBytes(StandardCharsets.UTF_8);
                 for (int r = 0; r < meld.size(); r++) {
