@@ -4,6 +4,7 @@ import static io.meld.memory.MemoryTesting.DISTRIBUTIONS;
 import static io.meld.memory.MemoryTesting.config;
 import static io.meld.memory.MemoryTesting.service;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meld.Distribution;
 import io.meld.DoubleOp;
@@ -93,6 +94,47 @@ class SequentialModelTest {
             checkEverywhere(meld, doubles, doubleModel);
             longs.close();
             doubles.close();
+        });
+    }
+
+    @Test
+    void shouldServeEmptyArraysAndArraysShorterThanTheClusterWhereSomeNodesHoldNothing() {
+        int nodes = 4;
+        Meld.local(nodes, config(), meld -> {
+            int me = meld.rank();
+            GlobalLongArray empty = meld.longArray("empty", 0);
+            assertThat(empty.localLength()).isZero();
+            empty.get(0, new long[0], 0, 0);
+            empty.put(0, new long[3], 1, 0);
+            assertThatThrownBy(() -> empty.get(0)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> empty.globalIndex(0)).isInstanceOf(IndexOutOfBoundsException.class);
+            empty.close();
+            for (Distribution distribution :
+                    List.of(Distribution.BLOCK, Distribution.CYCLIC, Distribution.blockCyclic(3))) {
+                GlobalLongArray a = meld.longArray("short-" + distribution, 2, distribution);
+                GlobalDoubleArray d = meld.doubleArray("short-doubles-" + distribution, 2, distribution);
+                a.add(0, me + 1);
+                a.getAndAdd(1, 10L * (me + 1));
+                d.addAndGetAsync(1, 0.5);
+                d.accumulate(0, DoubleOp.MAX, me);
+                meld.barrier();
+                long[] all = new long[2];
+                a.get(0, all, 0, 2);
+                int sum = nodes * (nodes + 1) / 2;
+                assertThat(all).containsExactly(sum, 10L * sum);
+                double[] dall = new double[2];
+                d.get(0, dall, 0, 2);
+                assertThat(dall).containsExactly(nodes - 1, 0.5 * nodes);
+                assertThat(meld.allReduce(a.localLength(), LongOp.SUM)).isEqualTo(2);
+                if (a.localLength() == 0) {
+                    assertThatThrownBy(() -> a.globalIndex(0))
+                            .isInstanceOf(IndexOutOfBoundsException.class)
+                            .hasMessageContaining("node " + me);
+                }
+                meld.barrier();
+                a.close();
+                d.close();
+            }
         });
     }
 
