@@ -214,7 +214,7 @@ class MemoryErrorsTest {
     void shouldFailOperationsWithATimeoutNamingTheHomeWhenItDoesNotAnswer() {
         CountDownLatch blocked = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
-        Meld.local(2, config("meld.memory.timeout", "200ms"), meld -> {
+        Meld.local(2, config("meld.memory.timeout", "500ms"), meld -> {
             GlobalLongArray a = meld.longArray("slow", 4, Distribution.CYCLIC);
             meld.barrier();
             if (meld.rank() == 1) {
@@ -231,7 +231,7 @@ class MemoryErrorsTest {
                         .isInstanceOf(MeldTimeoutException.class)
                         .hasMessageContaining("get(slow[1])")
                         .hasMessageContaining("node 1")
-                        .hasMessageContaining("200ms");
+                        .hasMessageContaining("500ms");
                 CompletableFuture<Long> async = a.getAndAddAsync(1, 5);
                 Throwable asyncFailure = catchThrowable(() -> async.get(10, TimeUnit.SECONDS));
                 assertThat(asyncFailure).isInstanceOf(ExecutionException.class);
