@@ -60,16 +60,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         handshakeTimer = ctx.executor()
-                .schedule(
-                        () -> {
-                            if (state == State.AWAIT_HELLO
-                                    || state == State.AWAIT_RANK
-                                    || state == State.AWAIT_WELCOME) {
-                                protocolError(ctx, "no handshake within " + transport.handshakeTimeoutMillis() + "ms");
-                            }
-                        },
-                        transport.handshakeTimeoutMillis(),
-                        TimeUnit.MILLISECONDS);
+                .schedule(() -> handshakeTimedOut(ctx), transport.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
         if (state == State.AWAIT_WELCOME) {
             ctx.writeAndFlush(handshakeFrame(ctx, FrameType.HELLO, expectedPeer.rank()));
         }
@@ -258,6 +249,26 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             state = State.CLOSED;
         }
         ctx.close();
+    }
+
+    /**
+     * The handshake timer. An accepted connection whose peer says nothing is closed as a protocol error.
+     * A connection this node opened whose peer does not answer is closed and tried again while {@link
+     * Transport#connect} has time: the peer answers only once it knows its own rank, which it may learn
+     * later than this node. A HELLO waiting for this node's rank ({@code AWAIT_RANK}) is not timed out
+     * here: the connecting peer's own timer bounds that wait.
+     */
+    private void handshakeTimedOut(ChannelHandlerContext ctx) {
+        long millis = transport.handshakeTimeoutMillis();
+        if (state == State.AWAIT_HELLO) {
+            protocolError(ctx, "no handshake within " + millis + "ms");
+        } else if (state == State.AWAIT_WELCOME) {
+            String reason = "node " + expectedPeer.rank() + " did not answer the handshake within " + millis + "ms";
+            LOG.debug("closing {} to try again: {}", describe(ctx), reason);
+            closeCause = new ProtocolException(reason);
+            state = State.CLOSED;
+            ctx.close(); // channelInactive reports the failure to the attempt, which tries again
+        }
     }
 
     private ByteBuf handshakeFrame(ChannelHandlerContext ctx, int type, int receiverRank) {
