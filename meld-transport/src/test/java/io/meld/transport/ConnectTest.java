@@ -103,6 +103,20 @@ class ConnectTest {
     }
 
     @Test
+    void shouldRefuseAPeerWhoseRankIsNotInTheCluster() {
+        try (Transport t = newTransport(TestCluster.smallConfig())) {
+            assertThatThrownBy(() -> t.connect(0, List.of(peer(2, 9)), Duration.ofMillis(200)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("node 2")
+                    .hasMessageContaining("2 nodes");
+            assertThatThrownBy(() -> t.connect(0, List.of(peer(0, 9)), Duration.ofMillis(200)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("node 0")
+                    .hasMessageContaining("itself");
+        }
+    }
+
+    @Test
     void shouldRefuseARankOutsideTheCluster() {
         try (Transport t = newTransport(TestCluster.smallConfig())) {
             assertThatThrownBy(() -> t.connect(2, List.of(), Duration.ofMillis(200)))
