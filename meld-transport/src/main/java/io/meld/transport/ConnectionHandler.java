@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * One connection's protocol state: the handshake, then sequence checking and dispatch of every frame to
  * its {@link FrameHandler}, and sequence stamping of every frame sent.
  *
+ * <p>Once a connection has broken the protocol it is {@code CLOSED}: frames the decoder had already cut
+ * from the same read are released unread, so no handler sees a frame that follows a bad one. Its link
+ * goes down (if the handshake had installed one) with the protocol error as the cause.
+ *
  * <p><b>Concurrency</b>: a Netty handler of one channel, so every method runs on that channel's I/O
  * thread; no field needs more than plain access.
  */
@@ -136,6 +140,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             if (closeCause == null) {
                 closeCause = root;
             }
+            state = State.CLOSED;
             if (root instanceof IOException) {
                 LOG.debug("I/O error on {}: {}", describe(ctx), root.toString());
             } else {
@@ -150,9 +155,9 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);
         }
-        State was = state;
         state = State.CLOSED;
-        if (was == State.OPEN) {
+        // A link is set only once registered: then it must go down, however the connection ended.
+        if (link != null) {
             transport.linkDown(link, closeCause);
         } else if (attempt != null) {
             attempt.failed(
@@ -242,12 +247,11 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         }
         LOG.warn("closing {}: {}", describe(ctx), reason);
         closeCause = new ProtocolException(reason);
-        if (attempt != null && state != State.OPEN) {
+        if (attempt != null && link == null) {
             attempt.failed(reason, true);
         }
-        if (state != State.OPEN) {
-            state = State.CLOSED;
-        }
+        // Also when OPEN: the rest of the read that held the bad frame must not reach a handler.
+        state = State.CLOSED;
         ctx.close();
     }
 

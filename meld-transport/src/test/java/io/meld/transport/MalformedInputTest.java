@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -188,6 +189,41 @@ class MalformedInputTest {
                     .as("exactly one warning for the connection")
                     .filteredOn(l -> l.contains("WARN") && l.contains("127.0.0.1:" + raw.localPort()))
                     .hasSize(1);
+        }
+    }
+
+    @Test
+    void shouldHandNothingToAHandlerAfterAProtocolErrorEvenFromTheSameRead() throws IOException {
+        try (TestCluster c = TestCluster.of(3).ranks(1, 2).start();
+                RawPeer raw = RawPeer.connect(c.address(2))) {
+            int mark = LogCapture.mark();
+            // One write, so that the node reads all three frames at once: the first breaks the protocol.
+            handshake(raw)
+                    .write(
+                            RawPeer.frame(T, RecordingFrameHandler.POISON_FLAGS, 1, new byte[1]),
+                            RawPeer.frame(T, 0, 2, new byte[2]),
+                            RawPeer.frame(T, 0, 3, new byte[3]));
+            assertThat(raw.awaitClosedByNode(Await.TIMEOUT)).isTrue();
+            LogCapture.awaitLine(mark, "WARN", "127.0.0.1:" + raw.localPort(), "the test handler refuses");
+            Await.until(
+                    "node 2 to drop the link to node 0", () -> !c.linkDowns(2).isEmpty());
+            c.assertLinkWorks(1, 2);
+            assertThat(c.received(2).from(0)).as("frames after the refused one").isEmpty();
+        }
+    }
+
+    @Test
+    void shouldHandNothingToAHandlerAfterASequenceGapEvenFromTheSameRead() throws IOException {
+        try (TestCluster c = TestCluster.of(3).ranks(1, 2).start();
+                RawPeer raw = RawPeer.connect(c.address(2))) {
+            int mark = LogCapture.mark();
+            handshake(raw).write(RawPeer.frame(T, 0, 5, new byte[1]), RawPeer.frame(T, 0, 1, new byte[2]));
+            assertThat(raw.awaitClosedByNode(Await.TIMEOUT)).isTrue();
+            LogCapture.awaitLine(mark, "WARN", "127.0.0.1:" + raw.localPort(), "frame sequence number 5 where 1");
+            Await.until(
+                    "node 2 to drop the link to node 0", () -> !c.linkDowns(2).isEmpty());
+            c.assertLinkWorks(1, 2);
+            assertThat(c.received(2).from(0)).as("frames after the gap").isEmpty();
         }
     }
 
