@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.meld.ClusterFormationException;
 import io.meld.config.MeldConfig;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
@@ -127,7 +128,7 @@ class ConnectTest {
 
     @Test
     void shouldNameTheAddressItCannotBind() throws IOException {
-        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             assertThatThrownBy(() -> Transport.builder()
                             .identity(1, 2, 1)
                             .label("node-x")

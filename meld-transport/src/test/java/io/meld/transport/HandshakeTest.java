@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meld.config.MeldConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,7 +31,7 @@ class HandshakeTest {
             assertThat(welcome.sequence()).as("the first frame a node sends").isZero();
             ByteBuffer b = welcome.body();
             assertThat(b.getInt(HandshakeCodec.MAGIC_OFFSET)).isEqualTo(HandshakeCodec.MAGIC);
-            assertThat(new String(welcome.payload(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII))
+            assertThat(new String(welcome.payload(), 0, 4, StandardCharsets.US_ASCII))
                     .isEqualTo("MELD");
             assertThat(Short.toUnsignedInt(b.getShort(HandshakeCodec.VERSION_OFFSET)))
                     .isEqualTo(Transport.PROTOCOL_VERSION);

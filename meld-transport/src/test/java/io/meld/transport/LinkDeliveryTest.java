@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -136,7 +137,7 @@ class LinkDeliveryTest {
                 assertThat(mostQueued.get())
                         .as("bytes queued on the link, at most the send buffer and a frame per thread")
                         .isLessThanOrEqualTo((64 << 10) + (long) threads * frameSize + 4096);
-                c.received(1).delay(java.time.Duration.ofNanos(20_000));
+                c.received(1).delay(Duration.ofNanos(20_000));
                 stalled.countDown();
                 for (Future<?> f : senders) {
                     f.get(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

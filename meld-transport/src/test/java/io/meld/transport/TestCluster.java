@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import java.util.stream.IntStream;
 
 /**
  * Some nodes of a cluster, each a {@link Transport} in this JVM listening on 127.0.0.1, with a {@link
@@ -185,7 +186,7 @@ final class TestCluster implements AutoCloseable {
 
         private Builder(int size) {
             this.size = size;
-            this.ranks = java.util.stream.IntStream.range(0, size).toArray();
+            this.ranks = IntStream.range(0, size).toArray();
         }
 
         Builder config(MeldConfig config) {
