@@ -190,10 +190,19 @@ public final class Transport implements AutoCloseable {
      * @param timeout how long to wait for all of them
      * @throws ClusterFormationException when a peer refused the connection, or some are not connected by
      *     the deadline; the message names each missing peer and the last error seen
+     * @throws IllegalArgumentException when a rank is outside the cluster, or a peer has this node's rank
      */
     public void connect(int rank, List<Peer> peers, Duration timeout) {
         if (rank < 0 || rank >= size) {
             throw new IllegalArgumentException("rank " + rank + " is not within a cluster of " + size + " nodes");
+        }
+        for (Peer peer : peers) {
+            // A rank outside the cluster would index past the links; this node's own would never connect.
+            if (peer.rank() < 0 || peer.rank() >= size || peer.rank() == rank) {
+                throw new IllegalArgumentException("peer node " + peer.rank() + " at " + peer.host() + ":"
+                        + peer.port() + (peer.rank() == rank ? " is this node itself" : "")
+                        + " (ranks run from 0 to " + (size - 1) + " in a cluster of " + size + " nodes)");
+            }
         }
         List<Runnable> deferred;
         lock.lock();

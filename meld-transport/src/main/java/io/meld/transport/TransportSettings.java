@@ -69,7 +69,8 @@ public final class TransportSettings {
             Duration.ofSeconds(5),
             Duration.ofMillis(100),
             Duration.ofMinutes(10),
-            "How long an accepted connection may stay silent before its handshake arrives; then it is" + " closed.");
+            "How long an accepted connection may stay silent before its handshake arrives (then it is"
+                    + " closed), and how long a connecting node waits for the answer before it tries again.");
 
     private TransportSettings() {}
 
