@@ -28,14 +28,14 @@ import org.junit.jupiter.params.provider.EnumSource;
  * ConnectionHandler}, and checks them against a model of the frame rules.
  *
  * <p>Seeded, bounded and quick (a few seconds together): a failure prints the seed and iteration, and the
- * same run reproduces it. Raise {@code -Dmeld.fuzz.iterations} for a longer hunt.
+ * same run reproduces it. Raise {@code -Dfuzz.iterations} for a longer hunt.
  */
 @Timeout(60)
 class FrameDecoderFuzzTest {
     private static final int MAX = 1024;
     private static final int T = TestCluster.TEST_TYPE;
-    private static final long SEED = Long.getLong("meld.fuzz.seed", 0x5EEDL);
-    private static final int ITERATIONS = Integer.getInteger("meld.fuzz.iterations", 2000);
+    private static final long SEED = Long.getLong("fuzz.seed", 0x5EEDL);
+    private static final int ITERATIONS = Integer.getInteger("fuzz.iterations", 2000);
 
     /**
      * What the rules say a stream is: the frames at its start, and how it ends (cleanly, with a bad header,
