@@ -79,8 +79,9 @@ final class Bulk {
                     s.layout.globalIndex(seg.partition, seg.firstLocal));
             int id = service.pending.register(p);
             try {
-                service.sender().flush(seg.home);
-                stream(service.linkTo(seg.home), s, seg, id, from, src, offset);
+                Sender sender = service.sender();
+                sender.flush(seg.home);
+                stream(service.linkTo(seg.home, sender.lane), s, seg, id, from, src, offset);
                 waits.add(p);
                 ids.add(id);
             } catch (RuntimeException e) {

@@ -50,9 +50,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Ordering and completion</h2>
  *
- * A thread's operations to one home share one buffer and one connection, and a home applies a
- * connection's frames in order on one thread: so they apply in issue order. {@link #fence()} sends the
- * thread's buffers, then a FENCE request on every connection that carried operations; a home answers a
+ * A thread's operations to one home share one buffer and one connection (the thread keeps to one lane,
+ * see {@code meld.transport.lanes}), and a home applies a connection's frames in order on one thread: so
+ * they apply in issue order, while the lanes of one peer are applied by several I/O threads in
+ * parallel. {@link #fence()} sends the thread's buffers, then a FENCE request on every connection; a home answers a
  * FENCE after applying everything that arrived before it on that connection, which covers every frame
  * any thread of this node handed to it earlier (so also the operations of loops and tasks the thread
  * joined, once they have sent their buffers).
@@ -84,6 +85,7 @@ public final class MemoryService {
     private final ThreadLocal<Sender> senders = new ThreadLocal<>();
     private final List<OpBuffer> buffers = new CopyOnWriteArrayList<>();
     private final AtomicInteger dirty = new AtomicInteger();
+    private final AtomicInteger nextLane = new AtomicInteger();
     private final Map<String, GlobalStorage> byName = new ConcurrentHashMap<>();
     private final Throwable[] failed;
     private final HomeHandler home;
@@ -91,6 +93,7 @@ public final class MemoryService {
     private volatile GlobalStorage[] arrays = new GlobalStorage[1];
     private volatile int rank = -1;
     private volatile Transport transport;
+    private int lanes = 1;
     private CollectiveEngine collectives;
     private int nextArrayId = 1;
     private Thread flusher;
@@ -147,6 +150,7 @@ public final class MemoryService {
      */
     public void start(int rank, Transport transport, CollectiveEngine collectives) {
         this.rank = rank;
+        this.lanes = transport.lanes();
         this.transport = transport;
         this.collectives = collectives;
         flusher = new Thread(this::flusherLoop, "meld-flusher-" + rank);
@@ -195,14 +199,15 @@ public final class MemoryService {
         List<Pending.Blocking> waits = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         RuntimeException first = null;
-        for (int r = 0; r < size; r++) {
+        for (int peer = 0; peer < size * lanes; peer++) {
+            int r = peer / lanes;
             if (r == rank) {
                 continue;
             }
             Pending.Blocking p = new Pending.Blocking(r, System.nanoTime() + timeoutNanos, null, OpCodec.FENCE, 0);
             int id = pending.register(p);
             try {
-                Link link = linkTo(r);
+                Link link = linkTo(r, peer % lanes);
                 ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, OpCodec.RUN_HEADER + 4);
                 frame.writeByte(OpCodec.FENCE).writeByte(0).writeByte(0).writeByte(0);
                 frame.writeIntLE(0).writeIntLE(1).writeIntLE(id);
@@ -383,7 +388,7 @@ public final class MemoryService {
     Sender sender() {
         Sender s = senders.get();
         if (s == null) {
-            s = new Sender(this, Thread.currentThread(), size, bufferSize, 0);
+            s = new Sender(this, Thread.currentThread(), size, bufferSize, nextLane.getAndIncrement() % lanes);
             senders.set(s);
         }
         return s;
@@ -412,19 +417,19 @@ public final class MemoryService {
 
     /** Sends a buffer's bytes as one MEMORY_OPS frame. */
     void sendOps(Sender sender, int dest, byte[] data, int length) {
-        Link link = linkTo(dest);
+        Link link = linkTo(dest, sender.lane);
         ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, length);
         frame.writeBytes(data, 0, length);
         link.send(frame);
     }
 
-    /** @return the link to {@code dest} */
-    Link linkTo(int dest) {
+    /** @return the link to {@code dest} on {@code lane} */
+    Link linkTo(int dest, int lane) {
         Throwable f = failed[dest];
         if (f != null) {
             throw new NodeFailedException(dest, "node " + dest + " has failed: " + f.getMessage(), f);
         }
-        Link link = transport.link(dest);
+        Link link = transport.link(dest, lane);
         if (link == null || !link.isUp()) {
             throw new NodeFailedException(dest, "node " + dest + " is not connected", null);
         }

@@ -66,7 +66,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         handshakeTimer = ctx.executor()
                 .schedule(() -> handshakeTimedOut(ctx), transport.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
         if (state == State.AWAIT_WELCOME) {
-            ctx.writeAndFlush(handshakeFrame(ctx, FrameType.HELLO, expectedPeer.rank()));
+            ctx.writeAndFlush(handshakeFrame(ctx, FrameType.HELLO, expectedPeer.rank(), attempt.lane()));
         }
         ctx.fireChannelActive();
     }
@@ -186,7 +186,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         String refusal = transport.checkHello(hello);
         if (refusal == null) {
             // Registration refuses a rank that is already connected, atomically with installing it.
-            link = new Link(transport, hello.senderRank(), hello.incarnation(), ctx.channel());
+            link = new Link(transport, hello.senderRank(), hello.lane(), hello.incarnation(), ctx.channel());
             refusal = transport.register(link);
         }
         if (refusal != null) {
@@ -195,7 +195,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             return;
         }
         handshakeTimer.cancel(false);
-        ctx.writeAndFlush(handshakeFrame(ctx, FrameType.WELCOME, hello.senderRank()));
+        ctx.writeAndFlush(handshakeFrame(ctx, FrameType.WELCOME, hello.senderRank(), hello.lane()));
         state = State.OPEN;
         LOG.debug("accepted {}", link);
     }
@@ -212,9 +212,9 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             throw new ProtocolException("expected WELCOME, got " + FrameType.name(type));
         }
         HandshakeCodec.Hello welcome = HandshakeCodec.decode(payload);
-        String refusal = transport.checkWelcome(welcome, expectedPeer);
+        String refusal = transport.checkWelcome(welcome, expectedPeer, attempt.lane());
         if (refusal == null) {
-            link = new Link(transport, welcome.senderRank(), welcome.incarnation(), ctx.channel());
+            link = new Link(transport, welcome.senderRank(), welcome.lane(), welcome.incarnation(), ctx.channel());
             refusal = transport.register(link);
         }
         if (refusal != null) {
@@ -275,12 +275,13 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         }
     }
 
-    private ByteBuf handshakeFrame(ChannelHandlerContext ctx, int type, int receiverRank) {
+    private ByteBuf handshakeFrame(ChannelHandlerContext ctx, int type, int receiverRank, int lane) {
         ByteBuf frame = ctx.alloc().buffer(FrameDescriptor.HEADER_LENGTH + HandshakeCodec.LENGTH);
         int start = FrameDescriptor.begin(frame, type, 0);
         HandshakeCodec.encode(
                 frame,
                 Transport.PROTOCOL_VERSION,
+                lane,
                 transport.clusterId(),
                 transport.rank(),
                 receiverRank,
@@ -293,7 +294,10 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     private String describe(ChannelHandlerContext ctx) {
         return link != null
                 ? link.toString()
-                : "connection " + (expectedPeer != null ? "to node " + expectedPeer.rank() + " " : "from ")
+                : "connection "
+                        + (expectedPeer != null
+                                ? "to node " + expectedPeer.rank() + " lane " + attempt.lane() + " "
+                                : "from ")
                         + ctx.channel().remoteAddress();
     }
 }

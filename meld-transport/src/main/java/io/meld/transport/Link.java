@@ -25,6 +25,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Link {
     private final Transport transport;
     private final int rank;
+    private final int lane;
     private final long incarnation;
     private final Channel channel;
     private final ReentrantLock lock = new ReentrantLock();
@@ -35,9 +36,10 @@ public final class Link {
     private volatile Throwable downCause;
     private volatile boolean down;
 
-    Link(Transport transport, int rank, long incarnation, Channel channel) {
+    Link(Transport transport, int rank, int lane, long incarnation, Channel channel) {
         this.transport = transport;
         this.rank = rank;
+        this.lane = lane;
         this.incarnation = incarnation;
         this.channel = channel;
     }
@@ -45,6 +47,11 @@ public final class Link {
     /** @return the peer's rank */
     public int rank() {
         return rank;
+    }
+
+    /** @return which of the connections to the peer this is, from 0 to the lanes less one */
+    public int lane() {
+        return lane;
     }
 
     /** @return the peer's incarnation, as it announced in the handshake */
@@ -170,7 +177,7 @@ public final class Link {
 
     @Override
     public String toString() {
-        return "link to node " + rank + " (" + channel.remoteAddress() + ")";
+        return "link to node " + rank + (lane > 0 ? " lane " + lane : "") + " (" + channel.remoteAddress() + ")";
     }
 
     Channel channel() {

@@ -191,7 +191,7 @@ class FrameDecoderFuzzTest {
             connection = new ConnectionHandler(transport);
         } else {
             Transport.Peer peer = new Transport.Peer(1, "127.0.0.1", 9, TestCluster.incarnation(1));
-            Transport.ConnectAttempt attempt = transport.new ConnectAttempt(peer);
+            Transport.ConnectAttempt attempt = transport.new ConnectAttempt(peer, 0);
             attempt.stop(); // no retries: this one connection is all there is
             connection = new ConnectionHandler(transport, peer, attempt);
         }
