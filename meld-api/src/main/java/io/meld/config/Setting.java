@@ -337,6 +337,11 @@ public final class Setting<T> {
      * @return for example {@code 30s} or {@code 250ms}
      */
     public static String formatDuration(Duration d) {
+        // The short forms read back only whole, non-negative milliseconds that fit a long; anything
+        // else (finer than a millisecond, negative, centuries long) is written as ISO-8601.
+        if (d.isNegative() || d.getNano() % 1_000_000 != 0 || d.getSeconds() >= Long.MAX_VALUE / 1000) {
+            return d.toString();
+        }
         long ms = d.toMillis();
         if (ms == 0) {
             return "0";
@@ -407,18 +412,18 @@ public final class Setting<T> {
         }
         Matcher m = DURATION.matcher(raw);
         if (m.matches()) {
-            long n;
             try {
-                n = Long.parseLong(m.group(1));
-            } catch (NumberFormatException e) {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                };
+            } catch (NumberFormatException | ArithmeticException e) {
+                // more digits than a long, or more minutes or hours than Duration holds in seconds
                 throw new IllegalArgumentException("duration too long");
             }
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            };
         }
         try {
             return Duration.parse(raw);
