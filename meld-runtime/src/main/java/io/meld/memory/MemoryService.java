@@ -108,7 +108,9 @@ public final class MemoryService {
         this.size = size;
         long buffer = config.get(MemorySettings.BUFFER_SIZE);
         long maxPayload = config.get(TransportSettings.MAX_FRAME_SIZE) - 16;
-        if (buffer > maxPayload) {
+        if (!config.isSet(MemorySettings.BUFFER_SIZE)) {
+            buffer = Math.min(buffer, maxPayload);
+        } else if (buffer > maxPayload) {
             throw new ConfigException(MemorySettings.BUFFER_SIZE.name() + "=" + buffer + " (from "
                     + config.source(MemorySettings.BUFFER_SIZE) + ") exceeds the frame payload of " + maxPayload
                     + " bytes (" + TransportSettings.MAX_FRAME_SIZE.name() + " less 16)");
