@@ -5,8 +5,9 @@ import java.io.Serial;
 /**
  * Nodes called different collectives at the same point of the program (for example one called {@code
  * barrier()} where another called {@code allReduce}, or they named different roots). The program is
- * wrong; every node that reaches the mismatched collective fails with this exception, and so does every
- * later collective on those nodes.
+ * wrong; every node fails with this exception in the mismatched collective or, when its own part of it
+ * could still complete (a receiver of a broadcast that matched the root's), in its next one; every
+ * later collective fails too.
  */
 public class CollectiveMismatchException extends MeldException {
     @Serial

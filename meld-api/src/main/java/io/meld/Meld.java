@@ -261,7 +261,8 @@ public interface Meld extends AutoCloseable {
 
     /**
      * Sends the root's array to every node. A collective. Arrays larger than a transport frame are
-     * streamed as several frames.
+     * streamed as several frames. Every node, the root included, returns once every node has reached the
+     * broadcast (so a root never runs ahead of its receivers).
      *
      * @param data the array to send, on the root; ignored (and may be {@code null}) on other nodes
      * @param root the rank of the node whose array is sent

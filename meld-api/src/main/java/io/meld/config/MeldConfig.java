@@ -1,7 +1,8 @@
 package io.meld.config;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -311,7 +312,9 @@ public final class MeldConfig {
 
     private static Map<String, String> readFile(Path path) {
         Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(path)) {
+        // UTF-8, not the ISO-8859-1 of Properties.load(InputStream): names of clusters and hosts may be
+        // written in any language, and every other configuration source is read as Unicode.
+        try (Reader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             p.load(in);
         } catch (IOException | IllegalArgumentException e) {
             throw new ConfigException("cannot read configuration file " + path + ": " + e.getMessage());

@@ -341,8 +341,13 @@ public final class Setting<T> {
         if (d.isZero()) {
             return "0";
         }
-        if (d.toNanos() % 1_000_000 != 0) {
-            return d.toNanos() / 1000 + "us";
+        // The short forms read back only whole, non-negative microseconds that fit a long; anything
+        // else (finer than a microsecond, negative, centuries long) is written as ISO-8601.
+        if (d.isNegative() || d.getNano() % 1_000 != 0 || d.getSeconds() >= Long.MAX_VALUE / 1_000_000) {
+            return d.toString();
+        }
+        if (d.getNano() % 1_000_000 != 0) {
+            return (d.getSeconds() * 1_000_000 + d.getNano() / 1000) + "us";
         }
         long ms = d.toMillis();
         if (ms % 3_600_000 == 0) {
@@ -358,7 +363,11 @@ public final class Setting<T> {
     }
 
     private static String range(String type, long min, long max) {
-        return max == Long.MAX_VALUE || max == Integer.MAX_VALUE ? type + " >= " + min : type + " " + min + ".." + max;
+        boolean unbounded = max == Long.MAX_VALUE || max == Integer.MAX_VALUE;
+        if (unbounded && (min == Long.MIN_VALUE || min == Integer.MIN_VALUE)) {
+            return type;
+        }
+        return unbounded ? type + " >= " + min : type + " " + min + ".." + max;
     }
 
     private static long parseLong(String raw, long min, long max) {
@@ -411,19 +420,19 @@ public final class Setting<T> {
         }
         Matcher m = DURATION.matcher(raw);
         if (m.matches()) {
-            long n;
             try {
-                n = Long.parseLong(m.group(1));
-            } catch (NumberFormatException e) {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "us" -> Duration.ofNanos(Math.multiplyExact(n, 1000L));
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                };
+            } catch (NumberFormatException | ArithmeticException e) {
+                // more digits than a long, or more minutes or hours than Duration holds in seconds
                 throw new IllegalArgumentException("duration too long");
             }
-            return switch (m.group(2)) {
-                case "us" -> Duration.ofNanos(Math.multiplyExact(n, 1000L));
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            };
         }
         try {
             return Duration.parse(raw);

@@ -9,7 +9,7 @@
  *   <li>the system property of the same name ({@code -Dmeld.transport.max-frame-size=1MiB});
  *   <li>the environment variable named by upper-casing it and turning dots and dashes into
  *       underscores ({@code MELD_TRANSPORT_MAX_FRAME_SIZE=1MiB});
- *   <li>the {@code meld.properties} file ({@code meld.config-file} or {@code MELD_CONFIG_FILE} names
+ *   <li>the {@code meld.properties} file, in UTF-8 ({@code meld.config-file} or {@code MELD_CONFIG_FILE} names
  *       it; otherwise {@code ./meld.properties} when present);
  *   <li>the setting's default.
  * </ol>

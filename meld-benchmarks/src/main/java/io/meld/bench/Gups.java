@@ -24,14 +24,16 @@ public final class Gups {
     /**
      * Runs on one node of a cluster started by the launcher.
      *
-     * @param args {@code TABLE_LOG2 SECONDS}
+     * @param args {@code TABLE_LOG2 SECONDS [--corrupt]}; {@code --corrupt} adds one increment that is not
+     *     counted, to show that verification catches a wrong table
      */
     public static void main(String[] args) {
         int tableLog2 = Integer.parseInt(args[0]);
         double seconds = Double.parseDouble(args[1]);
+        boolean corrupt = args.length > 2 && args[2].equals("--corrupt");
         GupsResult result;
         try (Meld meld = Meld.join()) {
-            result = run(meld, tableLog2, seconds);
+            result = run(meld, tableLog2, seconds, corrupt);
             if (meld.rank() == 0) {
                 System.out.println(result.json());
             }
@@ -45,9 +47,10 @@ public final class Gups {
      * @param meld the node
      * @param tableLog2 log2 of the table length
      * @param seconds how long every thread updates
+     * @param corrupt whether node 0 adds one uncounted increment (verification must then fail)
      * @return the result, the same on every node
      */
-    public static GupsResult run(Meld meld, int tableLog2, double seconds) {
+    public static GupsResult run(Meld meld, int tableLog2, double seconds, boolean corrupt) {
         long mask = (1L << tableLog2) - 1;
         int threads = meld.threads();
         try (GlobalLongArray table = meld.longArray("gups", 1L << tableLog2)) {
@@ -77,6 +80,9 @@ public final class Gups {
             }
             join(workers);
             double elapsed = (System.nanoTime() - start) / 1e9;
+            if (corrupt && meld.rank() == 0) {
+                table.add(mask, 1);
+            }
             meld.barrier();
             long localSum = 0;
             long[] part = new long[(int) Math.min(table.localLength(), 1 << 20)];

@@ -1,6 +1,8 @@
 package io.meld.bench;
 
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The outcome of one random-increment run.
@@ -13,6 +15,34 @@ import java.util.Locale;
  * @param verified whether the table's sum equals {@code updates}
  */
 public record GupsResult(int nodes, int threadsPerNode, int tableLog2, long updates, double seconds, boolean verified) {
+    /**
+     * Reads a result back from the JSON line {@link #json()} wrote.
+     *
+     * @param json the line
+     * @return the result
+     * @throws IllegalArgumentException when the line is not a GUPS result
+     */
+    public static GupsResult parse(String json) {
+        if (!json.contains("\"benchmark\":\"gups\"")) {
+            throw new IllegalArgumentException("not a GUPS result: " + json);
+        }
+        return new GupsResult(
+                (int) number(json, "nodes"),
+                (int) number(json, "threads_per_node"),
+                (int) number(json, "table_log2"),
+                (long) number(json, "updates"),
+                number(json, "seconds"),
+                json.contains("\"verified\":true"));
+    }
+
+    private static double number(String json, String field) {
+        Matcher m = Pattern.compile("\"" + field + "\":(-?[0-9.eE+]+)").matcher(json);
+        if (!m.find()) {
+            throw new IllegalArgumentException("no \"" + field + "\" in " + json);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
     /** @return updates per second */
     public double updatesPerSec() {
         return updates / seconds;

@@ -1,6 +1,9 @@
 package io.meld.cli;
 
+import io.meld.bench.GupsResult;
 import io.meld.cli.demo.CollectivesDemo;
+import io.meld.config.Setting;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,32 +16,40 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code meld demo}: a short showcase, a list of {@link Step}s, each a program run on a local cluster
- * (through {@link LocalLauncher}) that checks its own results. The command prints what each node says,
- * then a summary, and exits with {@code 0} only when every step passed.
+ * {@code meld demo}: the main job of Meld on this machine. First a short check of the runtime (the
+ * collectives program of {@link CollectivesDemo}); then random atomic increments (GUPS) on a local
+ * cluster of JVMs, and the same increments by as many threads sharing one JVM's memory, side by side;
+ * then a short report of both and their ratio. Every step checks its own result; the command exits
+ * with {@code 0} only when every check passed.
  *
- * <p>To show something else, change {@link #steps()}: a step is a main class, its arguments and the JVM
- * options of its nodes.
+ * <p>A step of the first kind is a main class, its arguments and its nodes' JVM options ({@link
+ * Step}); the GUPS comparison is a {@link GupsJob}.
  */
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = {
-            "Shows the runtime at work on a local cluster of JVMs.",
-            "The nodes join, run collectives (barrier, allReduce, broadcasts bigger than a frame) and check"
-                    + " every result. Exits with 0 only when every check passed on every node."
+            "Shows Meld at work on a local cluster of JVMs: collectives, then random atomic increments on a"
+                    + " global table compared with the same work by threads sharing one JVM's memory.",
+            "Exits with 0 only when every check passed on every node."
         })
 final class DemoCommand implements Callable<Integer> {
     /** The nodes of the demo cluster unless {@code --nodes} says otherwise. */
-    static final int DEFAULT_NODES = 3;
+    static final int DEFAULT_NODES = 2;
 
     /** The most nodes the demo runs: it is a showcase, not a load test. */
     static final int MAX_NODES = 16;
 
+    /** The GUPS table: 2^24 longs, 128 MiB. */
+    static final int DEFAULT_TABLE_LOG2 = 24;
+
+    /** How long each GUPS run updates. */
+    static final double DEFAULT_SECONDS = 5;
+
     /**
-     * Small, quick-starting node JVMs: a demo cluster shares a small machine with the launcher. C1 only,
-     * because the demo runs for seconds; the serial collector, because it adds no threads.
+     * Small, quick-starting node JVMs for the collectives check: C1 only, because it runs for seconds;
+     * the serial collector, because it adds no threads.
      */
     static final List<String> NODE_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
@@ -49,6 +60,18 @@ final class DemoCommand implements Callable<Integer> {
     private MeldCli cli;
 
     private int nodes = DEFAULT_NODES;
+
+    @Option(
+            names = "--seconds",
+            paramLabel = "S",
+            description = "How long each random-increment run updates; default " + DEFAULT_SECONDS + ".")
+    private double seconds = DEFAULT_SECONDS;
+
+    @Option(
+            names = "--table-log2",
+            paramLabel = "K",
+            description = "The random-increment table has 2^K longs; default " + DEFAULT_TABLE_LOG2 + ".")
+    private int tableLog2 = DEFAULT_TABLE_LOG2;
 
     @Option(
             names = "--jvm-opt",
@@ -69,7 +92,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * One job of the demo.
+     * One program of the demo, run on every node.
      *
      * @param title what it shows, one line
      * @param mainClass the program every node runs
@@ -78,14 +101,7 @@ final class DemoCommand implements Callable<Integer> {
      */
     record Step(String title, String mainClass, List<String> args, List<String> jvmOptions) {}
 
-    /** What a step did. */
-    private record Outcome(Step step, int status, long millis) {
-        boolean passed() {
-            return status == 0;
-        }
-    }
-
-    /** @return the demo's steps, in order */
+    /** @return the programs run before the GUPS comparison */
     List<Step> steps() {
         return List.of(new Step(
                 "collectives: barrier, allReduce (SUM, MAX), broadcasts of 8 MiB and 3 MiB",
@@ -96,12 +112,19 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (!(seconds > 0 && seconds <= 600)) {
+            throw new ParameterException(
+                    spec.commandLine(), "--seconds must be above 0 and at most 600, not " + seconds);
+        }
+        if (tableLog2 < 4 || tableLog2 > 30) {
+            throw new ParameterException(spec.commandLine(), "--table-log2 must be from 4 to 30, not " + tableLog2);
+        }
+        List<String> failures = new ArrayList<>();
         List<Step> steps = steps();
-        List<Outcome> outcomes = new ArrayList<>();
         for (int i = 0; i < steps.size(); i++) {
             Step step = steps.get(i);
-            cli.message(
-                    "demo step " + (i + 1) + " of " + steps.size() + ": " + step.title() + ", on " + nodes + " JVMs");
+            cli.message("demo step " + (i + 1) + " of " + (steps.size() + 1) + ": " + step.title() + ", on " + nodes
+                    + " JVMs");
             List<String> options = new ArrayList<>(step.jvmOptions());
             options.addAll(jvmOptions);
             LocalLauncher launcher;
@@ -116,27 +139,68 @@ final class DemoCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
-            long t0 = System.nanoTime();
             int status = launcher.run();
-            outcomes.add(new Outcome(step, status, (System.nanoTime() - t0) / 1_000_000));
+            if (status != 0) {
+                failures.add(step.title() + " (exit status " + status + ")");
+            }
         }
-        long failed = outcomes.stream().filter(o -> !o.passed()).count();
-        cli.out.println();
-        cli.out.println("meld demo on " + nodes + " JVMs:");
-        for (Outcome o : outcomes) {
-            cli.out.println(String.format(
+        int threads = LocalLauncher.defaultThreads(nodes);
+        GupsJob gups = new GupsJob(nodes, threads, tableLog2, seconds, jvmOptions, false);
+        cli.message("demo step " + (steps.size() + 1) + " of " + (steps.size() + 1)
+                + ": random atomic increments on a 2^" + tableLog2 + " table for " + seconds + " s, by Meld on "
+                + nodes + " JVMs x " + plural(threads, "thread") + ", then by " + plural(nodes * threads, "thread")
+                + " sharing one JVM's memory");
+        GupsResult meld = gups.runCluster(cli.err);
+        GupsResult shared = gups.runSharedMemory(cli.err);
+        if (!meld.verified()) {
+            failures.add("GUPS on Meld");
+        }
+        if (!shared.verified()) {
+            failures.add("GUPS on shared memory");
+        }
+        report(meld, shared, threads, failures);
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    private void report(GupsResult meld, GupsResult shared, int threads, List<String> failures) {
+        PrintStream out = cli.out;
+        out.println();
+        out.println(String.format(
+                Locale.ROOT,
+                "Random atomic increments on a table of 2^%d longs (%s), %s s each:",
+                tableLog2,
+                Setting.formatSize(8L << tableLog2),
+                seconds));
+        out.println(row("Meld, " + plural(nodes, "JVM") + " x " + plural(threads, "thread"), meld));
+        out.println(row("shared memory, 1 JVM x " + plural(nodes * threads, "thread"), shared));
+        if (meld.verified() && shared.verified()) {
+            out.println(String.format(
                     Locale.ROOT,
-                    "  %-6s %s (%.1f s%s)",
-                    o.passed() ? "passed" : "FAILED",
-                    o.step().title(),
-                    o.millis() / 1000.0,
-                    o.passed() ? "" : ", exit status " + o.status()));
+                    "  %-40s %8.2f   (half the updates cross between JVMs when 2 nodes share the table)",
+                    "ratio Meld / shared memory",
+                    meld.updatesPerSec() / shared.updatesPerSec()));
         }
-        cli.out.println(
-                failed == 0
-                        ? "demo passed: every check on every node"
-                        : "demo failed: " + failed + " of " + outcomes.size() + " steps");
-        cli.out.flush();
-        return failed == 0 ? 0 : 1;
+        out.println();
+        out.println(failures.isEmpty() ? "demo passed: every check on every node" : "demo FAILED: " + failures);
+        out.flush();
+    }
+
+    private static String plural(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    private static String row(String what, GupsResult r) {
+        if (r == GupsJob.NONE) {
+            return String.format(Locale.ROOT, "  %-40s   FAILED before it produced a result", what);
+        }
+        return String.format(
+                Locale.ROOT,
+                "  %-40s %8.2f M updates/s   %s",
+                what,
+                r.updatesPerSec() / 1e6,
+                r.verified()
+                        ? "verified: the table's sum equals the " + String.format(Locale.ROOT, "%,d", r.updates())
+                                + " updates"
+                        : "NOT VERIFIED");
     }
 }

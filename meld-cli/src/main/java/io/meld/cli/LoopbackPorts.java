@@ -21,9 +21,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * between the moment it is chosen and the moment the node binds it. Each port is bound once here, to
  * check that it is free, and released before the node starts.
  *
- * <p>Two ports of one run are never 96 to 108 apart: JGroups' failure detector (FD_SOCK2) listens at the
- * cluster port + 100 (up to + 103), and must not take another node's cluster port.
- *
  * <p><b>Concurrency</b>: thread-safe. Ports handed out by this JVM are not handed out again for {@value
  * #REUSE_AFTER_MILLIS} ms, so that concurrent runs in one JVM do not pick the same port before their
  * nodes bound it; runs in different JVMs rely on the random choice among some ten thousand ports.
@@ -33,8 +30,6 @@ final class LoopbackPorts {
 
     private static final int LINUX_EPHEMERAL_LOW = 32768;
     private static final int PREFERRED_LOW = 20000;
-    private static final int FD_SOCK_OFFSET = 100;
-    private static final int FD_SOCK_MARGIN = 8;
     private static final Map<Integer, Long> HANDED_OUT = new ConcurrentHashMap<>();
 
     private LoopbackPorts() {}
@@ -59,7 +54,7 @@ final class LoopbackPorts {
                         + " free TCP ports on 127.0.0.1 between " + low + " and " + (high - 1));
             }
             int candidate = ThreadLocalRandom.current().nextInt(low, high);
-            if (clashes(candidate, ports) || !isFree(loopback, candidate)) {
+            if (ports.contains(candidate) || !isFree(loopback, candidate)) {
                 continue;
             }
             if (HANDED_OUT.putIfAbsent(candidate, now) != null) {
@@ -76,16 +71,6 @@ final class LoopbackPorts {
         } catch (IOException e) {
             throw new AssertionError("4 bytes are an IPv4 address", e);
         }
-    }
-
-    private static boolean clashes(int candidate, List<Integer> chosen) {
-        for (int p : chosen) {
-            int distance = Math.abs(candidate - p);
-            if (distance == 0 || Math.abs(distance - FD_SOCK_OFFSET) <= FD_SOCK_MARGIN) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static boolean isFree(InetAddress address, int port) {

@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
  * <pre>
  * meld run --nodes 3 [--threads T] [--classpath CP] [--jvm-opt OPT]... -- MAIN_CLASS [ARGS...]
  * meld demo
+ * meld bench gups [--nodes N] [--threads T] [--seconds S] [--table-log2 K] [--json]
  * meld version
  * </pre>
  *
@@ -30,7 +31,13 @@ import picocli.CommandLine.Spec;
         name = "meld",
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
-        subcommands = {RunCommand.class, DemoCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {
+            RunCommand.class,
+            DemoCommand.class,
+            BenchCommand.class,
+            VersionCommand.class,
+            CommandLine.HelpCommand.class
+        },
         description = "Meld: one logical memory across JVMs, work shipped to the data.",
         footer = {"", "Run 'meld COMMAND --help' for a command's options."})
 public final class MeldCli implements Callable<Integer> {

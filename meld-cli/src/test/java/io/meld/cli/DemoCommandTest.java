@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** {@code meld demo}: three JVMs, every collective checked. */
+/** {@code meld demo}: the collectives check and a short random-increment comparison, every result checked. */
 @Tag("slow")
 class DemoCommandTest {
     @Test
@@ -13,7 +13,8 @@ class DemoCommandTest {
         Capture out = new Capture();
         Capture err = new Capture();
 
-        int status = MeldCli.execute(new String[] {"demo"}, out.printStream(), err.printStream());
+        int status = MeldCli.execute(
+                new String[] {"demo", "--seconds", "1", "--table-log2", "16"}, out.printStream(), err.printStream());
 
         assertThat(status)
                 .as("stdout:\n%s\nstderr:\n%s", out.text(), err.text())
@@ -23,5 +24,9 @@ class DemoCommandTest {
         for (int r = 0; r < DemoCommand.DEFAULT_NODES; r++) {
             assertThat(out.lines()).contains("[" + r + "] node " + r + ": all 6 checks passed");
         }
+        assertThat(out.text())
+                .containsPattern("Meld, 2 JVMs x 1 thread +[0-9.]+ M updates/s +verified")
+                .containsPattern("shared memory, 1 JVM x 2 threads +[0-9.]+ M updates/s +verified")
+                .containsPattern("ratio Meld / shared memory +[0-9.]+");
     }
 }

@@ -1,5 +1,8 @@
 package io.meld.cli;
 
+import io.meld.Distribution;
+import io.meld.GlobalDoubleArray;
+import io.meld.GlobalLongArray;
 import io.meld.LongOp;
 import io.meld.Meld;
 import java.util.Arrays;
@@ -29,6 +32,120 @@ final class TestPrograms {
                             + "; broadcast intact: " + Arrays.equals(got, data));
                 }
                 System.out.println("rank " + rank + " ok: sum " + sum + ", 2 MiB broadcast intact");
+            }
+        }
+    }
+
+    /**
+     * Global memory across processes: exact totals of random increments from two threads per node on
+     * every distribution, a compare-and-set counter, issue order to one home, bulk round trips bigger
+     * than a frame, and concurrent getAndAdd on one element returning a permutation of old values.
+     */
+    static final class GlobalMemory {
+        public static void main(String[] args) throws InterruptedException {
+            try (Meld meld = Meld.join()) {
+                int rank = meld.rank();
+                int n = meld.size();
+                for (Distribution d : List.of(Distribution.BLOCK, Distribution.CYCLIC, Distribution.blockCyclic(3))) {
+                    try (GlobalLongArray table = meld.longArray("increments-" + d, 10_007, d)) {
+                        int perThread = 20_000;
+                        runThreads(meld, 2, t -> {
+                            SplittableRandom random = new SplittableRandom(rank * 31L + t);
+                            for (int i = 0; i < perThread; i++) {
+                                table.add(random.nextLong(table.length()), 1);
+                            }
+                        });
+                        meld.barrier();
+                        long[] all = new long[(int) table.length()];
+                        table.get(0, all, 0, all.length);
+                        check(Arrays.stream(all).sum() == 2L * perThread * n, "increments on " + d);
+                    }
+                }
+
+                GlobalLongArray counter = meld.longArray("counter", n);
+                runThreads(meld, 2, t -> {
+                    for (int i = 0; i < 200; i++) {
+                        long seen;
+                        do {
+                            seen = counter.get(0);
+                        } while (!counter.compareAndSet(0, seen, seen + 1));
+                    }
+                });
+                meld.barrier();
+                check(counter.get(0) == 2L * 200 * n, "compare-and-set counter: " + counter.get(0));
+
+                long next = (rank + 1) % n; // counter has one element per node: element r lives on node r
+                for (long k = 1; k <= 500; k++) {
+                    counter.put(next, k);
+                }
+                check(counter.get(next) == 500, "issue order to one home");
+                meld.barrier();
+                counter.close();
+
+                try (GlobalDoubleArray big = meld.doubleArray("bulk", 300_000, Distribution.CYCLIC)) {
+                    double[] data = new SplittableRandom(7).doubles(300_000).toArray();
+                    if (rank == 0) {
+                        big.put(0, data, 0, data.length);
+                    }
+                    meld.barrier();
+                    double[] back = new double[data.length];
+                    big.get(0, back, 0, back.length);
+                    check(Arrays.equals(back, data), "bulk round trip of 2.4 MB");
+                }
+
+                try (GlobalLongArray one = meld.longArray("one", 1)) {
+                    long[] olds = new long[2 * 100];
+                    runThreads(meld, 2, t -> {
+                        for (int i = 0; i < 100; i++) {
+                            olds[t * 100 + i] = one.getAndAdd(0, 1);
+                        }
+                    });
+                    long sum = 0;
+                    long squares = 0;
+                    for (long v : olds) {
+                        sum += v;
+                        squares += v * v;
+                    }
+                    long m = 200L * n;
+                    check(
+                            meld.allReduce(sum, LongOp.SUM) == m * (m - 1) / 2
+                                    && meld.allReduce(squares, LongOp.SUM) == (m - 1) * m * (2 * m - 1) / 6,
+                            "getAndAdd old values are not a permutation of 0.." + (m - 1));
+                }
+                System.out.println("node " + rank + ": memory checks passed");
+            }
+        }
+
+        private interface ThreadBody {
+            void run(int thread);
+        }
+
+        private static void runThreads(Meld meld, int count, ThreadBody body) throws InterruptedException {
+            Thread[] threads = new Thread[count];
+            Throwable[] failure = new Throwable[1];
+            for (int t = 0; t < count; t++) {
+                int id = t;
+                threads[t] = new Thread(() -> {
+                    try {
+                        body.run(id);
+                        meld.fence();
+                    } catch (Throwable e) {
+                        failure[0] = e;
+                    }
+                });
+                threads[t].start();
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            if (failure[0] != null) {
+                throw new IllegalStateException("a worker thread failed", failure[0]);
+            }
+        }
+
+        private static void check(boolean ok, String what) {
+            if (!ok) {
+                throw new IllegalStateException("check failed: " + what);
             }
         }
     }

@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -59,8 +61,11 @@ import org.slf4j.LoggerFactory;
  *   <li>a mix of both is an error.
  * </ul>
  *
- * <p>Past {@code meld.cluster.formation-timeout} formation fails with a message naming the missing
- * nodes. Afterwards, a node that leaves the view is reported to the {@link Listener}.
+ * <p>Formation looks at every view in the order they arrive, not only the latest: when nodes that
+ * disagree meet, or a node times out, the first to fail leaves at once, and the others must still see
+ * the view that showed the problem, and count the node that was there. Past {@code
+ * meld.cluster.formation-timeout} formation fails with a message naming the nodes never seen.
+ * Afterwards, a node that leaves the view is reported to the {@link Listener}.
  *
  * <p><b>Concurrency</b>: {@link #form} and {@link #close} run on the node's owning thread; views
  * arrive on JGroups threads and are handed over under {@link #lock}.
@@ -86,6 +91,11 @@ public final class ClusterMembership implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition viewChanged = lock.newCondition();
     private View latest;
+    /** Views that arrived during formation and formation has not looked at yet. */
+    private final ArrayDeque<View> unseen = new ArrayDeque<>();
+    /** Every Meld node that was in some view during formation, in the order first seen. */
+    private final Map<Address, NodeInfo> seen = new LinkedHashMap<>();
+
     private Map<Address, Integer> ranksByAddress;
     private List<NodeInfo> nodes;
     private int rank = -1;
@@ -150,6 +160,7 @@ public final class ClusterMembership implements AutoCloseable {
             membership.close();
             throw e;
         }
+        membership.reportLeftDuringFormation();
         LOG.debug(
                 "node {} formed cluster '{}' of {} nodes in {} ms",
                 membership.rank,
@@ -188,6 +199,9 @@ public final class ClusterMembership implements AutoCloseable {
         try {
             latest = view;
             formed = ranksByAddress;
+            if (formed == null) {
+                unseen.add(view);
+            }
             viewChanged.signalAll();
         } finally {
             lock.unlock();
@@ -207,10 +221,11 @@ public final class ClusterMembership implements AutoCloseable {
         lock.lock();
         try {
             while (true) {
-                View view = latest;
-                if (view != null) {
+                View view;
+                while ((view = unseen.poll()) != null) {
                     List<Address> members = view.getMembers();
                     Map<Address, NodeInfo> infos = infos(members, self);
+                    seen.putAll(infos);
                     if (members.size() > self.size()) {
                         throw new ClusterFormationException(members.size() + " nodes joined cluster '" + clusterName
                                 + "', more than its size " + self.size() + " (meld.size): " + describe(infos.values())
@@ -232,6 +247,28 @@ public final class ClusterMembership implements AutoCloseable {
             throw new MeldException("interrupted while forming cluster '" + clusterName + "'", e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Views that came after the one the cluster formed in were not looked at: report who they lack. */
+    private void reportLeftDuringFormation() {
+        Set<Integer> left = new TreeSet<>();
+        lock.lock();
+        try {
+            for (View view : unseen) {
+                Set<Address> present = new HashSet<>(view.getMembers());
+                ranksByAddress.forEach((address, r) -> {
+                    if (!present.contains(address) && r != rank) {
+                        left.add(r);
+                    }
+                });
+            }
+            unseen.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (int r : left) {
+            listener.onNodeLeft(r, "node " + r + " left the cluster view just after it formed");
         }
     }
 
@@ -298,14 +335,11 @@ public final class ClusterMembership implements AutoCloseable {
         this.rank = ranks.get(channel.getAddress());
     }
 
+    /** Under lock: why formation timed out. Counts every node seen, also one that gave up and left since. */
     private String missing(String clusterName, NodeInfo self, List<String> hosts, Duration timeout) {
-        View view = latest;
-        List<Address> members = view == null ? List.of() : view.getMembers();
-        List<NodeInfo> joined = new ArrayList<>();
-        for (Address a : members) {
-            if (a instanceof ExtendedUUID e && e.get(INFO_KEY) != null) {
-                joined.add(NodeInfo.decode(e.get(INFO_KEY)));
-            }
+        List<NodeInfo> joined = new ArrayList<>(seen.values());
+        if (joined.isEmpty()) {
+            joined.add(self);
         }
         StringBuilder sb = new StringBuilder("cluster '" + clusterName + "' did not form within " + timeout.toMillis()
                 + "ms (meld.cluster.formation-timeout): " + joined.size() + " of " + self.size()

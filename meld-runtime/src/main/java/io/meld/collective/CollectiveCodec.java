@@ -39,7 +39,9 @@ import io.netty.buffer.ByteBuf;
  *   <li><b>Root</b>: the root of a broadcast, -1 for kinds without one.
  *   <li><b>Total Data Length</b> and <b>Chunk Offset</b>: the sender's whole contribution may exceed
  *       one frame; each frame carries the bytes {@code [offset, offset + chunk length)} of it, in order.
- *       A reduction carries 8 bytes (the value's bits), a barrier none, an abort the UTF-8 reason.
+ *       A reduction carries 8 bytes (the value's bits), a barrier none, an abort the UTF-8 reason. A
+ *       broadcast frame from a node other than its root carries none: it tells the root that the
+ *       sender has reached the broadcast.
  * </ul>
  */
 final class CollectiveCodec {

@@ -41,7 +41,10 @@ import org.slf4j.LoggerFactory;
  * for theirs, one round of {@code N - 1} small frames, the fewest round trips for the tens of nodes Meld
  * targets. A reduction folds the contributions in rank order on every node, so all get the same bits.
  * Broadcast sends the root's array to every node directly, streamed in frames of at most {@code
- * meld.transport.max-frame-size}; the receivers copy each chunk into the result as it arrives.
+ * meld.transport.max-frame-size}; the receivers copy each chunk into the result as it arrives. Each
+ * receiver also sends the root an empty frame of the same collective (its arrival), and the root returns
+ * once every node has arrived: so a mismatch reaches the root too, and a root cannot run ahead of slow
+ * receivers, which would have to keep every array it sent meanwhile.
  *
  * <h2>Mismatch detection</h2>
  *
@@ -50,8 +53,13 @@ import org.slf4j.LoggerFactory;
  * until it does. Whenever a node holds two signatures for the same number (its own and a peer's, or two
  * peers'), they must be equal; if not, the node fails with {@link CollectiveMismatchException} and sends
  * the reason to every peer (an ABORT frame), so all of them fail instead of waiting for each other. In
- * every mismatch some node receives a frame whose signature differs from its own, because every kind
- * but broadcast sends to all peers and a broadcast's root sends to all peers.
+ * every mismatch some node receives a frame whose signature differs from its own: barrier and reductions
+ * send to all peers, and so does a broadcast's root, while every other node sends to the root it names.
+ * If some node names a root that names itself, that root's frames reach every node; if none does, a
+ * named root receives a frame naming it while its own signature names another (two nodes that name
+ * each other, for example, would otherwise both wait for ever). One node may complete a mismatched
+ * collective: a broadcast receiver whose call matches the root's, when the root's array reaches it
+ * before the abort does. It fails in its next collective instead.
  *
  * <h2>Closing</h2>
  *
@@ -104,6 +112,17 @@ public final class CollectiveEngine implements FrameHandler {
     public void start(int rank, Transport transport) {
         this.transport = transport;
         this.rank = rank;
+        String pending;
+        lock.lock();
+        try {
+            pending = broken != null ? broken.getMessage() : null;
+        } finally {
+            lock.unlock();
+        }
+        if (pending != null) {
+            // Found in frames that arrived before this node could send; the peers must hear it too.
+            sendAbort(pending);
+        }
     }
 
     /** Waits until every node has called it. */
@@ -265,6 +284,20 @@ public final class CollectiveEngine implements FrameHandler {
         }
     }
 
+    /**
+     * For tests: whether this node holds a frame of its collective {@code seq} from {@code peer} that it
+     * has not used yet.
+     */
+    boolean holds(long seq, int peer) {
+        lock.lock();
+        try {
+            Round round = rounds.get(seq);
+            return round != null && round.from[peer] != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public void onFrame(Link link, int flags, ByteBuf payload) {
         Header h = CollectiveCodec.decode(payload, size);
@@ -294,7 +327,8 @@ public final class CollectiveEngine implements FrameHandler {
     /** Records one frame of a contribution; returns a mismatch to broadcast, or {@code null}. Under lock. */
     private String onContribution(Header h, int src, ByteBuf payload) {
         Signature sig = new Signature(h.kind(), h.op(), h.root());
-        if (h.kind().isBroadcast() && h.root() != src) {
+        boolean arrival = h.kind().isBroadcast() && h.root() != src;
+        if (arrival && (h.total() != 0 || payload.isReadable())) {
             throw new ProtocolException("node " + src + " sent broadcast data for root " + h.root());
         }
         Signature mine = signatureAt(h.sequence());
@@ -302,7 +336,13 @@ public final class CollectiveEngine implements FrameHandler {
             return mismatch(h.sequence(), rank, mine, src, sig);
         }
         if (mine == null && h.sequence() <= lastSequence) {
-            LOG.warn("node {} ignored a frame of collective #{} from node {}: too old", rank, h.sequence(), src);
+            // Expected once this node has closed or failed (it numbers close() but keeps no history of it);
+            // a surprise otherwise.
+            if (closing || broken != null) {
+                LOG.debug("node {} ignored a frame of collective #{} from node {}: too old", rank, h.sequence(), src);
+            } else {
+                LOG.warn("node {} ignored a frame of collective #{} from node {}: too old", rank, h.sequence(), src);
+            }
             return null;
         }
         Round round = rounds.computeIfAbsent(h.sequence(), s -> new Round(size));
@@ -321,6 +361,13 @@ public final class CollectiveEngine implements FrameHandler {
         }
         switch (h.kind()) {
             case BARRIER -> round.complete[src] = true;
+            case BROADCAST_LONGS, BROADCAST_DOUBLES, BROADCAST_BYTES -> {
+                if (arrival) {
+                    round.complete[src] = true;
+                } else {
+                    receiveChunk(round, h, src, payload);
+                }
+            }
             case REDUCE_LONG, REDUCE_DOUBLE -> {
                 if (h.total() != 8 || payload.readableBytes() != 8) {
                     throw new ProtocolException("reduction frame with " + payload.readableBytes() + " bytes of data");
@@ -328,7 +375,7 @@ public final class CollectiveEngine implements FrameHandler {
                 round.values[src] = payload.readLongLE();
                 round.complete[src] = true;
             }
-            default -> receiveChunk(round, h, src, payload);
+            default -> throw new ProtocolException("collective frame of kind " + h.kind() + " as a contribution");
         }
         return null;
     }
@@ -368,18 +415,38 @@ public final class CollectiveEngine implements FrameHandler {
             throw new IllegalArgumentException("broadcast root " + root + " is not a rank of this cluster of " + size
                     + " nodes (0.." + (size - 1) + ")");
         }
+        if (root == rank) {
+            // Checked before the collective is numbered: the call did not happen, so the peers that are
+            // already waiting for this broadcast still get it from the root's next, corrected call.
+            Objects.requireNonNull(data, "broadcast data on the root");
+        }
         Signature mine = new Signature(kind, CollectiveCodec.OP_NONE, root);
         Object[] result = new Object[1];
         run(mine, seq -> {
             if (root == rank) {
-                Objects.requireNonNull(data, "broadcast data on the root");
                 sendToAll(seq, mine, data);
+                await(seq, mine, -1);
                 result[0] = data;
             } else {
+                sendArrival(seq, mine, root);
                 result[0] = await(seq, mine, root).data;
             }
         });
         return result[0];
+    }
+
+    /** Tells the root of a broadcast that this node has reached it: an empty frame of the collective. */
+    private void sendArrival(long seq, Signature sig, int root) {
+        Link link = transport.link(root);
+        if (link == null) {
+            nodeFailed(root, new MeldException("no link to node " + root));
+            return;
+        }
+        try {
+            send(link, seq, sig, null, 0, 0, 0);
+        } catch (NodeFailedException e) {
+            nodeFailed(root, e);
+        }
     }
 
     /** Numbers a collective, checks it against frames that came early, runs it. */
@@ -489,6 +556,10 @@ public final class CollectiveEngine implements FrameHandler {
     }
 
     private void sendAbort(String why) {
+        Transport transport = this.transport;
+        if (transport == null) {
+            return; // not started: start() sends it
+        }
         byte[] text = why.getBytes(StandardCharsets.UTF_8);
         Signature abort = new Signature(Kind.ABORT, CollectiveCodec.OP_NONE, -1);
         for (int r = 0; r < size; r++) {

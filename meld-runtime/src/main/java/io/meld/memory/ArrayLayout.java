@@ -43,6 +43,11 @@ final class ArrayLayout {
     private final long r;
     private final long bigBlocksEnd;
     private final long[] chunkBase;
+    // Division by q + 1, q, the node count and k, done as multiplications (every operation needs them).
+    private final FastDivisor byBig;
+    private final FastDivisor bySmall;
+    private final FastDivisor byNodes;
+    private final FastDivisor byBlock;
 
     ArrayLayout(long length, int nodes, Distribution distribution) {
         if (length < 0) {
@@ -61,6 +66,10 @@ final class ArrayLayout {
         this.q = length / nodes;
         this.r = length % nodes;
         this.bigBlocksEnd = r * (q + 1);
+        this.byBig = new FastDivisor(q + 1);
+        this.bySmall = new FastDivisor(Math.max(q, 1));
+        this.byNodes = new FastDivisor(nodes);
+        this.byBlock = new FastDivisor(k);
         this.chunkBase = new long[nodes + 1];
         for (int p = 0; p < nodes; p++) {
             chunkBase[p + 1] = chunkBase[p] + (partitionLength(p) + CHUNK_SIZE - 1) / CHUNK_SIZE;
@@ -127,9 +136,9 @@ final class ArrayLayout {
      */
     int partition(long i) {
         return switch (kind) {
-            case BLOCK -> (int) (i < bigBlocksEnd ? i / (q + 1) : r + (i - bigBlocksEnd) / q);
-            case CYCLIC -> (int) (i % nodes);
-            case BLOCK_CYCLIC -> (int) ((i / k) % nodes);
+            case BLOCK -> (int) (i < bigBlocksEnd ? byBig.divide(i) : r + bySmall.divide(i - bigBlocksEnd));
+            case CYCLIC -> (int) byNodes.remainder(i);
+            case BLOCK_CYCLIC -> (int) byNodes.remainder(byBlock.divide(i));
         };
     }
 
@@ -139,9 +148,9 @@ final class ArrayLayout {
      */
     long localIndex(long i) {
         return switch (kind) {
-            case BLOCK -> i < bigBlocksEnd ? i % (q + 1) : (i - bigBlocksEnd) % q;
-            case CYCLIC -> i / nodes;
-            case BLOCK_CYCLIC -> (i / k / nodes) * k + i % k;
+            case BLOCK -> i < bigBlocksEnd ? byBig.remainder(i) : bySmall.remainder(i - bigBlocksEnd);
+            case CYCLIC -> byNodes.divide(i);
+            case BLOCK_CYCLIC -> byNodes.divide(byBlock.divide(i)) * k + byBlock.remainder(i);
         };
     }
 
@@ -163,8 +172,27 @@ final class ArrayLayout {
      * @return its storage slot
      */
     long slot(long i) {
-        int p = partition(i);
-        return (chunkBase[p] << CHUNK_SHIFT) + localIndex(i);
+        switch (kind) {
+            case BLOCK -> {
+                if (i < bigBlocksEnd) {
+                    long p = byBig.divide(i);
+                    return (chunkBase[(int) p] << CHUNK_SHIFT) + i - p * (q + 1);
+                }
+                long j = i - bigBlocksEnd;
+                long t = bySmall.divide(j);
+                return (chunkBase[(int) (r + t)] << CHUNK_SHIFT) + j - t * q;
+            }
+            case CYCLIC -> {
+                long round = byNodes.divide(i);
+                return (chunkBase[(int) (i - round * nodes)] << CHUNK_SHIFT) + round;
+            }
+            default -> {
+                long block = byBlock.divide(i);
+                long round = byNodes.divide(block);
+                int p = (int) (block - round * nodes);
+                return (chunkBase[p] << CHUNK_SHIFT) + round * k + (i - block * k);
+            }
+        }
     }
 
     /**

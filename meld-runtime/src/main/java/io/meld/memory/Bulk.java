@@ -83,8 +83,9 @@ final class Bulk {
                     s.layout.globalIndex(seg.partition, seg.firstLocal));
             int id = service.pending.register(p);
             try {
-                service.sender().flush(seg.home);
-                stream(service.linkTo(seg.home), s, seg, id, from, src, offset);
+                Sender sender = service.sender();
+                sender.flush(seg.home);
+                stream(service.linkTo(seg.home, sender.lane), s, seg, id, from, src, offset);
                 waits.add(p);
                 ids.add(id);
             } catch (RuntimeException e) {
@@ -131,7 +132,7 @@ final class Bulk {
     private static void checkMayWait(MemoryService service, GlobalStorage s, List<Segment> segments, String what) {
         for (Segment seg : segments) {
             if (seg.home != s.rank) {
-                service.checkMayWaitFor(seg.home, what + " of '" + s.name + "'");
+                service.checkMayWaitFor(seg.home, service.sender().lane, what + " of '" + s.name + "'");
             }
         }
     }

@@ -5,6 +5,9 @@ import io.meld.LongOp;
 import io.meld.transport.Link;
 import io.meld.transport.ProtocolException;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,51 +28,78 @@ final class HomeHandler {
     private static final int LONG_OPS = LongOp.values().length;
     private static final int DOUBLE_OPS = DoubleOp.values().length;
 
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** Each I/O thread's copy of the frame it is applying; grows to the largest frame seen. */
+    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[64 << 10];
+        }
+    };
+
     private final MemoryService service;
 
     HomeHandler(MemoryService service) {
         this.service = service;
     }
 
-    void onOps(Link link, int flags, ByteBuf p) {
+    void onOps(Link link, int flags, ByteBuf payload) {
+        // One copy of the frame into this I/O thread's scratch array, then plain array reads: the
+        // per-element reads of the loops below stay cheap, with bounds checks the JIT can hoist.
+        int length = payload.readableBytes();
+        byte[] b = scratch(length);
+        payload.getBytes(payload.readerIndex(), b, 0, length);
         ReplyWriter out = new ReplyWriter(link);
         try {
-            while (p.isReadable()) {
-                if (p.readableBytes() < OpCodec.RUN_HEADER) {
-                    throw new ProtocolException("run header truncated: " + p.readableBytes() + " bytes left");
+            int pos = 0;
+            while (pos < length) {
+                if (length - pos < OpCodec.RUN_HEADER) {
+                    throw new ProtocolException("run header truncated: " + (length - pos) + " bytes left");
                 }
-                int opcode = p.readUnsignedByte();
-                int runFlags = p.readUnsignedByte();
-                int operation = p.readUnsignedByte();
-                p.skipBytes(1);
-                int arrayId = p.readIntLE();
-                int count = p.readIntLE();
+                int opcode = b[pos] & 0xff;
+                int runFlags = b[pos + 1] & 0xff;
+                int operation = b[pos + 2] & 0xff;
+                int arrayId = (int) INT_LE.get(b, pos + 4);
+                int count = (int) INT_LE.get(b, pos + OpCodec.COUNT_OFFSET);
                 check(opcode, runFlags, operation, count);
-                long shared = (runFlags & OpCodec.SHARED) != 0 ? p.readLongLE() : 0;
+                pos += OpCodec.RUN_HEADER;
+                long shared = 0;
+                if ((runFlags & OpCodec.SHARED) != 0) {
+                    if (length - pos < 8) {
+                        throw new ProtocolException("shared operand truncated");
+                    }
+                    shared = (long) LONG_LE.get(b, pos);
+                    pos += 8;
+                }
                 int element = OpCodec.elementBytes(opcode, runFlags);
-                if ((long) count * element > p.readableBytes()) {
+                if ((long) count * element > length - pos) {
                     throw new ProtocolException("run of " + count + " " + OpCodec.name(opcode) + " operations of "
-                            + element + " bytes overruns the frame (" + p.readableBytes() + " bytes left)");
+                            + element + " bytes overruns the frame (" + (length - pos) + " bytes left)");
                 }
                 if (opcode == OpCodec.FENCE) {
                     for (int i = 0; i < count; i++) {
-                        out.value(p.readIntLE(), 0);
+                        out.value((int) INT_LE.get(b, pos + 4 * i), 0);
                     }
-                    continue;
-                }
-                GlobalStorage s = service.array(arrayId);
-                if (s == null) {
-                    unknownArray(out, link, opcode, arrayId, count, element, p);
-                } else if (opcode == OpCodec.BULK_GET) {
-                    for (int i = 0; i < count; i++) {
-                        Bulk.serve(link, s, p.readIntLE(), p.readLongLE(), p.readIntLE());
-                    }
-                } else if ((s.isDouble != ((runFlags & OpCodec.DOUBLE) != 0))) {
-                    throw new ProtocolException("array '" + s.name + "' is " + (s.isDouble ? "double" : "long")
-                            + " but the operations say otherwise");
                 } else {
-                    apply(s, opcode, runFlags, operation, count, shared, p, out);
+                    GlobalStorage s = service.array(arrayId);
+                    if (s == null) {
+                        unknownArray(out, link, opcode, arrayId, count, element, b, pos);
+                    } else if (opcode == OpCodec.BULK_GET) {
+                        for (int i = 0, at = pos; i < count; i++, at += element) {
+                            Bulk.serve(link, s, (int) INT_LE.get(b, at), (long) LONG_LE.get(b, at + 4), (int)
+                                    INT_LE.get(b, at + 12));
+                        }
+                    } else if (s.isDouble != ((runFlags & OpCodec.DOUBLE) != 0)) {
+                        throw new ProtocolException("array '" + s.name + "' is " + (s.isDouble ? "double" : "long")
+                                + " but the operations say otherwise");
+                    } else {
+                        apply(s, opcode, runFlags, operation, count, shared, b, pos, out);
+                    }
                 }
+                pos += count * element;
             }
         } finally {
             out.finish();
@@ -114,31 +144,60 @@ final class HomeHandler {
     }
 
     /**
-     * Applies one run. Streams of fire-and-forget additions of a shared value with 4-byte slots (random
-     * increments) take a loop of their own: a read, a shift, a mask and an atomic add per operation.
+     * Applies one run from {@code b[pos]}. Streams of fire-and-forget additions of a shared value with
+     * 4-byte slots (random increments) take a loop of their own: a read, a shift, a mask and an atomic
+     * add per operation.
      */
     private static void apply(
-            GlobalStorage s, int opcode, int flags, int operation, int count, long shared, ByteBuf p, ReplyWriter out) {
+            GlobalStorage s,
+            int opcode,
+            int flags,
+            int operation,
+            int count,
+            long shared,
+            byte[] b,
+            int pos,
+            ReplyWriter out) {
         boolean wide = (flags & OpCodec.WIDE) != 0;
         boolean isDouble = (flags & OpCodec.DOUBLE) != 0;
         boolean sharedOperand = (flags & OpCodec.SHARED) != 0;
         if (opcode == OpCodec.ADD && sharedOperand && !wide && !isDouble) {
-            for (int i = 0; i < count; i++) {
-                long slot = p.readUnsignedIntLE();
+            for (int i = 0, at = pos; i < count; i++, at += 4) {
+                long slot = (int) INT_LE.get(b, at) & 0xFFFF_FFFFL;
                 Atomics.LONGS.getAndAdd(s.localChunk(slot), (int) (slot & ArrayLayout.CHUNK_MASK), shared);
             }
             return;
         }
         boolean answers = OpCodec.answers(opcode);
         int operands = OpCodec.operands(opcode);
+        int at = pos;
         for (int i = 0; i < count; i++) {
-            int id = answers ? p.readIntLE() : 0;
-            long slot = wide ? p.readLongLE() : p.readUnsignedIntLE();
-            long a = operands == 0 ? 0 : sharedOperand ? shared : p.readLongLE();
-            long b = operands == 2 ? p.readLongLE() : 0;
+            int id = 0;
+            if (answers) {
+                id = (int) INT_LE.get(b, at);
+                at += 4;
+            }
+            long slot;
+            if (wide) {
+                slot = (long) LONG_LE.get(b, at);
+                at += 8;
+            } else {
+                slot = (int) INT_LE.get(b, at) & 0xFFFF_FFFFL;
+                at += 4;
+            }
+            long a = shared;
+            long c = 0;
+            if (operands >= 1 && !sharedOperand) {
+                a = (long) LONG_LE.get(b, at);
+                at += 8;
+            }
+            if (operands == 2) {
+                c = (long) LONG_LE.get(b, at);
+                at += 8;
+            }
             long[] chunk = s.localChunk(slot);
             long result =
-                    Atomics.apply(opcode, isDouble, operation, chunk, (int) (slot & ArrayLayout.CHUNK_MASK), a, b);
+                    Atomics.apply(opcode, isDouble, operation, chunk, (int) (slot & ArrayLayout.CHUNK_MASK), a, c);
             if (answers) {
                 out.value(id, result);
             }
@@ -167,14 +226,13 @@ final class HomeHandler {
     }
 
     /** Operations on an array this node does not have (freed already): answered with an error, or dropped. */
-    private void unknownArray(ReplyWriter out, Link link, int opcode, int arrayId, int count, int element, ByteBuf p) {
+    private void unknownArray(
+            ReplyWriter out, Link link, int opcode, int arrayId, int count, int element, byte[] b, int pos) {
         if (OpCodec.answers(opcode)) {
             for (int i = 0; i < count; i++) {
-                out.error(p.getIntLE(p.readerIndex()), missing(arrayId));
-                p.skipBytes(element);
+                out.error((int) INT_LE.get(b, pos + i * element), missing(arrayId));
             }
         } else {
-            p.skipBytes(count * element);
             LOG.warn(
                     "node {} dropped {} {} operations from node {} on array #{}, which it does not have (freed?)",
                     service.rank(),
@@ -183,6 +241,15 @@ final class HomeHandler {
                     link.rank(),
                     arrayId);
         }
+    }
+
+    private static byte[] scratch(int length) {
+        byte[] b = SCRATCH.get();
+        if (b.length < length) {
+            b = new byte[Math.max(length, b.length * 2)];
+            SCRATCH.set(b);
+        }
+        return b;
     }
 
     private String missing(int arrayId) {

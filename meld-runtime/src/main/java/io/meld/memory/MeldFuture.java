@@ -52,7 +52,7 @@ final class MeldFuture<T> extends CompletableFuture<T> {
      */
     private void hurry() {
         if (!isDone()) {
-            service.checkMayWaitFor(destination, "waiting for an async operation");
+            service.checkMayWaitFor(destination, sender.lane, "waiting for an async operation");
             service.flushFor(sender, destination);
         }
     }

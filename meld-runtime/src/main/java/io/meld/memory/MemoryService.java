@@ -52,9 +52,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Ordering and completion</h2>
  *
- * A thread's operations to one home share one buffer and one connection, and a home applies a
- * connection's frames in order on one thread: so they apply in issue order. {@link #fence()} sends the
- * thread's buffers, then a FENCE request on every connection that carried operations; a home answers a
+ * A thread's operations to one home share one buffer and one connection (the thread keeps to one lane,
+ * see {@code meld.transport.lanes}), and a home applies a connection's frames in order on one thread: so
+ * they apply in issue order, while the lanes of one peer are applied by several I/O threads in
+ * parallel. {@link #fence()} sends the thread's buffers, then a FENCE request on every connection; a home answers a
  * FENCE after applying everything that arrived before it on that connection, which covers every frame
  * any thread of this node handed to it earlier (so also the operations of loops and tasks the thread
  * joined, once they have sent their buffers).
@@ -90,6 +91,7 @@ public final class MemoryService {
     private final ThreadLocal<Sender> senders = new ThreadLocal<>();
     private final List<OpBuffer> buffers = new CopyOnWriteArrayList<>();
     private final AtomicInteger dirty = new AtomicInteger();
+    private final AtomicInteger nextLane = new AtomicInteger();
     private final Map<String, GlobalStorage> byName = new ConcurrentHashMap<>();
     private final Throwable[] failed;
     private final HomeHandler home;
@@ -97,6 +99,7 @@ public final class MemoryService {
     private volatile GlobalStorage[] arrays = new GlobalStorage[1];
     private volatile int rank = -1;
     private volatile Transport transport;
+    private int lanes = 1;
     private CollectiveEngine collectives;
     private int nextArrayId = 1;
     private Thread flusher;
@@ -111,7 +114,9 @@ public final class MemoryService {
         this.size = size;
         long buffer = config.get(MemorySettings.BUFFER_SIZE);
         long maxPayload = config.get(TransportSettings.MAX_FRAME_SIZE) - 16;
-        if (buffer > maxPayload) {
+        if (!config.isSet(MemorySettings.BUFFER_SIZE)) {
+            buffer = Math.min(buffer, maxPayload);
+        } else if (buffer > maxPayload) {
             throw new ConfigException(MemorySettings.BUFFER_SIZE.name() + "=" + buffer + " (from "
                     + config.source(MemorySettings.BUFFER_SIZE) + ") exceeds the frame payload of " + maxPayload
                     + " bytes (" + TransportSettings.MAX_FRAME_SIZE.name() + " less 16)");
@@ -153,6 +158,7 @@ public final class MemoryService {
      */
     public void start(int rank, Transport transport, CollectiveEngine collectives) {
         this.rank = rank;
+        this.lanes = transport.lanes();
         this.transport = transport;
         this.collectives = collectives;
         flusher = new Thread(this::flusherLoop, "meld-flusher-" + rank);
@@ -198,22 +204,23 @@ public final class MemoryService {
                 throw lost;
             }
         }
-        for (int r = 0; r < size; r++) {
-            if (r != rank) {
-                checkMayWaitFor(r, "fence");
+        for (int peer = 0; peer < size * lanes; peer++) {
+            if (peer / lanes != rank) {
+                checkMayWaitFor(peer / lanes, peer % lanes, "fence");
             }
         }
         List<Pending.Blocking> waits = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         RuntimeException first = null;
-        for (int r = 0; r < size; r++) {
+        for (int peer = 0; peer < size * lanes; peer++) {
+            int r = peer / lanes;
             if (r == rank) {
                 continue;
             }
             Pending.Blocking p = new Pending.Blocking(r, System.nanoTime() + timeoutNanos, null, OpCodec.FENCE, 0);
             int id = pending.register(p);
             try {
-                Link link = linkTo(r);
+                Link link = linkTo(r, peer % lanes);
                 ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, OpCodec.RUN_HEADER + 4);
                 frame.writeByte(OpCodec.FENCE).writeByte(0).writeByte(0).writeByte(0);
                 frame.writeIntLE(0).writeIntLE(1).writeIntLE(id);
@@ -299,12 +306,13 @@ public final class MemoryService {
     /** Runs one operation at a remote home and waits for its answer. */
     long call(GlobalStorage s, int dest, int opcode, int operation, long slot, long a, long b, long index) {
         checkOpen();
-        if (onIoThreadOf(dest)) {
+        Sender sender = sender();
+        if (onIoThreadOf(dest, sender.lane)) {
             throw mayNotWait(dest, OpCodec.name(opcode) + "(" + s.name + "[" + index + "])");
         }
         Pending.Blocking p = new Pending.Blocking(dest, System.nanoTime() + timeoutNanos, s, opcode, index);
         int id = pending.register(p);
-        OpBuffer buffer = sender().buffer(dest);
+        OpBuffer buffer = sender.buffer(dest);
         buffer.acquire();
         try {
             buffer.append(opcode, baseFlags(s), operation, s.id, id, slot, a, b);
@@ -408,7 +416,7 @@ public final class MemoryService {
     Sender sender() {
         Sender s = senders.get();
         if (s == null) {
-            s = new Sender(this, Thread.currentThread(), size, bufferSize, 0);
+            s = new Sender(this, Thread.currentThread(), size, bufferSize, nextLane.getAndIncrement() % lanes);
             senders.set(s);
         }
         return s;
@@ -437,19 +445,19 @@ public final class MemoryService {
 
     /** Sends a buffer's bytes as one MEMORY_OPS frame. */
     void sendOps(Sender sender, int dest, byte[] data, int length) {
-        Link link = linkTo(dest);
+        Link link = linkTo(dest, sender.lane);
         ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, length);
         frame.writeBytes(data, 0, length);
         link.send(frame);
     }
 
-    /** @return the link to {@code dest} */
-    Link linkTo(int dest) {
+    /** @return the link to {@code dest} on {@code lane} */
+    Link linkTo(int dest, int lane) {
         Throwable f = failed[dest];
         if (f != null) {
             throw new NodeFailedException(dest, "node " + dest + " has failed: " + f.getMessage(), f);
         }
-        Link link = transport.link(dest);
+        Link link = transport.link(dest, lane);
         if (link == null || !link.isUp()) {
             throw new NodeFailedException(dest, "node " + dest + " is not connected", null);
         }
@@ -462,19 +470,25 @@ public final class MemoryService {
      * of async operations run on I/O threads, so this is what a blocking call in one of them meets.
      *
      * @param dest the node whose answer the caller is about to wait for
+     * @param lane the lane the answer comes on: the waiting operation's sender's
      * @param what the operation, for the message
-     * @throws IllegalStateException when the calling thread is the I/O thread of the link to {@code dest}
+     * @throws IllegalStateException when the calling thread is the I/O thread of that link
      */
-    void checkMayWaitFor(int dest, String what) {
-        if (onIoThreadOf(dest)) {
+    void checkMayWaitFor(int dest, int lane, String what) {
+        if (onIoThreadOf(dest, lane)) {
             throw mayNotWait(dest, what);
         }
     }
 
-    /** @return whether the calling thread is the I/O thread that reads {@code dest}'s answers */
-    private boolean onIoThreadOf(int dest) {
-        Link link = transport.link(dest);
+    /** @return whether the calling thread is the I/O thread that reads {@code dest}'s answers on {@code lane} */
+    private boolean onIoThreadOf(int dest, int lane) {
+        Link link = transport.link(dest, lane);
         return link != null && link.inIoThread();
+    }
+
+    /** @return the connections to each peer ({@code meld.transport.lanes}) */
+    int lanes() {
+        return lanes;
     }
 
     private IllegalStateException mayNotWait(int dest, String what) {

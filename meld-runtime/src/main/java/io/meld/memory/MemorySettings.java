@@ -14,8 +14,8 @@ public final class MemorySettings {
             16L << 20,
             "Size of one combining buffer: operations a thread sends to one node are gathered until this"
                     + " many bytes, then sent as one frame. Each thread has one per node it sends to, so"
-                    + " buffers use at most threads x (nodes - 1) x this; it must not exceed"
-                    + " meld.transport.max-frame-size less 16 bytes.");
+                    + " buffers use at most threads x (nodes - 1) x this. It must not exceed"
+                    + " meld.transport.max-frame-size less 16 bytes; the default shrinks to fit a smaller frame.");
 
     /** Idle flush delay. */
     public static final Setting<Duration> FLUSH_DELAY = Setting.durationSetting(

@@ -44,11 +44,19 @@ final class LocalCluster {
                     .with(TransportSettings.PORT, 0);
             threads[i] = new Thread(
                     () -> {
-                        try (MeldNode node = MeldNode.start(config)) {
+                        MeldNode node = null;
+                        try {
+                            node = MeldNode.start(config);
                             results[rank] = function.apply(node);
                         } catch (Throwable t) {
+                            // Timed before close(), which waits for the other nodes: they fail because this
+                            // one closed, and must not be reported as failing first.
                             errors[rank] = t;
                             failedAt[rank] = System.nanoTime();
+                        } finally {
+                            if (node != null) {
+                                close(node, rank, errors, failedAt);
+                            }
                         }
                     },
                     "meld-local-node-" + rank);
@@ -74,6 +82,19 @@ final class LocalCluster {
         @SuppressWarnings("unchecked")
         List<T> list = (List<T>) Arrays.asList(results);
         return list;
+    }
+
+    private static void close(MeldNode node, int rank, Throwable[] errors, long[] failedAt) {
+        try {
+            node.close();
+        } catch (Throwable t) {
+            if (errors[rank] != null) {
+                errors[rank].addSuppressed(t);
+            } else {
+                errors[rank] = t;
+                failedAt[rank] = System.nanoTime();
+            }
+        }
     }
 
     /** Waits for every node; when this thread is interrupted, interrupts them and waits a bounded time. */

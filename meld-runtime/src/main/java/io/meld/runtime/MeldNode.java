@@ -11,6 +11,7 @@ import io.meld.cluster.NodeInfo;
 import io.meld.collective.CollectiveEngine;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
+import io.meld.config.Setting;
 import io.meld.memory.MemoryService;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
@@ -93,9 +94,15 @@ final class MeldNode implements Meld {
 
     private void join(int givenRank) {
         String clusterName = config.get(ClusterSettings.NAME);
-        String bind = config.get(TransportSettings.BIND_ADDRESS);
-        if (bind.isEmpty()) {
-            bind = config.get(ClusterSettings.BIND_ADDRESS);
+        Setting<String> bindSetting = config.get(TransportSettings.BIND_ADDRESS).isEmpty()
+                ? ClusterSettings.BIND_ADDRESS
+                : TransportSettings.BIND_ADDRESS;
+        String bind = config.get(bindSetting);
+        try {
+            InetAddress.getByName(bind);
+        } catch (IOException e) {
+            throw new ConfigException(bindSetting.name() + "=" + bind + " (from " + config.source(bindSetting)
+                    + "): not an address of this machine: " + e.getMessage());
         }
         long incarnation = RANDOM.nextLong() | 1;
         String label = givenRank >= 0 ? "node-" + givenRank : "node";
@@ -123,7 +130,7 @@ final class MeldNode implements Meld {
         int nodesHere;
         if (size == 1) {
             rank = 0;
-            nodes = List.of(self);
+            nodes = List.of();
             nodesHere = 1;
         } else {
             membership = ClusterMembership.form(config, self, this::onNodeLeft);

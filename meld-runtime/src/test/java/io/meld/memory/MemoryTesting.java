@@ -6,9 +6,12 @@ import io.meld.Meld;
 import io.meld.config.MeldConfig;
 import io.meld.transport.Link;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -45,27 +48,32 @@ final class MemoryTesting {
     }
 
     /**
-     * Occupies the I/O thread that serves this node's connection to {@code peer} until {@code release}
-     * opens (at most 30 s), so that nothing arriving from any peer on that thread is handled meanwhile.
-     * Returns once the thread is occupied. Reaches the Netty channel by reflection: a test-only hook, so
-     * the transport needs no API for it.
+     * Occupies the I/O threads that serve this node's connections (every lane) to {@code peer} until
+     * {@code release} opens (at most 30 s), so that nothing arriving from any peer on those threads is
+     * handled meanwhile. Returns once they are occupied. Reaches the Netty channels by reflection: a
+     * test-only hook, so the transport needs no API for it.
      */
-    static void blockIoThread(GlobalArray array, int peer, CountDownLatch release) throws Exception {
-        Link link = service(array).linkTo(peer);
+    static void blockIoThreads(GlobalArray array, int peer, CountDownLatch release) throws Exception {
+        MemoryService service = service(array);
         Method channelOf = Link.class.getDeclaredMethod("channel");
         channelOf.setAccessible(true);
-        Channel channel = (Channel) channelOf.invoke(link);
-        CountDownLatch blocked = new CountDownLatch(1);
-        channel.eventLoop().execute(() -> {
-            blocked.countDown();
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        Set<EventLoop> loops = new HashSet<>();
+        for (int lane = 0; lane < service.lanes(); lane++) {
+            loops.add(((Channel) channelOf.invoke(service.linkTo(peer, lane))).eventLoop());
+        }
+        CountDownLatch blocked = new CountDownLatch(loops.size());
+        for (EventLoop loop : loops) {
+            loop.execute(() -> {
+                blocked.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
         if (!blocked.await(10, TimeUnit.SECONDS)) {
-            throw new AssertionError("the I/O thread of node " + array + " did not take the blocking task");
+            throw new AssertionError("the I/O threads of " + array + " did not take the blocking tasks");
         }
     }
 

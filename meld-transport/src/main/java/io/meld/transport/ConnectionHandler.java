@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * One connection's protocol state: the handshake, then sequence checking and dispatch of every frame to
  * its {@link FrameHandler}, and sequence stamping of every frame sent.
  *
+ * <p>Once a connection has broken the protocol it is {@code CLOSED}: frames the decoder had already cut
+ * from the same read are released unread, so no handler sees a frame that follows a bad one. Its link
+ * goes down (if the handshake had installed one) with the protocol error as the cause.
+ *
  * <p><b>Concurrency</b>: a Netty handler of one channel, so every method runs on that channel's I/O
  * thread; no field needs more than plain access.
  */
@@ -60,18 +64,9 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         handshakeTimer = ctx.executor()
-                .schedule(
-                        () -> {
-                            if (state == State.AWAIT_HELLO
-                                    || state == State.AWAIT_RANK
-                                    || state == State.AWAIT_WELCOME) {
-                                protocolError(ctx, "no handshake within " + transport.handshakeTimeoutMillis() + "ms");
-                            }
-                        },
-                        transport.handshakeTimeoutMillis(),
-                        TimeUnit.MILLISECONDS);
+                .schedule(() -> handshakeTimedOut(ctx), transport.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
         if (state == State.AWAIT_WELCOME) {
-            ctx.writeAndFlush(handshakeFrame(ctx, FrameType.HELLO, expectedPeer.rank()));
+            ctx.writeAndFlush(handshakeFrame(ctx, FrameType.HELLO, expectedPeer.rank(), attempt.lane()));
         }
         ctx.fireChannelActive();
     }
@@ -145,6 +140,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             if (closeCause == null) {
                 closeCause = root;
             }
+            state = State.CLOSED;
             if (root instanceof IOException) {
                 LOG.debug("I/O error on {}: {}", describe(ctx), root.toString());
             } else {
@@ -159,9 +155,9 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);
         }
-        State was = state;
         state = State.CLOSED;
-        if (was == State.OPEN) {
+        // A link is set only once registered: then it must go down, however the connection ended.
+        if (link != null) {
             transport.linkDown(link, closeCause);
         } else if (attempt != null) {
             attempt.failed(
@@ -190,7 +186,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         String refusal = transport.checkHello(hello);
         if (refusal == null) {
             // Registration refuses a rank that is already connected, atomically with installing it.
-            link = new Link(transport, hello.senderRank(), hello.incarnation(), ctx.channel());
+            link = new Link(transport, hello.senderRank(), hello.lane(), hello.incarnation(), ctx.channel());
             refusal = transport.register(link);
         }
         if (refusal != null) {
@@ -199,7 +195,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             return;
         }
         handshakeTimer.cancel(false);
-        ctx.writeAndFlush(handshakeFrame(ctx, FrameType.WELCOME, hello.senderRank()));
+        ctx.writeAndFlush(handshakeFrame(ctx, FrameType.WELCOME, hello.senderRank(), hello.lane()));
         state = State.OPEN;
         LOG.debug("accepted {}", link);
     }
@@ -216,9 +212,9 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             throw new ProtocolException("expected WELCOME, got " + FrameType.name(type));
         }
         HandshakeCodec.Hello welcome = HandshakeCodec.decode(payload);
-        String refusal = transport.checkWelcome(welcome, expectedPeer);
+        String refusal = transport.checkWelcome(welcome, expectedPeer, attempt.lane());
         if (refusal == null) {
-            link = new Link(transport, welcome.senderRank(), welcome.incarnation(), ctx.channel());
+            link = new Link(transport, welcome.senderRank(), welcome.lane(), welcome.incarnation(), ctx.channel());
             refusal = transport.register(link);
         }
         if (refusal != null) {
@@ -251,21 +247,41 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         }
         LOG.warn("closing {}: {}", describe(ctx), reason);
         closeCause = new ProtocolException(reason);
-        if (attempt != null && state != State.OPEN) {
+        if (attempt != null && link == null) {
             attempt.failed(reason, true);
         }
-        if (state != State.OPEN) {
-            state = State.CLOSED;
-        }
+        // Also when OPEN: the rest of the read that held the bad frame must not reach a handler.
+        state = State.CLOSED;
         ctx.close();
     }
 
-    private ByteBuf handshakeFrame(ChannelHandlerContext ctx, int type, int receiverRank) {
+    /**
+     * The handshake timer. An accepted connection whose peer says nothing is closed as a protocol error.
+     * A connection this node opened whose peer does not answer is closed and tried again while {@link
+     * Transport#connect} has time: the peer answers only once it knows its own rank, which it may learn
+     * later than this node. A HELLO waiting for this node's rank ({@code AWAIT_RANK}) is not timed out
+     * here: the connecting peer's own timer bounds that wait.
+     */
+    private void handshakeTimedOut(ChannelHandlerContext ctx) {
+        long millis = transport.handshakeTimeoutMillis();
+        if (state == State.AWAIT_HELLO) {
+            protocolError(ctx, "no handshake within " + millis + "ms");
+        } else if (state == State.AWAIT_WELCOME) {
+            String reason = "node " + expectedPeer.rank() + " did not answer the handshake within " + millis + "ms";
+            LOG.debug("closing {} to try again: {}", describe(ctx), reason);
+            closeCause = new ProtocolException(reason);
+            state = State.CLOSED;
+            ctx.close(); // channelInactive reports the failure to the attempt, which tries again
+        }
+    }
+
+    private ByteBuf handshakeFrame(ChannelHandlerContext ctx, int type, int receiverRank, int lane) {
         ByteBuf frame = ctx.alloc().buffer(FrameDescriptor.HEADER_LENGTH + HandshakeCodec.LENGTH);
         int start = FrameDescriptor.begin(frame, type, 0);
         HandshakeCodec.encode(
                 frame,
                 Transport.PROTOCOL_VERSION,
+                lane,
                 transport.clusterId(),
                 transport.rank(),
                 receiverRank,
@@ -278,7 +294,10 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     private String describe(ChannelHandlerContext ctx) {
         return link != null
                 ? link.toString()
-                : "connection " + (expectedPeer != null ? "to node " + expectedPeer.rank() + " " : "from ")
+                : "connection "
+                        + (expectedPeer != null
+                                ? "to node " + expectedPeer.rank() + " lane " + attempt.lane() + " "
+                                : "from ")
                         + ctx.channel().remoteAddress();
     }
 }

@@ -12,7 +12,7 @@ import io.netty.buffer.ByteBuf;
  *  +---------------------------------------------------------------+
  *  |        Magic: 'M' 'E' 'L' 'D' (0x444C454D as int32)           |  0
  *  +-------------------------------+-------------------------------+
- *  |   Protocol Version (uint16)   |        Reserved (uint16)      |  4
+ *  |   Protocol Version (uint16)   |          Lane (uint16)        |  4
  *  +-------------------------------+-------------------------------+
  *  |                    Cluster Id (int64)                         |  8
  *  +---------------------------------------------------------------+
@@ -28,7 +28,8 @@ import io.netty.buffer.ByteBuf;
  *  +---------------------------------------------------------------+ 40
  * </pre>
  *
- * <p>The cluster id is a hash of the cluster name: nodes of another cluster are refused. The
+ * <p>The lane numbers the connections between one pair of nodes, from 0 to {@code
+ * meld.transport.lanes - 1}; WELCOME repeats it. The cluster id is a hash of the cluster name: nodes of another cluster are refused. The
  * incarnation is a random number a node draws when it starts, so a restarted node is never taken for
  * its earlier self. A {@link FrameType#REJECT} payload is the reason, in UTF-8.
  */
@@ -36,6 +37,7 @@ final class HandshakeCodec {
     static final int MAGIC = 0x444C454D;
     static final int MAGIC_OFFSET = 0;
     static final int VERSION_OFFSET = 4;
+    static final int LANE_OFFSET = 6;
     static final int CLUSTER_ID_OFFSET = 8;
     static final int SENDER_RANK_OFFSET = 16;
     static final int RECEIVER_RANK_OFFSET = 20;
@@ -47,12 +49,20 @@ final class HandshakeCodec {
 
     /** A decoded handshake. */
     record Hello(
-            int magic, int version, long clusterId, int senderRank, int receiverRank, int size, long incarnation) {}
+            int magic,
+            int version,
+            int lane,
+            long clusterId,
+            int senderRank,
+            int receiverRank,
+            int size,
+            long incarnation) {}
 
-    static void encode(ByteBuf buf, int version, long clusterId, int senderRank, int receiverRank, int size, long inc) {
+    static void encode(
+            ByteBuf buf, int version, int lane, long clusterId, int senderRank, int receiverRank, int size, long inc) {
         buf.writeIntLE(MAGIC);
         buf.writeShortLE(version);
-        buf.writeShortLE(0);
+        buf.writeShortLE(lane);
         buf.writeLongLE(clusterId);
         buf.writeIntLE(senderRank);
         buf.writeIntLE(receiverRank);
@@ -74,6 +84,7 @@ final class HandshakeCodec {
         return new Hello(
                 payload.getIntLE(base + MAGIC_OFFSET),
                 payload.getUnsignedShortLE(base + VERSION_OFFSET),
+                payload.getUnsignedShortLE(base + LANE_OFFSET),
                 payload.getLongLE(base + CLUSTER_ID_OFFSET),
                 payload.getIntLE(base + SENDER_RANK_OFFSET),
                 payload.getIntLE(base + RECEIVER_RANK_OFFSET),

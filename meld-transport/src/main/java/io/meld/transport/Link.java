@@ -25,6 +25,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Link {
     private final Transport transport;
     private final int rank;
+    private final int lane;
     private final long incarnation;
     private final Channel channel;
     private final ReentrantLock lock = new ReentrantLock();
@@ -35,9 +36,10 @@ public final class Link {
     private volatile Throwable downCause;
     private volatile boolean down;
 
-    Link(Transport transport, int rank, long incarnation, Channel channel) {
+    Link(Transport transport, int rank, int lane, long incarnation, Channel channel) {
         this.transport = transport;
         this.rank = rank;
+        this.lane = lane;
         this.incarnation = incarnation;
         this.channel = channel;
     }
@@ -45,6 +47,11 @@ public final class Link {
     /** @return the peer's rank */
     public int rank() {
         return rank;
+    }
+
+    /** @return which of the connections to the peer this is, from 0 to the lanes less one */
+    public int lane() {
+        return lane;
     }
 
     /** @return the peer's incarnation, as it announced in the handshake */
@@ -76,15 +83,28 @@ public final class Link {
      * Allocates a frame with its header written; the caller appends the payload and calls {@link
      * #send(ByteBuf)}.
      *
-     * @param type the frame type
-     * @param flags the frame's flags
-     * @param payloadCapacity how many payload bytes the caller will write, at most {@link #maxPayload()}
+     * @param type the frame type, above {@link FrameType#REJECT} (the handshake's types belong to the
+     *     transport) and at most {@link FrameType#MAX}
+     * @param flags the frame's flags, 0 to 255
+     * @param payloadCapacity how many payload bytes the caller will write, 0 to {@link #maxPayload()}
      * @return a pooled buffer, positioned at the start of the payload
+     * @throws IllegalArgumentException when a value is out of range; nothing is allocated
      */
     public ByteBuf newFrame(int type, int flags, int payloadCapacity) {
-        if (payloadCapacity > maxPayload()) {
-            throw new IllegalArgumentException(
-                    "payload of " + payloadCapacity + " bytes exceeds the frame limit of " + maxPayload());
+        // Checked here because the header has one byte for each: a wider value would be cut silently,
+        // and a handshake type closes the connection at the peer.
+        if (type <= FrameType.REJECT || type > FrameType.MAX) {
+            throw new IllegalArgumentException("frame type " + type + " is reserved or out of range ("
+                    + (FrameType.REJECT + 1) + ".." + FrameType.MAX + ")");
+        }
+        if (flags < 0 || flags > 0xFF) {
+            throw new IllegalArgumentException("flags " + flags + " do not fit the frame header's byte");
+        }
+        if (payloadCapacity < 0 || payloadCapacity > maxPayload()) {
+            throw new IllegalArgumentException("payload of " + payloadCapacity + " bytes is outside 0.." + maxPayload()
+                    + ", the largest payload of a frame of " + maxFrameSize() + " bytes ("
+                    + TransportSettings.MAX_FRAME_SIZE.name() + ", " + FrameDescriptor.HEADER_LENGTH
+                    + " of them header)");
         }
         ByteBuf buf = channel.alloc().directBuffer(FrameDescriptor.HEADER_LENGTH + payloadCapacity);
         FrameDescriptor.begin(buf, type, flags);
@@ -97,14 +117,16 @@ public final class Link {
      *
      * @param frame the frame; this link owns it from now on
      * @throws NodeFailedException when the link is down; the frame is released
-     * @throws ProtocolException when the frame exceeds the maximum frame size; the frame is released
+     * @throws IllegalArgumentException when the frame exceeds the maximum frame size or is shorter than a
+     *     header; the frame is released
      */
     public void send(ByteBuf frame) {
         int length = frame.readableBytes();
-        if (length > transport.maxFrameSize()) {
+        if (length > transport.maxFrameSize() || length < FrameDescriptor.HEADER_LENGTH) {
             frame.release();
-            throw new IllegalArgumentException(
-                    "frame of " + length + " bytes exceeds the frame limit of " + transport.maxFrameSize());
+            throw new IllegalArgumentException("frame of " + length + " bytes is outside "
+                    + FrameDescriptor.HEADER_LENGTH + ".." + transport.maxFrameSize() + " ("
+                    + TransportSettings.MAX_FRAME_SIZE.name() + ")");
         }
         frame.setIntLE(frame.readerIndex() + FrameDescriptor.LENGTH_OFFSET, length);
         if (!channel.isWritable() && !channel.eventLoop().inEventLoop()) {
@@ -155,7 +177,7 @@ public final class Link {
 
     @Override
     public String toString() {
-        return "link to node " + rank + " (" + channel.remoteAddress() + ")";
+        return "link to node " + rank + (lane > 0 ? " lane " + lane : "") + " (" + channel.remoteAddress() + ")";
     }
 
     Channel channel() {

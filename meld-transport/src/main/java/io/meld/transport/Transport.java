@@ -77,7 +77,10 @@ public final class Transport implements AutoCloseable {
     private final Class<? extends SocketChannel> channelType;
     private final Channel serverChannel;
     private final WriteBufferWaterMark waterMark;
+    private final int lanes;
+    /** Links by {@code rank * lanes + lane}. */
     private final AtomicReferenceArray<Link> links;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition linksChanged = lock.newCondition();
     private final List<Runnable> waitingForRank = new ArrayList<>();
@@ -93,7 +96,8 @@ public final class Transport implements AutoCloseable {
                 config.get(TransportSettings.HANDSHAKE_TIMEOUT).toMillis();
         this.handlers = b.handlers.clone();
         this.listener = b.listener;
-        this.links = new AtomicReferenceArray<>(size);
+        this.lanes = lanes(config);
+        this.links = new AtomicReferenceArray<>(size * lanes);
         long high = config.get(TransportSettings.SEND_BUFFER);
         this.waterMark = new WriteBufferWaterMark(
                 (int) Math.min(high / 2, Integer.MAX_VALUE), (int) Math.min(high, Integer.MAX_VALUE));
@@ -104,7 +108,7 @@ public final class Transport implements AutoCloseable {
         Class<? extends ServerChannel> serverType =
                 epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.group = new MultiThreadIoEventLoopGroup(
-                config.get(TransportSettings.IO_THREADS), new DefaultThreadFactory("meld-io-" + b.label, true), io);
+                ioThreads(config), new DefaultThreadFactory("meld-io-" + b.label, true), io);
 
         boolean[] known = new boolean[FrameType.MAX + 1];
         known[FrameType.HELLO] = known[FrameType.WELCOME] = known[FrameType.REJECT] = true;
@@ -142,7 +146,7 @@ public final class Transport implements AutoCloseable {
                 b.label,
                 serverChannel.localAddress(),
                 epoll ? "epoll" : "nio",
-                config.get(TransportSettings.IO_THREADS));
+                ioThreads(config));
     }
 
     /** @return a builder */
@@ -190,10 +194,19 @@ public final class Transport implements AutoCloseable {
      * @param timeout how long to wait for all of them
      * @throws ClusterFormationException when a peer refused the connection, or some are not connected by
      *     the deadline; the message names each missing peer and the last error seen
+     * @throws IllegalArgumentException when a rank is outside the cluster, or a peer has this node's rank
      */
     public void connect(int rank, List<Peer> peers, Duration timeout) {
         if (rank < 0 || rank >= size) {
             throw new IllegalArgumentException("rank " + rank + " is not within a cluster of " + size + " nodes");
+        }
+        for (Peer peer : peers) {
+            // A rank outside the cluster would index past the links; this node's own would never connect.
+            if (peer.rank() < 0 || peer.rank() >= size || peer.rank() == rank) {
+                throw new IllegalArgumentException("peer node " + peer.rank() + " at " + peer.host() + ":"
+                        + peer.port() + (peer.rank() == rank ? " is this node itself" : "")
+                        + " (ranks run from 0 to " + (size - 1) + " in a cluster of " + size + " nodes)");
+            }
         }
         List<Runnable> deferred;
         lock.lock();
@@ -209,9 +222,11 @@ public final class Transport implements AutoCloseable {
         List<ConnectAttempt> attempts = new ArrayList<>();
         for (Peer peer : peers) {
             if (peer.rank() > rank) {
-                ConnectAttempt attempt = new ConnectAttempt(peer);
-                attempts.add(attempt);
-                attempt.start();
+                for (int lane = 0; lane < lanes; lane++) {
+                    ConnectAttempt attempt = new ConnectAttempt(peer, lane);
+                    attempts.add(attempt);
+                    attempt.start();
+                }
             }
         }
         TreeMap<Integer, String> missing = new TreeMap<>();
@@ -220,9 +235,16 @@ public final class Transport implements AutoCloseable {
             while (true) {
                 missing.clear();
                 for (Peer peer : peers) {
-                    if (links.get(peer.rank()) == null) {
+                    int absent = 0;
+                    for (int lane = 0; lane < lanes; lane++) {
+                        absent += links.get(index(peer.rank(), lane)) == null ? 1 : 0;
+                    }
+                    if (absent > 0) {
+                        String lanesMissing = lanes == 1 ? "" : " (" + absent + " of " + lanes + " lanes)";
                         missing.put(
-                                peer.rank(), peer.rank() < rank ? "has not connected to this node" : "not connected");
+                                peer.rank(),
+                                (peer.rank() < rank ? "has not connected to this node" : "not connected")
+                                        + lanesMissing);
                     }
                 }
                 String fatal = null;
@@ -264,10 +286,24 @@ public final class Transport implements AutoCloseable {
 
     /**
      * @param peer a rank other than this node's
-     * @return the link to it, or {@code null} when it is not connected
+     * @return the first link (lane 0) to it, or {@code null} when it is not connected
      */
     public Link link(int peer) {
-        return links.get(peer);
+        return links.get(index(peer, 0));
+    }
+
+    /**
+     * @param peer a rank other than this node's
+     * @param lane a lane, from 0 to {@link #lanes()} less one
+     * @return the link to it on that lane, or {@code null} when it is not connected
+     */
+    public Link link(int peer, int lane) {
+        return links.get(index(peer, lane));
+    }
+
+    /** @return the connections between each pair of nodes ({@code meld.transport.lanes}) */
+    public int lanes() {
+        return lanes;
     }
 
     /**
@@ -281,8 +317,8 @@ public final class Transport implements AutoCloseable {
         }
         closing = true;
         List<ChannelFuture> closed = new ArrayList<>();
-        for (int r = 0; r < size; r++) {
-            Link l = links.get(r);
+        for (int i = 0; i < links.length(); i++) {
+            Link l = links.get(i);
             if (l != null) {
                 closed.add(l.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
             }
@@ -317,11 +353,16 @@ public final class Transport implements AutoCloseable {
             return "node " + h.senderRank() + " may not connect to node " + rank
                     + " (the lower rank of a pair opens the connection, and ranks run from 0 to " + (size - 1) + ")";
         }
+        if (h.lane() >= lanes) {
+            return "node " + h.senderRank() + " opened lane " + h.lane() + ", but node " + rank + " has " + lanes
+                    + (lanes == 1 ? " lane" : " lanes") + "; " + TransportSettings.LANES.name()
+                    + " must be the same on every node";
+        }
         return null;
     }
 
     /** @return why a WELCOME must be refused, or {@code null} to accept it */
-    String checkWelcome(HandshakeCodec.Hello h, Peer expected) {
+    String checkWelcome(HandshakeCodec.Hello h, Peer expected, int lane) {
         String common = checkCommon(h);
         if (common != null) {
             return common;
@@ -333,6 +374,9 @@ public final class Transport implements AutoCloseable {
         if (expected.incarnation() != 0 && h.incarnation() != expected.incarnation()) {
             return "node " + expected.rank() + " at " + expected.host() + ":" + expected.port()
                     + " is a different incarnation than the one that joined the cluster";
+        }
+        if (h.lane() != lane) {
+            return "node " + expected.rank() + " answered on lane " + h.lane() + " the connection of lane " + lane;
         }
         return null;
     }
@@ -360,15 +404,16 @@ public final class Transport implements AutoCloseable {
         if (closing) {
             return "node " + rank + " is closing";
         }
-        if (!links.compareAndSet(link.rank(), null, link)) {
-            return "node " + link.rank() + " is already connected to node " + rank;
+        if (!links.compareAndSet(index(link.rank(), link.lane()), null, link)) {
+            return "node " + link.rank() + " is already connected to node " + rank
+                    + (lanes > 1 ? " on lane " + link.lane() : "");
         }
         signal();
         return null;
     }
 
     void linkDown(Link link, Throwable cause) {
-        links.compareAndSet(link.rank(), link, null);
+        links.compareAndSet(index(link.rank(), link.lane()), link, null);
         link.markDown(cause);
         signal();
         if (!closing) {
@@ -397,6 +442,22 @@ public final class Transport implements AutoCloseable {
             return "the peer expects a cluster of " + h.size() + " nodes, node " + rank + " one of " + size;
         }
         return null;
+    }
+
+    private int index(int peer, int lane) {
+        return peer * lanes + lane;
+    }
+
+    /** @return the lanes the settings ask for: {@code meld.transport.lanes}, or as many as I/O threads */
+    static int lanes(MeldConfig config) {
+        int configured = config.get(TransportSettings.LANES);
+        return configured > 0 ? configured : ioThreads(config);
+    }
+
+    /** @return the I/O threads the settings ask for: {@code meld.transport.io-threads}, or a quarter of the cores */
+    static int ioThreads(MeldConfig config) {
+        int configured = config.get(TransportSettings.IO_THREADS);
+        return configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / 4);
     }
 
     private void signal() {
@@ -441,13 +502,19 @@ public final class Transport implements AutoCloseable {
     /** Connecting to one peer of higher rank, retrying until it answers or the handshake fails for good. */
     final class ConnectAttempt {
         private final Peer peer;
+        private final int lane;
         private volatile String error;
         private volatile boolean fatal;
         private volatile boolean stopped;
         private volatile Channel channel;
 
-        ConnectAttempt(Peer peer) {
+        ConnectAttempt(Peer peer, int lane) {
             this.peer = peer;
+            this.lane = lane;
+        }
+
+        int lane() {
+            return lane;
         }
 
         void start() {
@@ -490,7 +557,7 @@ public final class Transport implements AutoCloseable {
             error = why;
             fatal = isFinal;
             signal();
-            if (!isFinal && !stopped && !closing && links.get(peer.rank()) == null) {
+            if (!isFinal && !stopped && !closing && links.get(index(peer.rank(), lane)) == null) {
                 group.schedule(this::start, RETRY_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
@@ -498,7 +565,7 @@ public final class Transport implements AutoCloseable {
         void stop() {
             stopped = true;
             Channel c = channel;
-            if (c != null && links.get(peer.rank()) == null) {
+            if (c != null && links.get(index(peer.rank(), lane)) == null) {
                 c.close();
             }
         }

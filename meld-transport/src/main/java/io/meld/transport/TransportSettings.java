@@ -34,11 +34,25 @@ public final class TransportSettings {
 
     /** I/O threads. */
     public static final Setting<Integer> IO_THREADS = Setting.intSetting(
-            "meld.transport.io-threads",
-            1,
-            1,
-            256,
-            "Netty event-loop threads of a node. They read frames and apply the operations they carry.");
+                    "meld.transport.io-threads",
+                    0,
+                    0,
+                    256,
+                    "Netty event-loop threads of a node. They read frames and apply the operations they carry, each"
+                            + " connection on one of them. 0 chooses a quarter of the cores, at least 1.")
+            .withDefaultText("0 (max(1, cores / 4))");
+
+    /** Connections per pair of nodes. */
+    public static final Setting<Integer> LANES = Setting.intSetting(
+                    "meld.transport.lanes",
+                    0,
+                    0,
+                    64,
+                    "Connections between each pair of nodes. A sending thread keeps to one lane, so its"
+                            + " operations stay in order, and the lanes of a peer are read by different I/O threads,"
+                            + " so a node applies one peer's operations on several cores. 0 means one per I/O"
+                            + " thread. Must be the same on every node.")
+            .withDefaultText("0 (meld.transport.io-threads)");
 
     /** Native epoll. */
     public static final Setting<Boolean> NATIVE = Setting.booleanSetting(
@@ -69,7 +83,8 @@ public final class TransportSettings {
             Duration.ofSeconds(5),
             Duration.ofMillis(100),
             Duration.ofMinutes(10),
-            "How long an accepted connection may stay silent before its handshake arrives; then it is" + " closed.");
+            "How long an accepted connection may stay silent before its handshake arrives (then it is"
+                    + " closed), and how long a connecting node waits for the answer before it tries again.");
 
     private TransportSettings() {}
 
@@ -80,6 +95,7 @@ public final class TransportSettings {
                 PORT,
                 MAX_FRAME_SIZE,
                 IO_THREADS,
+                LANES,
                 NATIVE,
                 SEND_BUFFER,
                 CONNECT_TIMEOUT,

@@ -1,0 +1,226 @@
+package io.meld.collective;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meld.CollectiveMismatchException;
+import io.meld.DoubleOp;
+import io.meld.LongOp;
+import io.meld.Meld;
+import io.meld.MeldFunction;
+import io.meld.config.MeldConfig;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Nodes that call different collectives at the same point must all fail, never hang: each test's program
+ * catches what its collective threw and returns it, and then checks that later collectives fail too.
+ *
+ * <p>One node may legitimately complete the mismatched collective: a broadcast receiver whose call
+ * matches the root's gets the root's array and may return before the abort reaches it. It then fails in
+ * its next collective, with the same message.
+ */
+@Timeout(30)
+class CollectiveMismatchTest {
+    private static final int NODES = 3;
+
+    /** What one node's mismatched collective and the collective after it threw. */
+    record Outcome(Throwable first, Throwable later) {}
+
+    @Test
+    void shouldFailEveryNodeWhenOneCallsABarrierAndTheOthersAnAllReduce() {
+        List<Outcome> outcomes = mismatch(NODES, meld -> {
+            if (meld.rank() == 0) {
+                meld.barrier();
+            } else {
+                meld.allReduce(1L, LongOp.SUM);
+            }
+        });
+
+        assertEveryNodeFailed(outcomes, "barrier()", "allReduce(long, SUM)");
+    }
+
+    @Test
+    void shouldFailEveryNodeWhenTheyPassDifferentLongOps() {
+        List<Outcome> outcomes =
+                mismatch(NODES, meld -> meld.allReduce(1L, meld.rank() == 2 ? LongOp.MAX : LongOp.SUM));
+
+        assertEveryNodeFailed(outcomes, "allReduce(long, MAX)", "allReduce(long, SUM)");
+    }
+
+    @Test
+    void shouldFailEveryNodeWhenTheyPassDifferentDoubleOps() {
+        List<Outcome> outcomes =
+                mismatch(NODES, meld -> meld.allReduce(1.0, meld.rank() == 1 ? DoubleOp.MIN : DoubleOp.SUM));
+
+        assertEveryNodeFailed(outcomes, "allReduce(double, MIN)", "allReduce(double, SUM)");
+    }
+
+    @Test
+    void shouldFailEveryNodeWhenABuiltInOpMeetsACustomOne() {
+        List<Outcome> outcomes =
+                mismatch(NODES, meld -> meld.allReduce(1L, meld.rank() == 0 ? LongOp.SUM : (long a, long b) -> a + b));
+
+        assertEveryNodeFailed(outcomes, "allReduce(long, SUM)", "allReduce(long, a custom operator)");
+    }
+
+    @Test
+    void shouldFailEveryNodeWhenOneReducesLongsAndTheOthersDoubles() {
+        List<Outcome> outcomes = mismatch(NODES, meld -> {
+            if (meld.rank() == 1) {
+                meld.allReduce(1L, LongOp.SUM);
+            } else {
+                meld.allReduce(1.0, DoubleOp.SUM);
+            }
+        });
+
+        assertEveryNodeFailed(outcomes, "allReduce(long, SUM)", "allReduce(double, SUM)");
+    }
+
+    @Test
+    void shouldFailEveryNodeWhenTheyNameDifferentRoots() {
+        List<Outcome> outcomes = mismatch(NODES, meld -> {
+            int root = meld.rank() == 2 ? 2 : 0;
+            meld.broadcast(new long[] {meld.rank()}, root);
+        });
+
+        assertEveryNodeFailed(outcomes, Set.of(1), "broadcast(long[], root 0)", "broadcast(long[], root 2)");
+    }
+
+    @Test
+    void shouldFailBothNodesWhenEachNamesTheOtherAsTheRoot() {
+        List<Outcome> outcomes = mismatch(2, meld -> meld.broadcast(new long[] {1}, 1 - meld.rank()));
+
+        assertEveryNodeFailed(outcomes, "broadcast(long[], root 0)", "broadcast(long[], root 1)");
+    }
+
+    @Test
+    void shouldFailEveryNodeWhenTheRootsTheyNameFormACycle() {
+        List<Outcome> outcomes = mismatch(NODES, meld -> meld.broadcast(new byte[] {1}, (meld.rank() + 1) % NODES));
+
+        assertEveryNodeFailed(outcomes, "broadcast(byte[], root ");
+    }
+
+    @Test
+    void shouldFailEveryNodeWhenTheyBroadcastDifferentTypesFromTheSameRoot() {
+        List<Outcome> outcomes = mismatch(NODES, meld -> {
+            if (meld.rank() == 1) {
+                meld.broadcast(new double[] {1}, 0);
+            } else {
+                meld.broadcast(new long[] {1}, 0);
+            }
+        });
+
+        assertEveryNodeFailed(outcomes, Set.of(2), "broadcast(long[], root 0)", "broadcast(double[], root 0)");
+    }
+
+    @Test
+    void shouldFailEveryNodeWhenTheMismatchComesAfterManyMatchingCollectives() {
+        List<Outcome> outcomes = mismatch(NODES, meld -> {
+            for (int i = 0; i < 300; i++) {
+                meld.allReduce(i, LongOp.SUM);
+            }
+            if (meld.rank() == 1) {
+                meld.barrier();
+            } else {
+                meld.broadcast(new long[] {1}, 0);
+            }
+        });
+
+        assertEveryNodeFailed(outcomes, Set.of(2), "collective #301", "barrier()", "broadcast(long[], root 0)");
+    }
+
+    @Test
+    void shouldFailEveryWaitingNodeWhenOneClosesWhileTheOthersWaitInABarrier() {
+        List<Outcome> outcomes = Meld.localResults(NODES, MeldConfig.defaults(), meld -> {
+            if (meld.rank() == 0) {
+                meld.close();
+                return null;
+            }
+            return attempt(meld, Meld::barrier);
+        });
+
+        assertThat(outcomes.get(0)).isNull();
+        for (Outcome o : outcomes.subList(1, NODES)) {
+            assertThat(o.first())
+                    .isInstanceOf(CollectiveMismatchException.class)
+                    .hasMessageContaining("node 0 closed")
+                    .hasMessageContaining("barrier()")
+                    .hasMessageMatching("(?s).*while node [12] waited for it.*");
+        }
+    }
+
+    @Test
+    void shouldFailEveryWaitingNodeWhenTheRootReturnsFromItsProgramInsteadOfBroadcasting() {
+        List<Outcome> outcomes = Meld.localResults(NODES, MeldConfig.defaults(), meld -> {
+            if (meld.rank() == 2) {
+                return null;
+            }
+            return attempt(meld, m -> m.broadcast((double[]) null, 2));
+        });
+
+        for (Outcome o : outcomes.subList(0, 2)) {
+            assertThat(o.first())
+                    .isInstanceOf(CollectiveMismatchException.class)
+                    .hasMessageContaining("node 2 closed")
+                    .hasMessageContaining("broadcast(double[], root 2)");
+        }
+    }
+
+    /** Runs {@code collective} on every node; each node records what it and a later barrier threw. */
+    private static List<Outcome> mismatch(int nodes, Collective collective) {
+        return Meld.localResults(
+                nodes, MeldConfig.defaults(), (MeldFunction<Outcome>) meld -> attempt(meld, collective));
+    }
+
+    private static Outcome attempt(Meld meld, Collective collective) {
+        Throwable first = null;
+        try {
+            collective.call(meld);
+        } catch (RuntimeException e) {
+            first = e;
+        }
+        Throwable later = null;
+        try {
+            meld.barrier();
+        } catch (RuntimeException e) {
+            later = e;
+        }
+        return new Outcome(first, later);
+    }
+
+    private static void assertEveryNodeFailed(List<Outcome> outcomes, String... named) {
+        assertEveryNodeFailed(outcomes, Set.of(), named);
+    }
+
+    /**
+     * @param mayComplete the broadcast receivers that matched the root: they may fail only in the next
+     *     collective
+     */
+    private static void assertEveryNodeFailed(List<Outcome> outcomes, Set<Integer> mayComplete, String... named) {
+        for (int node = 0; node < outcomes.size(); node++) {
+            Outcome o = outcomes.get(node);
+            if (o.first() == null && mayComplete.contains(node)) {
+                o = new Outcome(o.later(), o.later());
+            }
+            assertThat(o.first())
+                    .as("node %d's mismatched collective", node)
+                    .isInstanceOf(CollectiveMismatchException.class)
+                    .hasMessageContaining("nodes called different collectives as their collective #")
+                    .hasMessageMatching("(?s).*node \\d called .*, node \\d called .*");
+            for (String s : named) {
+                assertThat(o.first().getMessage()).as("node %d's message", node).contains(s);
+            }
+            assertThat(o.later())
+                    .as("node %d's next collective", node)
+                    .isInstanceOf(CollectiveMismatchException.class)
+                    .hasMessage(o.first().getMessage());
+        }
+    }
+
+    @FunctionalInterface
+    private interface Collective {
+        void call(Meld meld);
+    }
+}

@@ -1,0 +1,114 @@
+package io.meld.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meld.NodeFailedException;
+import io.netty.buffer.ByteBuf;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** What the transport says when a link goes down, and what a send on it does. */
+@Timeout(30)
+@ExtendWith(LeakCheck.class)
+class LinkFailureTest {
+
+    @Test
+    void shouldTellTheListenerOnceWithoutACauseWhenAPeerCloses() {
+        try (TestCluster c = TestCluster.of(3).start()) {
+            Link link = c.link(0, 1);
+            c.node(1).close();
+            Await.until(
+                    "node 0 to see the link to node 1 go down",
+                    () -> !c.linkDowns(0).isEmpty());
+            Await.sleep(100); // a second call would come right after the first
+            assertThat(c.linkDowns(0)).hasSize(1);
+            TestCluster.LinkDown down = c.linkDowns(0).get(0);
+            assertThat(down.link()).isSameAs(link);
+            assertThat(down.link().rank()).isEqualTo(1);
+            assertThat(down.cause())
+                    .as("a peer that closes cleanly is no error")
+                    .isNull();
+            assertThat(link.isUp()).isFalse();
+            assertThat(c.node(0).link(1)).isNull();
+            // The closing node itself is told once per link as well.
+            assertThat(c.linkDowns(1)).extracting(d -> d.link().rank()).containsExactlyInAnyOrder(0, 2);
+            // Nothing happened to the others.
+            c.assertLinkWorks(0, 2);
+            assertThat(c.linkDowns(2)).extracting(d -> d.link().rank()).containsExactly(1);
+        }
+    }
+
+    @Test
+    void shouldRefuseToSendOnADownLinkNamingTheNode() {
+        try (TestCluster c = TestCluster.of(2).start()) {
+            Link link = c.link(0, 1);
+            c.node(1).close();
+            Await.until("the link to go down", () -> !link.isUp());
+            ByteBuf frame = link.newFrame(TestCluster.TEST_TYPE, 0, 8);
+            frame.writeLong(42);
+            assertThatThrownBy(() -> link.send(frame))
+                    .isInstanceOfSatisfying(
+                            NodeFailedException.class, e -> assertThat(e.node()).isEqualTo(1))
+                    .hasMessageContaining("node 1");
+            assertThat(frame.refCnt()).as("the unsent frame was released").isZero();
+        }
+    }
+
+    @Test
+    void shouldWakeASenderWaitingForAFullLinkWhenTheLinkGoesDown() throws Exception {
+        try (TestCluster c = TestCluster.of(2).start()) {
+            Link link = c.link(0, 1);
+            CountDownLatch stalled = c.received(1).stall();
+            AtomicLong sent = new AtomicLong();
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try {
+                Future<?> sender = pool.submit(() -> {
+                    while (true) {
+                        c.send(0, 1, 0, new byte[16 << 10]);
+                        sent.incrementAndGet();
+                    }
+                });
+                TestCluster.awaitSendersHeldBack(link, sent::get);
+                link.channel().close();
+                assertThatThrownBy(() -> sender.get(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                        .hasCauseInstanceOf(NodeFailedException.class)
+                        .hasMessageContaining("node 1");
+            } finally {
+                stalled.countDown();
+                pool.shutdownNow();
+            }
+            assertThat(c.linkDowns(0)).hasSize(1);
+        }
+    }
+
+    @Test
+    void shouldReportAProtocolErrorAsTheCauseOfTheLinkDown() throws Exception {
+        try (TestCluster c = TestCluster.of(3).ranks(1, 2).start();
+                RawPeer raw = RawPeer.connect(c.address(1))) {
+            assertThat(raw.hello(0, 1, 3).type()).isEqualTo(FrameType.WELCOME);
+            raw.write(RawPeer.frame(TestCluster.TEST_TYPE, RecordingFrameHandler.POISON_FLAGS, 1, new byte[5]));
+            assertThat(raw.awaitClosedByNode(Await.TIMEOUT)).isTrue();
+            Await.until(
+                    "node 1 to see the link to node 0 go down",
+                    () -> !c.linkDowns(1).isEmpty());
+            TestCluster.LinkDown down = c.linkDowns(1).get(0);
+            assertThat(down.link().rank()).isZero();
+            assertThat(down.cause())
+                    .isInstanceOf(ProtocolException.class)
+                    .hasMessageContaining("the test handler refuses a payload of 5 bytes");
+            assertThatThrownBy(() -> down.link().send(down.link().newFrame(TestCluster.TEST_TYPE, 0, 0)))
+                    .isInstanceOf(NodeFailedException.class)
+                    .hasMessageContaining("node 0")
+                    .hasMessageContaining("the test handler refuses");
+            c.assertLinkWorks(1, 2);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.meld.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The test frame type's handler: keeps a copy of every frame it is given, in arrival order.
+ *
+ * <p>A frame with the flags {@link #POISON_FLAGS} is refused with a {@link ProtocolException}, as a
+ * handler refuses a payload it cannot decode. A test can make the handler slow ({@link #delay}) or stall
+ * it until it lets go ({@link #stall()}), to fill the sender's queue.
+ *
+ * <p><b>Concurrency</b>: called on the I/O threads of the links, read by the test thread; the list is
+ * copy-on-write (few reads), the settings volatile.
+ */
+final class RecordingFrameHandler implements FrameHandler {
+    /** Flags that make this handler refuse the frame. */
+    static final int POISON_FLAGS = 0xEE;
+
+    /** One frame as the handler saw it. */
+    record Frame(int from, int flags, byte[] payload) {}
+
+    private final List<Frame> frames = new CopyOnWriteArrayList<>();
+    private volatile long delayNanos;
+    private volatile CountDownLatch gate;
+
+    @Override
+    public void onFrame(Link link, int flags, ByteBuf payload) {
+        CountDownLatch g = gate;
+        if (g != null) {
+            try {
+                // Bounded, so that a failed test cannot keep an I/O thread forever.
+                g.await(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (delayNanos > 0) {
+            LockSupport.parkNanos(delayNanos);
+        }
+        if (flags == POISON_FLAGS) {
+            throw new ProtocolException("the test handler refuses a payload of " + payload.readableBytes() + " bytes");
+        }
+        frames.add(new Frame(link.rank(), flags, ByteBufUtil.getBytes(payload)));
+    }
+
+    /** Makes every frame wait {@code delay} before it is recorded. */
+    void delay(Duration delay) {
+        delayNanos = delay.toNanos();
+    }
+
+    /**
+     * Stalls the handler: the next frame blocks its I/O thread until the returned latch is counted down.
+     */
+    CountDownLatch stall() {
+        CountDownLatch g = new CountDownLatch(1);
+        gate = g;
+        return g;
+    }
+
+    /** @return every frame so far */
+    List<Frame> frames() {
+        return List.copyOf(frames);
+    }
+
+    /** @return the frames from one peer */
+    List<Frame> from(int rank) {
+        return frames.stream().filter(f -> f.from() == rank).toList();
+    }
+
+    /** Waits until at least {@code count} frames have arrived from {@code rank}, and returns them. */
+    List<Frame> awaitFrom(int rank, int count) {
+        Await.until(
+                count + " frames from node " + rank,
+                Await.TIMEOUT,
+                () -> from(rank).size() >= count,
+                () -> "(" + from(rank).size() + " arrived)");
+        return from(rank);
+    }
+}
