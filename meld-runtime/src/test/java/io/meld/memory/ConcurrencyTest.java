@@ -15,6 +15,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Atomicity and linearizability under contention: several threads on every node (local elements go
@@ -120,11 +122,12 @@ class ConcurrencyTest {
         });
     }
 
-    @Test
-    void shouldLinearizeConcurrentGetAndAddOnOneElementAcrossNodesAndForms() {
+    @ParameterizedTest(name = "{0} lane(s)")
+    @ValueSource(ints = {1, 2})
+    void shouldLinearizeConcurrentGetAndAddOnOneElementAcrossNodesAndForms(int lanes) {
         int perThread = 300;
         long delta = 3;
-        Meld.local(NODES, config(), meld -> {
+        Meld.local(NODES, config("meld.transport.io-threads", Integer.toString(lanes)), meld -> {
             // One element, homed on node 1: local atomics for node 1's threads, delegation for the others.
             GlobalLongArray a = meld.longArray("contended", 2 * NODES, Distribution.CYCLIC);
             GlobalDoubleArray d = meld.doubleArray("contended-doubles", 2 * NODES, Distribution.CYCLIC);

@@ -15,24 +15,28 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Completion of fire-and-forget and async operations: for the issuing thread at its {@code fence()},
  * for everybody at a {@code barrier()}. The flush delay is 10 s here, so the flusher sends nothing while
- * a test runs: whatever becomes visible was sent by the fence.
+ * a test runs: whatever becomes visible was sent by the fence. With 2 lanes, the fence must cover every
+ * connection to each peer, since the threads of a node spread over them.
  */
 @Timeout(120)
 class FenceAndBarrierTest {
-    private static MeldConfig lazyFlusher() {
-        return config("meld.memory.flush-delay", "10s");
+    /** A flusher that sends nothing while a test runs, and {@code lanes} connections per pair of nodes. */
+    private static MeldConfig lazyFlusher(int lanes) {
+        return config("meld.memory.flush-delay", "10s", "meld.transport.io-threads", Integer.toString(lanes));
     }
 
-    @Test
-    void shouldShowAWorkersFireAndForgetOperationsToOtherNodesOnceTheWorkerHasFenced() {
+    @ParameterizedTest(name = "{0} lane(s)")
+    @ValueSource(ints = {1, 2})
+    void shouldShowAWorkersFireAndForgetOperationsToOtherNodesOnceTheWorkerHasFenced(int lanes) {
         int length = 3000;
-        Meld.local(3, lazyFlusher(), meld -> {
+        Meld.local(3, lazyFlusher(lanes), meld -> {
             GlobalLongArray a = meld.longArray("fenced", length, Distribution.BLOCK);
             GlobalDoubleArray d = meld.doubleArray("fenced-doubles", length, Distribution.CYCLIC);
             meld.barrier();
@@ -77,11 +81,12 @@ class FenceAndBarrierTest {
         });
     }
 
-    @Test
-    void shouldShowEveryNodesFireAndForgetOperationsToEveryNodeAfterABarrier() {
+    @ParameterizedTest(name = "{0} lane(s)")
+    @ValueSource(ints = {1, 2})
+    void shouldShowEveryNodesFireAndForgetOperationsToEveryNodeAfterABarrier(int lanes) {
         int nodes = 4;
         int length = 2000;
-        Meld.local(nodes, lazyFlusher(), meld -> {
+        Meld.local(nodes, lazyFlusher(lanes), meld -> {
             int me = meld.rank();
             GlobalLongArray a = meld.longArray("stamps", length, Distribution.blockCyclic(7));
             GlobalLongArray maxes = meld.longArray("maxes", length, Distribution.CYCLIC);
@@ -117,10 +122,11 @@ class FenceAndBarrierTest {
         });
     }
 
-    @Test
-    void shouldCompleteEveryAsyncFutureOnceTheThreadHasFenced() {
+    @ParameterizedTest(name = "{0} lane(s)")
+    @ValueSource(ints = {1, 2})
+    void shouldCompleteEveryAsyncFutureOnceTheThreadHasFenced(int lanes) {
         int length = 600;
-        Meld.local(2, lazyFlusher(), meld -> {
+        Meld.local(2, lazyFlusher(lanes), meld -> {
             GlobalLongArray a = meld.longArray("async", length, Distribution.CYCLIC);
             GlobalDoubleArray d = meld.doubleArray("async-doubles", length, Distribution.CYCLIC);
             meld.barrier();

@@ -13,21 +13,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Operations one thread issues to one home apply there in issue order, whatever their form, also when
  * they span many frames: the combining buffers are 1 KiB here (a few dozen operations), and the flusher
- * looks every 10 µs, so it takes buffers from under their threads all the time.
+ * looks every 10 µs, so it takes buffers from under their threads all the time. With 2 lanes, each pair of
+ * nodes has two connections, read by two I/O threads: a thread keeps to one of them.
  */
 @Timeout(120)
 class OrderingTest {
     private static final int NODES = 3;
     private static final int THREADS = 2;
 
-    private static MeldConfig tinyBuffers() {
-        return config("meld.memory.buffer-size", "1KiB", "meld.memory.flush-delay", "10us");
+    /** Tiny buffers, an eager flusher, and {@code lanes} connections per pair of nodes (one per I/O thread). */
+    private static MeldConfig tinyBuffers(int lanes) {
+        return config(
+                "meld.memory.buffer-size",
+                "1KiB",
+                "meld.memory.flush-delay",
+                "10us",
+                "meld.transport.io-threads",
+                Integer.toString(lanes));
     }
 
     /** The element {@code j} of thread {@code t} of node {@code rank} that lives on {@code home} (CYCLIC). */
@@ -35,12 +44,13 @@ class OrderingTest {
         return ((long) ((rank * THREADS + thread) * perHome + j)) * NODES + home;
     }
 
-    @Test
-    void shouldSeeTheLastOfItsOwnFireAndForgetPutsWithABlockingGet() {
+    @ParameterizedTest(name = "{0} lane(s)")
+    @ValueSource(ints = {1, 2})
+    void shouldSeeTheLastOfItsOwnFireAndForgetPutsWithABlockingGet(int lanes) {
         int perHome = 3;
         int k = 1500;
         long length = (long) NODES * THREADS * perHome * NODES;
-        Meld.local(NODES, tinyBuffers(), meld -> {
+        Meld.local(NODES, tinyBuffers(lanes), meld -> {
             GlobalLongArray a = meld.longArray("puts", length, Distribution.CYCLIC);
             runThreads(THREADS, false, t -> {
                 for (int v = 1; v <= k; v++) {
@@ -65,12 +75,13 @@ class OrderingTest {
         });
     }
 
-    @Test
-    void shouldApplyEachThreadsMixedOperationsInIssueOrderAcrossManyFrames() {
+    @ParameterizedTest(name = "{0} lane(s)")
+    @ValueSource(ints = {1, 2})
+    void shouldApplyEachThreadsMixedOperationsInIssueOrderAcrossManyFrames(int lanes) {
         int perHome = 2;
         int operations = 3000;
         long length = (long) NODES * THREADS * perHome * NODES;
-        Meld.local(NODES, tinyBuffers(), meld -> {
+        Meld.local(NODES, tinyBuffers(lanes), meld -> {
             GlobalLongArray a = meld.longArray("mixed", length, Distribution.CYCLIC);
             long[][] models = new long[THREADS][];
             runThreads(THREADS, false, t -> {
@@ -159,10 +170,11 @@ class OrderingTest {
         });
     }
 
-    @Test
-    void shouldShowAThreadsEarlierPutsToAnyoneWhoSeesItsLaterPutToTheSameHome() {
+    @ParameterizedTest(name = "{0} lane(s)")
+    @ValueSource(ints = {1, 2})
+    void shouldShowAThreadsEarlierPutsToAnyoneWhoSeesItsLaterPutToTheSameHome(int lanes) {
         int k = 4000;
-        Meld.local(NODES, tinyBuffers(), meld -> {
+        Meld.local(NODES, tinyBuffers(lanes), meld -> {
             // Elements 0 and 3 (data) and 6 (flag) live on node 0, the home; node 1 writes, node 2 reads.
             GlobalLongArray a = meld.longArray("message-passing", 9, Distribution.CYCLIC);
             meld.barrier();

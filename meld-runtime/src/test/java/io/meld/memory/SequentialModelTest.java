@@ -70,6 +70,11 @@ class SequentialModelTest {
     }
 
     @Test
+    void shouldMatchTheModelWhenEachPairOfNodesHasTwoLanes() {
+        run(3, config("meld.transport.io-threads", "2", "meld.memory.buffer-size", "1KiB"), 123);
+    }
+
+    @Test
     void shouldMatchTheModelWhenOperationsCarryEightByteSlots() {
         // Only arrays of more than 2^32 slots need 8-byte slots on the wire; node 0 forces them here on
         // handles that share the real arrays' ids. Their own chunks are not the registered ones, so only
