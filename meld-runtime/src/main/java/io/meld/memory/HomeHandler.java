@@ -164,7 +164,7 @@ final class HomeHandler {
         if (opcode == OpCodec.ADD && sharedOperand && !wide && !isDouble) {
             for (int i = 0, at = pos; i < count; i++, at += 4) {
                 long slot = (int) INT_LE.get(b, at) & 0xFFFF_FFFFL;
-                Atomics.LONGS.getAndAdd(s.localChunk(slot), (int) (slot & ArrayLayout.CHUNK_MASK), shared);
+                Atomics.add(s.localChunk(slot), (int) (slot & ArrayLayout.CHUNK_MASK), shared);
             }
             return;
         }

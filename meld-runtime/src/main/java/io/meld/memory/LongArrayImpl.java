@@ -128,7 +128,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         int chunk = (int) (slot >>> CHUNK_SHIFT);
         int home = homes[chunk];
         if (home == rank) {
-            LONGS.getAndAdd(chunks[chunk], (int) (slot & CHUNK_MASK), delta);
+            Atomics.add(chunks[chunk], (int) (slot & CHUNK_MASK), delta);
             return;
         }
         service.post(storage, home, OpCodec.ADD, 0, slot, delta);
