@@ -30,6 +30,7 @@ final class Bulk {
     private record Segment(int home, int partition, long firstLocal, long slot, int count) {}
 
     static void get(MemoryService service, GlobalStorage s, long from, Object dst, int offset, int length) {
+        service.settleLocal();
         List<Receiving> waits = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         RuntimeException first = null;
@@ -65,6 +66,7 @@ final class Bulk {
     }
 
     static void put(MemoryService service, GlobalStorage s, long from, Object src, int offset, int length) {
+        service.settleLocal();
         List<Pending.Blocking> waits = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         RuntimeException first = null;

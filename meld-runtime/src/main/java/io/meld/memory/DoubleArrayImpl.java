@@ -31,6 +31,7 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
         int chunk = (int) (slot >>> CHUNK_SHIFT);
         int home = homes[chunk];
         if (home == rank) {
+            service.settleLocal();
             return Double.longBitsToDouble((long) LONGS.getVolatile(chunks[chunk], (int) (slot & CHUNK_MASK)));
         }
         return Double.longBitsToDouble(service.call(storage, home, OpCodec.GET, 0, slot, 0, 0, index));
@@ -142,6 +143,7 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
         int chunk = (int) (slot >>> CHUNK_SHIFT);
         int home = homes[chunk];
         if (home == rank) {
+            service.settleLocal();
             return Atomics.apply(opcode, true, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, b);
         }
         return service.call(storage, home, opcode, operation, slot, a, b, index);
@@ -149,13 +151,7 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
 
     private void post(long index, int opcode, int operation, long a) {
         long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (home == rank) {
-            Atomics.apply(opcode, true, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, 0);
-            return;
-        }
-        service.post(storage, home, opcode, operation, slot, a);
+        service.post(storage, homes[(int) (slot >>> CHUNK_SHIFT)], opcode, operation, slot, a);
     }
 
     private <T> CompletableFuture<T> async(
@@ -164,6 +160,7 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
         int chunk = (int) (slot >>> CHUNK_SHIFT);
         int home = homes[chunk];
         if (home == rank) {
+            service.settleLocal();
             return CompletableFuture.completedFuture(converter.convert(
                     Atomics.apply(opcode, true, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, b)));
         }

@@ -54,55 +54,72 @@ final class HomeHandler {
         payload.getBytes(payload.readerIndex(), b, 0, length);
         ReplyWriter out = new ReplyWriter(link);
         try {
-            int pos = 0;
-            while (pos < length) {
-                if (length - pos < OpCodec.RUN_HEADER) {
-                    throw new ProtocolException("run header truncated: " + (length - pos) + " bytes left");
-                }
-                int opcode = b[pos] & 0xff;
-                int runFlags = b[pos + 1] & 0xff;
-                int operation = b[pos + 2] & 0xff;
-                int arrayId = (int) INT_LE.get(b, pos + 4);
-                int count = (int) INT_LE.get(b, pos + OpCodec.COUNT_OFFSET);
-                check(opcode, runFlags, operation, count);
-                pos += OpCodec.RUN_HEADER;
-                long shared = 0;
-                if ((runFlags & OpCodec.SHARED) != 0) {
-                    if (length - pos < 8) {
-                        throw new ProtocolException("shared operand truncated");
-                    }
-                    shared = (long) LONG_LE.get(b, pos);
-                    pos += 8;
-                }
-                int element = OpCodec.elementBytes(opcode, runFlags);
-                if ((long) count * element > length - pos) {
-                    throw new ProtocolException("run of " + count + " " + OpCodec.name(opcode) + " operations of "
-                            + element + " bytes overruns the frame (" + (length - pos) + " bytes left)");
-                }
-                if (opcode == OpCodec.FENCE) {
-                    for (int i = 0; i < count; i++) {
-                        out.value((int) INT_LE.get(b, pos + 4 * i), 0);
-                    }
-                } else {
-                    GlobalStorage s = service.array(arrayId);
-                    if (s == null) {
-                        unknownArray(out, link, opcode, arrayId, count, element, b, pos);
-                    } else if (opcode == OpCodec.BULK_GET) {
-                        for (int i = 0, at = pos; i < count; i++, at += element) {
-                            Bulk.serve(link, s, (int) INT_LE.get(b, at), (long) LONG_LE.get(b, at + 4), (int)
-                                    INT_LE.get(b, at + 12));
-                        }
-                    } else if (s.isDouble != ((runFlags & OpCodec.DOUBLE) != 0)) {
-                        throw new ProtocolException("array '" + s.name + "' is " + (s.isDouble ? "double" : "long")
-                                + " but the operations say otherwise");
-                    } else {
-                        apply(s, opcode, runFlags, operation, count, shared, b, pos, out);
-                    }
-                }
-                pos += count * element;
-            }
+            applyRuns(b, length, link, out);
         } finally {
             out.finish();
+        }
+    }
+
+    /**
+     * Applies a combining buffer of this node's own fire-and-forget operations on its own elements, on
+     * the thread that sends the buffer (its owner, or the flusher). The same loops as for a peer's frame,
+     * without answers.
+     */
+    void applyLocal(byte[] b, int length) {
+        applyRuns(b, length, null, null);
+    }
+
+    /** Applies the runs in {@code b[0, length)}; {@code link} and {@code out} are null for local runs. */
+    private void applyRuns(byte[] b, int length, Link link, ReplyWriter out) {
+        int pos = 0;
+        while (pos < length) {
+            if (length - pos < OpCodec.RUN_HEADER) {
+                throw new ProtocolException("run header truncated: " + (length - pos) + " bytes left");
+            }
+            int opcode = b[pos] & 0xff;
+            int runFlags = b[pos + 1] & 0xff;
+            int operation = b[pos + 2] & 0xff;
+            int arrayId = (int) INT_LE.get(b, pos + 4);
+            int count = (int) INT_LE.get(b, pos + OpCodec.COUNT_OFFSET);
+            check(opcode, runFlags, operation, count);
+            pos += OpCodec.RUN_HEADER;
+            long shared = 0;
+            if ((runFlags & OpCodec.SHARED) != 0) {
+                if (length - pos < 8) {
+                    throw new ProtocolException("shared operand truncated");
+                }
+                shared = (long) LONG_LE.get(b, pos);
+                pos += 8;
+            }
+            int element = OpCodec.elementBytes(opcode, runFlags);
+            if ((long) count * element > length - pos) {
+                throw new ProtocolException("run of " + count + " " + OpCodec.name(opcode) + " operations of " + element
+                        + " bytes overruns the frame (" + (length - pos) + " bytes left)");
+            }
+            if (out == null && OpCodec.answers(opcode)) {
+                throw new IllegalStateException(OpCodec.name(opcode) + " in a buffer of local operations");
+            }
+            if (opcode == OpCodec.FENCE) {
+                for (int i = 0; i < count; i++) {
+                    out.value((int) INT_LE.get(b, pos + 4 * i), 0);
+                }
+            } else {
+                GlobalStorage s = service.array(arrayId);
+                if (s == null) {
+                    unknownArray(out, link, opcode, arrayId, count, element, b, pos);
+                } else if (opcode == OpCodec.BULK_GET) {
+                    for (int i = 0, at = pos; i < count; i++, at += element) {
+                        Bulk.serve(link, s, (int) INT_LE.get(b, at), (long) LONG_LE.get(b, at + 4), (int)
+                                INT_LE.get(b, at + 12));
+                    }
+                } else if (s.isDouble != ((runFlags & OpCodec.DOUBLE) != 0)) {
+                    throw new ProtocolException("array '" + s.name + "' is " + (s.isDouble ? "double" : "long")
+                            + " but the operations say otherwise");
+                } else {
+                    apply(s, opcode, runFlags, operation, count, shared, b, pos, out);
+                }
+            }
+            pos += count * element;
         }
     }
 
@@ -164,7 +181,7 @@ final class HomeHandler {
         if (opcode == OpCodec.ADD && sharedOperand && !wide && !isDouble) {
             for (int i = 0, at = pos; i < count; i++, at += 4) {
                 long slot = (int) INT_LE.get(b, at) & 0xFFFF_FFFFL;
-                Atomics.LONGS.getAndAdd(s.localChunk(slot), (int) (slot & ArrayLayout.CHUNK_MASK), shared);
+                Atomics.add(s.localChunk(slot), (int) (slot & ArrayLayout.CHUNK_MASK), shared);
             }
             return;
         }
@@ -234,11 +251,11 @@ final class HomeHandler {
             }
         } else {
             LOG.warn(
-                    "node {} dropped {} {} operations from node {} on array #{}, which it does not have (freed?)",
+                    "node {} dropped {} {} operations from {} on array #{}, which it does not have (freed?)",
                     service.rank(),
                     count,
                     OpCodec.name(opcode),
-                    link.rank(),
+                    link == null ? "itself" : "node " + link.rank(),
                     arrayId);
         }
     }

@@ -31,6 +31,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         int chunk = (int) (slot >>> CHUNK_SHIFT);
         int home = homes[chunk];
         if (home == rank) {
+            service.settleLocal();
             return (long) LONGS.getVolatile(chunks[chunk], (int) (slot & CHUNK_MASK));
         }
         return service.call(storage, home, OpCodec.GET, 0, slot, 0, 0, index);
@@ -42,6 +43,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         int chunk = (int) (slot >>> CHUNK_SHIFT);
         int home = homes[chunk];
         if (home == rank) {
+            service.settleLocal();
             LONGS.setVolatile(chunks[chunk], (int) (slot & CHUNK_MASK), value);
             return;
         }
@@ -113,38 +115,20 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
     @Override
     public void put(long index, long value) {
         long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (home == rank) {
-            LONGS.setVolatile(chunks[chunk], (int) (slot & CHUNK_MASK), value);
-            return;
-        }
-        service.post(storage, home, OpCodec.PUT, 0, slot, value);
+        service.post(storage, homes[(int) (slot >>> CHUNK_SHIFT)], OpCodec.PUT, 0, slot, value);
     }
 
     @Override
     public void add(long index, long delta) {
         long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (home == rank) {
-            LONGS.getAndAdd(chunks[chunk], (int) (slot & CHUNK_MASK), delta);
-            return;
-        }
-        service.post(storage, home, OpCodec.ADD, 0, slot, delta);
+        service.post(storage, homes[(int) (slot >>> CHUNK_SHIFT)], OpCodec.ADD, 0, slot, delta);
     }
 
     @Override
     public void accumulate(long index, LongOp op, long value) {
         Objects.requireNonNull(op, "op");
         long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (home == rank) {
-            Atomics.accumulateLong(chunks[chunk], (int) (slot & CHUNK_MASK), op, value);
-            return;
-        }
-        service.post(storage, home, OpCodec.ACCUMULATE, op.ordinal(), slot, value);
+        service.post(storage, homes[(int) (slot >>> CHUNK_SHIFT)], OpCodec.ACCUMULATE, op.ordinal(), slot, value);
     }
 
     @Override
@@ -166,6 +150,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         int chunk = (int) (slot >>> CHUNK_SHIFT);
         int home = homes[chunk];
         if (home == rank) {
+            service.settleLocal();
             return Atomics.apply(opcode, false, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, b);
         }
         return service.call(storage, home, opcode, operation, slot, a, b, index);
@@ -177,6 +162,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         int chunk = (int) (slot >>> CHUNK_SHIFT);
         int home = homes[chunk];
         if (home == rank) {
+            service.settleLocal();
             return CompletableFuture.completedFuture(converter.convert(
                     Atomics.apply(opcode, false, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, b)));
         }

@@ -39,8 +39,15 @@ import org.slf4j.LoggerFactory;
  * <h2>Paths</h2>
  *
  * <ul>
- *   <li>An operation on an element this node holds runs on the calling thread, directly on the chunk
- *       ({@link Atomics}); the array classes do that without coming here.
+ *   <li>A blocking or async operation on an element this node holds runs on the calling thread,
+ *       directly on the chunk ({@link Atomics}); the array classes do that without coming here, after
+ *       {@link #settleLocal()}.
+ *   <li>A fire-and-forget operation on an element this node holds goes into the calling thread's
+ *       buffer for this node, like a remote one, and is applied on this node by the same loops that
+ *       apply a peer's frame ({@link HomeHandler#applyLocal}) when the buffer is sent. A run of atomic
+ *       updates to random elements then costs one memory round trip per many updates in flight, where
+ *       updates issued one at a time through an object's fields wait for each other: the loads that
+ *       find the next element cannot run ahead of the previous atomic instruction.
  *   <li>Any other operation is appended to the calling thread's combining buffer for the element's
  *       home ({@link Sender}, {@link OpBuffer}). Fire-and-forget operations stop there; async ones
  *       register a {@link Pending} first; blocking ones also send the buffer at once and wait. A buffer
@@ -443,8 +450,15 @@ public final class MemoryService {
         dirty.decrementAndGet();
     }
 
-    /** Sends a buffer's bytes as one MEMORY_OPS frame. */
+    /**
+     * Sends a buffer's bytes as one MEMORY_OPS frame; a buffer of this node's own elements is applied
+     * here instead, on the calling thread.
+     */
     void sendOps(Sender sender, int dest, byte[] data, int length) {
+        if (dest == rank) {
+            home.applyLocal(data, length);
+            return;
+        }
         Link link = linkTo(dest, sender.lane);
         ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, length);
         frame.writeBytes(data, 0, length);
@@ -525,6 +539,17 @@ public final class MemoryService {
             }
         }
         return p.value();
+    }
+
+    /**
+     * Applies the calling thread's pending fire-and-forget operations on this node's elements, so that
+     * an operation it issues next on a local element comes after them (issue order to one home).
+     */
+    void settleLocal() {
+        Sender s = senders.get();
+        if (s != null) {
+            s.flushIfPending(rank);
+        }
     }
 
     /** Flushes one sender's buffer on behalf of a thread waiting for an async result. */
@@ -661,7 +686,7 @@ public final class MemoryService {
                 if (b.looksEmpty()) {
                     continue;
                 }
-                int seen = b.appendsSeen();
+                int seen = b.positionSeen();
                 if (seen != b.flusherSeen) {
                     b.flusherSeen = seen;
                     busy = true;

@@ -14,9 +14,10 @@ import java.nio.ByteOrder;
  * Owned by one {@link Sender}'s thread, which appends; the flusher thread may take an idle buffer to
  * send it. They exclude each other with {@link #state}: the owner moves it FREE to OWNER around each
  * append (one uncontended compare-and-set, on a line no other thread writes while the buffer is busy),
- * the flusher FREE to FLUSHER. Neither holds it across anything but an append or a send. The owner
- * publishes progress with an opaque write of {@link #appends}; the flusher compares it with what it
- * saw last time to tell an idle buffer from a busy one, and never takes a buffer that changed since.
+ * the flusher FREE to FLUSHER. Neither holds it across anything but an append or a send. The flusher
+ * reads the owner's position (opaque, racy by design) and compares it with what it saw last time to
+ * tell an idle buffer from a busy one; a stale read can only make it send a busy buffer early, which
+ * the state word keeps safe.
  *
  * <p>The encoding state (position, open run) is plain: only the holder of {@link #state} touches it,
  * and the compare-and-set / release pair orders those accesses between holders.
@@ -27,7 +28,7 @@ final class OpBuffer {
     static final int FLUSHER = 2;
 
     private static final VarHandle STATE;
-    private static final VarHandle APPENDS;
+    private static final VarHandle POS;
     private static final VarHandle EMPTY;
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONG_LE =
@@ -37,7 +38,7 @@ final class OpBuffer {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             STATE = lookup.findVarHandle(OpBuffer.class, "state", int.class);
-            APPENDS = lookup.findVarHandle(OpBuffer.class, "appends", int.class);
+            POS = lookup.findVarHandle(OpBuffer.class, "pos", int.class);
             EMPTY = lookup.findVarHandle(OpBuffer.class, "empty", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -58,13 +59,10 @@ final class OpBuffer {
     @SuppressWarnings("unused") // through STATE
     private volatile int state;
 
-    @SuppressWarnings("unused") // through APPENDS
-    private int appends;
-
     @SuppressWarnings("unused") // through EMPTY
     private boolean empty = true;
 
-    /** The flusher's last look at {@link #appends}; only the flusher thread uses it. */
+    /** The flusher's last look at the position; only the flusher thread uses it. */
     int flusherSeen;
 
     OpBuffer(MemoryService service, Sender owner, int destination, int capacity) {
@@ -88,6 +86,15 @@ final class OpBuffer {
         }
     }
 
+    /**
+     * Whether the buffer is empty, as its owner sees it without taking it: only the owner makes it
+     * non-empty, so when the owner reads 0 it is empty (the flusher may empty it at any time, which a
+     * stale non-zero read merely makes the owner check again under the state word).
+     */
+    boolean isEmptyForOwner() {
+        return pos == 0;
+    }
+
     /** @return whether the flusher took the buffer */
     boolean tryAcquireForFlusher() {
         return STATE.compareAndSet(this, FREE, FLUSHER);
@@ -97,9 +104,9 @@ final class OpBuffer {
         STATE.setRelease(this, FREE);
     }
 
-    /** @return the owner's append counter, as the flusher sees it */
-    int appendsSeen() {
-        return (int) APPENDS.getOpaque(this);
+    /** @return the owner's position, as the flusher sees it */
+    int positionSeen() {
+        return (int) POS.getOpaque(this);
     }
 
     /** @return whether the buffer held nothing at its last change, as another thread sees it */
@@ -123,6 +130,27 @@ final class OpBuffer {
      * @param b the second operand (CAS's new value)
      */
     void append(int opcode, int baseFlags, int operation, int array, int requestId, long slot, long a, long b) {
+        // The common case first: the open run shares this operation's operand, so the element is the
+        // request id (if any) and the slot.
+        if (runStart >= 0
+                && array == runArray
+                && a == runShared
+                && runKey == (opcode | (baseFlags | OpCodec.SHARED) << 8 | operation << 16)) {
+            boolean answers = OpCodec.answers(opcode);
+            boolean wide = (baseFlags & OpCodec.WIDE) != 0;
+            int bytes = (answers ? 4 : 0) + (wide ? 8 : 4);
+            int at = pos;
+            if (at + bytes <= data.length) {
+                if (answers) {
+                    INT_LE.set(data, at, requestId);
+                    at += 4;
+                }
+                putSlot(at, slot, wide);
+                pos += bytes;
+                runCount++;
+                return;
+            }
+        }
         int operands = OpCodec.operands(opcode);
         int flags = baseFlags;
         if (operands == 1 && shareable(opcode | baseFlags << 8 | operation << 16, array, a)) {
@@ -238,7 +266,6 @@ final class OpBuffer {
     private int advance(int elementBytes) {
         int at = pos;
         pos += elementBytes;
-        APPENDS.setOpaque(this, (int) APPENDS.get(this) + 1);
         return at;
     }
 

@@ -53,6 +53,14 @@ final class Sender {
         }
     }
 
+    /** Sends one destination's buffer if it holds anything; the calling thread must be the owner. */
+    void flushIfPending(int destination) {
+        OpBuffer b = buffers[destination];
+        if (b != null && !b.isEmptyForOwner()) {
+            flush(b);
+        }
+    }
+
     /** @return and clears the failure of a send made on this thread's behalf */
     RuntimeException takeFailure() {
         RuntimeException f = failure;
