@@ -309,8 +309,9 @@ class MemoryErrorsTest {
     }
 
     @Test
-    void shouldCompleteALoneAsyncOperationAndShowALoneAddWithoutAFence() {
-        CountDownLatch seen = new CountDownLatch(1);
+    void shouldCompleteALoneAsyncOperationAndShowLoneRemoteAndLocalAddsWithoutAFence() {
+        CountDownLatch seenByOne = new CountDownLatch(1);
+        CountDownLatch seenByZero = new CountDownLatch(1);
         Meld.local(2, config(), meld -> {
             GlobalLongArray a = meld.longArray("idle", 2, Distribution.CYCLIC);
             meld.barrier();
@@ -320,10 +321,18 @@ class MemoryErrorsTest {
                 assertThat(lone.thenApply(v -> v).get(10, TimeUnit.SECONDS)).isZero();
                 a.add(1, 7);
                 // No fence, no barrier until node 1 has seen the addition.
-                assertThat(seen.await(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(seenByOne.await(30, TimeUnit.SECONDS)).isTrue();
+                // Now node 1 adds to an element of its own, and waits: only its flusher can apply that.
+                eventually(
+                        Duration.ofSeconds(10), "a lone local add on node 1 becoming visible", () -> a.get(1) == 112);
+                seenByZero.countDown();
             } else {
                 eventually(Duration.ofSeconds(10), "a lone add becoming visible", () -> a.get(1) == 12);
-                seen.countDown();
+                seenByOne.countDown();
+                a.add(1, 100);
+                // No fence, and no operation on this node's elements from this thread (which would apply
+                // its pending local operations first) until node 0 has seen it.
+                assertThat(seenByZero.await(30, TimeUnit.SECONDS)).isTrue();
             }
             meld.barrier();
             a.close();
