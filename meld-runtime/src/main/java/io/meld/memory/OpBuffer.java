@@ -89,10 +89,12 @@ final class OpBuffer {
     /**
      * Whether the buffer is empty, as its owner sees it without taking it: only the owner makes it
      * non-empty, so when the owner reads 0 it is empty (the flusher may empty it at any time, which a
-     * stale non-zero read merely makes the owner check again under the state word).
+     * stale non-zero read merely makes the owner check again under the state word). {@link #flush()}
+     * empties it only after sending (or, for this node, applying) what it held, so 0 also means that
+     * is done; the acquire pairs with flush's release, so the owner sees what applying it wrote.
      */
     boolean isEmptyForOwner() {
-        return pos == 0;
+        return (int) POS.getAcquire(this) == 0;
     }
 
     /** @return whether the flusher took the buffer */
@@ -256,11 +258,17 @@ final class OpBuffer {
         }
         closeRun();
         int length = pos;
-        pos = 0;
         runStart = -1;
-        EMPTY.setOpaque(this, true);
-        service.cleaned();
-        service.sendOps(owner, destination, data, length);
+        try {
+            service.sendOps(owner, destination, data, length);
+        } finally {
+            EMPTY.setOpaque(this, true);
+            service.cleaned();
+            // Empty only once sent, which for this node's own buffer means applied: an owner that reads
+            // 0 without taking the buffer (isEmptyForOwner) then knows its operations are done, also
+            // when the flusher sent them. Release, so that it also sees what applying them wrote.
+            POS.setRelease(this, 0);
+        }
     }
 
     private int advance(int elementBytes) {

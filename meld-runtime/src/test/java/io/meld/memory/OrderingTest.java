@@ -5,6 +5,7 @@ import static io.meld.memory.MemoryTesting.runThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meld.Distribution;
+import io.meld.GlobalDoubleArray;
 import io.meld.GlobalLongArray;
 import io.meld.LongOp;
 import io.meld.Meld;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -167,6 +169,53 @@ class OrderingTest {
             }
             meld.barrier();
             a.close();
+        });
+    }
+
+    @Test
+    void shouldApplyAThreadsBufferedLocalOperationsBeforeItsNextBlockingOneWhileTheFlusherAppliesThem() {
+        // Fire-and-forget operations on this node's own elements wait in the thread's buffer for this
+        // node; a blocking or async operation on a local element must come after them, also when the
+        // flusher has just taken that buffer and is still applying it.
+        int rounds = 20_000;
+        Meld.local(1, tinyBuffers(1), meld -> {
+            GlobalLongArray a = meld.longArray("local-order", 8);
+            GlobalDoubleArray d = meld.doubleArray("local-order-doubles", 8);
+            SplittableRandom rnd = new SplittableRandom(5);
+            long[] m = new long[8];
+            double[] dm = new double[8];
+            for (int round = 0; round < rounds; round++) {
+                int i = rnd.nextInt(8);
+                int burst = rnd.nextInt(1, 100);
+                for (int k = 0; k < burst; k++) {
+                    a.add(i, 1);
+                    d.add(i, 1.0);
+                }
+                m[i] += burst;
+                dm[i] += burst;
+                // A pause of up to ~30 us lets the flusher find the buffer idle and take it, sometimes
+                // just before this thread's next operation.
+                long until = System.nanoTime() + rnd.nextInt(30_000);
+                while (System.nanoTime() - until < 0) {
+                    Thread.onSpinWait();
+                }
+                long value = switch (round % 4) {
+                    case 0 -> a.get(i);
+                    case 1 -> a.getAndAdd(i, 0);
+                    case 2 -> a.getAsync(i).join();
+                    default -> {
+                        long[] one = new long[1];
+                        a.get(i, one, 0, 1);
+                        yield one[0];
+                    }
+                };
+                assertThat(value)
+                        .as("round %d: element %d after a burst of %d adds", round, i, burst)
+                        .isEqualTo(m[i]);
+                assertThat(d.get(i)).as("round %d: double element %d", round, i).isEqualTo(dm[i]);
+            }
+            a.close();
+            d.close();
         });
     }
 
