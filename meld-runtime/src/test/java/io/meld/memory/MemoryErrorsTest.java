@@ -18,6 +18,7 @@ import io.meld.MeldException;
 import io.meld.MeldTimeoutException;
 import io.meld.NodeFailedException;
 import io.meld.config.ConfigException;
+import io.meld.config.MeldConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -403,13 +404,21 @@ class MemoryErrorsTest {
         // operation there would wait for an answer only that thread can read: it must fail at once,
         // saying so, instead of stalling the node until the timeout (10 s here, well past the bound below).
         // One I/O thread: the answers to the callback's own operations come on the thread it runs on. (With
-        // several lanes they may come on another I/O thread, and then waiting is allowed.)
-        Meld.local(2, config("meld.memory.timeout", "10s", "meld.transport.io-threads", "1"), meld -> {
+        // several lanes they may come on another I/O thread, and then waiting is allowed.) The flusher
+        // waits 10 s, so the operation is still in its buffer when the callback is attached, and only the
+        // join below sends it: the callback runs on the I/O thread that reads the answer, not on this one.
+        MeldConfig config = config(
+                "meld.memory.timeout", "10s", "meld.transport.io-threads", "1", "meld.memory.flush-delay", "10s");
+        Meld.local(2, config, meld -> {
             GlobalLongArray a = meld.longArray("callbacks", 4, Distribution.CYCLIC);
             meld.barrier();
             if (meld.rank() == 0) {
+                a.set(3, 5);
                 CompletableFuture<Throwable> inCallback = new CompletableFuture<>();
-                a.getAsync(1).whenComplete((v, e) -> {
+                AtomicReference<String> callbackThread = new AtomicReference<>();
+                CompletableFuture<Long> answer = a.getAsync(1);
+                answer.whenComplete((v, e) -> {
+                    callbackThread.set(Thread.currentThread().getName());
                     long t0 = System.nanoTime();
                     List<ThrowingCallable> blocking = List.of(
                             () -> a.get(3),
@@ -435,20 +444,22 @@ class MemoryErrorsTest {
                     }
                     inCallback.complete(first);
                 });
+                assertThat(answer.join()).isZero();
                 Throwable t = inCallback.get(30, TimeUnit.SECONDS);
+                assertThat(callbackThread.get()).as("the callback's thread").contains("meld-io");
                 assertThat(t)
                         .isInstanceOf(IllegalStateException.class)
                         .hasMessageContaining("I/O thread")
                         .hasMessageContaining("node 1");
-                // The refused bulk put wrote nothing, not even its part on this node.
+                // The refused operations did nothing: no addition, and the bulk put wrote nothing, not even
+                // its part on this node.
+                assertThat(a.get(3)).isEqualTo(5);
                 assertThat(a.get(0)).isZero();
-                // Async and fire-and-forget operations in a callback are fine, and so is the same
-                // blocking operation once moved off the I/O thread.
-                assertThat(a.getAsync(1)
-                                .thenCompose(v -> a.addAndGetAsync(3, 5))
-                                .thenApplyAsync(v -> a.get(3) + v)
-                                .get(30, TimeUnit.SECONDS))
-                        .isEqualTo(10);
+                // The same blocking operation is fine once moved off the I/O thread.
+                CompletableFuture<Long> first = a.getAsync(1);
+                CompletableFuture<Long> then = first.thenApplyAsync(v -> a.get(3) + v);
+                first.join();
+                assertThat(then.get(30, TimeUnit.SECONDS)).isEqualTo(5);
             }
             meld.barrier();
             a.close();
