@@ -87,6 +87,7 @@ public final class MemoryService {
     private static final Logger LOG = LoggerFactory.getLogger(MemoryService.class);
     private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final int SPIN_BEFORE_PARK = 200;
+    private static final int IDLE_LOOKS_WHILE_RUNNING = 8;
     /** Volatile access to {@link #failed}'s entries, where registration must not miss a failure. */
     private static final VarHandle FAILED = MethodHandles.arrayElementVarHandle(Throwable[].class);
 
@@ -689,7 +690,16 @@ public final class MemoryService {
                 int seen = b.positionSeen();
                 if (seen != b.flusherSeen) {
                     b.flusherSeen = seen;
+                    b.flusherIdleLooks = 0;
                     busy = true;
+                    continue;
+                }
+                // Idle since the last look. A thread that is still running is more likely descheduled
+                // (or computing) than done: its buffer fills and leaves by itself, and taking it would
+                // only make the owner wait. So such a buffer waits IDLE_LOOKS_WHILE_RUNNING looks.
+                b.flusherIdleLooks++;
+                if (b.flusherIdleLooks < IDLE_LOOKS_WHILE_RUNNING
+                        && b.owner.thread.getState() == Thread.State.RUNNABLE) {
                     continue;
                 }
                 if (b.tryAcquireForFlusher()) {

@@ -25,7 +25,8 @@ public final class MemorySettings {
             Duration.ofSeconds(10),
             "A buffer nobody added to for this long is sent by the flusher thread, so a lone operation"
                     + " never waits long. While buffers keep filling, the flusher looks less often (up to 8x"
-                    + " this), since they leave when full.");
+                    + " this), since they leave when full; a buffer whose thread is still running (not"
+                    + " waiting or blocked) is given 8 looks.");
 
     /** Timeout of blocking and async operations. */
     public static final Setting<Duration> TIMEOUT = Setting.durationSetting(

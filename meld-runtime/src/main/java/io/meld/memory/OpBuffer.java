@@ -65,6 +65,9 @@ final class OpBuffer {
     /** The flusher's last look at the position; only the flusher thread uses it. */
     int flusherSeen;
 
+    /** How many looks of the flusher in a row found the buffer unchanged; only the flusher uses it. */
+    int flusherIdleLooks;
+
     OpBuffer(MemoryService service, Sender owner, int destination, int capacity) {
         this.service = service;
         this.owner = owner;

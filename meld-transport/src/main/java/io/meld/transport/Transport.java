@@ -6,6 +6,7 @@ import io.meld.config.MeldConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -52,6 +53,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every frame is checked before its handler sees it (length, type, sequence number). A frame that
  * fails a check, or a payload its handler cannot decode ({@link ProtocolException}), closes that one
  * connection and logs why; the node keeps serving all others.
+ *
+ * <p>Buffers come from Netty's pooled allocator (thread-local caches of size classes): frames of the
+ * same few sizes are allocated and released at a high rate, and a pool keeps them off the kernel's
+ * page allocator.
  *
  * <p><b>Concurrency</b>: {@link #connect} and {@link #close} are called by the thread that owns the node;
  * {@link #link(int)} by any thread. Frames are handled on the I/O threads ({@code
@@ -119,6 +124,7 @@ public final class Transport implements AutoCloseable {
         ServerBootstrap server = new ServerBootstrap()
                 .group(group)
                 .channel(serverType)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
@@ -524,6 +530,7 @@ public final class Transport implements AutoCloseable {
             Bootstrap b = new Bootstrap()
                     .group(group)
                     .channel(channelType)
+                    .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.SO_KEEPALIVE, true)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
