@@ -20,7 +20,11 @@ import java.util.concurrent.CompletableFuture;
  *       has run at the home, with its result.
  *   <li><b>Async</b> ({@code ...Async}) return a {@link CompletableFuture} completed with the result;
  *       the operation waits in the combining buffer until it fills, the thread fences or blocks on a
- *       remote operation, or a short idle time passes ({@code meld.memory.flush-delay}).
+ *       remote operation, or a short idle time passes ({@code meld.memory.flush-delay}); waiting on the
+ *       future itself sends it at once. Futures complete on the node's I/O thread, so callbacks attached
+ *       with {@code thenApply} and the like run there: they must not block (a blocking Meld call from
+ *       one throws {@link IllegalStateException}); use the {@code ...Async(fn, executor)} forms for
+ *       work that does.
  *   <li><b>Fire-and-forget</b> ({@link #put}, {@link #add}, {@link #accumulate}) return at once; the
  *       operation is complete when this thread's {@link Meld#fence()} returns, and for every node when a
  *       {@link Meld#barrier()} returns.

@@ -6,7 +6,8 @@ import io.meld.Distribution;
  * What the two array classes share: identity, bounds checks, the mapping queries and the collective
  * {@link #close()}.
  *
- * <p><b>Concurrency</b>: immutable apart from {@link #freed}, which {@link #close()} sets (volatile) so
+ * <p><b>Concurrency</b>: immutable apart from the storage's state ({@link GlobalStorage#state}), which a
+ * free or the node's close sets (volatile) so
  * that later operations from any thread fail; an operation racing with the free is the program's data
  * race, answered by the home with an error if its frame arrives after the free.
  */
@@ -18,7 +19,6 @@ abstract class ArrayHandle {
     final int rank;
     final long[][] chunks;
     final int[] homes;
-    private volatile boolean freed;
 
     ArrayHandle(MemoryService service, GlobalStorage storage) {
         this.service = service;
@@ -59,16 +59,16 @@ abstract class ArrayHandle {
     }
 
     public final void close() {
-        if (freed) {
+        if (storage.state != GlobalStorage.LIVE) {
             return;
         }
-        freed = true;
         service.free(storage);
     }
 
     @Override
     public final String toString() {
-        return "global " + storage.describe() + " '" + storage.name + "'" + (freed ? " (freed)" : "");
+        return "global " + storage.describe() + " '" + storage.name + "'"
+                + (storage.state == GlobalStorage.LIVE ? "" : " (" + storage.stateText() + ")");
     }
 
     /** @return the element's slot, after checking the index and that the array is live */
@@ -77,8 +77,8 @@ abstract class ArrayHandle {
             throw new IndexOutOfBoundsException(
                     "index " + index + " is outside array '" + storage.name + "' of length " + length);
         }
-        if (freed) {
-            throw new IllegalStateException("array '" + storage.name + "' has been freed");
+        if (storage.state != GlobalStorage.LIVE) {
+            throw new IllegalStateException("array '" + storage.name + "' " + storage.stateText());
         }
         return layout.slot(index);
     }
@@ -93,8 +93,8 @@ abstract class ArrayHandle {
             throw new IndexOutOfBoundsException("range [" + from + ", " + from + " + " + count + ") is outside array '"
                     + storage.name + "' of length " + length);
         }
-        if (freed) {
-            throw new IllegalStateException("array '" + storage.name + "' has been freed");
+        if (storage.state != GlobalStorage.LIVE) {
+            throw new IllegalStateException("array '" + storage.name + "' " + storage.stateText());
         }
     }
 }

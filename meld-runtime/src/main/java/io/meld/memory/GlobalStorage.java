@@ -27,6 +27,13 @@ final class GlobalStorage {
 
     final boolean narrow;
 
+    static final int LIVE = 0;
+    static final int FREED = 1;
+    static final int NODE_CLOSED = 2;
+
+    /** {@link #LIVE}, {@link #FREED} or {@link #NODE_CLOSED}; once not live, never live again. */
+    volatile int state = LIVE;
+
     GlobalStorage(int id, String name, boolean isDouble, long length, Distribution distribution, int nodes, int rank) {
         this(id, name, isDouble, length, distribution, nodes, rank, false);
     }
@@ -91,6 +98,11 @@ final class GlobalStorage {
     /** @return the number of elements this node holds */
     long localLength() {
         return layout.partitionLength(rank);
+    }
+
+    /** @return why the array cannot be used, for messages */
+    String stateText() {
+        return state == FREED ? "has been freed" : state == NODE_CLOSED ? "belongs to a closed node" : "is live";
     }
 
     /** @return a one-line description of the array, as the allocation check compares it */

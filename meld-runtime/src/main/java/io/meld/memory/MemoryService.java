@@ -296,6 +296,11 @@ public final class MemoryService {
     /** Stops the flusher and fails every operation still waiting. */
     public void close() {
         closed = true;
+        for (GlobalStorage s : arrays) {
+            if (s != null) {
+                s.state = GlobalStorage.NODE_CLOSED;
+            }
+        }
         Thread f = flusher;
         if (f != null) {
             f.interrupt();
@@ -406,6 +411,7 @@ public final class MemoryService {
         checkOpen();
         fence();
         collectives.barrier();
+        s.state = GlobalStorage.FREED;
         unregister(s);
     }
 
