@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Random atomic increments (GUPS): every thread of every node adds 1 to uniformly random elements of
  * one global table for a fixed time, then the table's sum is checked against the number of updates.
+ * Both Meld and the baseline first run the same work untimed for a while ({@link #warmupSeconds}), so
+ * that the comparison is of compiled code, not of the JIT's warm-up.
  *
  * <p>{@link #main} is the SPMD program {@code bin/meld bench gups} runs on each node; {@link
  * #sharedMemory} is the baseline: the same increments by the same number of threads on one JVM's
@@ -54,32 +56,16 @@ public final class Gups {
         long mask = (1L << tableLog2) - 1;
         int threads = meld.threads();
         try (GlobalLongArray table = meld.longArray("gups", 1L << tableLog2)) {
-            AtomicLong updates = new AtomicLong();
-            Thread[] workers = new Thread[threads];
-            meld.barrier();
-            long start = System.nanoTime();
-            long deadline = start + (long) (seconds * 1e9);
+            long[] streams = new long[threads];
             for (int t = 0; t < threads; t++) {
-                long seed = XorShift.seed(meld.rank(), t);
-                workers[t] = new Thread(
-                        () -> {
-                            long x = seed;
-                            long count = 0;
-                            do {
-                                for (int i = 0; i < BATCH; i++) {
-                                    x = XorShift.next(x);
-                                    table.add(x & mask, 1);
-                                }
-                                count += BATCH;
-                            } while (System.nanoTime() < deadline);
-                            meld.fence();
-                            updates.addAndGet(count);
-                        },
-                        "gups-" + meld.rank() + "-" + t);
-                workers[t].start();
+                streams[t] = XorShift.seed(meld.rank(), t);
             }
-            join(workers);
-            double elapsed = (System.nanoTime() - start) / 1e9;
+            // Warm-up: the same work, untimed, so the JIT has compiled the paths before the clock runs.
+            long warm = phase(meld, table, mask, streams, warmupSeconds(seconds))[0];
+            meld.barrier();
+            long[] measured = phase(meld, table, mask, streams, seconds);
+            long updates = measured[0];
+            double elapsed = measured[1] / 1e9;
             if (corrupt && meld.rank() == 0) {
                 table.add(mask, 1);
             }
@@ -94,11 +80,51 @@ public final class Gups {
                     localSum += part[i];
                 }
             }
-            long total = meld.allReduce(updates.get(), LongOp.SUM);
+            long total = meld.allReduce(updates, LongOp.SUM);
+            long all = meld.allReduce(updates + warm, LongOp.SUM);
             long sum = meld.allReduce(localSum, LongOp.SUM);
             double slowest = meld.allReduce(elapsed, (double a, double b) -> Math.max(a, b));
-            return new GupsResult(meld.size(), threads, tableLog2, total, slowest, sum == total);
+            return new GupsResult(meld.size(), threads, tableLog2, total, slowest, sum == all);
         }
+    }
+
+    /** @return how long to warm up before a run of {@code seconds} */
+    static double warmupSeconds(double seconds) {
+        return Math.min(2, Math.max(0.2, seconds / 2));
+    }
+
+    /**
+     * Every thread of this node updates for {@code seconds}, then fences.
+     *
+     * @return the updates made and the nanoseconds the phase took
+     */
+    private static long[] phase(Meld meld, GlobalLongArray table, long mask, long[] streams, double seconds) {
+        AtomicLong updates = new AtomicLong();
+        Thread[] workers = new Thread[streams.length];
+        long start = System.nanoTime();
+        long deadline = start + (long) (seconds * 1e9);
+        for (int t = 0; t < streams.length; t++) {
+            int thread = t;
+            workers[t] = new Thread(
+                    () -> {
+                        long x = streams[thread];
+                        long count = 0;
+                        do {
+                            for (int i = 0; i < BATCH; i++) {
+                                x = XorShift.next(x);
+                                table.add(x & mask, 1);
+                            }
+                            count += BATCH;
+                        } while (System.nanoTime() < deadline);
+                        meld.fence();
+                        streams[thread] = x;
+                        updates.addAndGet(count);
+                    },
+                    "gups-" + meld.rank() + "-" + t);
+            workers[t].start();
+        }
+        join(workers);
+        return new long[] {updates.get(), System.nanoTime() - start};
     }
 
     /**
@@ -112,15 +138,29 @@ public final class Gups {
     public static GupsResult sharedMemory(int threads, int tableLog2, double seconds) {
         long mask = (1L << tableLog2) - 1;
         long[] table = new long[1 << tableLog2];
+        long[] streams = new long[threads];
+        for (int t = 0; t < threads; t++) {
+            streams[t] = XorShift.seed(0, t);
+        }
+        long warm = sharedPhase(table, mask, streams, warmupSeconds(seconds))[0];
+        long[] measured = sharedPhase(table, mask, streams, seconds);
+        long sum = 0;
+        for (long v : table) {
+            sum += v;
+        }
+        return new GupsResult(1, threads, tableLog2, measured[0], measured[1] / 1e9, sum == measured[0] + warm);
+    }
+
+    private static long[] sharedPhase(long[] table, long mask, long[] streams, double seconds) {
         AtomicLong updates = new AtomicLong();
-        Thread[] workers = new Thread[threads];
+        Thread[] workers = new Thread[streams.length];
         long start = System.nanoTime();
         long deadline = start + (long) (seconds * 1e9);
-        for (int t = 0; t < threads; t++) {
-            long seed = XorShift.seed(0, t);
+        for (int t = 0; t < streams.length; t++) {
+            int thread = t;
             workers[t] = new Thread(
                     () -> {
-                        long x = seed;
+                        long x = streams[thread];
                         long count = 0;
                         do {
                             for (int i = 0; i < BATCH; i++) {
@@ -131,18 +171,14 @@ public final class Gups {
                             }
                             count += BATCH;
                         } while (System.nanoTime() < deadline);
+                        streams[thread] = x;
                         updates.addAndGet(count);
                     },
                     "gups-shared-" + t);
             workers[t].start();
         }
         join(workers);
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        long sum = 0;
-        for (long v : table) {
-            sum += v;
-        }
-        return new GupsResult(1, threads, tableLog2, updates.get(), elapsed, sum == updates.get());
+        return new long[] {updates.get(), System.nanoTime() - start};
     }
 
     private static void join(Thread[] threads) {

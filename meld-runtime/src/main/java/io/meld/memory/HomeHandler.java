@@ -179,10 +179,7 @@ final class HomeHandler {
         boolean isDouble = (flags & OpCodec.DOUBLE) != 0;
         boolean sharedOperand = (flags & OpCodec.SHARED) != 0;
         if (opcode == OpCodec.ADD && sharedOperand && !wide && !isDouble) {
-            for (int i = 0, at = pos; i < count; i++, at += 4) {
-                long slot = (int) INT_LE.get(b, at) & 0xFFFF_FFFFL;
-                Atomics.add(s.localChunk(slot), (int) (slot & ArrayLayout.CHUNK_MASK), shared);
-            }
+            addRun(s, count, shared, b, pos);
             return;
         }
         boolean answers = OpCodec.answers(opcode);
@@ -218,6 +215,28 @@ final class HomeHandler {
             if (answers) {
                 out.value(id, result);
             }
+        }
+    }
+
+    /**
+     * A run of fire-and-forget additions of one value with 4-byte slots: random increments, the
+     * commonest run there is. The chunk table is read once into a local: on x86 the loads that come
+     * after a lock-prefixed instruction wait for it, so every load left in the loop delays the next
+     * add's fetch (measured here: 31 ns per local add through the checked lookup, 25 ns so; a plain
+     * atomic loop over one flat array takes 13 ns). A slot outside this node's chunks fails the frame.
+     * (Reading elements a few adds ahead as a software prefetch made it slower here, 45 ns.)
+     */
+    private static void addRun(GlobalStorage s, int count, long delta, byte[] b, int pos) {
+        long[][] chunks = s.chunks;
+        int end = pos + 4 * count;
+        try {
+            for (int at = pos; at < end; at += 4) {
+                long slot = (int) INT_LE.get(b, at) & 0xFFFF_FFFFL;
+                Atomics.add(
+                        chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)], (int) (slot & ArrayLayout.CHUNK_MASK), delta);
+            }
+        } catch (ArrayIndexOutOfBoundsException | NullPointerException e) {
+            throw new ProtocolException("a slot of array '" + s.name + "' is not held by node " + s.rank);
         }
     }
 

@@ -69,7 +69,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Memory bound</h2>
  *
- * Combining buffers take at most threads x (nodes - 1) x {@code meld.memory.buffer-size}, created on
+ * Combining buffers take at most threads x nodes x {@code meld.memory.buffer-size}, created on
  * first use; frames in flight at most (nodes - 1) x {@code meld.transport.send-buffer} before senders
  * wait.
  *
@@ -88,6 +88,7 @@ public final class MemoryService {
     private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final int SPIN_BEFORE_PARK = 200;
     private static final int IDLE_LOOKS_WHILE_RUNNING = 8;
+    private static final int RECENT = 256;
     /** Volatile access to {@link #failed}'s entries, where registration must not miss a failure. */
     private static final VarHandle FAILED = MethodHandles.arrayElementVarHandle(Throwable[].class);
 
@@ -97,6 +98,14 @@ public final class MemoryService {
     private final long timeoutNanos;
     final PendingRequests pending = new PendingRequests();
     private final ThreadLocal<Sender> senders = new ThreadLocal<>();
+
+    /**
+     * A cache of senders by thread id, in front of {@link #senders}: fewer dependent loads than a
+     * ThreadLocal lookup, on every operation. Racy by design: an entry is a fully constructed sender
+     * (final fields) or null, and a thread only ever uses an entry whose thread is itself.
+     */
+    private final Sender[] recent = new Sender[RECENT];
+
     private final List<OpBuffer> buffers = new CopyOnWriteArrayList<>();
     private final AtomicInteger dirty = new AtomicInteger();
     private final AtomicInteger nextLane = new AtomicInteger();
@@ -428,11 +437,23 @@ public final class MemoryService {
 
     /** @return this thread's sender, created on first use */
     Sender sender() {
+        Thread t = Thread.currentThread();
+        Sender s = recent[(int) t.threadId() & (RECENT - 1)];
+        if (s != null && s.thread == t) {
+            return s;
+        }
+        return senderSlow(t);
+    }
+
+    private Sender senderSlow(Thread t) {
         Sender s = senders.get();
         if (s == null) {
-            s = new Sender(this, Thread.currentThread(), size, bufferSize, nextLane.getAndIncrement() % lanes);
+            s = new Sender(this, t, size, bufferSize, nextLane.getAndIncrement() % lanes);
             senders.set(s);
         }
+        // A thread writes its slot once; two threads that share a slot take turns, each finding the
+        // other there and falling back to the thread-local map.
+        recent[(int) t.threadId() & (RECENT - 1)] = s;
         return s;
     }
 
@@ -553,7 +574,11 @@ public final class MemoryService {
      * an operation it issues next on a local element comes after them (issue order to one home).
      */
     void settleLocal() {
-        Sender s = senders.get();
+        Thread t = Thread.currentThread();
+        Sender s = recent[(int) t.threadId() & (RECENT - 1)];
+        if (s == null || s.thread != t) {
+            s = senders.get();
+        }
         if (s != null) {
             s.flushIfPending(rank);
         }

@@ -9,12 +9,12 @@ public final class MemorySettings {
     /** Combining buffer size. */
     public static final Setting<Long> BUFFER_SIZE = Setting.sizeSetting(
             "meld.memory.buffer-size",
-            64L << 10,
+            256L << 10,
             1L << 10,
             16L << 20,
             "Size of one combining buffer: operations a thread sends to one node are gathered until this"
                     + " many bytes, then sent as one frame. Each thread has one per node it sends to, so"
-                    + " buffers use at most threads x (nodes - 1) x this. It must not exceed"
+                    + " buffers use at most threads x nodes x this (a thread also buffers its fire-and-forget operations on its own node). It must not exceed"
                     + " meld.transport.max-frame-size less 16 bytes; the default shrinks to fit a smaller frame.");
 
     /** Idle flush delay. */
