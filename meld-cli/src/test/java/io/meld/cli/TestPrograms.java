@@ -72,7 +72,9 @@ final class TestPrograms {
                     }
                 });
                 meld.barrier();
-                check(counter.get(0) == 2L * 200 * n, "compare-and-set counter: " + counter.get(0));
+                long counted = counter.get(0);
+                check(counted == 2L * 200 * n, "compare-and-set counter: " + counted);
+                meld.barrier(); // every node has read it before any overwrites it below
 
                 long next = (rank + 1) % n; // counter has one element per node: element r lives on node r
                 for (long k = 1; k <= 500; k++) {

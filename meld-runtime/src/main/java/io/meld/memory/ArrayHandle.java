@@ -19,6 +19,8 @@ abstract class ArrayHandle {
     final int rank;
     final long[][] chunks;
     final int[] homes;
+    /** Whether fire-and-forget operations on local elements are buffered ({@code meld.memory.local-batching}). */
+    final boolean batchLocal;
 
     ArrayHandle(MemoryService service, GlobalStorage storage) {
         this.service = service;
@@ -28,6 +30,7 @@ abstract class ArrayHandle {
         this.rank = storage.rank;
         this.chunks = storage.chunks;
         this.homes = storage.homes;
+        this.batchLocal = service.batchesLocal();
     }
 
     public final String name() {

@@ -151,7 +151,13 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
 
     private void post(long index, int opcode, int operation, long a) {
         long slot = slot(index);
-        service.post(storage, homes[(int) (slot >>> CHUNK_SHIFT)], opcode, operation, slot, a);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank && !batchLocal) {
+            Atomics.apply(opcode, true, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, 0);
+            return;
+        }
+        service.post(storage, home, opcode, operation, slot, a);
     }
 
     private <T> CompletableFuture<T> async(

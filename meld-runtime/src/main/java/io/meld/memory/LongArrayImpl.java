@@ -115,20 +115,38 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
     @Override
     public void put(long index, long value) {
         long slot = slot(index);
-        service.post(storage, homes[(int) (slot >>> CHUNK_SHIFT)], OpCodec.PUT, 0, slot, value);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank && !batchLocal) {
+            LONGS.setVolatile(chunks[chunk], (int) (slot & CHUNK_MASK), value);
+            return;
+        }
+        service.post(storage, home, OpCodec.PUT, 0, slot, value);
     }
 
     @Override
     public void add(long index, long delta) {
         long slot = slot(index);
-        service.post(storage, homes[(int) (slot >>> CHUNK_SHIFT)], OpCodec.ADD, 0, slot, delta);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank && !batchLocal) {
+            Atomics.add(chunks[chunk], (int) (slot & CHUNK_MASK), delta);
+            return;
+        }
+        service.post(storage, home, OpCodec.ADD, 0, slot, delta);
     }
 
     @Override
     public void accumulate(long index, LongOp op, long value) {
         Objects.requireNonNull(op, "op");
         long slot = slot(index);
-        service.post(storage, homes[(int) (slot >>> CHUNK_SHIFT)], OpCodec.ACCUMULATE, op.ordinal(), slot, value);
+        int chunk = (int) (slot >>> CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank && !batchLocal) {
+            Atomics.accumulateLong(chunks[chunk], (int) (slot & CHUNK_MASK), op, value);
+            return;
+        }
+        service.post(storage, home, OpCodec.ACCUMULATE, op.ordinal(), slot, value);
     }
 
     @Override

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *   <li>A blocking or async operation on an element this node holds runs on the calling thread,
  *       directly on the chunk ({@link Atomics}); the array classes do that without coming here, after
  *       {@link #settleLocal()}.
- *   <li>A fire-and-forget operation on an element this node holds goes into the calling thread's
+ *   <li>A fire-and-forget operation on an element this node holds (unless {@code
+ *       meld.memory.local-batching} is off) goes into the calling thread's
  *       buffer for this node, like a remote one, and is applied on this node by the same loops that
  *       apply a peer's frame ({@link HomeHandler#applyLocal}) when the buffer is sent. A run of atomic
  *       updates to random elements then costs one memory round trip per many updates in flight, where
@@ -96,6 +97,7 @@ public final class MemoryService {
     private final int bufferSize;
     private final long flushDelayNanos;
     private final long timeoutNanos;
+    private final boolean batchLocal;
     final PendingRequests pending = new PendingRequests();
     private final ThreadLocal<Sender> senders = new ThreadLocal<>();
 
@@ -141,6 +143,7 @@ public final class MemoryService {
         this.bufferSize = (int) buffer;
         this.flushDelayNanos = config.get(MemorySettings.FLUSH_DELAY).toNanos();
         this.timeoutNanos = config.get(MemorySettings.TIMEOUT).toNanos();
+        this.batchLocal = config.get(MemorySettings.LOCAL_BATCHING);
         this.failed = new Throwable[size];
         this.home = new HomeHandler(this);
         this.replies = new ReplyHandler(this);
@@ -429,6 +432,11 @@ public final class MemoryService {
 
     int rank() {
         return rank;
+    }
+
+    /** @return whether fire-and-forget operations on this node's elements go through buffers */
+    boolean batchesLocal() {
+        return batchLocal;
     }
 
     long timeoutNanos() {

@@ -37,10 +37,20 @@ public final class MemorySettings {
             "How long a blocking or async remote operation (and a fence) waits for its answer before it"
                     + " fails with MeldTimeoutException.");
 
+    /** Buffering of local fire-and-forget operations. */
+    public static final Setting<Boolean> LOCAL_BATCHING = Setting.booleanSetting(
+            "meld.memory.local-batching",
+            true,
+            "Fire-and-forget operations (put, add, accumulate) on this node's own elements are gathered in the"
+                    + " thread's buffer and applied in runs, which keeps many atomic updates in flight (about"
+                    + " twice as fast for random updates). Other threads of the node see them after the"
+                    + " issuing thread's fence, as the memory model allows. false applies each at once, with"
+                    + " an atomic instruction on the calling thread.");
+
     private MemorySettings() {}
 
     /** @return every memory setting */
     public static List<Setting<?>> all() {
-        return List.of(BUFFER_SIZE, FLUSH_DELAY, TIMEOUT);
+        return List.of(BUFFER_SIZE, FLUSH_DELAY, TIMEOUT, LOCAL_BATCHING);
     }
 }

@@ -70,6 +70,11 @@ class SequentialModelTest {
     }
 
     @Test
+    void shouldMatchTheModelWhenLocalFireAndForgetOperationsApplyAtOnce() {
+        run(3, config("meld.memory.local-batching", "false"), 77);
+    }
+
+    @Test
     void shouldMatchTheModelWhenEachPairOfNodesHasTwoLanes() {
         run(3, config("meld.transport.io-threads", "2", "meld.memory.buffer-size", "1KiB"), 123);
     }
