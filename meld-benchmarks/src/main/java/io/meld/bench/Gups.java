@@ -61,9 +61,17 @@ public final class Gups {
                 streams[t] = XorShift.seed(meld.rank(), t);
             }
             // Warm-up: the same work, untimed, so the JIT has compiled the paths before the clock runs.
-            long warm = phase(meld, table, mask, streams, warmupSeconds(seconds))[0];
+            Batch batch = x -> {
+                for (int i = 0; i < BATCH; i++) {
+                    x = XorShift.next(x);
+                    table.add(x & mask, 1);
+                }
+                return x;
+            };
+            String name = "gups-" + meld.rank();
+            long warm = phase(streams, warmupSeconds(seconds), name, batch, meld::fence)[0];
             meld.barrier();
-            long[] measured = phase(meld, table, mask, streams, seconds);
+            long[] measured = phase(streams, seconds, name, batch, meld::fence);
             long updates = measured[0];
             double elapsed = measured[1] / 1e9;
             if (corrupt && meld.rank() == 0) {
@@ -94,40 +102,6 @@ public final class Gups {
     }
 
     /**
-     * Every thread of this node updates for {@code seconds}, then fences.
-     *
-     * @return the updates made and the nanoseconds the phase took
-     */
-    private static long[] phase(Meld meld, GlobalLongArray table, long mask, long[] streams, double seconds) {
-        AtomicLong updates = new AtomicLong();
-        Thread[] workers = new Thread[streams.length];
-        long start = System.nanoTime();
-        long deadline = start + (long) (seconds * 1e9);
-        for (int t = 0; t < streams.length; t++) {
-            int thread = t;
-            workers[t] = new Thread(
-                    () -> {
-                        long x = streams[thread];
-                        long count = 0;
-                        do {
-                            for (int i = 0; i < BATCH; i++) {
-                                x = XorShift.next(x);
-                                table.add(x & mask, 1);
-                            }
-                            count += BATCH;
-                        } while (System.nanoTime() < deadline);
-                        meld.fence();
-                        streams[thread] = x;
-                        updates.addAndGet(count);
-                    },
-                    "gups-" + meld.rank() + "-" + t);
-            workers[t].start();
-        }
-        join(workers);
-        return new long[] {updates.get(), System.nanoTime() - start};
-    }
-
-    /**
      * The baseline: the same increments by {@code threads} threads on one {@code long[]} in this JVM.
      *
      * @param threads how many threads
@@ -142,8 +116,17 @@ public final class Gups {
         for (int t = 0; t < threads; t++) {
             streams[t] = XorShift.seed(0, t);
         }
-        long warm = sharedPhase(table, mask, streams, warmupSeconds(seconds))[0];
-        long[] measured = sharedPhase(table, mask, streams, seconds);
+        Batch batch = x -> {
+            for (int i = 0; i < BATCH; i++) {
+                x = XorShift.next(x);
+                // Typed like the access mode (it returns the old value), so the JIT emits the atomic
+                // instruction itself; a void call site does not.
+                long ignored = (long) LONGS.getAndAdd(table, (int) (x & mask), 1L);
+            }
+            return x;
+        };
+        long warm = phase(streams, warmupSeconds(seconds), "gups-shared", batch, () -> {})[0];
+        long[] measured = phase(streams, seconds, "gups-shared", batch, () -> {});
         long sum = 0;
         for (long v : table) {
             sum += v;
@@ -151,7 +134,18 @@ public final class Gups {
         return new GupsResult(1, threads, tableLog2, measured[0], measured[1] / 1e9, sum == measured[0] + warm);
     }
 
-    private static long[] sharedPhase(long[] table, long mask, long[] streams, double seconds) {
+    /** Makes {@link #BATCH} updates from the stream at {@code x}; returns where the stream is then. */
+    @FunctionalInterface
+    interface Batch {
+        long run(long x);
+    }
+
+    /**
+     * One thread per stream runs {@code batch} until {@code seconds} have passed, then {@code after}.
+     *
+     * @return the updates made and the nanoseconds the phase took
+     */
+    static long[] phase(long[] streams, double seconds, String name, Batch batch, Runnable after) {
         AtomicLong updates = new AtomicLong();
         Thread[] workers = new Thread[streams.length];
         long start = System.nanoTime();
@@ -163,18 +157,14 @@ public final class Gups {
                         long x = streams[thread];
                         long count = 0;
                         do {
-                            for (int i = 0; i < BATCH; i++) {
-                                x = XorShift.next(x);
-                                // Typed like the access mode (it returns the old value), so the JIT
-                                // emits the atomic instruction itself; a void call site does not.
-                                long ignored = (long) LONGS.getAndAdd(table, (int) (x & mask), 1L);
-                            }
+                            x = batch.run(x);
                             count += BATCH;
                         } while (System.nanoTime() < deadline);
+                        after.run();
                         streams[thread] = x;
                         updates.addAndGet(count);
                     },
-                    "gups-shared-" + t);
+                    name + "-" + t);
             workers[t].start();
         }
         join(workers);

@@ -1,6 +1,7 @@
 package io.meld.memory;
 
 import io.meld.Distribution;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What the two array classes share: identity, bounds checks, the mapping queries and the collective
@@ -84,6 +85,38 @@ abstract class ArrayHandle {
             throw new IllegalStateException("array '" + storage.name + "' " + storage.stateText());
         }
         return layout.slot(index);
+    }
+
+    /**
+     * A blocking operation: at once on a local element (after this thread's pending local operations),
+     * delegated to the home otherwise.
+     *
+     * @return the answer the opcode defines, as bits
+     */
+    final long update(long index, int opcode, int operation, long a, long b) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> ArrayLayout.CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            service.settleLocal();
+            return Atomics.apply(
+                    opcode, storage.isDouble, operation, chunks[chunk], (int) (slot & ArrayLayout.CHUNK_MASK), a, b);
+        }
+        return service.call(storage, home, opcode, operation, slot, a, b, index);
+    }
+
+    /** An async operation: completed at once on a local element, queued for the home otherwise. */
+    final <T> CompletableFuture<T> async(
+            long index, int opcode, int operation, long a, long b, Pending.Future.Converter<T> converter) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> ArrayLayout.CHUNK_SHIFT);
+        int home = homes[chunk];
+        if (home == rank) {
+            service.settleLocal();
+            return CompletableFuture.completedFuture(converter.convert(Atomics.apply(
+                    opcode, storage.isDouble, operation, chunks[chunk], (int) (slot & ArrayLayout.CHUNK_MASK), a, b)));
+        }
+        return service.callAsync(storage, home, opcode, operation, slot, a, b, index, converter);
     }
 
     /** Checks a bulk range against the array and the caller's array. */

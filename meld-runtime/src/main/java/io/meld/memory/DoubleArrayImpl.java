@@ -138,17 +138,6 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
         return Double.doubleToRawLongBits(value);
     }
 
-    private long update(long index, int opcode, int operation, long a, long b) {
-        long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (home == rank) {
-            service.settleLocal();
-            return Atomics.apply(opcode, true, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, b);
-        }
-        return service.call(storage, home, opcode, operation, slot, a, b, index);
-    }
-
     private void post(long index, int opcode, int operation, long a) {
         long slot = slot(index);
         int chunk = (int) (slot >>> CHUNK_SHIFT);
@@ -158,18 +147,5 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
             return;
         }
         service.post(storage, home, opcode, operation, slot, a);
-    }
-
-    private <T> CompletableFuture<T> async(
-            long index, int opcode, int operation, long a, long b, Pending.Future.Converter<T> converter) {
-        long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (home == rank) {
-            service.settleLocal();
-            return CompletableFuture.completedFuture(converter.convert(
-                    Atomics.apply(opcode, true, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, b)));
-        }
-        return service.callAsync(storage, home, opcode, operation, slot, a, b, index, converter);
     }
 }

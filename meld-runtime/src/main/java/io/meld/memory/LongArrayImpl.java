@@ -162,28 +162,4 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         checkRange(from, src.length, offset, length);
         service.bulkPut(storage, from, src, offset, length);
     }
-
-    private long update(long index, int opcode, int operation, long a, long b) {
-        long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (home == rank) {
-            service.settleLocal();
-            return Atomics.apply(opcode, false, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, b);
-        }
-        return service.call(storage, home, opcode, operation, slot, a, b, index);
-    }
-
-    private <T> CompletableFuture<T> async(
-            long index, int opcode, int operation, long a, long b, Pending.Future.Converter<T> converter) {
-        long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (home == rank) {
-            service.settleLocal();
-            return CompletableFuture.completedFuture(converter.convert(
-                    Atomics.apply(opcode, false, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, b)));
-        }
-        return service.callAsync(storage, home, opcode, operation, slot, a, b, index, converter);
-    }
 }
