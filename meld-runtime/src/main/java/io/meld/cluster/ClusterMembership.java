@@ -4,9 +4,12 @@ import io.meld.ClusterFormationException;
 import io.meld.MeldException;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.UnknownHostException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,6 +23,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -41,6 +46,7 @@ import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.ExtendedUUID;
+import org.jgroups.util.NameCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +79,11 @@ import org.slf4j.LoggerFactory;
 public final class ClusterMembership implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterMembership.class);
     private static final String INFO_KEY = "meld";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long FIRST_NODE_POLL_MILLIS = 50;
+
+    /** Node 0 of each cluster of this JVM (jvm discovery), released once its channel is connected. */
+    private static final Map<String, CountDownLatch> FIRST_NODES = new ConcurrentHashMap<>();
 
     /** Told when a formed node leaves the cluster. */
     @FunctionalInterface
@@ -100,6 +111,7 @@ public final class ClusterMembership implements AutoCloseable {
     private List<NodeInfo> nodes;
     private int rank = -1;
     private volatile boolean closing;
+    private String firstNodeOf;
 
     private ClusterMembership(JChannel channel, Listener listener) {
         this.channel = channel;
@@ -127,7 +139,7 @@ public final class ClusterMembership implements AutoCloseable {
 
         JChannel channel;
         try {
-            channel = new JChannel(stack(bind, port, discovery, hosts, self.size()));
+            channel = new JChannel(stack(bind, port, discovery, hosts, self.size(), self.rank()));
         } catch (ConfigException e) {
             throw e;
         } catch (Exception e) {
@@ -135,7 +147,7 @@ public final class ClusterMembership implements AutoCloseable {
         }
         ClusterMembership membership = new ClusterMembership(channel, listener);
         byte[] info = self.encode();
-        channel.addAddressGenerator(() -> ExtendedUUID.randomUUID(label).put(INFO_KEY, info));
+        channel.addAddressGenerator(() -> address(self.rank(), label).put(INFO_KEY, info));
         channel.setName(label);
         channel.setReceiver(new Receiver() {
             @Override
@@ -144,6 +156,11 @@ public final class ClusterMembership implements AutoCloseable {
             }
         });
         long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        if (self.rank() > 0 && !awaitFirstNode(clusterName, discovery, hosts, self.size(), deadline)) {
+            channel.close();
+            throw new ClusterFormationException(membership.missing(clusterName, self, hosts, timeout));
+        }
         try {
             channel.connect(clusterName);
         } catch (Exception e) {
@@ -154,8 +171,12 @@ public final class ClusterMembership implements AutoCloseable {
                             + ClusterSettings.PORT.name() + ")",
                     e);
         }
+        if (self.rank() == 0 && discovery == ClusterSettings.Discovery.JVM) {
+            membership.firstNodeOf = clusterName;
+            FIRST_NODES.computeIfAbsent(clusterName, k -> new CountDownLatch(1)).countDown();
+        }
         try {
-            membership.awaitFormation(clusterName, self, hosts, timeout);
+            membership.awaitFormation(clusterName, self, hosts, timeout, deadline);
         } catch (RuntimeException e) {
             membership.close();
             throw e;
@@ -190,6 +211,9 @@ public final class ClusterMembership implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        if (firstNodeOf != null) {
+            FIRST_NODES.remove(firstNodeOf);
+        }
         channel.close();
     }
 
@@ -216,8 +240,8 @@ public final class ClusterMembership implements AutoCloseable {
         }
     }
 
-    private void awaitFormation(String clusterName, NodeInfo self, List<String> hosts, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    private void awaitFormation(
+            String clusterName, NodeInfo self, List<String> hosts, Duration timeout, long deadline) {
         lock.lock();
         try {
             while (true) {
@@ -383,7 +407,8 @@ public final class ClusterMembership implements AutoCloseable {
     }
 
     private static List<Protocol> stack(
-            String bind, int port, ClusterSettings.Discovery discovery, List<String> hosts, int size) throws Exception {
+            String bind, int port, ClusterSettings.Discovery discovery, List<String> hosts, int size, int rank)
+            throws Exception {
         InetAddress bindAddress;
         try {
             bindAddress = InetAddress.getByName(bind);
@@ -422,10 +447,72 @@ public final class ClusterMembership implements AutoCloseable {
                 new NAKACK2(),
                 new UNICAST3(),
                 new STABLE(),
-                new GMS()
-                        .setJoinTimeout(discovery == ClusterSettings.Discovery.JVM ? 300 : 1000)
-                        .printLocalAddress(false),
+                new GMS().setJoinTimeout(joinTimeoutMillis(rank)).printLocalAddress(false),
                 new FRAG4());
+    }
+
+    /**
+     * Nodes of rank above 0 join only once node 0 can answer them. Started together, every node finds
+     * nobody yet, and JGroups lets a node that finds nobody found a cluster of its own; those clusters
+     * merge later, which under load was seen to leave views that disagree for longer than the formation
+     * timeout. Waiting for node 0 (in this JVM: until its channel is connected; across processes: until
+     * its cluster port accepts connections) makes node 0 the one coordinator the others join.
+     */
+    private static boolean awaitFirstNode(
+            String clusterName, ClusterSettings.Discovery discovery, List<String> hosts, int size, long deadline) {
+        try {
+            if (discovery == ClusterSettings.Discovery.JVM) {
+                CountDownLatch first = FIRST_NODES.computeIfAbsent(clusterName, k -> new CountDownLatch(1));
+                return first.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } else if (hosts.size() == size) {
+                InetSocketAddress first = hostAndPort(hosts.get(0));
+                while (!accepts(first)) {
+                    if (System.nanoTime() - deadline >= 0) {
+                        return false;
+                    }
+                    Thread.sleep(FIRST_NODE_POLL_MILLIS);
+                }
+                // Its port opens when its join starts; it is the coordinator once its own (short) join is
+                // over. Asked before that, discovery would wait for every listed host to answer.
+                Thread.sleep(joinTimeoutMillis(0) + FIRST_NODE_POLL_MILLIS);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MeldException("interrupted while waiting for node 0 of cluster '" + clusterName + "'", e);
+        }
+    }
+
+    private static boolean accepts(InetSocketAddress address) {
+        try (Socket socket = new Socket()) {
+            socket.connect(address, (int) FIRST_NODE_POLL_MILLIS);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The node's JGroups address. With a rank given, the rank is the address's most significant bits:
+     * nodes that start together and find no coordinator let the lowest address become it, so it is
+     * node 0 every time rather than a random one, and the others join it instead of forming clusters of
+     * their own that must merge later.
+     */
+    private static ExtendedUUID address(int rank, String label) {
+        ExtendedUUID address = rank >= 0 ? new ExtendedUUID(rank, RANDOM.nextLong()) : ExtendedUUID.randomUUID();
+        NameCache.add(address, label);
+        return address;
+    }
+
+    /**
+     * How long a join waits for discovery answers and then for the coordinator's answer. Node 0 joins
+     * nobody (the others wait for it), so it waits only as long as discovery needs; the others wait
+     * long enough that a busy coordinator answers before they ask again: a JOIN resent under load was
+     * seen to leave a member without the view that added a later member. Nodes without ranks keep
+     * JGroups' usual race for the coordinator, with a middle value.
+     */
+    private static long joinTimeoutMillis(int rank) {
+        return rank == 0 ? 300 : rank > 0 ? 3000 : 1000;
     }
 
     private static InetSocketAddress hostAndPort(String entry) {
