@@ -1,14 +1,17 @@
 package io.meld.runtime;
 
 import io.meld.Distribution;
+import io.meld.GlobalArray;
 import io.meld.GlobalDoubleArray;
 import io.meld.GlobalLongArray;
+import io.meld.LoopOptions;
 import io.meld.Meld;
 import io.meld.MeldException;
 import io.meld.cluster.ClusterMembership;
 import io.meld.cluster.ClusterSettings;
 import io.meld.cluster.NodeInfo;
 import io.meld.collective.CollectiveEngine;
+import io.meld.compute.LoopRunner;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.config.Setting;
@@ -29,6 +32,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +58,7 @@ final class MeldNode implements Meld {
     private final int size;
     private final CollectiveEngine collectives;
     private final MemoryService memory;
+    private LoopRunner loops;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
     private int threads;
@@ -149,6 +154,7 @@ final class MeldNode implements Meld {
         memory.start(rank, transport, collectives);
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
+        loops = new LoopRunner(rank, size, threads, memory, collectives);
         LOG.debug("node {} of {} joined cluster '{}' ({} threads)", rank, size, clusterName, threads);
     }
 
@@ -184,6 +190,18 @@ final class MeldNode implements Meld {
     public GlobalDoubleArray doubleArray(String name, long length, Distribution distribution) {
         ensureOpen();
         return memory.doubleArray(name, length, distribution);
+    }
+
+    @Override
+    public void forall(GlobalArray array, long from, long to, LoopOptions options, LongConsumer body) {
+        ensureOpen();
+        loops.forall(array, from, to, options, body);
+    }
+
+    @Override
+    public void forall(long from, long to, LoopOptions options, LongConsumer body) {
+        ensureOpen();
+        loops.forall(from, to, options, body);
     }
 
     @Override
@@ -257,6 +275,9 @@ final class MeldNode implements Meld {
 
     private void release() {
         closed.set(true);
+        if (loops != null) {
+            loops.close();
+        }
         memory.close();
         if (transport != null) {
             transport.close();
