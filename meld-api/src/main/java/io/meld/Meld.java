@@ -254,6 +254,33 @@ public interface Meld extends AutoCloseable {
     GlobalDoubleArray doubleArray(String name, long length, Distribution distribution);
 
     /**
+     * Allocates a lock shared by every node. A collective: every node calls it with the same name. Its
+     * home is chosen from the name.
+     *
+     * @param name a name no other live lock of this cluster has
+     * @return this node's handle to the lock
+     */
+    GlobalLock lock(String name);
+
+    /**
+     * Allocates a counter shared by every node, starting at zero. A collective.
+     *
+     * @param name a name no other live counter of this cluster has
+     * @return this node's handle to the counter
+     */
+    GlobalCounter counter(String name);
+
+    /**
+     * Allocates a countdown latch shared by every node. A collective: every node passes the same name
+     * and count.
+     *
+     * @param name a name no other live latch of this cluster has
+     * @param count the count, at least 0
+     * @return this node's handle to the latch
+     */
+    GlobalLatch latch(String name, long count);
+
+    /**
      * Waits until every operation the calling thread issued on global memory is complete at its home:
      * its fire-and-forget operations have been applied and its async operations' futures are complete.
      * Operations issued by loops and tasks the thread waited for count as its own. Not a collective.

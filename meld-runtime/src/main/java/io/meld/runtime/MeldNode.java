@@ -2,7 +2,10 @@ package io.meld.runtime;
 
 import io.meld.Distribution;
 import io.meld.GlobalArray;
+import io.meld.GlobalCounter;
 import io.meld.GlobalDoubleArray;
+import io.meld.GlobalLatch;
+import io.meld.GlobalLock;
 import io.meld.GlobalLongArray;
 import io.meld.LoopOptions;
 import io.meld.Meld;
@@ -16,6 +19,7 @@ import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.config.Setting;
 import io.meld.memory.MemoryService;
+import io.meld.sync.SyncService;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
 import io.meld.transport.Transport;
@@ -58,6 +62,7 @@ final class MeldNode implements Meld {
     private final int size;
     private final CollectiveEngine collectives;
     private final MemoryService memory;
+    private final SyncService sync;
     private LoopRunner loops;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
@@ -70,6 +75,7 @@ final class MeldNode implements Meld {
         this.size = size;
         this.collectives = new CollectiveEngine(size);
         this.memory = new MemoryService(size, config);
+        this.sync = new SyncService(size);
     }
 
     /**
@@ -121,6 +127,7 @@ final class MeldNode implements Meld {
                 .handle(FrameType.MEMORY_REPLIES, memory.repliesHandler())
                 .handle(FrameType.BULK_PUT, memory.bulkPutHandler())
                 .handle(FrameType.BULK_DATA, memory.bulkDataHandler())
+                .handle(FrameType.SYNC, sync)
                 .onLinkDown(this::onLinkDown)
                 .build();
         NodeInfo self = new NodeInfo(
@@ -152,6 +159,7 @@ final class MeldNode implements Meld {
         transport.connect(rank, peers, config.get(TransportSettings.CONNECT_TIMEOUT));
         collectives.start(rank, transport);
         memory.start(rank, transport, collectives);
+        sync.start(rank, transport, collectives, memory);
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
         loops = new LoopRunner(rank, size, threads, memory, collectives);
@@ -202,6 +210,24 @@ final class MeldNode implements Meld {
     public void forall(long from, long to, LoopOptions options, LongConsumer body) {
         ensureOpen();
         loops.forall(from, to, options, body);
+    }
+
+    @Override
+    public GlobalLock lock(String name) {
+        ensureOpen();
+        return sync.lock(name);
+    }
+
+    @Override
+    public GlobalCounter counter(String name) {
+        ensureOpen();
+        return sync.counter(name);
+    }
+
+    @Override
+    public GlobalLatch latch(String name, long count) {
+        ensureOpen();
+        return sync.latch(name, count);
     }
 
     @Override
@@ -278,6 +304,7 @@ final class MeldNode implements Meld {
         if (loops != null) {
             loops.close();
         }
+        sync.close();
         memory.close();
         if (transport != null) {
             transport.close();
@@ -298,12 +325,14 @@ final class MeldNode implements Meld {
         Throwable why = cause != null ? cause : new MeldException("the connection to node " + link.rank() + " closed");
         collectives.nodeFailed(link.rank(), why);
         memory.nodeFailed(link.rank(), why);
+        sync.nodeFailed(link.rank(), why);
     }
 
     private void onNodeLeft(int node, String why) {
         MeldException e = new MeldException(why);
         collectives.nodeFailed(node, e);
         memory.nodeFailed(node, e);
+        sync.nodeFailed(node, e);
     }
 
     /** A 64-bit FNV-1a hash of the cluster name, carried in every handshake. */
