@@ -1,5 +1,6 @@
 package io.meld.runtime;
 
+import io.meld.Block;
 import io.meld.Distribution;
 import io.meld.GlobalArray;
 import io.meld.GlobalCounter;
@@ -10,9 +11,12 @@ import io.meld.GlobalLongArray;
 import io.meld.LoopOptions;
 import io.meld.Meld;
 import io.meld.MeldException;
+import io.meld.RemoteCallable;
+import io.meld.RemoteJob;
 import io.meld.cluster.ClusterMembership;
 import io.meld.cluster.ClusterSettings;
 import io.meld.cluster.NodeInfo;
+import io.meld.codec.ObjectCodec;
 import io.meld.collective.CollectiveEngine;
 import io.meld.compute.LoopRunner;
 import io.meld.config.ConfigException;
@@ -20,6 +24,7 @@ import io.meld.config.MeldConfig;
 import io.meld.config.Setting;
 import io.meld.memory.MemoryService;
 import io.meld.sync.SyncService;
+import io.meld.task.TaskService;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
 import io.meld.transport.Transport;
@@ -63,6 +68,8 @@ final class MeldNode implements Meld {
     private final CollectiveEngine collectives;
     private final MemoryService memory;
     private final SyncService sync;
+    private final ObjectCodec codec;
+    private final TaskService tasks;
     private LoopRunner loops;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
@@ -76,6 +83,10 @@ final class MeldNode implements Meld {
         this.collectives = new CollectiveEngine(size);
         this.memory = new MemoryService(size, config);
         this.sync = new SyncService(size);
+        this.codec = ObjectCodec.fromConfig(config);
+        this.tasks = new TaskService(size, codec);
+        memory.registerHandles(codec);
+        sync.registerHandles(codec);
     }
 
     /**
@@ -128,6 +139,7 @@ final class MeldNode implements Meld {
                 .handle(FrameType.BULK_PUT, memory.bulkPutHandler())
                 .handle(FrameType.BULK_DATA, memory.bulkDataHandler())
                 .handle(FrameType.SYNC, sync)
+                .handle(FrameType.TASK, tasks)
                 .onLinkDown(this::onLinkDown)
                 .build();
         NodeInfo self = new NodeInfo(
@@ -163,6 +175,8 @@ final class MeldNode implements Meld {
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
         loops = new LoopRunner(rank, size, threads, memory, collectives);
+        // Last: a peer that joined first may have sent tasks already; they wait for a complete node.
+        tasks.start(rank, transport, memory::fence, this);
         LOG.debug("node {} of {} joined cluster '{}' ({} threads)", rank, size, clusterName, threads);
     }
 
@@ -210,6 +224,24 @@ final class MeldNode implements Meld {
     public void forall(long from, long to, LoopOptions options, LongConsumer body) {
         ensureOpen();
         loops.forall(from, to, options, body);
+    }
+
+    @Override
+    public <T> T at(int node, RemoteCallable<T> task) {
+        ensureOpen();
+        return tasks.at(node, task);
+    }
+
+    @Override
+    public void asyncAt(int node, RemoteJob task) {
+        ensureOpen();
+        tasks.asyncAt(node, task);
+    }
+
+    @Override
+    public void finish(Block block) {
+        ensureOpen();
+        tasks.finish(block);
     }
 
     @Override
@@ -304,6 +336,7 @@ final class MeldNode implements Meld {
         if (loops != null) {
             loops.close();
         }
+        tasks.close();
         sync.close();
         memory.close();
         if (transport != null) {
@@ -326,6 +359,7 @@ final class MeldNode implements Meld {
         collectives.nodeFailed(link.rank(), why);
         memory.nodeFailed(link.rank(), why);
         sync.nodeFailed(link.rank(), why);
+        tasks.nodeFailed(link.rank(), why);
     }
 
     private void onNodeLeft(int node, String why) {
@@ -333,6 +367,7 @@ final class MeldNode implements Meld {
         collectives.nodeFailed(node, e);
         memory.nodeFailed(node, e);
         sync.nodeFailed(node, e);
+        tasks.nodeFailed(node, e);
     }
 
     /** A 64-bit FNV-1a hash of the cluster name, carried in every handshake. */
