@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
  * <pre>
  * meld run --nodes 3 [--threads T] [--classpath CP] [--jvm-opt OPT]... -- MAIN_CLASS [ARGS...]
  * meld demo
+ * meld example NAME [--nodes N] [--threads T] [--jvm-opt OPT]... [EXAMPLE_OPTIONS]
  * meld bench gups [--nodes N] [--threads T] [--seconds S] [--table-log2 K] [--json]
  * meld version
  * </pre>
@@ -35,6 +36,7 @@ import picocli.CommandLine.Spec;
             RunCommand.class,
             DemoCommand.class,
             BenchCommand.class,
+            ExampleCommand.class,
             VersionCommand.class,
             CommandLine.HelpCommand.class
         },
@@ -82,6 +84,10 @@ public final class MeldCli implements Callable<Integer> {
         // Arguments after MAIN_CLASS are the program's, even when they look like options or @files.
         cli.setExpandAtFiles(false);
         cli.getSubcommands().get("run").setStopAtPositional(true);
+        // An example's own options (--table-log2 ...) are checked by the example, not by picocli.
+        CommandLine example = cli.getSubcommands().get("example");
+        example.setUnmatchedOptionsArePositionalParams(true);
+        example.getCommandSpec().usageMessage().footer(ExampleCommand.footer());
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cli.setParameterExceptionHandler((e, ignored) -> {
