@@ -1,0 +1,339 @@
+package io.meld.examples;
+
+import io.meld.Distribution;
+import io.meld.DoubleOp;
+import io.meld.GlobalDoubleArray;
+import io.meld.Meld;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CyclicBarrier;
+
+/**
+ * Heat diffusion on a square plate, by Jacobi iteration, written three ways: the three machines of the
+ * hybrid story side by side.
+ *
+ * <p>The plate is {@code n x n} interior points; its top edge is held at 1, the other edges at 0, the
+ * interior starts at 0. Every step replaces each interior point by the mean of its four neighbours (the
+ * five-point stencil), reading only the previous step's values. Each version keeps the rows it updates in
+ * a plain buffer with one padding row above and below and one padding column on each side, and sums the
+ * four neighbours in the same order ({@link #sweep}), so the three agree to the last bit; the check
+ * allows 1e-9.
+ *
+ * <ul>
+ *   <li><b>shared memory</b>: one JVM (node 0), {@code size x threads} threads over one grid; a {@link
+ *       CyclicBarrier} between steps. Nothing is distributed: the machine inside a box.
+ *   <li><b>global arrays</b>: the grid is a {@link GlobalDoubleArray} of {@code n * n} values whose
+ *       distribution gives each node a block of whole rows. Every step each node reads its two halo rows
+ *       (the neighbours' edge rows) with bulk gets, computes its rows with its threads, writes them back
+ *       with bulk puts at home, and meets the others at a barrier. Distributed shared memory: the program
+ *       reads remote rows by their global index and never names a message.
+ *   <li><b>message passing</b>: the same row blocks; every step a node sends its edge rows to its
+ *       neighbours and receives their edge rows as its halos; no global barrier, neighbours pace each
+ *       other. Distributed memory, as in MPI.
+ * </ul>
+ *
+ * <p>The result is compared point by point with the shared-memory grid (broadcast from node 0).
+ */
+final class Heat implements Example {
+    /** The temperature of the top edge. */
+    static final double HOT = 1.0;
+
+    /** The largest difference the check accepts between two versions. */
+    static final double TOLERANCE = 1e-9;
+
+    @Override
+    public String name() {
+        return "heat";
+    }
+
+    @Override
+    public String description() {
+        return "2-D Jacobi heat diffusion three ways (shared memory; global arrays; message passing), which"
+                + " must agree to 1e-9; a table of their times";
+    }
+
+    @Override
+    public List<ExampleOption> options() {
+        return List.of(
+                ExampleOption.number("n", "N", 1024, 2, 16384, "the plate has N x N interior points"),
+                ExampleOption.number("steps", "S", 500, 1, 1_000_000, "Jacobi steps"),
+                ExampleOption.flag("corrupt", "change one point of the global-arrays result, to show the check failing")
+                        .hide());
+    }
+
+    /** The rows {@code [lo, hi)} of the plate that a node updates. */
+    record Rows(int lo, int hi) {
+        static Rows of(int n, int nodes, int rank) {
+            int per = rowsPerNode(n, nodes);
+            int lo = Math.min(n, rank * per);
+            return new Rows(lo, Math.min(n, lo + per));
+        }
+
+        static int rowsPerNode(int n, int nodes) {
+            return (n + nodes - 1) / nodes;
+        }
+
+        int count() {
+            return hi - lo;
+        }
+    }
+
+    /** One version's timing and its largest difference from the shared-memory grid. */
+    record Outcome(String name, String machine, double seconds, double maxDiff) {}
+
+    @Override
+    public ExampleResult run(Meld meld, ExampleOptions options, Log log) throws Exception {
+        int n = options.getInt("n");
+        int steps = options.getInt("steps");
+        boolean corrupt = options.isSet("corrupt");
+        Rows rows = Rows.of(n, meld.size(), meld.rank());
+        int w = n + 2;
+
+        // 1. Shared memory, on node 0 only, with as many threads as the cluster has.
+        double[] reference = new double[0];
+        double sharedSeconds = 0;
+        int sharedThreads = meld.size() * meld.threads();
+        if (meld.rank() == 0) {
+            long start = System.nanoTime();
+            double[] grid = sharedMemory(n, steps, sharedThreads);
+            sharedSeconds = (System.nanoTime() - start) / 1e9;
+            reference = interior(grid, n, 1, n + 1);
+        }
+        reference = meld.broadcast(reference, 0);
+        sharedSeconds = meld.allReduce(sharedSeconds, DoubleOp.MAX);
+
+        List<Outcome> outcomes = new ArrayList<>();
+        outcomes.add(new Outcome("shared memory", "1 JVM x " + threads(sharedThreads), sharedSeconds, 0));
+
+        // 2. Global arrays.
+        meld.barrier();
+        long start = System.nanoTime();
+        double[] mine = globalArrays(meld, n, steps, rows);
+        double seconds = meld.allReduce((System.nanoTime() - start) / 1e9, DoubleOp.MAX);
+        if (corrupt && meld.rank() == 0 && rows.count() > 0) {
+            mine[(rows.count() / 2) * w + w / 2] += 1e-6;
+        }
+        outcomes.add(new Outcome(
+                "global arrays",
+                meld.size() + " JVMs x " + threads(meld.threads()),
+                seconds,
+                meld.allReduce(maxDiff(mine, reference, rows, n), DoubleOp.MAX)));
+        double heat = meld.allReduce(sum(mine, rows, n), DoubleOp.SUM);
+
+        table(log, n, steps, outcomes);
+        String figures = String.format(
+                Locale.ROOT,
+                "n=%d steps=%d heat=%.12g %s nodes=%d threads=%d",
+                n,
+                steps,
+                heat,
+                String.join(
+                        " ",
+                        outcomes.stream()
+                                .map(o -> o.name().replace(' ', '-') + "="
+                                        + String.format(Locale.ROOT, "%.3fs", o.seconds()))
+                                .toList()),
+                meld.size(),
+                meld.threads());
+        for (Outcome o : outcomes) {
+            if (!(o.maxDiff() <= TOLERANCE)) {
+                return ExampleResult.fail(String.format(
+                        Locale.ROOT,
+                        "%s differs from shared memory by %.3g (tolerance %.0e); %s",
+                        o.name(),
+                        o.maxDiff(),
+                        TOLERANCE,
+                        figures));
+            }
+        }
+        if (!(heat > 0 && Double.isFinite(heat))) {
+            return ExampleResult.fail("the plate's total heat is " + heat + ", not a positive number; " + figures);
+        }
+        return ExampleResult.ok(figures);
+    }
+
+    private static String threads(int t) {
+        return t + (t == 1 ? " thread" : " threads");
+    }
+
+    private static void table(Log log, int n, int steps, List<Outcome> outcomes) {
+        log.println(String.format(
+                Locale.ROOT,
+                "heat: %d x %d plate, %d Jacobi steps, the same answer %d ways:",
+                n,
+                n,
+                steps,
+                outcomes.size()));
+        log.println(
+                String.format(Locale.ROOT, "  %-16s %-22s %10s %14s", "version", "machine", "seconds", "max |diff|"));
+        for (Outcome o : outcomes) {
+            log.println(String.format(
+                    Locale.ROOT, "  %-16s %-22s %10.3f %14.3g", o.name(), o.machine(), o.seconds(), o.maxDiff()));
+        }
+    }
+
+    /**
+     * One Jacobi step over rows {@code [rowFrom, rowTo)} of a padded buffer of width {@code w}.
+     *
+     * @param src the previous values, with their padding rows and columns
+     * @param dst where the new values go
+     * @param w the buffer's width, {@code n + 2}
+     * @param rowFrom the first buffer row to update
+     * @param rowTo past the last
+     */
+    static void sweep(double[] src, double[] dst, int w, int rowFrom, int rowTo) {
+        for (int r = rowFrom; r < rowTo; r++) {
+            int base = r * w;
+            for (int i = base + 1, end = base + w - 1; i < end; i++) {
+                dst[i] = 0.25 * (src[i - w] + src[i + w] + src[i - 1] + src[i + 1]);
+            }
+        }
+    }
+
+    /**
+     * The whole plate in one JVM.
+     *
+     * @return the padded grid after {@code steps} steps: {@code (n + 2) x (n + 2)}, the edges included
+     */
+    static double[] sharedMemory(int n, int steps, int threads) throws Exception {
+        int w = n + 2;
+        double[][] grids = {new double[w * w], new double[w * w]};
+        for (double[] g : grids) {
+            for (int c = 1; c <= n; c++) {
+                g[c] = HOT;
+            }
+        }
+        int t = Math.min(threads, n);
+        int[] step = {0};
+        CyclicBarrier sync = new CyclicBarrier(t, () -> step[0]++);
+        Team.run(t, "heat-shared", id -> {
+            int from = 1 + Team.start(n, t, id);
+            int to = 1 + Team.start(n, t, id + 1);
+            try {
+                for (int s = 0; s < steps; s++) {
+                    sweep(grids[s & 1], grids[(s + 1) & 1], w, from, to);
+                    sync.await();
+                }
+            } catch (Exception e) {
+                sync.reset();
+                throw e;
+            }
+        });
+        return grids[steps & 1];
+    }
+
+    /**
+     * This node's rows, computed with a global array as the shared grid.
+     *
+     * @return this node's padded buffer after the last step: {@code (rows + 2) x (n + 2)}
+     */
+    static double[] globalArrays(Meld meld, int n, int steps, Rows rows) throws Exception {
+        int w = n + 2;
+        int count = rows.count();
+        // A block of whole rows per node, whatever n * n is divided into.
+        Distribution byRows = Distribution.blockCyclic(Math.multiplyExact(Rows.rowsPerNode(n, meld.size()), n));
+        GlobalDoubleArray[] plates = {
+            meld.doubleArray("heat.plate.0", (long) n * n, byRows),
+            meld.doubleArray("heat.plate.1", (long) n * n, byRows)
+        };
+        try {
+            double[][] buffers = {padded(rows, n), padded(rows, n)};
+            int t = Math.max(1, Math.min(meld.threads(), count));
+            int[] step = {0};
+            // Runs once per step, on the last thread to arrive: every node's rows of this step are written,
+            // so after the barrier the halos of the next step can be read.
+            CyclicBarrier sync = new CyclicBarrier(t, () -> {
+                meld.barrier();
+                step[0]++;
+                readHalos(plates[step[0] & 1], buffers[step[0] & 1], rows, n);
+            });
+            readHalos(plates[0], buffers[0], rows, n); // all zero: the plates start zeroed
+            Team.run(t, "heat-global", id -> {
+                int from = 1 + Team.start(count, t, id);
+                int to = 1 + Team.start(count, t, id + 1);
+                try {
+                    for (int s = 0; s < steps; s++) {
+                        double[] src = buffers[s & 1];
+                        double[] dst = buffers[(s + 1) & 1];
+                        sweep(src, dst, w, from, to);
+                        GlobalDoubleArray target = plates[(s + 1) & 1];
+                        for (int r = from; r < to; r++) { // at home: a copy, no message
+                            target.put((long) (rows.lo() + r - 1) * n, dst, r * w + 1, n);
+                        }
+                        sync.await();
+                    }
+                } catch (Exception e) {
+                    sync.reset();
+                    throw e;
+                }
+            });
+            return buffers[steps & 1];
+        } finally {
+            plates[0].close();
+            plates[1].close();
+        }
+    }
+
+    /** Reads the rows just above and below this node's rows into the buffer's padding rows. */
+    private static void readHalos(GlobalDoubleArray plate, double[] buffer, Rows rows, int n) {
+        int w = n + 2;
+        if (rows.count() == 0) {
+            return;
+        }
+        if (rows.lo() > 0) {
+            plate.get((long) (rows.lo() - 1) * n, buffer, 1, n);
+        }
+        if (rows.hi() < n) {
+            plate.get((long) rows.hi() * n, buffer, (rows.count() + 1) * w + 1, n);
+        }
+    }
+
+    /** @return a zeroed buffer for {@code rows}, with the hot edge in its top padding row when it has row 0 */
+    static double[] padded(Rows rows, int n) {
+        int w = n + 2;
+        double[] b = new double[(rows.count() + 2) * w];
+        if (rows.lo() == 0 && rows.count() > 0) {
+            for (int c = 1; c <= n; c++) {
+                b[c] = HOT;
+            }
+        }
+        return b;
+    }
+
+    /** @return rows {@code [rowFrom, rowTo)} of a padded buffer, without the padding columns */
+    static double[] interior(double[] buffer, int n, int rowFrom, int rowTo) {
+        int w = n + 2;
+        double[] out = new double[(rowTo - rowFrom) * n];
+        for (int r = rowFrom; r < rowTo; r++) {
+            System.arraycopy(buffer, r * w + 1, out, (r - rowFrom) * n, n);
+        }
+        return out;
+    }
+
+    /** @return the largest difference between this node's buffer and its rows of the whole interior */
+    static double maxDiff(double[] buffer, double[] reference, Rows rows, int n) {
+        int w = n + 2;
+        double max = 0;
+        for (int r = 0; r < rows.count(); r++) {
+            for (int c = 0; c < n; c++) {
+                double d = Math.abs(buffer[(r + 1) * w + 1 + c] - reference[(rows.lo() + r) * n + c]);
+                if (!(d <= max)) {
+                    max = d; // NaN sticks
+                }
+            }
+        }
+        return max;
+    }
+
+    private static double sum(double[] buffer, Rows rows, int n) {
+        int w = n + 2;
+        double s = 0;
+        for (int r = 1; r <= rows.count(); r++) {
+            for (int c = 1; c <= n; c++) {
+                s += buffer[r * w + c];
+            }
+        }
+        return s;
+    }
+}
