@@ -22,6 +22,15 @@ public interface Example {
     List<ExampleOption> options();
 
     /**
+     * Checks what {@link ExampleOptions#parse} cannot: files that must exist, options that exclude each
+     * other. Called before any node starts, and again on every node.
+     *
+     * @param options the parsed options
+     * @throws IllegalArgumentException naming the bad option and value
+     */
+    default void check(ExampleOptions options) {}
+
+    /**
      * Runs the application on this node and checks the answer.
      *
      * @param meld this node

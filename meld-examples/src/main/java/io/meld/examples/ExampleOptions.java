@@ -72,7 +72,9 @@ public final class ExampleOptions {
             check(option, value);
             values.put(name, value);
         }
-        return new ExampleOptions(example.name(), known, values);
+        ExampleOptions options = new ExampleOptions(example.name(), known, values);
+        example.check(options);
+        return options;
     }
 
     /** @return the options as arguments that {@link #parse} reads back to the same values */
