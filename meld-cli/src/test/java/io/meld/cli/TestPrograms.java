@@ -5,6 +5,8 @@ import io.meld.GlobalDoubleArray;
 import io.meld.GlobalLongArray;
 import io.meld.LongOp;
 import io.meld.Meld;
+import io.meld.NodeFailedException;
+import io.meld.config.MeldConfig;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -197,6 +199,30 @@ final class TestPrograms {
             meld.barrier();
             System.out.println("rank " + meld.rank() + " ready");
             Thread.sleep(Long.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Node 0 waits in a {@code finish} for a task that runs on node 1 until node 1 is stopped from outside,
+     * then says how the finish ended and closes; node 1 sleeps after the task started.
+     */
+    static final class TaskVictim {
+        public static void main(String[] args) throws InterruptedException {
+            Meld meld = Meld.join(MeldConfig.load().with("meld.codec.classes", "io.meld.cli.*"));
+            meld.barrier();
+            if (meld.rank() == 1) {
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            try {
+                meld.finish(() -> meld.asyncAt(1, here -> {
+                    System.out.println("task running");
+                    Thread.sleep(Long.MAX_VALUE);
+                }));
+                System.out.println("finish returned");
+            } catch (NodeFailedException e) {
+                System.out.println("finish failed on node " + e.node() + ": " + e.getMessage());
+            }
+            meld.close();
         }
     }
 
