@@ -166,6 +166,7 @@ final class TestPrograms {
                     "MELD_CLUSTER_PORT",
                     "MELD_CLUSTER_HOSTS",
                     "MELD_LAUNCHER_PID",
+                    "MELD_SCHEDULER",
                     "MELD_JAVA_OPTS")) {
                 System.out.println(name + "=" + System.getenv(name));
             }
