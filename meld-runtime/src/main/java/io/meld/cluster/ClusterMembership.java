@@ -95,6 +95,7 @@ public final class ClusterMembership implements AutoCloseable {
     private static final String INFO_KEY = "meld";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long FIRST_NODE_POLL_MILLIS = 50;
+    private static final int MIN_JOIN_ATTEMPTS = 3;
 
     /** Node 0 of each cluster of this JVM (jvm discovery), released once its channel is connected. */
     private static final Map<String, CountDownLatch> FIRST_NODES = new ConcurrentHashMap<>();
@@ -500,7 +501,10 @@ public final class ClusterMembership implements AutoCloseable {
                 new NAKACK2(),
                 new UNICAST3(),
                 new STABLE(),
-                new GMS().setJoinTimeout(joinTimeoutMillis(rank)).printLocalAddress(false),
+                new GMS()
+                        .setJoinTimeout(joinTimeoutMillis(rank))
+                        .setMaxJoinAttempts(maxJoinAttempts(config.get(ClusterSettings.FORMATION_TIMEOUT), rank))
+                        .printLocalAddress(false),
                 new FRAG4());
     }
 
@@ -598,6 +602,19 @@ public final class ClusterMembership implements AutoCloseable {
      */
     private static long joinTimeoutMillis(int rank) {
         return rank == 0 ? 300 : rank > 0 ? 3000 : 1000;
+    }
+
+    /**
+     * How often a join is tried before the node starts a cluster of its own: as often as fits the
+     * formation timeout (a try is a discovery round and a JOIN, each up to the join timeout), so that
+     * {@code channel.connect} returns and formation fails on time, naming who is missing, instead of
+     * JGroups trying for longer (10 tries by default). A node on its own that others find later is
+     * merged with them. At least {@value #MIN_JOIN_ATTEMPTS}: a node that finds only others still joining
+     * waits for the first of them to start the cluster, and must try again to join it.
+     */
+    private static int maxJoinAttempts(Duration formationTimeout, int rank) {
+        long perAttempt = 2 * joinTimeoutMillis(rank);
+        return (int) Math.max(MIN_JOIN_ATTEMPTS, Math.min(Integer.MAX_VALUE, formationTimeout.toMillis() / perAttempt));
     }
 
     private static InetSocketAddress hostAndPort(String entry) {

@@ -1,10 +1,12 @@
 package io.meld.cluster;
 
 import io.meld.config.ConfigException;
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Locale;
@@ -129,10 +131,14 @@ final class DnsNodes implements DNSResolver {
             if (nodes.isEmpty()) {
                 return what + " lists no nodes";
             }
+            // Sorted: servers rotate the order of their answers, and a message should not.
             return what + " lists "
                     + String.join(
                             ", ",
                             nodes.stream()
+                                    .sorted(Comparator.comparing((InetSocketAddress a) -> new BigInteger(
+                                                    1, a.getAddress().getAddress()))
+                                            .thenComparingInt(InetSocketAddress::getPort))
                                     .map(a -> a.getAddress().getHostAddress()
                                             + (a.getPort() > 0 ? ":" + a.getPort() : ""))
                                     .toList());
