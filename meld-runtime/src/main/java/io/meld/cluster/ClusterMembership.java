@@ -477,7 +477,7 @@ public final class ClusterMembership implements AutoCloseable {
 
         Discovery ping = switch (config.get(ClusterSettings.DISCOVERY)) {
             case JVM -> new LOCAL_PING();
-            case STATIC -> staticPing(config.get(ClusterSettings.HOSTS), size);
+            case STATIC -> staticPing(config, size);
             case DNS ->
                 new DNS_PING()
                         .dnsResolver(dns)
@@ -508,14 +508,22 @@ public final class ClusterMembership implements AutoCloseable {
                 new FRAG4());
     }
 
-    private static TCPPING staticPing(List<String> hosts, int size) {
+    private static TCPPING staticPing(MeldConfig config, int size) {
+        List<String> hosts = config.get(ClusterSettings.HOSTS);
         if (hosts.isEmpty() && size > 1) {
             throw new ConfigException(ClusterSettings.HOSTS.name()
                     + " is empty: static discovery needs the host:port of the nodes (bin/meld run sets it)");
         }
         List<InetSocketAddress> initial = new ArrayList<>();
         for (String h : hosts) {
-            initial.add(hostAndPort(h));
+            InetSocketAddress address = hostAndPort(h);
+            // An unresolved address would be probed never, and formation would time out saying only that
+            // the node is missing.
+            if (address.isUnresolved()) {
+                throw new ConfigException(ClusterSettings.HOSTS.name() + " entry '" + h + "' (from "
+                        + config.source(ClusterSettings.HOSTS) + "): unknown host " + address.getHostString());
+            }
+            initial.add(address);
         }
         return new TCPPING().setInitialHosts(initial).setPortRange(0);
     }

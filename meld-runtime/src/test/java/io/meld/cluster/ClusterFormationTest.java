@@ -206,6 +206,21 @@ class ClusterFormationTest {
     }
 
     @Test
+    void shouldNameAHostThatDoesNotResolve() {
+        int port = StaticNodes.freePorts(1).get(0);
+        MeldConfig config = MeldConfig.defaults()
+                .with(RuntimeSettings.SIZE, 2)
+                .with(RuntimeSettings.RANK, 0)
+                .with(ClusterSettings.PORT, port)
+                .with(ClusterSettings.HOSTS, List.of("127.0.0.1:" + port, "no-such-host.invalid:7801"));
+
+        assertThatThrownBy(() -> Meld.join(config))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("meld.cluster.hosts entry 'no-such-host.invalid:7801' (from set in code): unknown host"
+                        + " no-such-host.invalid");
+    }
+
+    @Test
     void shouldRejectAnUnknownBindAddressNamingTheSetting() {
         MeldConfig config = MeldConfig.defaults()
                 .with(RuntimeSettings.SIZE, 2)
