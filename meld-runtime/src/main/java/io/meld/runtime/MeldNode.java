@@ -1,18 +1,30 @@
 package io.meld.runtime;
 
+import io.meld.Block;
 import io.meld.Distribution;
+import io.meld.GlobalArray;
+import io.meld.GlobalCounter;
 import io.meld.GlobalDoubleArray;
+import io.meld.GlobalLatch;
+import io.meld.GlobalLock;
 import io.meld.GlobalLongArray;
+import io.meld.LoopOptions;
 import io.meld.Meld;
 import io.meld.MeldException;
+import io.meld.RemoteCallable;
+import io.meld.RemoteJob;
 import io.meld.cluster.ClusterMembership;
 import io.meld.cluster.ClusterSettings;
 import io.meld.cluster.NodeInfo;
+import io.meld.codec.ObjectCodec;
 import io.meld.collective.CollectiveEngine;
+import io.meld.compute.LoopRunner;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.config.Setting;
 import io.meld.memory.MemoryService;
+import io.meld.sync.SyncService;
+import io.meld.task.TaskService;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
 import io.meld.transport.Transport;
@@ -29,6 +41,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +67,10 @@ final class MeldNode implements Meld {
     private final int size;
     private final CollectiveEngine collectives;
     private final MemoryService memory;
+    private final SyncService sync;
+    private final ObjectCodec codec;
+    private final TaskService tasks;
+    private LoopRunner loops;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
     private int threads;
@@ -67,6 +84,11 @@ final class MeldNode implements Meld {
         this.size = size;
         this.collectives = new CollectiveEngine(size);
         this.memory = new MemoryService(size, config);
+        this.sync = new SyncService(size);
+        this.codec = ObjectCodec.fromConfig(config);
+        this.tasks = new TaskService(size, codec);
+        memory.registerHandles(codec);
+        sync.registerHandles(codec);
     }
 
     /**
@@ -119,6 +141,8 @@ final class MeldNode implements Meld {
                 .handle(FrameType.MEMORY_REPLIES, memory.repliesHandler())
                 .handle(FrameType.BULK_PUT, memory.bulkPutHandler())
                 .handle(FrameType.BULK_DATA, memory.bulkDataHandler())
+                .handle(FrameType.SYNC, sync)
+                .handle(FrameType.TASK, tasks)
                 .onLinkDown(this::onLinkDown)
                 .build();
         NodeInfo self = new NodeInfo(
@@ -150,8 +174,12 @@ final class MeldNode implements Meld {
         transport.connect(rank, peers, config.get(TransportSettings.CONNECT_TIMEOUT));
         collectives.start(rank, transport);
         memory.start(rank, transport, collectives);
+        sync.start(rank, transport, collectives, memory);
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
+        loops = new LoopRunner(rank, size, threads, memory, collectives);
+        // Last: a peer that joined first may have sent tasks already; they wait for a complete node.
+        tasks.start(rank, transport, memory::fence, this);
         LOG.debug("node {} of {} joined cluster '{}' ({} threads)", rank, size, clusterName, threads);
     }
 
@@ -187,6 +215,54 @@ final class MeldNode implements Meld {
     public GlobalDoubleArray doubleArray(String name, long length, Distribution distribution) {
         ensureOpen();
         return memory.doubleArray(name, length, distribution);
+    }
+
+    @Override
+    public void forall(GlobalArray array, long from, long to, LoopOptions options, LongConsumer body) {
+        ensureOpen();
+        loops.forall(array, from, to, options, body);
+    }
+
+    @Override
+    public void forall(long from, long to, LoopOptions options, LongConsumer body) {
+        ensureOpen();
+        loops.forall(from, to, options, body);
+    }
+
+    @Override
+    public <T> T at(int node, RemoteCallable<T> task) {
+        ensureOpen();
+        return tasks.at(node, task);
+    }
+
+    @Override
+    public void asyncAt(int node, RemoteJob task) {
+        ensureOpen();
+        tasks.asyncAt(node, task);
+    }
+
+    @Override
+    public void finish(Block block) {
+        ensureOpen();
+        tasks.finish(block);
+    }
+
+    @Override
+    public GlobalLock lock(String name) {
+        ensureOpen();
+        return sync.lock(name);
+    }
+
+    @Override
+    public GlobalCounter counter(String name) {
+        ensureOpen();
+        return sync.counter(name);
+    }
+
+    @Override
+    public GlobalLatch latch(String name, long count) {
+        ensureOpen();
+        return sync.latch(name, count);
     }
 
     @Override
@@ -260,6 +336,11 @@ final class MeldNode implements Meld {
 
     private void release() {
         closed.set(true);
+        if (loops != null) {
+            loops.close();
+        }
+        tasks.close();
+        sync.close();
         memory.close();
         if (transport != null) {
             transport.close();
@@ -280,6 +361,8 @@ final class MeldNode implements Meld {
         Throwable why = cause != null ? cause : new MeldException("the connection to node " + link.rank() + " closed");
         collectives.nodeFailed(link.rank(), why);
         memory.nodeFailed(link.rank(), why);
+        sync.nodeFailed(link.rank(), why);
+        tasks.nodeFailed(link.rank(), why);
     }
 
     // The cluster layer removed the node from its view: it died, froze or was cut off. Its data-path
@@ -289,6 +372,8 @@ final class MeldNode implements Meld {
         MeldException e = new MeldException(why);
         collectives.nodeFailed(node, e);
         memory.nodeFailed(node, e);
+        sync.nodeFailed(node, e);
+        tasks.nodeFailed(node, e);
         Transport t = transport;
         if (t != null) {
             t.disconnect(node, e);
