@@ -38,7 +38,9 @@ class SlurmJobTest {
 
     @BeforeAll
     static void startSlurm() throws Exception {
+        long start = System.nanoTime();
         slurm = OneMachineSlurm.start();
+        System.out.printf("Slurm took jobs %d ms after the test started it%n", (System.nanoTime() - start) / 1_000_000);
     }
 
     @AfterAll
@@ -66,7 +68,9 @@ class SlurmJobTest {
         command.addAll(javaArguments());
         command.addAll(List.of(Gups.class.getName(), "16", "1"));
 
+        long start = System.nanoTime();
         OneMachineSlurm.Result result = slurm.run(command, environment(port), JOB_WAIT);
+        System.out.printf("sbatch --wait returned after %d ms%n", (System.nanoTime() - start) / 1_000_000);
 
         String output = jobOutput("gups-");
         assertThat(result.status())
@@ -100,7 +104,9 @@ class SlurmJobTest {
         // The second task of the node (SLURM_LOCALID 1) listens on the port after the first's.
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port + 1), 1);
+            long start = System.nanoTime();
             OneMachineSlurm.Result result = slurm.run(command, environment(port), JOB_WAIT);
+            System.out.printf("srun returned after %d ms%n", (System.nanoTime() - start) / 1_000_000);
 
             assertThat(result.status())
                     .as("srun's status; it wrote:%n%s", result.output())
