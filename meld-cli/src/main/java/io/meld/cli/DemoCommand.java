@@ -3,6 +3,7 @@ package io.meld.cli;
 import io.meld.bench.GupsResult;
 import io.meld.cli.demo.CollectivesDemo;
 import io.meld.config.Setting;
+import io.meld.examples.ExampleMain;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,22 +17,26 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code meld demo}: the main job of Meld on this machine. First a short check of the runtime (the
- * collectives program of {@link CollectivesDemo}); then random atomic increments (GUPS) on a local
- * cluster of JVMs, and the same increments by as many threads sharing one JVM's memory, side by side;
- * then a short report of both and their ratio. Every step checks its own result; the command exits
- * with {@code 0} only when every check passed.
+ * {@code meld demo}: the showcase of the hybrid machine on this machine. First a short check of the
+ * runtime (the collectives program of {@link CollectivesDemo}); then the heat-diffusion example written
+ * three ways (threads sharing one JVM's memory, message passing, global arrays) with its table of times;
+ * then PageRank on a generated R-MAT graph; then random atomic increments (GUPS) on a local cluster of
+ * JVMs and the same increments by as many threads sharing one JVM's memory, side by side; then a report
+ * of every answer and check. Every step checks its own result; the command exits with {@code 0} only
+ * when every check passed.
  *
  * <p>A step of the first kind is a main class, its arguments and its nodes' JVM options ({@link
- * Step}); the GUPS comparison is a {@link GupsJob}.
+ * Step}); an example's step also keeps its {@code RESULT} line for the report; the GUPS comparison is a
+ * {@link GupsJob}.
  */
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = {
-            "Shows Meld at work on a local cluster of JVMs: collectives, then random atomic increments on a"
-                    + " global table compared with the same work by threads sharing one JVM's memory.",
+            "Shows Meld at work on a local cluster of JVMs: collectives; heat diffusion three ways (shared"
+                    + " memory, message passing, global arrays); PageRank on a generated graph; random atomic"
+                    + " increments compared with the same work by threads sharing one JVM's memory.",
             "Exits with 0 only when every check passed on every node."
         })
 final class DemoCommand implements Callable<Integer> {
@@ -53,6 +58,9 @@ final class DemoCommand implements Callable<Integer> {
      */
     static final List<String> NODE_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
+    /** Example steps: the heat grid and the graph need more heap than the collectives check; C2 pays here. */
+    static final List<String> EXAMPLE_JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC");
+
     @Spec
     private CommandSpec spec;
 
@@ -72,6 +80,9 @@ final class DemoCommand implements Callable<Integer> {
             paramLabel = "K",
             description = "The random-increment table has 2^K longs; default " + DEFAULT_TABLE_LOG2 + ".")
     private int tableLog2 = DEFAULT_TABLE_LOG2;
+
+    @Option(names = "--quick", hidden = true, description = "Tiny heat and PageRank problems (for tests).")
+    private boolean quick;
 
     @Option(
             names = "--jvm-opt",
@@ -98,16 +109,30 @@ final class DemoCommand implements Callable<Integer> {
      * @param mainClass the program every node runs
      * @param args its arguments
      * @param jvmOptions the options of its nodes' JVMs
+     * @param example the example's name when the step runs one ({@link ExampleMain}), else {@code null}
      */
-    record Step(String title, String mainClass, List<String> args, List<String> jvmOptions) {}
+    record Step(String title, String mainClass, List<String> args, List<String> jvmOptions, String example) {}
 
     /** @return the programs run before the GUPS comparison */
     List<Step> steps() {
-        return List.of(new Step(
-                "collectives: barrier, allReduce (SUM, MAX), broadcasts of 8 MiB and 3 MiB",
-                CollectivesDemo.class.getName(),
-                List.of(),
-                NODE_JVM_OPTIONS));
+        List<String> heat = quick ? List.of("--n", "64", "--steps", "20") : List.of("--n", "768", "--steps", "400");
+        List<String> pagerank = quick ? List.of("--scale", "8") : List.of("--scale", "16", "--edge-factor", "16");
+        return List.of(
+                new Step(
+                        "collectives: barrier, allReduce (SUM, MAX), broadcasts of 8 MiB and 3 MiB",
+                        CollectivesDemo.class.getName(),
+                        List.of(),
+                        NODE_JVM_OPTIONS,
+                        null),
+                exampleStep("heat diffusion three ways: shared memory, global arrays, message passing", "heat", heat),
+                exampleStep("PageRank on a generated R-MAT graph (Graph500 parameters)", "pagerank", pagerank));
+    }
+
+    private static Step exampleStep(String title, String name, List<String> options) {
+        List<String> args = new ArrayList<>();
+        args.add(name);
+        args.addAll(options);
+        return new Step(title, ExampleMain.class.getName(), args, EXAMPLE_JVM_OPTIONS, name);
     }
 
     @Override
@@ -120,12 +145,14 @@ final class DemoCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--table-log2 must be from 4 to 30, not " + tableLog2);
         }
         List<String> failures = new ArrayList<>();
+        List<String> results = new ArrayList<>();
         List<Step> steps = steps();
         for (int i = 0; i < steps.size(); i++) {
             Step step = steps.get(i);
             cli.message("demo step " + (i + 1) + " of " + (steps.size() + 1) + ": " + step.title() + ", on " + nodes
                     + " JVMs");
             List<String> options = new ArrayList<>(step.jvmOptions());
+            ExampleCommand.ResultFilter filter = new ExampleCommand.ResultFilter(cli.out);
             options.addAll(jvmOptions);
             LocalLauncher launcher;
             try {
@@ -133,13 +160,18 @@ final class DemoCommand implements Callable<Integer> {
                         .nodes(nodes)
                         .jvmOptions(options)
                         .args(step.args())
-                        .out(cli.out)
+                        .out(step.example() != null ? filter : cli.out)
                         .err(cli.err)
                         .build();
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
             int status = launcher.run();
+            if (step.example() != null) {
+                String line = filter.finalLine(step.example(), status);
+                cli.out.println(line);
+                results.add(line);
+            }
             if (status != 0) {
                 failures.add(step.title() + " (exit status " + status + ")");
             }
@@ -158,12 +190,17 @@ final class DemoCommand implements Callable<Integer> {
         if (!shared.verified()) {
             failures.add("GUPS on shared memory");
         }
-        report(meld, shared, threads, failures);
+        report(meld, shared, threads, results, failures);
         return failures.isEmpty() ? 0 : 1;
     }
 
-    private void report(GupsResult meld, GupsResult shared, int threads, List<String> failures) {
+    private void report(GupsResult meld, GupsResult shared, int threads, List<String> results, List<String> failures) {
         PrintStream out = cli.out;
+        out.println();
+        out.println("Applications, each checking its own answer (docs/examples.md says what the figures mean):");
+        for (String r : results) {
+            out.println("  " + r);
+        }
         out.println();
         out.println(String.format(
                 Locale.ROOT,

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** {@code meld demo}: the collectives check and a short random-increment comparison, every result checked. */
+/**
+ * {@code meld demo}: the collectives check, heat three ways, PageRank and a short random-increment
+ * comparison, every result checked.
+ */
 @Tag("slow")
 class DemoCommandTest {
     @Test
@@ -14,7 +17,9 @@ class DemoCommandTest {
         Capture err = new Capture();
 
         int status = MeldCli.execute(
-                new String[] {"demo", "--seconds", "1", "--table-log2", "16"}, out.printStream(), err.printStream());
+                new String[] {"demo", "--seconds", "1", "--table-log2", "16", "--quick"},
+                out.printStream(),
+                err.printStream());
 
         assertThat(status)
                 .as("stdout:\n%s\nstderr:\n%s", out.text(), err.text())
@@ -24,6 +29,11 @@ class DemoCommandTest {
         for (int r = 0; r < DemoCommand.DEFAULT_NODES; r++) {
             assertThat(out.lines()).contains("[" + r + "] node " + r + ": all 6 checks passed");
         }
+        assertThat(out.lines())
+                .anySatisfy(l -> assertThat(l).startsWith("  RESULT heat OK n=64 steps=20"))
+                .anySatisfy(l -> assertThat(l).startsWith("  RESULT pagerank OK rmat=2^8"))
+                .anySatisfy(l -> assertThat(l).startsWith("[0]   shared memory"))
+                .anySatisfy(l -> assertThat(l).startsWith("[0]   global arrays"));
         assertThat(out.text())
                 .containsPattern("Meld, 2 JVMs x 1 thread +[0-9.]+ M updates/s +verified")
                 .containsPattern("shared memory, 1 JVM x 2 threads +[0-9.]+ M updates/s +verified")
