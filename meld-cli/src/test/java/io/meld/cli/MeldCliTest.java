@@ -69,7 +69,7 @@ class MeldCliTest {
     @Test
     void shouldRefuseAMissingOrUnknownCommand() {
         assertThat(meld()).isEqualTo(2);
-        assertThat(err.text()).contains("missing command: choose one of [run, demo, bench, version, help]");
+        assertThat(err.text()).contains("missing command: choose one of [run, demo, bench, example, version, help]");
         assertThat(meld("launch")).isEqualTo(2);
         assertThat(err.text()).contains("'launch'");
     }
