@@ -21,6 +21,10 @@ public final class FrameType {
     public static final int BULK_PUT = 18;
     /** Part of a range read at its home (bulk get), on its way back. */
     public static final int BULK_DATA = 19;
+    /** One chunk of a message (send/receive), or a sender's BYE: laid out by the runtime ({@code MessageCodec}). */
+    public static final int MESSAGE = 24;
+    /** Flow control of messages: a receiver's grant of window, or a waiting sender's request for one. */
+    public static final int MESSAGE_CREDIT = 25;
 
     /** The largest type number; types are one unsigned byte. */
     public static final int MAX = 255;
@@ -41,6 +45,8 @@ public final class FrameType {
             case MEMORY_REPLIES -> "MEMORY_REPLIES";
             case BULK_PUT -> "BULK_PUT";
             case BULK_DATA -> "BULK_DATA";
+            case MESSAGE -> "MESSAGE";
+            case MESSAGE_CREDIT -> "MESSAGE_CREDIT";
             default -> "unknown(" + type + ")";
         };
     }
