@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
+import java.util.function.LongConsumer;
 
 /**
  * One node of a Meld cluster, as seen by the program running on it.
@@ -161,6 +162,58 @@ public interface Meld extends AutoCloseable {
     MeldConfig config();
 
     /**
+     * Runs {@code body} once for every index of {@code array}, each on the node that holds the element
+     * (owner computes), spread over that node's worker threads with work stealing. A collective: every
+     * node calls it with the same array; it returns on every node when every iteration on every node
+     * is done and every operation the iterations issued is complete (it ends with a barrier). When an
+     * iteration throws, the node stops taking new iterations and every node throws: the failing node
+     * its exception (later ones suppressed), the others a {@link MeldException} naming it.
+     *
+     * @param array whose index space to run over
+     * @param body what to run for each global index; called by several threads at once
+     */
+    default void forall(GlobalArray array, LongConsumer body) {
+        forall(array, 0, array.length(), LoopOptions.THREADS, body);
+    }
+
+    /**
+     * Runs {@code body} for every index of {@code array} in {@code [from, to)}, each on its owner; see
+     * {@link #forall(GlobalArray, LongConsumer)}.
+     *
+     * @param array whose index space to run over
+     * @param from the first index
+     * @param to the index after the last
+     * @param options worker threads or virtual threads
+     * @param body what to run for each global index
+     * @throws IndexOutOfBoundsException when the range is outside the array
+     */
+    void forall(GlobalArray array, long from, long to, LoopOptions options, LongConsumer body);
+
+    /**
+     * Runs {@code body} once for every {@code i} in {@code [from, to)}, the range split into one
+     * contiguous block per node (node {@code r} gets block {@code r}, as {@link Distribution#BLOCK}
+     * splits an array) and each block over the node's workers. A collective; see {@link
+     * #forall(GlobalArray, LongConsumer)}.
+     *
+     * @param from the first index
+     * @param to the index after the last
+     * @param body what to run for each index
+     */
+    default void forall(long from, long to, LongConsumer body) {
+        forall(from, to, LoopOptions.THREADS, body);
+    }
+
+    /**
+     * {@link #forall(long, long, LongConsumer)} with options.
+     *
+     * @param from the first index
+     * @param to the index after the last
+     * @param options worker threads or virtual threads
+     * @param body what to run for each index
+     */
+    void forall(long from, long to, LoopOptions options, LongConsumer body);
+
+    /**
      * Allocates a global array of {@code long}, zeroed, spread in {@link Distribution#BLOCK blocks}. A
      * collective: every node calls it with the same name and length, and every node gets its handle.
      *
@@ -208,6 +261,82 @@ public interface Meld extends AutoCloseable {
      * @return this node's handle to the array
      */
     GlobalDoubleArray doubleArray(String name, long length, Distribution distribution);
+
+    /**
+     * Runs {@code task} on {@code node} and returns its result. The caller waits; the task runs on a
+     * virtual thread there (on this thread when {@code node} is this one, still on copies). Tasks it
+     * spawns with {@link #asyncAt} belong to the {@code finish} the caller is in. When it returns, the
+     * memory operations the task issued are complete. Not a collective.
+     *
+     * @param node where to run it
+     * @param task what to run (see {@link RemoteJob} for what it may capture)
+     * @param <T> the result type
+     * @return its result, copied back
+     * @throws TaskFailedException when the task threw, naming the node and what it threw, with the
+     *     task's stack above the caller's; also when the node could not decode the task or encode its
+     *     result (a class it does not allow)
+     * @throws NodeFailedException when the node fails or closes before answering
+     * @throws ClassNotAllowedException when the task, or the result arriving here, has a class this node
+     *     does not allow; nothing runs in the first case
+     * @throws IllegalArgumentException when {@code node} is not a rank of the cluster
+     */
+    <T> T at(int node, RemoteCallable<T> task);
+
+    /**
+     * Spawns {@code task} on {@code node} and returns at once. The task belongs to the {@link #finish}
+     * the calling thread is in (a {@code finish} block's thread, or a task's), which waits for it and for
+     * every task it spawns in turn, on any node. Not a collective.
+     *
+     * @param node where to run it
+     * @param task what to run (see {@link RemoteJob} for what it may capture)
+     * @throws IllegalStateException when the calling thread is not in a {@code finish}
+     * @throws ClassNotAllowedException when the task has a class this node does not allow; nothing is
+     *     spawned
+     * @throws NodeFailedException when the node has failed
+     * @throws IllegalArgumentException when {@code node} is not a rank of the cluster
+     */
+    void asyncAt(int node, RemoteJob task);
+
+    /**
+     * Runs {@code block} on this thread, then waits until every task spawned in it has ended,
+     * transitively and on every node (distributed termination detection, as X10's and APGAS's {@code
+     * finish}). When it returns, every memory operation those tasks issued is complete. Finishes nest;
+     * not a collective.
+     *
+     * @param block what to run; it spawns tasks with {@link #asyncAt}
+     * @throws TaskFailedException once every task has ended, when the block or any task threw: the
+     *     message counts them and names the first, the suppressed exceptions are each failure (a task's
+     *     with its node and its stack there)
+     * @throws NodeFailedException at once, when a node that runs tasks of this finish fails
+     */
+    void finish(Block block);
+
+    /**
+     * Allocates a lock shared by every node. A collective: every node calls it with the same name. Its
+     * home is chosen from the name.
+     *
+     * @param name a name no other live lock of this cluster has
+     * @return this node's handle to the lock
+     */
+    GlobalLock lock(String name);
+
+    /**
+     * Allocates a counter shared by every node, starting at zero. A collective.
+     *
+     * @param name a name no other live counter of this cluster has
+     * @return this node's handle to the counter
+     */
+    GlobalCounter counter(String name);
+
+    /**
+     * Allocates a countdown latch shared by every node. A collective: every node passes the same name
+     * and count.
+     *
+     * @param name a name no other live latch of this cluster has
+     * @param count the count, at least 0
+     * @return this node's handle to the latch
+     */
+    GlobalLatch latch(String name, long count);
 
     /**
      * Waits until every operation the calling thread issued on global memory is complete at its home:

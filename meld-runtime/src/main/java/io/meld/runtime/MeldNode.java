@@ -1,21 +1,32 @@
 package io.meld.runtime;
 
+import io.meld.Block;
 import io.meld.Distribution;
+import io.meld.GlobalArray;
+import io.meld.GlobalCounter;
 import io.meld.GlobalDoubleArray;
+import io.meld.GlobalLatch;
+import io.meld.GlobalLock;
 import io.meld.GlobalLongArray;
+import io.meld.LoopOptions;
 import io.meld.Meld;
 import io.meld.MeldException;
 import io.meld.Message;
+import io.meld.RemoteCallable;
+import io.meld.RemoteJob;
 import io.meld.cluster.ClusterMembership;
 import io.meld.cluster.ClusterSettings;
 import io.meld.cluster.NodeInfo;
 import io.meld.codec.ObjectCodec;
 import io.meld.collective.CollectiveEngine;
+import io.meld.compute.LoopRunner;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.config.Setting;
 import io.meld.memory.MemoryService;
 import io.meld.messaging.MessagingService;
+import io.meld.sync.SyncService;
+import io.meld.task.TaskService;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
 import io.meld.transport.Transport;
@@ -33,6 +44,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +70,10 @@ final class MeldNode implements Meld {
     private final int size;
     private final CollectiveEngine collectives;
     private final MemoryService memory;
+    private final SyncService sync;
     private final ObjectCodec codec;
+    private final TaskService tasks;
+    private LoopRunner loops;
     private final MessagingService messaging;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
@@ -71,7 +86,11 @@ final class MeldNode implements Meld {
         this.size = size;
         this.collectives = new CollectiveEngine(size);
         this.memory = new MemoryService(size, config);
+        this.sync = new SyncService(size);
         this.codec = ObjectCodec.fromConfig(config);
+        this.tasks = new TaskService(size, codec);
+        memory.registerHandles(codec);
+        sync.registerHandles(codec);
         this.messaging = new MessagingService(size, Transport.lanes(config), config, codec);
     }
 
@@ -126,6 +145,8 @@ final class MeldNode implements Meld {
                 .handle(FrameType.BULK_DATA, memory.bulkDataHandler())
                 .handle(FrameType.MESSAGE, messaging.messagesHandler())
                 .handle(FrameType.MESSAGE_CREDIT, messaging.creditsHandler())
+                .handle(FrameType.SYNC, sync)
+                .handle(FrameType.TASK, tasks)
                 .onLinkDown(this::onLinkDown)
                 .build();
         NodeInfo self = new NodeInfo(
@@ -158,8 +179,12 @@ final class MeldNode implements Meld {
         collectives.start(rank, transport);
         memory.start(rank, transport, collectives);
         messaging.start(rank, transport);
+        sync.start(rank, transport, collectives, memory);
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
+        loops = new LoopRunner(rank, size, threads, memory, collectives);
+        // Last: a peer that joined first may have sent tasks already; they wait for a complete node.
+        tasks.start(rank, transport, memory::fence, this);
         LOG.debug("node {} of {} joined cluster '{}' ({} threads)", rank, size, clusterName, threads);
     }
 
@@ -195,6 +220,54 @@ final class MeldNode implements Meld {
     public GlobalDoubleArray doubleArray(String name, long length, Distribution distribution) {
         ensureOpen();
         return memory.doubleArray(name, length, distribution);
+    }
+
+    @Override
+    public void forall(GlobalArray array, long from, long to, LoopOptions options, LongConsumer body) {
+        ensureOpen();
+        loops.forall(array, from, to, options, body);
+    }
+
+    @Override
+    public void forall(long from, long to, LoopOptions options, LongConsumer body) {
+        ensureOpen();
+        loops.forall(from, to, options, body);
+    }
+
+    @Override
+    public <T> T at(int node, RemoteCallable<T> task) {
+        ensureOpen();
+        return tasks.at(node, task);
+    }
+
+    @Override
+    public void asyncAt(int node, RemoteJob task) {
+        ensureOpen();
+        tasks.asyncAt(node, task);
+    }
+
+    @Override
+    public void finish(Block block) {
+        ensureOpen();
+        tasks.finish(block);
+    }
+
+    @Override
+    public GlobalLock lock(String name) {
+        ensureOpen();
+        return sync.lock(name);
+    }
+
+    @Override
+    public GlobalCounter counter(String name) {
+        ensureOpen();
+        return sync.counter(name);
+    }
+
+    @Override
+    public GlobalLatch latch(String name, long count) {
+        ensureOpen();
+        return sync.latch(name, count);
     }
 
     @Override
@@ -482,6 +555,11 @@ final class MeldNode implements Meld {
     private void release() {
         closed.set(true);
         messaging.close();
+        if (loops != null) {
+            loops.close();
+        }
+        tasks.close();
+        sync.close();
         memory.close();
         if (transport != null) {
             transport.close();
@@ -503,6 +581,8 @@ final class MeldNode implements Meld {
         collectives.nodeFailed(link.rank(), why);
         memory.nodeFailed(link.rank(), why);
         messaging.nodeFailed(link.rank(), why);
+        sync.nodeFailed(link.rank(), why);
+        tasks.nodeFailed(link.rank(), why);
     }
 
     private void onNodeLeft(int node, String why) {
@@ -510,6 +590,8 @@ final class MeldNode implements Meld {
         collectives.nodeFailed(node, e);
         memory.nodeFailed(node, e);
         messaging.nodeFailed(node, e);
+        sync.nodeFailed(node, e);
+        tasks.nodeFailed(node, e);
     }
 
     /** A 64-bit FNV-1a hash of the cluster name, carried in every handshake. */

@@ -104,12 +104,15 @@ class MessagingTest {
             if (failure.get() != null) {
                 throw new AssertionError("a sender failed", failure.get());
             }
-            // Nothing was delivered twice.
+            // Nothing was delivered twice. The barriers keep every node open meanwhile: a receive from any
+            // node fails at once, not by timeout, once every other node has closed.
+            meld.barrier();
             for (int tag = 0; tag < tags; tag++) {
                 int t = tag;
                 assertThatThrownBy(() -> meld.receive(t, Duration.ofMillis(20)))
                         .isInstanceOf(MeldTimeoutException.class);
             }
+            meld.barrier();
             return problems.toString();
         });
 

@@ -21,10 +21,14 @@ public final class FrameType {
     public static final int BULK_PUT = 18;
     /** Part of a range read at its home (bulk get), on its way back. */
     public static final int BULK_DATA = 19;
+    /** Requests to a lock's or latch's home, and its answers: laid out by the runtime ({@code SyncCodec}). */
+    public static final int SYNC = 24;
+    /** Remote tasks, their results and finish reports: laid out by the runtime ({@code TaskCodec}). */
+    public static final int TASK = 32;
     /** One chunk of a message (send/receive), or a sender's BYE: laid out by the runtime ({@code MessageCodec}). */
-    public static final int MESSAGE = 24;
+    public static final int MESSAGE = 40;
     /** Flow control of messages: a receiver's grant of window, or a waiting sender's request for one. */
-    public static final int MESSAGE_CREDIT = 25;
+    public static final int MESSAGE_CREDIT = 41;
 
     /** The largest type number; types are one unsigned byte. */
     public static final int MAX = 255;
@@ -45,6 +49,8 @@ public final class FrameType {
             case MEMORY_REPLIES -> "MEMORY_REPLIES";
             case BULK_PUT -> "BULK_PUT";
             case BULK_DATA -> "BULK_DATA";
+            case SYNC -> "SYNC";
+            case TASK -> "TASK";
             case MESSAGE -> "MESSAGE";
             case MESSAGE_CREDIT -> "MESSAGE_CREDIT";
             default -> "unknown(" + type + ")";
