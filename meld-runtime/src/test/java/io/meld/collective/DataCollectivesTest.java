@@ -272,6 +272,20 @@ class DataCollectivesTest {
             assertThat(meld.exclusiveScan(2.5, DoubleOp.SUM, 0.0)).isZero();
             assertThat(meld.scan(l, ORDERED)).containsExactly(3, 4);
             assertThat(meld.exclusiveScan(d, DoubleOp.SUM, 1.5)).containsExactly(1.5);
+            // The remaining overloads: each returns the node's own data, or the identity.
+            assertThat(meld.reduce(d, DoubleOp.SUM, 0)).containsExactly(0.5).isNotSameAs(d);
+            assertThat(meld.allReduce(l, ORDERED)).containsExactly(3, 4).isNotSameAs(l);
+            assertThat(meld.broadcast(b, 0)).containsExactly(7);
+            assertThat(meld.gather(l, 0)[0]).isSameAs(l);
+            assertThat(meld.gather(d, 0)[0]).isSameAs(d);
+            assertThat(meld.allGather(b)[0]).isSameAs(b);
+            assertThat(meld.scatter(new byte[][] {b}, 0)).isSameAs(b);
+            assertThat(meld.scatter(new double[][] {d}, 0)).isSameAs(d);
+            assertThat(meld.allToAll(new long[][] {l})[0]).isSameAs(l);
+            assertThat(meld.allToAll(new double[][] {d})[0]).isSameAs(d);
+            assertThat(meld.scan(2.5, DoubleOp.SUM)).isEqualTo(2.5);
+            assertThat(meld.scan(d, DoubleOp.SUM)).containsExactly(0.5).isNotSameAs(d);
+            assertThat(meld.exclusiveScan(l, LongOp.SUM, -1)).containsExactly(-1, -1);
         });
     }
 

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -439,6 +440,73 @@ class MessagingTest {
     }
 
     @Test
+    void shouldFailASendWaitingForWindowAndAReceiveWaitingForAPeerWhenTheirOwnNodeCloses() {
+        long window = 64L << 10;
+        int length = 1000;
+        int fits = (int) (window / (length + MessagingService.MESSAGE_OVERHEAD));
+        MeldConfig config =
+                MeldConfig.defaults().with(MessagingSettings.WINDOW, window).with("meld.shutdown.timeout", "500ms");
+
+        List<String> results = Meld.localResults(2, config, meld -> {
+            if (meld.rank() == 1) {
+                // Takes nothing of tag 0, so node 0's window fills; waits until node 0 has closed.
+                return catchReceive(() -> meld.receive(0, 99)).getMessage();
+            }
+            AtomicInteger sent = new AtomicInteger();
+            AtomicReference<Throwable> sendOutcome = new AtomicReference<>();
+            AtomicReference<Throwable> receiveOutcome = new AtomicReference<>();
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < 10 * fits; i++) {
+                        meld.send(1, 0, new byte[length]);
+                        sent.incrementAndGet();
+                    }
+                } catch (Throwable e) {
+                    sendOutcome.set(e);
+                }
+            });
+            Thread receiver =
+                    Thread.ofPlatform().start(() -> receiveOutcome.set(catchReceive(() -> meld.receive(1, 5))));
+            while (sent.get() < fits || sender.getState() != Thread.State.WAITING) {
+                Thread.sleep(1);
+            }
+            awaitWaiting(receiver);
+            meld.close();
+            sender.join(10_000);
+            receiver.join(10_000);
+            assertThat(sent.get()).isEqualTo(fits);
+            assertThat(sendOutcome.get())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("node 0 was closed while a message with tag 0 to node 1 waited to be sent");
+            assertThat(receiveOutcome.get())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("node 0 was closed while waiting for a message with tag 5 from node 1");
+            return "closed";
+        });
+
+        assertThat(results.get(0)).isEqualTo("closed");
+        assertThat(results.get(1))
+                .isEqualTo("node 0 has closed, so node 1 waits in vain for a message with tag 99 from node 0");
+    }
+
+    @Test
+    void shouldAllowARegisteredClassInRemoteTasksAndMessagesAlike() {
+        List<String> results = Meld.localResults(2, MeldConfig.defaults(), meld -> {
+            meld.register(MessagingTest.class, Reading.class); // the test class writes the task's lambda
+            meld.barrier();
+            if (meld.rank() == 0) {
+                Reading made = meld.at(1, here -> new Reading("made on " + here.rank(), 7, new double[] {0.5}));
+                meld.send(1, 2, made);
+                return made.sensor();
+            }
+            Reading got = meld.receive(0, 2).object(Reading.class);
+            return got.sensor() + " " + got.time() + " " + got.values()[0];
+        });
+
+        assertThat(results).containsExactly("made on 1", "made on 1 7 0.5");
+    }
+
+    @Test
     void shouldPassMessagesToItselfOnASingleNodeClusterAsCopies() {
         Meld.local(1, MeldConfig.defaults(), meld -> {
             long[] sent = {1, 2, 3};
@@ -472,6 +540,13 @@ class MessagingTest {
             assertThatThrownBy(() -> meld.receive(-3)).isInstanceOf(IllegalArgumentException.class);
             meld.barrier();
         });
+    }
+
+    /** Waits (bounded by the test's timeout) until the thread parks: a receive or send that waits. */
+    private static void awaitWaiting(Thread t) throws InterruptedException {
+        while (t.getState() != Thread.State.WAITING) {
+            Thread.sleep(1);
+        }
     }
 
     private static Throwable catchReceive(Runnable r) {
