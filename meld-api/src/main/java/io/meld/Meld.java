@@ -276,6 +276,8 @@ public interface Meld extends AutoCloseable {
      *     task's stack above the caller's; also when the node could not decode the task or encode its
      *     result (a class it does not allow)
      * @throws NodeFailedException when the node fails or closes before answering
+     * @throws IllegalStateException when this node is closed, or closes while the caller waits
+     * @throws MeldException when the calling thread is interrupted while it waits
      * @throws ClassNotAllowedException when the task, or the result arriving here, has a class this node
      *     does not allow; nothing runs in the first case
      * @throws IllegalArgumentException when {@code node} is not a rank of the cluster
@@ -308,6 +310,8 @@ public interface Meld extends AutoCloseable {
      *     message counts them and names the first, the suppressed exceptions are each failure (a task's
      *     with its node and its stack there)
      * @throws NodeFailedException at once, when a node that runs tasks of this finish fails
+     * @throws IllegalStateException when this node is closed, or closes while the finish waits
+     * @throws MeldException when the calling thread is interrupted while it waits; the tasks run on
      */
     void finish(Block block);
 

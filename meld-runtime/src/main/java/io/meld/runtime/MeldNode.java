@@ -78,7 +78,9 @@ final class MeldNode implements Meld {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
     private int threads;
-    private Transport transport;
+    /** Volatile: read by the cluster layer's threads when a node leaves. */
+    private volatile Transport transport;
+
     private ClusterMembership membership;
 
     private MeldNode(MeldConfig config, int size) {
@@ -102,6 +104,7 @@ final class MeldNode implements Meld {
      */
     static MeldNode start(MeldConfig config) {
         config.check(SettingsCatalog.all()).forEach(LOG::warn);
+        ClusterSettings.checkConsistent(config);
         int size = config.get(RuntimeSettings.SIZE);
         int givenRank = config.get(RuntimeSettings.RANK);
         if (givenRank >= size) {
@@ -585,6 +588,9 @@ final class MeldNode implements Meld {
         tasks.nodeFailed(link.rank(), why);
     }
 
+    // The cluster layer removed the node from its view: it died, froze or was cut off. Its data-path
+    // connections may still be open (a frozen process's kernel keeps them), so they are closed here:
+    // senders waiting for room on them fail too, and a node that wakes up finds itself cut off.
     private void onNodeLeft(int node, String why) {
         MeldException e = new MeldException(why);
         collectives.nodeFailed(node, e);
@@ -592,6 +598,10 @@ final class MeldNode implements Meld {
         messaging.nodeFailed(node, e);
         sync.nodeFailed(node, e);
         tasks.nodeFailed(node, e);
+        Transport t = transport;
+        if (t != null) {
+            t.disconnect(node, e);
+        }
     }
 
     /** A 64-bit FNV-1a hash of the cluster name, carried in every handshake. */
@@ -613,7 +623,8 @@ final class MeldNode implements Meld {
         }
     }
 
-    private static String hostName() {
+    /** @return the name of this machine (Linux: the kernel's host name, as a pod's ordinal needs) */
+    static String hostName() {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
         } catch (IOException | RuntimeException e) {

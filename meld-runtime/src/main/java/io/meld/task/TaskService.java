@@ -160,7 +160,12 @@ public final class TaskService implements FrameHandler {
         blockFailure = fence(blockFailure);
         end(ref, null);
         try {
-            home.done.join();
+            home.done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MeldException("interrupted while " + ref + " waited for its tasks; they run on", e);
+        } catch (ExecutionException e) {
+            throw new AssertionError(e); // done only completes normally
         } finally {
             homes.remove(ref.seq());
         }

@@ -10,6 +10,7 @@ import io.meld.GlobalCounter;
 import io.meld.GlobalLatch;
 import io.meld.GlobalLongArray;
 import io.meld.Meld;
+import io.meld.MeldException;
 import io.meld.NodeFailedException;
 import io.meld.TaskFailedException;
 import io.meld.config.MeldConfig;
@@ -270,6 +271,27 @@ class TaskTest {
             waiter.join();
             assertThat(outcome.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
             assertThatThrownBy(() -> meld.at(0, here -> 1)).isInstanceOf(IllegalStateException.class);
+        });
+    }
+
+    @Test
+    void shouldStopWaitingWhenTheFinishingThreadIsInterrupted() {
+        Meld.local(1, CONFIG, meld -> {
+            AtomicReference<Throwable> outcome = new AtomicReference<>();
+            AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
+            CountDownLatch started = new CountDownLatch(1);
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                outcome.set(catchThrowable(() -> meld.finish(() -> {
+                    meld.asyncAt(0, here -> Thread.sleep(60_000));
+                    started.countDown();
+                })));
+                stillInterrupted.set(Thread.currentThread().isInterrupted());
+            });
+            started.await();
+            waiter.interrupt();
+            waiter.join();
+            assertThat(outcome.get()).isInstanceOf(MeldException.class).hasMessageContaining("interrupted");
+            assertThat(stillInterrupted.get()).isTrue();
         });
     }
 
