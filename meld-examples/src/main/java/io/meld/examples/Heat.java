@@ -121,6 +121,17 @@ final class Heat implements Example {
                 meld.allReduce(maxDiff(mine, reference, rows, n), DoubleOp.MAX)));
         double heat = meld.allReduce(sum(mine, rows, n), DoubleOp.SUM);
 
+        // 3. Message passing.
+        meld.barrier();
+        start = System.nanoTime();
+        double[] passed = messagePassing(meld, n, steps, rows);
+        seconds = meld.allReduce((System.nanoTime() - start) / 1e9, DoubleOp.MAX);
+        outcomes.add(new Outcome(
+                "message passing",
+                meld.size() + " JVMs x " + threads(meld.threads()),
+                seconds,
+                meld.allReduce(maxDiff(passed, reference, rows, n), DoubleOp.MAX)));
+
         table(log, n, steps, outcomes);
         String figures = String.format(
                 Locale.ROOT,
@@ -273,6 +284,60 @@ final class Heat implements Example {
             plates[0].close();
             plates[1].close();
         }
+    }
+
+    /** The tag of an edge row sent to the node above (it becomes that node's bottom halo). */
+    static final int TAG_UP = 601;
+
+    /** The tag of an edge row sent to the node below (its top halo). */
+    static final int TAG_DOWN = 602;
+
+    /**
+     * This node's rows, its halos exchanged with its neighbours by messages.
+     *
+     * @return this node's padded buffer after the last step: {@code (rows + 2) x (n + 2)}
+     */
+    static double[] messagePassing(Meld meld, int n, int steps, Rows rows) throws Exception {
+        int w = n + 2;
+        int count = rows.count();
+        int up = count > 0 && rows.lo() > 0 ? meld.rank() - 1 : -1;
+        int down = count > 0 && rows.hi() < n ? meld.rank() + 1 : -1;
+        double[][] buffers = {padded(rows, n), padded(rows, n)};
+        int t = Math.max(1, Math.min(meld.threads(), count));
+        int[] step = {0};
+        // Runs once per step, on the last thread to arrive: the new rows are complete, so send the edge
+        // rows and wait for the neighbours' (messages of one sender and tag arrive in order).
+        CyclicBarrier sync = new CyclicBarrier(t, () -> {
+            step[0]++;
+            double[] b = buffers[step[0] & 1];
+            if (up >= 0) {
+                meld.send(up, TAG_UP, java.util.Arrays.copyOfRange(b, w + 1, w + 1 + n));
+            }
+            if (down >= 0) {
+                meld.send(down, TAG_DOWN, java.util.Arrays.copyOfRange(b, count * w + 1, count * w + 1 + n));
+            }
+            if (up >= 0) {
+                System.arraycopy(meld.receive(up, TAG_DOWN).doubles(), 0, b, 1, n);
+            }
+            if (down >= 0) {
+                System.arraycopy(meld.receive(down, TAG_UP).doubles(), 0, b, (count + 1) * w + 1, n);
+            }
+        });
+        // The first step's halos are the neighbours' starting rows: zero, as the buffers are.
+        Team.run(t, "heat-messages", id -> {
+            int from = 1 + Team.start(count, t, id);
+            int to = 1 + Team.start(count, t, id + 1);
+            try {
+                for (int s = 0; s < steps; s++) {
+                    sweep(buffers[s & 1], buffers[(s + 1) & 1], w, from, to);
+                    sync.await();
+                }
+            } catch (Exception e) {
+                sync.reset();
+                throw e;
+            }
+        });
+        return buffers[steps & 1];
     }
 
     /** Reads the rows just above and below this node's rows into the buffer's padding rows. */

@@ -44,7 +44,8 @@ class HeatTest {
         List<ExampleResult> results = run("--n", "24", "--steps", "30");
         assertThat(results).allSatisfy(r -> {
             assertThat(r.ok()).as(r.text()).isTrue();
-            assertThat(r.text()).contains("n=24 steps=30", "nodes=2");
+            assertThat(r.text())
+                    .contains("n=24 steps=30", "shared-memory=", "global-arrays=", "message-passing=", "nodes=2");
         });
     }
 
