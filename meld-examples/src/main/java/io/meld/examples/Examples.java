@@ -10,7 +10,7 @@ public final class Examples {
     private static final Map<String, Example> BY_NAME = new LinkedHashMap<>();
 
     static {
-        for (Example e : List.<Example>of(new RandomAccess(), new Heat(), new PageRank(), new Bfs())) {
+        for (Example e : List.<Example>of(new RandomAccess(), new Heat(), new Sort(), new PageRank(), new Bfs())) {
             BY_NAME.put(e.name(), e);
         }
     }
