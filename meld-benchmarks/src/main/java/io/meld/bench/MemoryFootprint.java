@@ -41,6 +41,7 @@ public final class MemoryFootprint {
     private static boolean run(Meld meld, int lengthLog2, long overhead) {
         long length = 1L << lengthLog2;
         long before = status("VmHWM");
+        long start = System.nanoTime();
         long sum = 0;
         long share;
         try (GlobalLongArray a = meld.longArray("memory", length)) {
@@ -65,6 +66,7 @@ public final class MemoryFootprint {
             meld.barrier();
         }
         long total = meld.allReduce(sum, LongOp.SUM);
+        double seconds = meld.allReduce((System.nanoTime() - start) / 1e9, (double x, double y) -> Math.max(x, y));
         boolean sumOk = total == length / 2 * (length - 1);
         long hwm = status("VmHWM");
         long limit = (long) (FACTOR * share) + overhead;
@@ -89,6 +91,7 @@ public final class MemoryFootprint {
                     .put("benchmark", "memory")
                     .put("nodes", meld.size())
                     .put("length_log2", lengthLog2)
+                    .put("seconds", seconds)
                     .put("share_bytes", share)
                     .put("overhead_bytes", overhead)
                     .put("factor", FACTOR)

@@ -101,7 +101,9 @@ public final class PageRank {
             double[] next = new double[local];
             double setup = meld.allReduce((System.nanoTime() - setupStart) / 1e9, DoubleOp.MAX);
             double elapsed = 0;
+            long[] phases = new long[3]; // fetch, compute, write and synchronize: this node's nanoseconds
             for (int round = 0; round < 2; round++) {
+                java.util.Arrays.fill(phases, 0);
                 // Round 0 warms up the JIT with a few iterations; round 1 is measured.
                 int count = round == 0 ? Math.min(3, iterations) : iterations;
                 double[] partial = new double[threads];
@@ -114,17 +116,23 @@ public final class PageRank {
                 for (int it = 0; it < count; it++) {
                     GlobalDoubleArray current = contrib[it & 1];
                     GlobalDoubleArray following = contrib[(it + 1) & 1];
+                    long t0 = System.nanoTime();
                     team.execute(t -> {
                         int from = (int) ((long) n * t / threads);
                         int to = (int) ((long) n * (t + 1) / threads);
                         current.get(from, replica, from, to - from);
                     });
+                    long t1 = System.nanoTime();
                     double base = PageRankKernel.base(n, dangling);
                     team.execute(t -> partial[t] =
                             PageRankKernel.iterate(in, bounds[t], bounds[t + 1], outDegree, replica, base, rank, next));
+                    long t2 = System.nanoTime();
                     following.put(lo, next, 0, local);
                     dangling = meld.allReduce(sum(partial), DoubleOp.SUM);
                     meld.barrier();
+                    phases[0] += t1 - t0;
+                    phases[1] += t2 - t1;
+                    phases[2] += System.nanoTime() - t2;
                 }
                 elapsed = meld.allReduce((System.nanoTime() - begin) / 1e9, DoubleOp.MAX);
             }
@@ -149,6 +157,9 @@ public final class PageRank {
                         .put("seconds", elapsed)
                         .put("seconds_per_iteration", elapsed / iterations)
                         .put("setup_seconds", setup)
+                        .put("fetch_seconds_per_iteration", phases[0] / 1e9 / iterations)
+                        .put("compute_seconds_per_iteration", phases[1] / 1e9 / iterations)
+                        .put("sync_seconds_per_iteration", phases[2] / 1e9 / iterations)
                         .put("rank_sum", total)
                         .put("verified", Math.abs(total - 1) < 1e-6));
             }

@@ -329,7 +329,7 @@ final class BenchCommand implements Callable<Integer> {
     /** The options of {@code memory}. */
     static final class MemoryOptions {
         /** The fixed allowance of a node's peak resident memory; see docs/performance.md. */
-        static final int DEFAULT_OVERHEAD_MIB = 320;
+        static final int DEFAULT_OVERHEAD_MIB = 256;
 
         @Spec(Spec.Target.MIXEE)
         private CommandSpec spec;

@@ -385,6 +385,9 @@ final class BenchRunner {
                     .put("max_difference", difference == null ? null : difference[1])
                     .put("rank_sum", get(m, "rank_sum"))
                     .put("setup_seconds", get(m, "setup_seconds"))
+                    .put("fetch_seconds_per_iteration", get(m, "fetch_seconds_per_iteration"))
+                    .put("compute_seconds_per_iteration", get(m, "compute_seconds_per_iteration"))
+                    .put("sync_seconds_per_iteration", get(m, "sync_seconds_per_iteration"))
                     .put("shared_memory_threads", spec.nodes() * spec.threads());
         } finally {
             try {

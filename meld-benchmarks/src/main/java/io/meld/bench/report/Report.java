@@ -46,7 +46,7 @@ public final class Report {
         }
 
         String text() {
-            return (atLeast ? "\u2265 " : "\u2264 ") + format(bound);
+            return (atLeast ? "\u2265 " : "\u2264 ") + plain(bound);
         }
     }
 
@@ -242,7 +242,14 @@ public final class Report {
         if (p < 0.5) {
             return "0%";
         }
-        return (Math.abs(p - Math.rint(p)) < 1e-6 ? Long.toString(Math.round(p)) : format(p)) + "%";
+        return plain(new java.math.BigDecimal(p)
+                        .setScale(3, java.math.RoundingMode.HALF_EVEN)
+                        .doubleValue()) + "%";
+    }
+
+    /** @return {@code v} as Java prints it, without a trailing {@code .0} */
+    static String plain(double v) {
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
     private void bandwidthChart(Map<String, Object> r) throws IOException {
