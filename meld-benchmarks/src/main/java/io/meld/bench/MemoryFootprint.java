@@ -41,7 +41,7 @@ public final class MemoryFootprint {
     private static boolean run(Meld meld, int lengthLog2, long overhead) {
         long length = 1L << lengthLog2;
         long before = status("VmHWM");
-        long start = System.nanoTime();
+        long began = System.nanoTime();
         long sum = 0;
         long share;
         try (GlobalLongArray a = meld.longArray("memory", length)) {
@@ -66,7 +66,7 @@ public final class MemoryFootprint {
             meld.barrier();
         }
         long total = meld.allReduce(sum, LongOp.SUM);
-        double seconds = meld.allReduce((System.nanoTime() - start) / 1e9, (double x, double y) -> Math.max(x, y));
+        double seconds = meld.allReduce((System.nanoTime() - began) / 1e9, (double x, double y) -> Math.max(x, y));
         boolean sumOk = total == length / 2 * (length - 1);
         long hwm = status("VmHWM");
         long limit = (long) (FACTOR * share) + overhead;
