@@ -188,12 +188,19 @@ public final class Report {
                 "updates per second (log scale)",
                 names,
                 values);
-        chart.getStyler().setYAxisLogarithmic(true);
+        logarithmic(chart, values);
         save(
                 chart,
                 "gups.png",
                 "Random atomic increments: Meld beside the shared-memory limit (the same number of"
                         + " threads in one JVM) and Hazelcast's three ways, in the same run. Log scale.");
+    }
+
+    /** A log Y axis for bars, which start from the axis' minimum: a power of ten below the lowest. */
+    private static void logarithmic(CategoryChart chart, List<Double> values) {
+        double low = values.stream().mapToDouble(Double::doubleValue).min().orElse(1);
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(low))));
     }
 
     private void latencyChart(Map<String, Object> r) throws IOException {
@@ -296,6 +303,9 @@ public final class Report {
     private void memoryChart(Map<String, Object> r) throws IOException {
         double[] peaks = Json.numbers(r, "vm_hwm_bytes");
         double[] before = Json.numbers(r, "vm_hwm_before_bytes");
+        if (peaks.length == 0) {
+            return; // a failed run: nothing to draw
+        }
         CategoryChart chart = new CategoryChartBuilder()
                 .width(WIDTH)
                 .height(HEIGHT)
@@ -521,10 +531,11 @@ public final class Report {
         }
         h.append("</table>\n");
         if (chartProblem != null) {
-            h.append("<p><b>Charts not drawn</b>: the JDK could not render text (")
+            h.append("<p><b>Charts not drawn</b>: ")
                     .append(escape(chartProblem))
-                    .append("). Install fontconfig and a font package (Debian: <code>apt-get install fontconfig"
-                            + " fonts-dejavu-core</code>) and draw them again with <code>bin/meld bench report --from ")
+                    .append(". On a headless machine this is usually a JDK without fonts: install fontconfig and a"
+                            + " font package (Debian: <code>apt-get install fontconfig fonts-dejavu-core</code>) and"
+                            + " draw them again with <code>bin/meld bench report --from ")
                     .append(escape(dir.resolve("results.jsonl").toString()))
                     .append(" --report DIR</code>.</p>\n");
         }
