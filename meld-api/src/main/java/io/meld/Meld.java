@@ -4,6 +4,7 @@ import io.meld.config.MeldConfig;
 import java.util.List;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
+import java.util.function.LongConsumer;
 
 /**
  * One node of a Meld cluster, as seen by the program running on it.
@@ -152,6 +153,58 @@ public interface Meld extends AutoCloseable {
     MeldConfig config();
 
     /**
+     * Runs {@code body} once for every index of {@code array}, each on the node that holds the element
+     * (owner computes), spread over that node's worker threads with work stealing. A collective: every
+     * node calls it with the same array; it returns on every node when every iteration on every node
+     * is done and every operation the iterations issued is complete (it ends with a barrier). When an
+     * iteration throws, the node stops taking new iterations and every node throws: the failing node
+     * its exception (later ones suppressed), the others a {@link MeldException} naming it.
+     *
+     * @param array whose index space to run over
+     * @param body what to run for each global index; called by several threads at once
+     */
+    default void forall(GlobalArray array, LongConsumer body) {
+        forall(array, 0, array.length(), LoopOptions.THREADS, body);
+    }
+
+    /**
+     * Runs {@code body} for every index of {@code array} in {@code [from, to)}, each on its owner; see
+     * {@link #forall(GlobalArray, LongConsumer)}.
+     *
+     * @param array whose index space to run over
+     * @param from the first index
+     * @param to the index after the last
+     * @param options worker threads or virtual threads
+     * @param body what to run for each global index
+     * @throws IndexOutOfBoundsException when the range is outside the array
+     */
+    void forall(GlobalArray array, long from, long to, LoopOptions options, LongConsumer body);
+
+    /**
+     * Runs {@code body} once for every {@code i} in {@code [from, to)}, the range split into one
+     * contiguous block per node (node {@code r} gets block {@code r}, as {@link Distribution#BLOCK}
+     * splits an array) and each block over the node's workers. A collective; see {@link
+     * #forall(GlobalArray, LongConsumer)}.
+     *
+     * @param from the first index
+     * @param to the index after the last
+     * @param body what to run for each index
+     */
+    default void forall(long from, long to, LongConsumer body) {
+        forall(from, to, LoopOptions.THREADS, body);
+    }
+
+    /**
+     * {@link #forall(long, long, LongConsumer)} with options.
+     *
+     * @param from the first index
+     * @param to the index after the last
+     * @param options worker threads or virtual threads
+     * @param body what to run for each index
+     */
+    void forall(long from, long to, LoopOptions options, LongConsumer body);
+
+    /**
      * Allocates a global array of {@code long}, zeroed, spread in {@link Distribution#BLOCK blocks}. A
      * collective: every node calls it with the same name and length, and every node gets its handle.
      *
@@ -199,6 +252,33 @@ public interface Meld extends AutoCloseable {
      * @return this node's handle to the array
      */
     GlobalDoubleArray doubleArray(String name, long length, Distribution distribution);
+
+    /**
+     * Allocates a lock shared by every node. A collective: every node calls it with the same name. Its
+     * home is chosen from the name.
+     *
+     * @param name a name no other live lock of this cluster has
+     * @return this node's handle to the lock
+     */
+    GlobalLock lock(String name);
+
+    /**
+     * Allocates a counter shared by every node, starting at zero. A collective.
+     *
+     * @param name a name no other live counter of this cluster has
+     * @return this node's handle to the counter
+     */
+    GlobalCounter counter(String name);
+
+    /**
+     * Allocates a countdown latch shared by every node. A collective: every node passes the same name
+     * and count.
+     *
+     * @param name a name no other live latch of this cluster has
+     * @param count the count, at least 0
+     * @return this node's handle to the latch
+     */
+    GlobalLatch latch(String name, long count);
 
     /**
      * Waits until every operation the calling thread issued on global memory is complete at its home:

@@ -119,6 +119,13 @@ abstract class ArrayHandle {
         return service.callAsync(storage, home, opcode, operation, slot, a, b, index, converter);
     }
 
+    /** Throws when the array is freed or its node closed. */
+    final void checkLive() {
+        if (storage.state != GlobalStorage.LIVE) {
+            throw new IllegalStateException("array '" + storage.name + "' " + storage.stateText());
+        }
+    }
+
     /** Checks a bulk range against the array and the caller's array. */
     final void checkRange(long from, int callerLength, int offset, int count) {
         if (count < 0 || offset < 0 || offset > callerLength - count) {

@@ -20,6 +20,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,6 +109,10 @@ public final class MemoryService {
      * (final fields) or null, and a thread only ever uses an entry whose thread is itself.
      */
     private final Sender[] recent = new Sender[RECENT];
+
+    /** The senders virtual threads share; see {@link #sharedSender}. */
+    private final AtomicReferenceArray<Sender> shared =
+            new AtomicReferenceArray<>(Math.max(2, Runtime.getRuntime().availableProcessors()));
 
     private final List<OpBuffer> buffers = new CopyOnWriteArrayList<>();
     private final AtomicInteger dirty = new AtomicInteger();
@@ -216,7 +222,7 @@ public final class MemoryService {
      */
     public void fence() {
         checkOpen();
-        Sender sender = senders.get();
+        Sender sender = existingSender();
         if (sender != null) {
             sender.flushAll();
             RuntimeException lost = sender.takeFailure();
@@ -454,6 +460,9 @@ public final class MemoryService {
     }
 
     private Sender senderSlow(Thread t) {
+        if (t.isVirtual()) {
+            return sharedSender(t);
+        }
         Sender s = senders.get();
         if (s == null) {
             s = new Sender(this, t, size, bufferSize, nextLane.getAndIncrement() % lanes);
@@ -466,8 +475,54 @@ public final class MemoryService {
     }
 
     /** @return this thread's sender, or {@code null} when it never sent anything */
-    Sender currentSender() {
-        return senders.get();
+    Sender existingSender() {
+        Thread t = Thread.currentThread();
+        if (t.isVirtual()) {
+            return shared.get(stripe(t));
+        }
+        Sender s = recent[(int) t.threadId() & (RECENT - 1)];
+        return s != null && s.thread == t ? s : senders.get();
+    }
+
+    /**
+     * Virtual threads share a few senders (one per core, by thread id), taken in turns through their
+     * buffers' state words: there may be millions of virtual threads, and each has few operations in
+     * flight. A virtual thread always uses the same one, so its operations to a home keep their order.
+     */
+    private Sender sharedSender(Thread t) {
+        int i = stripe(t);
+        Sender s = shared.get(i);
+        if (s == null) {
+            s = new Sender(this, null, size, bufferSize, i % lanes);
+            if (!shared.compareAndSet(i, null, s)) {
+                s = shared.get(i);
+            }
+        }
+        return s;
+    }
+
+    private int stripe(Thread t) {
+        return (int) (t.threadId() % shared.length());
+    }
+
+    /**
+     * Sends the buffers of the given threads (which must not be adding to them now, e.g. the workers of
+     * a loop that has ended) and of the senders virtual threads share, so that a fence of the calling
+     * thread covers what they issued.
+     */
+    public void flushFor(Collection<Thread> threads) {
+        for (OpBuffer b : buffers) {
+            if (b.owner.thread == null || threads.contains(b.owner.thread)) {
+                while (!b.tryAcquireForFlusher()) {
+                    Thread.onSpinWait();
+                }
+                try {
+                    b.flush();
+                } finally {
+                    b.release();
+                }
+            }
+        }
     }
 
     void register(OpBuffer buffer) {
@@ -556,7 +611,10 @@ public final class MemoryService {
 
     /** Waits for a blocking operation's answer: a short spin, then parking until the deadline. */
     long await(Pending.Blocking p, int id) {
-        for (int i = 0; i < SPIN_BEFORE_PARK && !p.isDone(); i++) {
+        // A short spin catches fast answers without a park and unpark; a virtual thread parks at once,
+        // giving its carrier to the others.
+        int spin = Thread.currentThread().isVirtual() ? 0 : SPIN_BEFORE_PARK;
+        for (int i = 0; i < spin && !p.isDone(); i++) {
             Thread.onSpinWait();
         }
         while (!p.isDone()) {
@@ -582,11 +640,7 @@ public final class MemoryService {
      * an operation it issues next on a local element comes after them (issue order to one home).
      */
     void settleLocal() {
-        Thread t = Thread.currentThread();
-        Sender s = recent[(int) t.threadId() & (RECENT - 1)];
-        if (s == null || s.thread != t) {
-            s = senders.get();
-        }
+        Sender s = existingSender();
         if (s != null) {
             s.flushIfPending(rank);
         }
@@ -594,7 +648,7 @@ public final class MemoryService {
 
     /** Flushes one sender's buffer on behalf of a thread waiting for an async result. */
     void flushFor(Sender sender, int dest) {
-        if (sender.thread == Thread.currentThread()) {
+        if (sender.thread == null || sender.thread == Thread.currentThread()) {
             sender.flush(dest);
         } else if (flusherSleeping) {
             LockSupport.unpark(flusher);
@@ -738,6 +792,7 @@ public final class MemoryService {
                 // only make the owner wait. So such a buffer waits IDLE_LOOKS_WHILE_RUNNING looks.
                 b.flusherIdleLooks++;
                 if (b.flusherIdleLooks < IDLE_LOOKS_WHILE_RUNNING
+                        && b.owner.thread != null
                         && b.owner.thread.getState() == Thread.State.RUNNABLE) {
                     continue;
                 }
@@ -770,7 +825,7 @@ public final class MemoryService {
     /** Sends and forgets the buffers of threads that have ended. */
     private void forgetEndedThreads() {
         for (OpBuffer b : buffers) {
-            if (!b.owner.thread.isAlive() && b.tryAcquireForFlusher()) {
+            if (b.owner.thread != null && !b.owner.thread.isAlive() && b.tryAcquireForFlusher()) {
                 try {
                     b.flush();
                 } catch (RuntimeException e) {

@@ -10,7 +10,9 @@ package io.meld.memory;
  * not make on this thread's behalf, for the thread's next fence to report.
  */
 final class Sender {
+    /** The owning thread, or {@code null} for a sender that virtual threads share. */
     final Thread thread;
+
     final int lane;
     private final MemoryService service;
     private final OpBuffer[] buffers;

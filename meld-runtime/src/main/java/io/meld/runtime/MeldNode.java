@@ -1,18 +1,25 @@
 package io.meld.runtime;
 
 import io.meld.Distribution;
+import io.meld.GlobalArray;
+import io.meld.GlobalCounter;
 import io.meld.GlobalDoubleArray;
+import io.meld.GlobalLatch;
+import io.meld.GlobalLock;
 import io.meld.GlobalLongArray;
+import io.meld.LoopOptions;
 import io.meld.Meld;
 import io.meld.MeldException;
 import io.meld.cluster.ClusterMembership;
 import io.meld.cluster.ClusterSettings;
 import io.meld.cluster.NodeInfo;
 import io.meld.collective.CollectiveEngine;
+import io.meld.compute.LoopRunner;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.config.Setting;
 import io.meld.memory.MemoryService;
+import io.meld.sync.SyncService;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
 import io.meld.transport.Transport;
@@ -29,6 +36,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +62,8 @@ final class MeldNode implements Meld {
     private final int size;
     private final CollectiveEngine collectives;
     private final MemoryService memory;
+    private final SyncService sync;
+    private LoopRunner loops;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
     private int threads;
@@ -65,6 +75,7 @@ final class MeldNode implements Meld {
         this.size = size;
         this.collectives = new CollectiveEngine(size);
         this.memory = new MemoryService(size, config);
+        this.sync = new SyncService(size);
     }
 
     /**
@@ -116,6 +127,7 @@ final class MeldNode implements Meld {
                 .handle(FrameType.MEMORY_REPLIES, memory.repliesHandler())
                 .handle(FrameType.BULK_PUT, memory.bulkPutHandler())
                 .handle(FrameType.BULK_DATA, memory.bulkDataHandler())
+                .handle(FrameType.SYNC, sync)
                 .onLinkDown(this::onLinkDown)
                 .build();
         NodeInfo self = new NodeInfo(
@@ -147,8 +159,10 @@ final class MeldNode implements Meld {
         transport.connect(rank, peers, config.get(TransportSettings.CONNECT_TIMEOUT));
         collectives.start(rank, transport);
         memory.start(rank, transport, collectives);
+        sync.start(rank, transport, collectives, memory);
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
+        loops = new LoopRunner(rank, size, threads, memory, collectives);
         LOG.debug("node {} of {} joined cluster '{}' ({} threads)", rank, size, clusterName, threads);
     }
 
@@ -184,6 +198,36 @@ final class MeldNode implements Meld {
     public GlobalDoubleArray doubleArray(String name, long length, Distribution distribution) {
         ensureOpen();
         return memory.doubleArray(name, length, distribution);
+    }
+
+    @Override
+    public void forall(GlobalArray array, long from, long to, LoopOptions options, LongConsumer body) {
+        ensureOpen();
+        loops.forall(array, from, to, options, body);
+    }
+
+    @Override
+    public void forall(long from, long to, LoopOptions options, LongConsumer body) {
+        ensureOpen();
+        loops.forall(from, to, options, body);
+    }
+
+    @Override
+    public GlobalLock lock(String name) {
+        ensureOpen();
+        return sync.lock(name);
+    }
+
+    @Override
+    public GlobalCounter counter(String name) {
+        ensureOpen();
+        return sync.counter(name);
+    }
+
+    @Override
+    public GlobalLatch latch(String name, long count) {
+        ensureOpen();
+        return sync.latch(name, count);
     }
 
     @Override
@@ -257,6 +301,10 @@ final class MeldNode implements Meld {
 
     private void release() {
         closed.set(true);
+        if (loops != null) {
+            loops.close();
+        }
+        sync.close();
         memory.close();
         if (transport != null) {
             transport.close();
@@ -277,12 +325,14 @@ final class MeldNode implements Meld {
         Throwable why = cause != null ? cause : new MeldException("the connection to node " + link.rank() + " closed");
         collectives.nodeFailed(link.rank(), why);
         memory.nodeFailed(link.rank(), why);
+        sync.nodeFailed(link.rank(), why);
     }
 
     private void onNodeLeft(int node, String why) {
         MeldException e = new MeldException(why);
         collectives.nodeFailed(node, e);
         memory.nodeFailed(node, e);
+        sync.nodeFailed(node, e);
     }
 
     /** A 64-bit FNV-1a hash of the cluster name, carried in every handshake. */

@@ -95,7 +95,7 @@ class MemoryErrorsTest {
                     assertThatThrownBy(() -> a.globalIndex(a.localLength()))
                             .isInstanceOf(IndexOutOfBoundsException.class)
                             .hasMessageContaining(Long.toString(a.localLength()));
-                    assertThat(service(a).currentSender())
+                    assertThat(service(a).existingSender())
                             .as("a sender, so something was buffered or sent")
                             .isNull();
                 } catch (Throwable e) {

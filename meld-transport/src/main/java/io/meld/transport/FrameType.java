@@ -21,6 +21,8 @@ public final class FrameType {
     public static final int BULK_PUT = 18;
     /** Part of a range read at its home (bulk get), on its way back. */
     public static final int BULK_DATA = 19;
+    /** Requests to a lock's or latch's home, and its answers: laid out by the runtime ({@code SyncCodec}). */
+    public static final int SYNC = 24;
 
     /** The largest type number; types are one unsigned byte. */
     public static final int MAX = 255;
@@ -41,6 +43,7 @@ public final class FrameType {
             case MEMORY_REPLIES -> "MEMORY_REPLIES";
             case BULK_PUT -> "BULK_PUT";
             case BULK_DATA -> "BULK_DATA";
+            case SYNC -> "SYNC";
             default -> "unknown(" + type + ")";
         };
     }

@@ -1,0 +1,234 @@
+package io.meld.codec;
+
+import io.meld.ClassNotAllowedException;
+import io.meld.MeldException;
+import io.meld.config.ConfigException;
+import io.meld.config.MeldConfig;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import java.nio.ByteBuffer;
+import java.util.Collection;
+import org.apache.fory.ThreadSafeFory;
+import org.apache.fory.config.ForyBuilder;
+import org.apache.fory.config.Language;
+
+/**
+ * Turns the objects that cross the wire (message payloads, remote tasks and their results) into bytes
+ * and back, refusing every class that is not allowed.
+ *
+ * <p>What may cross:
+ *
+ * <ul>
+ *   <li><b>JDK basics</b>, by Fory's built-in serializers (which read fields, never call a class's
+ *       {@code readObject}): {@code null}, boxed primitives, {@code String}, arrays of primitives and of
+ *       these, {@code java.util} lists, sets, maps and deques ({@code ArrayList}, {@code LinkedList},
+ *       {@code ArrayDeque}, {@code HashMap}, {@code LinkedHashMap}, {@code TreeMap}, {@code HashSet},
+ *       {@code LinkedHashSet}, {@code TreeSet}, the {@code List.of}/{@code Set.of}/{@code Map.of} ones,
+ *       {@code Arrays.asList}, {@code Collections}' empty, singleton and unmodifiable views, {@code
+ *       ConcurrentHashMap}), {@code Optional}, {@code BigInteger}/{@code BigDecimal}, {@code UUID},
+ *       {@code java.time} values;
+ *   <li><b>allowed classes</b> ({@code meld.codec.classes}, {@link #allow(String)}): records and
+ *       classes of the program, with their fields (each field's class must be allowed or basic);
+ *   <li><b>serializable lambdas</b> (whose target interface extends {@code Serializable}) written by an
+ *       allowed class, with their captured values (each allowed or basic).
+ * </ul>
+ *
+ * Any other class, a JDK one included ({@code java.io.File}, {@code java.util.Random}, ...), is refused
+ * with {@link ClassNotAllowedException} naming it: by the sender when it encodes, and by the receiver
+ * when it decodes bytes that name it. The allow-list is by name, so nodes need not register classes in
+ * the same order, but every node must allow what it receives.
+ *
+ * <p>Encoding: Fory's Java format with reference tracking (a shared or cyclic object arrives once, as
+ * it was), class names written once per object graph. The bytes carry no length: the caller frames them.
+ *
+ * <p><b>Concurrency</b>: every method may be called by any number of threads at once. Fory instances are
+ * not thread-safe; a pool of them ({@link ThreadSafeFory}) lends one to each call. The serializers Fory
+ * generates for a class are shared by the pool.
+ */
+public final class ObjectCodec {
+    private final AllowList allowList = new AllowList();
+    private final ThreadSafeFory fory;
+
+    /**
+     * @param allowed class names and package patterns ({@code com.example.*}) to allow
+     * @throws IllegalArgumentException when an entry is neither, naming it
+     */
+    public ObjectCodec(Collection<String> allowed) {
+        for (String entry : allowed) {
+            allowList.allow(entry);
+        }
+        this.fory = new ForyBuilder()
+                .withLanguage(Language.JAVA)
+                .requireClassRegistration(false)
+                .withRefTracking(true)
+                .suppressClassRegistrationWarnings(true)
+                .buildThreadSafeFory();
+        fory.setTypeChecker(allowList);
+    }
+
+    /**
+     * @param config a node's configuration
+     * @return a codec that allows what {@code meld.codec.classes} lists
+     * @throws ConfigException when an entry is not a class name or a package pattern, naming it
+     */
+    public static ObjectCodec fromConfig(MeldConfig config) {
+        try {
+            return new ObjectCodec(config.get(CodecSettings.CLASSES));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(
+                    CodecSettings.CLASSES.name() + "=" + String.join(",", config.get(CodecSettings.CLASSES)) + " (from "
+                            + config.source(CodecSettings.CLASSES) + "): " + e.getMessage());
+        }
+    }
+
+    /**
+     * Allows a class, or a package ({@code com.example.*}). Decoding that started before this returns
+     * may not see it yet.
+     *
+     * @param entry a binary class name or a package pattern
+     * @throws IllegalArgumentException when it is neither, naming it
+     */
+    public void allow(String entry) {
+        allowList.allow(entry);
+    }
+
+    /**
+     * Allows classes.
+     *
+     * @param classes the classes; an array class allows its element class
+     * @throws NullPointerException when one is {@code null}
+     */
+    public void allow(Class<?>... classes) {
+        for (Class<?> c : classes) {
+            Class<?> element = c;
+            while (element.isArray()) {
+                element = element.getComponentType();
+            }
+            if (!element.isPrimitive()) {
+                allowList.allow(element.getName());
+            }
+        }
+    }
+
+    /**
+     * @param className a binary class name
+     * @return whether objects of that class may cross the wire by the allow-list (JDK basics are not on
+     *     it; see the class comment)
+     */
+    public boolean allows(String className) {
+        return allowList.allows(className);
+    }
+
+    /**
+     * @param value the object, may be {@code null}
+     * @return its bytes, in a new array
+     * @throws ClassNotAllowedException when the value, or an object it refers to, has a class that is
+     *     not allowed; nothing is sent
+     * @throws MeldException when Fory cannot encode it, with the class and Fory's reason
+     */
+    public byte[] encode(Object value) {
+        try {
+            return fory.serialize(value);
+        } catch (RuntimeException e) {
+            throw encodeFailure(value, e);
+        }
+    }
+
+    /**
+     * Appends the value's bytes to a buffer.
+     *
+     * @param value the object, may be {@code null}
+     * @param out the buffer; it grows as needed
+     * @return how many bytes were written
+     * @throws ClassNotAllowedException when a class is not allowed; {@code out} may hold part of the
+     *     bytes then (the caller drops it)
+     * @throws MeldException when Fory cannot encode it
+     */
+    public int encode(Object value, ByteBuf out) {
+        int start = out.writerIndex();
+        try (ByteBufOutputStream stream = new ByteBufOutputStream(out)) {
+            fory.serialize(stream, value);
+        } catch (java.io.IOException e) {
+            throw new MeldException("cannot encode a " + className(value) + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw encodeFailure(value, e);
+        }
+        return out.writerIndex() - start;
+    }
+
+    /**
+     * @param bytes what {@link #encode(Object)} produced, on any node
+     * @return the object
+     * @throws ClassNotAllowedException when the bytes name a class this node does not allow
+     * @throws MeldException when the bytes are not a valid encoding
+     */
+    public Object decode(byte[] bytes) {
+        return decode(bytes, 0, bytes.length);
+    }
+
+    /**
+     * @param bytes an array holding an encoding
+     * @param offset where it starts
+     * @param length how long it is
+     * @return the object
+     * @throws ClassNotAllowedException when the bytes name a class this node does not allow
+     * @throws MeldException when the bytes are not a valid encoding
+     */
+    public Object decode(byte[] bytes, int offset, int length) {
+        return decode(ByteBuffer.wrap(bytes, offset, length));
+    }
+
+    /**
+     * Decodes the readable bytes of a buffer, and skips them.
+     *
+     * @param in a buffer whose readable bytes are one encoding
+     * @return the object
+     * @throws ClassNotAllowedException when the bytes name a class this node does not allow
+     * @throws MeldException when the bytes are not a valid encoding
+     */
+    public Object decode(ByteBuf in) {
+        Object value = decode(in.nioBuffer());
+        in.skipBytes(in.readableBytes());
+        return value;
+    }
+
+    private Object decode(ByteBuffer bytes) {
+        int length = bytes.remaining();
+        try {
+            return fory.deserialize(bytes);
+        } catch (RuntimeException | StackOverflowError e) {
+            ClassNotAllowedException refused = refusal(e);
+            if (refused != null) {
+                throw new ClassNotAllowedException(
+                        refused.className(), "refused to decode an object: " + refused.getMessage());
+            }
+            throw new MeldException("cannot decode an object from " + length + " bytes: " + e, e);
+        }
+    }
+
+    private static MeldException encodeFailure(Object value, RuntimeException e) {
+        ClassNotAllowedException refused = refusal(e);
+        if (refused != null) {
+            return new ClassNotAllowedException(
+                    refused.className(), "cannot send a " + className(value) + ": " + refused.getMessage());
+        }
+        return new MeldException("cannot encode a " + className(value) + ": " + e, e);
+    }
+
+    /** Fory may wrap what the allow-list threw; finds it. */
+    private static ClassNotAllowedException refusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ClassNotAllowedException c) {
+                return c;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
+
+    private static String className(Object value) {
+        return value == null ? "null" : value.getClass().getName();
+    }
+}

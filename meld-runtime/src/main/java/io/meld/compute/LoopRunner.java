@@ -1,0 +1,274 @@
+package io.meld.compute;
+
+import io.meld.GlobalArray;
+import io.meld.LongOp;
+import io.meld.LoopOptions;
+import io.meld.MeldException;
+import io.meld.collective.CollectiveEngine;
+import io.meld.memory.LoopSpace;
+import io.meld.memory.MemoryService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
+
+/**
+ * Owner-computes loops ({@code forall}): each node runs the iterations of the indices it holds, on its
+ * worker threads with work stealing, or on virtual threads, and the loop ends on every node together.
+ *
+ * <h2>How a loop runs</h2>
+ *
+ * <ol>
+ *   <li>The node's part of the index space is a run of local indices ({@link LoopSpace}).
+ *   <li>Worker threads: a {@link ForkJoinPool} of {@code meld.threads} workers splits the run in halves
+ *       recursively down to a grain (a sixteenth of a worker's share by default), and idle workers
+ *       steal pending halves. Virtual threads: {@code concurrency} of them take {@code grain} iterations
+ *       at a time from a shared cursor until the run is used up.
+ *   <li>When the run is done, the buffers the loop's threads filled are sent ({@link
+ *       MemoryService#flushFor}), the calling thread fences, and the nodes agree, in one reduction,
+ *       whether any iteration anywhere failed. So when {@code forall} returns, every iteration on every
+ *       node has ended and every operation it issued is complete: the loop is a barrier.
+ * </ol>
+ *
+ * <p>An iteration that throws stops the node from starting more (those under way finish); the first
+ * exception is thrown on its node, with later ones suppressed, and every other node throws a {@link
+ * MeldException} naming the lowest failing node.
+ *
+ * <p><b>Concurrency</b>: a loop is a collective, so one thread per node calls {@code forall} at a time;
+ * the body runs on many threads at once. The pool is created with the node and shut down with it.
+ */
+public final class LoopRunner implements AutoCloseable {
+    private static final int SPLITS_PER_WORKER = 16;
+
+    private final int rank;
+    private final int size;
+    private final int threads;
+    private final MemoryService memory;
+    private final CollectiveEngine collectives;
+    private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
+    private final ForkJoinPool pool;
+
+    /**
+     * @param rank this node's rank
+     * @param size the number of nodes
+     * @param threads the node's worker threads
+     * @param memory the node's global memory
+     * @param collectives the node's collectives
+     */
+    public LoopRunner(int rank, int size, int threads, MemoryService memory, CollectiveEngine collectives) {
+        this.rank = rank;
+        this.size = size;
+        this.threads = threads;
+        this.memory = memory;
+        this.collectives = collectives;
+        this.pool = new ForkJoinPool(
+                threads,
+                p -> {
+                    ForkJoinWorkerThread t = new ForkJoinWorkerThread(null, p, true) {
+                        @Override
+                        protected void onTermination(Throwable exception) {
+                            workers.remove(this);
+                        }
+                    };
+                    t.setName("meld-worker-" + rank + "-" + t.getPoolIndex());
+                    t.setDaemon(true);
+                    workers.add(t);
+                    return t;
+                },
+                null,
+                false);
+    }
+
+    /**
+     * Runs {@code body} for the indices of {@code [from, to)} of {@code array} this node holds.
+     *
+     * @param array the array
+     * @param from the first index
+     * @param to the index after the last
+     * @param options how to run
+     * @param body the iteration
+     */
+    public void forall(GlobalArray array, long from, long to, LoopOptions options, LongConsumer body) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(body, "body");
+        LoopSpace space = LoopSpace.of(array, from, to);
+        run(space.first(), space.end(), space::global, options, body);
+    }
+
+    /**
+     * Runs {@code body} for this node's block of {@code [from, to)}.
+     *
+     * @param from the first index
+     * @param to the index after the last
+     * @param options how to run
+     * @param body the iteration
+     */
+    public void forall(long from, long to, LoopOptions options, LongConsumer body) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(body, "body");
+        if (from > to) {
+            throw new IllegalArgumentException("loop range [" + from + ", " + to + ") is empty backwards");
+        }
+        long n = to - from;
+        long q = n / size;
+        long r = n % size;
+        long start = from + rank * q + Math.min(rank, r);
+        long length = q + (rank < r ? 1 : 0);
+        run(start, start + length, local -> local, options, body);
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        try {
+            pool.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Maps a local index to the index the body gets. */
+    @FunctionalInterface
+    private interface IndexMap {
+        long global(long local);
+    }
+
+    private void run(long lo, long hi, IndexMap map, LoopOptions options, LongConsumer body) {
+        Failure failure = new Failure();
+        if (lo < hi) {
+            if (options.virtual()) {
+                runVirtual(lo, hi, map, options, body, failure);
+            } else {
+                long grain = options.grain() > 0
+                        ? options.grain()
+                        : Math.max(1, (hi - lo) / ((long) threads * SPLITS_PER_WORKER));
+                pool.invoke(new Range(lo, hi, grain, map, body, failure));
+            }
+        }
+        List<Thread> loopThreads = new ArrayList<>(workers);
+        memory.flushFor(loopThreads);
+        memory.fence();
+        Throwable mine = failure.first.get();
+        long failed = collectives.allReduceLong(mine != null ? rank : Long.MAX_VALUE, LongOp.MIN);
+        if (mine instanceof RuntimeException e) {
+            throw e;
+        }
+        if (mine instanceof Error e) {
+            throw e;
+        }
+        if (mine != null) {
+            throw new MeldException("forall failed on node " + rank, mine);
+        }
+        if (failed != Long.MAX_VALUE) {
+            throw new MeldException("forall failed on node " + failed + " (see that node's exception)");
+        }
+    }
+
+    private void runVirtual(long lo, long hi, IndexMap map, LoopOptions options, LongConsumer body, Failure failure) {
+        AtomicLong cursor = new AtomicLong(lo);
+        long grain = Math.max(1, options.grain());
+        long needed = (hi - lo + grain - 1) / grain;
+        int count = (int) Math.min(options.concurrency(), needed);
+        Thread[] started = new Thread[count];
+        for (int i = 0; i < count; i++) {
+            started[i] = Thread.ofVirtual()
+                    .name("meld-virtual-" + rank + "-" + i)
+                    .start(() -> {
+                        long j;
+                        while (!failure.stop && (j = cursor.getAndAdd(grain)) < hi) {
+                            long end = Math.min(hi, j + grain);
+                            try {
+                                for (long k = j; k < end; k++) {
+                                    body.accept(map.global(k));
+                                }
+                            } catch (Throwable t) {
+                                failure.record(t);
+                            }
+                        }
+                    });
+        }
+        boolean interrupted = false;
+        for (Thread t : started) {
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    failure.stop = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+            failure.record(new MeldException("interrupted while a forall ran on node " + rank));
+        }
+    }
+
+    /** The first exception of a loop, later ones suppressed in it; and whether to stop taking work. */
+    private static final class Failure {
+        final AtomicReference<Throwable> first = new AtomicReference<>();
+        volatile boolean stop;
+
+        void record(Throwable t) {
+            stop = true;
+            if (!first.compareAndSet(null, t)) {
+                Throwable f = first.get();
+                synchronized (f) {
+                    f.addSuppressed(t);
+                }
+            }
+        }
+    }
+
+    /** A run of local indices, split in halves until it is no larger than the grain. */
+    private static final class Range extends RecursiveAction {
+        private static final long serialVersionUID = 1L;
+
+        private final long lo;
+        private final long hi;
+        private final long grain;
+        private final transient IndexMap map;
+        private final transient LongConsumer body;
+        private final transient Failure failure;
+
+        Range(long lo, long hi, long grain, IndexMap map, LongConsumer body, Failure failure) {
+            this.lo = lo;
+            this.hi = hi;
+            this.grain = grain;
+            this.map = map;
+            this.body = body;
+            this.failure = failure;
+        }
+
+        @Override
+        protected void compute() {
+            if (failure.stop) {
+                return;
+            }
+            if (hi - lo <= grain) {
+                try {
+                    for (long j = lo; j < hi; j++) {
+                        body.accept(map.global(j));
+                    }
+                } catch (Throwable t) {
+                    failure.record(t);
+                }
+                return;
+            }
+            long mid = lo + (hi - lo) / 2;
+            Range right = new Range(mid, hi, grain, map, body, failure);
+            right.fork();
+            new Range(lo, mid, grain, map, body, failure).compute();
+            right.join();
+        }
+    }
+}

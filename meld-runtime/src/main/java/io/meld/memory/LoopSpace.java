@@ -1,0 +1,63 @@
+package io.meld.memory;
+
+import io.meld.GlobalArray;
+
+/**
+ * The part of a range of a global array's indices that this node holds, as a run of local indices,
+ * and the mapping of each back to its global index: what an owner-computes loop iterates over.
+ *
+ * <p>Internal to Meld (public for {@code io.meld.compute}). Immutable.
+ */
+public final class LoopSpace {
+    private final ArrayLayout layout;
+    private final int rank;
+    private final long first;
+    private final long end;
+
+    private LoopSpace(ArrayLayout layout, int rank, long first, long end) {
+        this.layout = layout;
+        this.rank = rank;
+        this.first = first;
+        this.end = end;
+    }
+
+    /**
+     * @param array an array of this runtime
+     * @param from the first global index
+     * @param to the global index after the last
+     * @return the local indices of this node's elements in {@code [from, to)}
+     * @throws IndexOutOfBoundsException when the range is outside the array
+     * @throws IllegalArgumentException when the array is not one of this runtime's
+     */
+    public static LoopSpace of(GlobalArray array, long from, long to) {
+        if (!(array instanceof ArrayHandle handle)) {
+            throw new IllegalArgumentException("array " + array + " does not belong to this Meld runtime");
+        }
+        if (from < 0 || from > to || to > handle.length) {
+            throw new IndexOutOfBoundsException("range [" + from + ", " + to + ") is outside array '" + array.name()
+                    + "' of length " + handle.length);
+        }
+        handle.checkLive();
+        ArrayLayout layout = handle.layout;
+        return new LoopSpace(
+                layout, handle.rank, layout.firstLocal(handle.rank, from), layout.firstLocal(handle.rank, to));
+    }
+
+    /** @return the first local index */
+    public long first() {
+        return first;
+    }
+
+    /** @return the local index after the last */
+    public long end() {
+        return end;
+    }
+
+    /**
+     * @param local a local index in {@code [first(), end())}
+     * @return its global index
+     */
+    public long global(long local) {
+        return layout.globalIndex(rank, local);
+    }
+}

@@ -1,0 +1,411 @@
+package io.meld.sync;
+
+import io.meld.Distribution;
+import io.meld.GlobalCounter;
+import io.meld.GlobalLatch;
+import io.meld.GlobalLock;
+import io.meld.GlobalLongArray;
+import io.meld.MeldException;
+import io.meld.NodeFailedException;
+import io.meld.collective.Agreement;
+import io.meld.collective.CollectiveEngine;
+import io.meld.memory.MemoryService;
+import io.meld.transport.FrameHandler;
+import io.meld.transport.FrameType;
+import io.meld.transport.Link;
+import io.meld.transport.ProtocolException;
+import io.meld.transport.Transport;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's locks, latches and counters.
+ *
+ * <h2>Homes</h2>
+ *
+ * Each lock and latch has a home node, chosen from its name; the home keeps its state ({@link
+ * LockState}: holder and FIFO queue; {@link LatchState}: count and waiters) and answers every request,
+ * so requests to one object are handled one at a time, in the order they reach the home. A request
+ * from the home node itself goes straight to the state; others travel as {@code SYNC} frames ({@link
+ * SyncCodec}). Counters are one element of a global array, held by the counter's home.
+ *
+ * <h2>Waiting</h2>
+ *
+ * A thread that waits for a grant, an opening or a count registers a future under a fresh request id
+ * ({@link #waiting}); the answer completes it, on an I/O thread or on the thread that changed the
+ * state. When the home fails, waiters for it fail with {@link NodeFailedException}; when this node
+ * closes, every waiter fails.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * Allocation is collective (one thread per node). A state object is changed only under its own lock
+ * (its monitor); answers are sent after leaving it. Handles are used by any thread.
+ */
+public final class SyncService implements FrameHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncService.class);
+
+    private final int size;
+    private final Map<Integer, LockState> locks = new ConcurrentHashMap<>();
+    private final Map<Integer, LatchState> latches = new ConcurrentHashMap<>();
+    private final Map<Long, Waiter> waiting = new ConcurrentHashMap<>();
+    private final AtomicLong requests = new AtomicLong();
+    private final Map<String, Integer> names = new HashMap<>();
+    private volatile int rank = -1;
+    private volatile Transport transport;
+    private CollectiveEngine collectives;
+    private MemoryService memory;
+    private int nextId = 1;
+    private volatile boolean closed;
+
+    /**
+     * @param size the number of nodes
+     */
+    public SyncService(int size) {
+        this.size = size;
+    }
+
+    /**
+     * Starts serving.
+     *
+     * @param rank this node's rank
+     * @param transport the connected transport
+     * @param collectives for allocation
+     * @param memory for fences and counters
+     */
+    public void start(int rank, Transport transport, CollectiveEngine collectives, MemoryService memory) {
+        this.rank = rank;
+        this.transport = transport;
+        this.collectives = collectives;
+        this.memory = memory;
+    }
+
+    /**
+     * Allocates a lock; a collective.
+     *
+     * @param name its name
+     * @return the handle
+     */
+    public GlobalLock lock(String name) {
+        int id = allocate("lock", name, "");
+        int home = home(name);
+        if (home == rank) {
+            locks.put(id, new LockState());
+        }
+        return new LockHandle(this, id, name, home);
+    }
+
+    /**
+     * Allocates a latch; a collective.
+     *
+     * @param name its name
+     * @param count its count
+     * @return the handle
+     */
+    public GlobalLatch latch(String name, long count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("latch '" + name + "' count " + count + " is negative");
+        }
+        int id = allocate("latch", name, " with count " + count);
+        int home = home(name);
+        if (home == rank) {
+            latches.put(id, new LatchState(count));
+        }
+        return new LatchHandle(this, id, name, home);
+    }
+
+    /**
+     * Allocates a counter; a collective. It is element {@code home} of a cyclic global array of one
+     * element per node, so it lives on its home.
+     *
+     * @param name its name
+     * @return the handle
+     */
+    public GlobalCounter counter(String name) {
+        Objects.requireNonNull(name, "name");
+        GlobalLongArray cell = memory.longArray("counter:" + name, size, Distribution.CYCLIC);
+        return new CounterHandle(name, cell, home(name));
+    }
+
+    /**
+     * A node failed: waiters for its objects fail; its requests are dropped from this node's queues and
+     * a lock it held passes to the next waiter (its critical section may be incomplete: a warning says
+     * so).
+     *
+     * @param node the node
+     * @param cause what showed it
+     */
+    public void nodeFailed(int node, Throwable cause) {
+        waiting.values().removeIf(w -> {
+            if (w.home == node) {
+                w.future.completeExceptionally(new NodeFailedException(
+                        node, "node " + node + ", home of " + w.what + ", failed: " + cause.getMessage(), cause));
+                return true;
+            }
+            return false;
+        });
+        for (Map.Entry<Integer, LockState> e : locks.entrySet()) {
+            List<Grant> grants = e.getValue().dropNode(node);
+            for (Grant g : grants) {
+                LOG.warn("node {}: a lock held by failed node {} passes to node {}", rank, node, g.node);
+                answer(g.node, SyncCodec.GRANT, e.getKey(), g.request, 0);
+            }
+        }
+    }
+
+    /** Fails every waiter. */
+    public void close() {
+        closed = true;
+        waiting.values().removeIf(w -> {
+            w.future.completeExceptionally(new IllegalStateException(w.what + ": node " + rank + " closed"));
+            return true;
+        });
+    }
+
+    @Override
+    public void onFrame(Link link, int flags, ByteBuf payload) {
+        SyncCodec.Message m = SyncCodec.decode(payload);
+        handle(link.rank(), m.kind(), m.object(), m.request(), m.value());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Requests from handles
+
+    /** A registered wait: what for, at which home, and its future. */
+    record Waiter(String what, int home, CompletableFuture<Long> future) {}
+
+    /** A request a handle waits on: its id on the wire and the future its answer completes. */
+    record Request(long id, CompletableFuture<Long> future) {}
+
+    Request newRequest(String what, int home) {
+        if (closed) {
+            throw new IllegalStateException(what + ": node " + rank + " is closed");
+        }
+        long id = requests.incrementAndGet();
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        waiting.put(id, new Waiter(what, home, future));
+        return new Request(id, future);
+    }
+
+    void forget(long request) {
+        waiting.remove(request);
+    }
+
+    /** Sends a request to an object's home, or handles it here when this is the home. */
+    void request(int home, int kind, int object, long request, long value) {
+        if (home == rank) {
+            handle(rank, kind, object, request, value);
+            return;
+        }
+        Link link = transport.link(home);
+        if (link == null || !link.isUp()) {
+            throw new NodeFailedException(home, "node " + home + " is not connected", null);
+        }
+        ByteBuf frame = link.newFrame(FrameType.SYNC, 0, SyncCodec.LENGTH);
+        SyncCodec.encode(frame, kind, object, request, value);
+        link.send(frame);
+    }
+
+    void fence() {
+        memory.fence();
+    }
+
+    int rank() {
+        return rank;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The home's side, and answers
+
+    private void handle(int from, int kind, int object, long request, long value) {
+        switch (kind) {
+            case SyncCodec.LOCK, SyncCodec.UNLOCK, SyncCodec.CANCEL -> {
+                LockState state = locks.get(object);
+                if (state == null) {
+                    throw new ProtocolException("node " + rank + " is not the home of lock #" + object);
+                }
+                Grant grant = switch (kind) {
+                    case SyncCodec.LOCK -> state.lock(from, request);
+                    case SyncCodec.UNLOCK -> state.unlock(from, request);
+                    default -> state.cancel(from, request);
+                };
+                if (grant != null) {
+                    answer(grant.node, SyncCodec.GRANT, object, grant.request, 0);
+                }
+            }
+            case SyncCodec.DOWN, SyncCodec.AWAIT, SyncCodec.COUNT -> {
+                LatchState state = latches.get(object);
+                if (state == null) {
+                    throw new ProtocolException("node " + rank + " is not the home of latch #" + object);
+                }
+                if (kind == SyncCodec.COUNT) {
+                    answer(from, SyncCodec.VALUE, object, request, state.count());
+                } else {
+                    List<Grant> opened = kind == SyncCodec.DOWN ? state.down() : state.await(from, request);
+                    for (Grant g : opened) {
+                        answer(g.node, SyncCodec.OPEN, object, g.request, 0);
+                    }
+                }
+            }
+            case SyncCodec.GRANT, SyncCodec.OPEN, SyncCodec.VALUE -> {
+                // No waiter: the request was cancelled (a tryLock that timed out). Its CANCEL follows the
+                // request on the same connection, so the home has released a grant made meanwhile.
+                Waiter w = waiting.remove(request);
+                if (w != null) {
+                    w.future.complete(value);
+                }
+            }
+            default -> throw new ProtocolException("sync message kind " + kind + " cannot reach a node");
+        }
+    }
+
+    private void answer(int node, int kind, int object, long request, long value) {
+        try {
+            if (node == rank) {
+                handle(rank, kind, object, request, value);
+            } else {
+                request(node, kind, object, request, value);
+            }
+        } catch (NodeFailedException e) {
+            LOG.debug("node {} could not answer node {}: {}", rank, node, e.toString());
+        }
+    }
+
+    private int allocate(String kind, String name, String detail) {
+        Objects.requireNonNull(name, "name");
+        if (closed) {
+            throw new IllegalStateException("node " + rank + " is closed");
+        }
+        String key = kind + " '" + name + "'";
+        String problem = name.isBlank() ? "a " + kind + " name must not be blank" : null;
+        if (problem == null && names.containsKey(key)) {
+            problem = "a " + kind + " named '" + name + "' is allocated already";
+        }
+        Agreement.agree(collectives, rank, size, key, problem != null ? "error: " + problem : key + detail);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        int id = nextId++;
+        names.put(key, id);
+        return id;
+    }
+
+    /** The home of a name: a hash of its UTF-8 bytes, so every node computes the same. */
+    private int home(String name) {
+        int h = 0;
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            h = 31 * h + b;
+        }
+        return Math.floorMod(h, size);
+    }
+
+    /** Who is granted something: a node and its request id. */
+    record Grant(int node, long request) {}
+
+    /** A lock at its home: the holder and the FIFO queue of requests. Guarded by its monitor. */
+    static final class LockState {
+        private Grant holder;
+        private final ArrayDeque<Grant> queue = new ArrayDeque<>();
+
+        synchronized Grant lock(int node, long request) {
+            Grant g = new Grant(node, request);
+            if (holder == null) {
+                holder = g;
+                return g;
+            }
+            queue.add(g);
+            return null;
+        }
+
+        synchronized Grant unlock(int node, long request) {
+            if (holder == null || holder.node != node || holder.request != request) {
+                // Handles check the holder before they send UNLOCK; this only follows a node failure
+                // that passed the lock on. Nothing to do.
+                LOG.warn("a lock was released by node {}, which does not hold it; ignored", node);
+                return null;
+            }
+            holder = queue.poll();
+            return holder;
+        }
+
+        synchronized Grant cancel(int node, long request) {
+            if (holder != null && holder.node == node && holder.request == request) {
+                holder = queue.poll();
+                return holder;
+            }
+            queue.removeIf(g -> g.node == node && g.request == request);
+            return null;
+        }
+
+        synchronized List<Grant> dropNode(int node) {
+            queue.removeIf(g -> g.node == node);
+            List<Grant> granted = new ArrayList<>();
+            if (holder != null && holder.node == node) {
+                holder = queue.poll();
+                if (holder != null) {
+                    granted.add(holder);
+                }
+            }
+            return granted;
+        }
+    }
+
+    /** A latch at its home: the count and who waits for zero. Guarded by its monitor. */
+    static final class LatchState {
+        private long count;
+        private final List<Grant> waiters = new ArrayList<>();
+
+        LatchState(long count) {
+            this.count = count;
+        }
+
+        synchronized long count() {
+            return count;
+        }
+
+        synchronized List<Grant> down() {
+            if (count == 0) {
+                return List.of();
+            }
+            count--;
+            if (count > 0) {
+                return List.of();
+            }
+            List<Grant> open = List.copyOf(waiters);
+            waiters.clear();
+            return open;
+        }
+
+        synchronized List<Grant> await(int node, long request) {
+            Grant g = new Grant(node, request);
+            if (count == 0) {
+                return List.of(g);
+            }
+            waiters.add(g);
+            return List.of();
+        }
+    }
+
+    /** Rethrows the failure of a wait in the waiting thread. */
+    static RuntimeException failure(Throwable t, String what) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof NodeFailedException n) {
+            return new NodeFailedException(n.node(), n.getMessage(), n);
+        }
+        if (cause instanceof IllegalStateException i) {
+            return new IllegalStateException(i.getMessage(), i);
+        }
+        return new MeldException(what + " failed: " + cause.getMessage(), cause);
+    }
+}
