@@ -19,6 +19,8 @@ import java.util.function.Function;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -51,16 +53,17 @@ public final class Report {
     }
 
     static final List<Target> TARGETS = List.of(
-            new Target("gups", "ratio_to_shared_memory", "GUPS / shared memory", 0.7, true),
-            new Target("gups", "ratio_to_hazelcast", "GUPS / Hazelcast", 1000, true),
-            new Target("latency", "ratio_to_raw_tcp", "get p50 / raw TCP p50", 1.1, false),
-            new Target("bandwidth", "get_ratio_to_raw_tcp", "bulk get / raw TCP stream", 0.9, true),
-            new Target("bandwidth", "put_ratio_to_raw_tcp", "bulk put / raw TCP stream", 0.9, true),
-            new Target("pagerank", "ratio_to_shared_memory", "PageRank time / shared memory", 1.5, false));
+            new Target("gups", "ratio_to_shared_memory", "GUPS vs shared", 0.7, true),
+            new Target("gups", "ratio_to_hazelcast", "GUPS vs Hazelcast", 1000, true),
+            new Target("latency", "ratio_to_raw_tcp", "get p50 vs TCP", 1.1, false),
+            new Target("bandwidth", "get_ratio_to_raw_tcp", "bulk get vs TCP", 0.9, true),
+            new Target("bandwidth", "put_ratio_to_raw_tcp", "bulk put vs TCP", 0.9, true),
+            new Target("pagerank", "ratio_to_shared_memory", "PageRank vs shared", 1.5, false));
 
     private static final Color MELD = new Color(0x1F77B4);
     private static final Color BASELINE = new Color(0x7F7F7F);
     private static final Color PEER = new Color(0xD62728);
+    private static final Color MET = new Color(0x2CA02C);
     private static final int WIDTH = 800;
     private static final int HEIGHT = 450;
 
@@ -173,11 +176,11 @@ public final class Report {
     private void gupsChart(Map<String, Object> r) throws IOException {
         List<String> names = new ArrayList<>();
         List<Double> values = new ArrayList<>();
-        add(names, values, "Meld", Json.number(r, "updates_per_sec"));
-        add(names, values, "shared memory", Json.number(r, "shared_memory_updates_per_sec"));
-        add(names, values, "Hazelcast sync", Json.number(r, "hazelcast_sync_updates_per_sec"));
-        add(names, values, "Hazelcast async", Json.number(r, "hazelcast_async_updates_per_sec"));
-        add(names, values, "Hazelcast batch", Json.number(r, "hazelcast_batch_updates_per_sec"));
+        add(names, values, "Meld", Json.number(r, "updates_per_sec") / 1e6);
+        add(names, values, "shared memory", Json.number(r, "shared_memory_updates_per_sec") / 1e6);
+        add(names, values, "Hazelcast sync", Json.number(r, "hazelcast_sync_updates_per_sec") / 1e6);
+        add(names, values, "Hazelcast async", Json.number(r, "hazelcast_async_updates_per_sec") / 1e6);
+        add(names, values, "Hazelcast batch", Json.number(r, "hazelcast_batch_updates_per_sec") / 1e6);
         CategoryChart chart = bars(
                 String.format(
                         Locale.ROOT,
@@ -185,7 +188,7 @@ public final class Report {
                         (long) Json.number(r, "nodes"),
                         (long) Json.number(r, "threads_per_node"),
                         (long) Json.number(r, "table_log2")),
-                "updates per second (log scale)",
+                "million updates per second (log scale)",
                 names,
                 values);
         logarithmic(chart, values);
@@ -204,7 +207,9 @@ public final class Report {
     }
 
     private void latencyChart(Map<String, Object> r) throws IOException {
-        XYChart chart = new XYChartBuilder()
+        // One labelled point per percentile the benchmark reports (evenly spaced, so the tail gets as much
+        // room as the body), round trips on a log axis.
+        CategoryChart chart = new CategoryChartBuilder()
                 .width(WIDTH)
                 .height(HEIGHT)
                 .title("Blocking remote get round trip, 2 nodes")
@@ -212,11 +217,14 @@ public final class Report {
                 .yAxisTitle("round trip (\u00b5s, log scale)")
                 .build();
         style(chart.getStyler());
-        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setDefaultSeriesRenderStyle(CategorySeriesRenderStyle.Line);
         chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(Report::percentileLabel);
+        chart.getStyler().setXAxisLabelRotation(45);
         distribution(chart, "Meld get", Json.numbers(r, "distribution_us"), MELD);
         distribution(chart, "raw TCP ping-pong", Json.numbers(r, "raw_tcp_distribution_us"), BASELINE);
+        if (chart.getSeriesMap().isEmpty()) {
+            return;
+        }
         save(
                 chart,
                 "latency.png",
@@ -224,34 +232,23 @@ public final class Report {
                         + " raw Java TCP ping-pong of messages of the same size between two JVMs, in the same run.");
     }
 
-    private static void distribution(XYChart chart, String name, double[] us, Color color) {
+    private static void distribution(CategoryChart chart, String name, double[] us, Color color) {
         if (us.length != LatencyStats.PERCENTILES.length) {
             return;
         }
-        List<Double> x = new ArrayList<>();
+        List<String> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
         for (int i = 0; i < us.length; i++) {
             double p = LatencyStats.PERCENTILES[i];
-            if (p < 100 && us[i] > 0) {
-                x.add(1 / (1 - p / 100));
+            if (us[i] > 0) {
+                x.add(p == 100 ? "max" : plain(p) + "%");
                 y.add(us[i]);
             }
         }
-        XYSeries s = chart.addSeries(name, x, y);
+        CategorySeries s = chart.addSeries(name, x, y);
         s.setLineColor(color);
         s.setMarkerColor(color);
         s.setMarker(SeriesMarkers.CIRCLE);
-    }
-
-    /** Labels the log axis of {@code 1 / (1 - p)} with the percentile {@code p}. */
-    static String percentileLabel(double x) {
-        double p = 100 * (1 - 1 / x);
-        if (p < 0.5) {
-            return "0%";
-        }
-        return plain(new java.math.BigDecimal(p)
-                        .setScale(3, java.math.RoundingMode.HALF_EVEN)
-                        .doubleValue()) + "%";
     }
 
     /** @return {@code v} as Java prints it, without a trailing {@code .0} */
@@ -405,20 +402,40 @@ public final class Report {
 
     private void ratioChart() throws IOException {
         List<String> names = new ArrayList<>();
-        List<Double> values = new ArrayList<>();
+        List<Double> met = new ArrayList<>();
+        List<Double> missed = new ArrayList<>();
         for (Target t : TARGETS) {
             double ratio = ratio(t);
             if (!Double.isNaN(ratio) && ratio > 0) {
+                double share = t.atLeast() ? ratio / t.bound() : t.bound() / ratio;
                 names.add(t.label());
-                values.add(t.atLeast() ? ratio / t.bound() : t.bound() / ratio);
+                // One series per outcome, overlapped: each bar is coloured by whether its target is met
+                // (a null is no bar).
+                met.add(t.met(ratio) ? share : null);
+                missed.add(t.met(ratio) ? null : share);
             }
         }
         if (names.isEmpty()) {
             return;
         }
-        CategoryChart chart =
-                bars("Each result against its target (1 = target reached)", "share of the target", names, values);
-        chart.getStyler().setXAxisLabelRotation(20);
+        CategoryChart chart = new CategoryChartBuilder()
+                .width(WIDTH + 200)
+                .height(HEIGHT)
+                .title("Each result against its target (1 = target reached)")
+                .yAxisTitle("share of the target")
+                .build();
+        style(chart.getStyler());
+        chart.getStyler().setOverlapped(true);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        chart.getStyler().setLabelsVisible(true);
+        chart.getStyler().setLabelsFontColorAutomaticEnabled(false);
+        chart.getStyler().setLabelsFontColor(Color.BLACK);
+        chart.getStyler().setLabelsPosition(0.98);
+        chart.getStyler().setDecimalPattern("#,##0.##");
+        chart.getStyler().setYAxisMin(0.0);
+        chart.addSeries("target reached", names, met).setFillColor(MET);
+        chart.addSeries("target missed", names, missed).setFillColor(PEER);
         save(
                 chart,
                 "targets.png",
@@ -471,6 +488,8 @@ public final class Report {
         style(chart.getStyler());
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setXAxisDecimalPattern("0");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS); // lines cross anywhere
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         return chart;
     }
 

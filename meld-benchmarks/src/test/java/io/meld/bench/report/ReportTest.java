@@ -177,12 +177,4 @@ class ReportTest {
                 .isEqualTo(Files.readString(dir.resolve("first/results.jsonl")));
         assertThat(Files.readString(dir.resolve("second/index.html"))).contains("updates/s vs Hazelcast");
     }
-
-    @Test
-    void shouldLabelTheLatencyAxisWithPercentiles() {
-        assertThat(Report.percentileLabel(1)).isEqualTo("0%");
-        assertThat(Report.percentileLabel(2)).isEqualTo("50%");
-        assertThat(Report.percentileLabel(100)).isEqualTo("99%");
-        assertThat(Report.percentileLabel(1000)).isEqualTo("99.9%");
-    }
 }
