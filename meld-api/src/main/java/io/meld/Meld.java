@@ -254,6 +254,59 @@ public interface Meld extends AutoCloseable {
     GlobalDoubleArray doubleArray(String name, long length, Distribution distribution);
 
     /**
+     * Runs {@code task} on {@code node} and returns its result. The caller waits; the task runs on a
+     * virtual thread there (on this thread when {@code node} is this one, still on copies). Tasks it
+     * spawns with {@link #asyncAt} belong to the {@code finish} the caller is in. When it returns, the
+     * memory operations the task issued are complete. Not a collective.
+     *
+     * @param node where to run it
+     * @param task what to run (see {@link RemoteJob} for what it may capture)
+     * @param <T> the result type
+     * @return its result, copied back
+     * @throws TaskFailedException when the task threw, naming the node and what it threw, with the
+     *     task's stack above the caller's; also when the node could not decode the task or encode its
+     *     result (a class it does not allow)
+     * @throws NodeFailedException when the node fails or closes before answering
+     * @throws IllegalStateException when this node is closed, or closes while the caller waits
+     * @throws MeldException when the calling thread is interrupted while it waits
+     * @throws ClassNotAllowedException when the task, or the result arriving here, has a class this node
+     *     does not allow; nothing runs in the first case
+     * @throws IllegalArgumentException when {@code node} is not a rank of the cluster
+     */
+    <T> T at(int node, RemoteCallable<T> task);
+
+    /**
+     * Spawns {@code task} on {@code node} and returns at once. The task belongs to the {@link #finish}
+     * the calling thread is in (a {@code finish} block's thread, or a task's), which waits for it and for
+     * every task it spawns in turn, on any node. Not a collective.
+     *
+     * @param node where to run it
+     * @param task what to run (see {@link RemoteJob} for what it may capture)
+     * @throws IllegalStateException when the calling thread is not in a {@code finish}
+     * @throws ClassNotAllowedException when the task has a class this node does not allow; nothing is
+     *     spawned
+     * @throws NodeFailedException when the node has failed
+     * @throws IllegalArgumentException when {@code node} is not a rank of the cluster
+     */
+    void asyncAt(int node, RemoteJob task);
+
+    /**
+     * Runs {@code block} on this thread, then waits until every task spawned in it has ended,
+     * transitively and on every node (distributed termination detection, as X10's and APGAS's {@code
+     * finish}). When it returns, every memory operation those tasks issued is complete. Finishes nest;
+     * not a collective.
+     *
+     * @param block what to run; it spawns tasks with {@link #asyncAt}
+     * @throws TaskFailedException once every task has ended, when the block or any task threw: the
+     *     message counts them and names the first, the suppressed exceptions are each failure (a task's
+     *     with its node and its stack there)
+     * @throws NodeFailedException at once, when a node that runs tasks of this finish fails
+     * @throws IllegalStateException when this node is closed, or closes while the finish waits
+     * @throws MeldException when the calling thread is interrupted while it waits; the tasks run on
+     */
+    void finish(Block block);
+
+    /**
      * Allocates a lock shared by every node. A collective: every node calls it with the same name. Its
      * home is chosen from the name.
      *

@@ -40,18 +40,22 @@ public final class MeldConfig {
     private final Map<String, String> environment;
     private final Map<String, String> file;
     private final String fileName;
+    /** Values a launch adapter derived from the node's environment (Slurm, Kubernetes), with their source. */
+    private final Map<String, Derived> derived;
 
     private MeldConfig(
             Map<String, String> code,
             Map<String, String> systemProperties,
             Map<String, String> environment,
             Map<String, String> file,
-            String fileName) {
+            String fileName,
+            Map<String, Derived> derived) {
         this.code = code;
         this.systemProperties = systemProperties;
         this.environment = environment;
         this.file = file;
         this.fileName = fileName;
+        this.derived = derived;
     }
 
     /**
@@ -98,12 +102,12 @@ public final class MeldConfig {
             file = readFile(Path.of(DEFAULT_FILE));
             fileName = Path.of(DEFAULT_FILE).toAbsolutePath().toString();
         }
-        return new MeldConfig(Map.of(), Map.copyOf(props), Map.copyOf(env), file, fileName);
+        return new MeldConfig(Map.of(), Map.copyOf(props), Map.copyOf(env), file, fileName, Map.of());
     }
 
     /** @return a configuration of defaults only, ignoring this process's properties and environment */
     public static MeldConfig defaults() {
-        return new MeldConfig(Map.of(), Map.of(), Map.of(), Map.of(), null);
+        return new MeldConfig(Map.of(), Map.of(), Map.of(), Map.of(), null, Map.of());
     }
 
     /**
@@ -121,7 +125,31 @@ public final class MeldConfig {
         }
         Map<String, String> copy = new LinkedHashMap<>(code);
         copy.put(name, value);
-        return new MeldConfig(Map.copyOf(copy), systemProperties, environment, file, fileName);
+        return new MeldConfig(Map.copyOf(copy), systemProperties, environment, file, fileName, derived);
+    }
+
+    /**
+     * Returns a copy in which a setting takes a value that a launch adapter derived from the node's
+     * environment: Slurm's {@code SLURM_PROCID} for {@code meld.rank}, a Kubernetes pod's ordinal, and
+     * so on. A derived value wins over every other source; the adapter decides what to derive, and by
+     * its rules leaves alone what the user set (see {@code docs/deploy.md}). {@link #source(Setting)}
+     * reports {@code source}, so that an error names where the value came from.
+     *
+     * @param name a setting name, {@code meld.*}
+     * @param value its value as text; checked when the node starts
+     * @param source where it was derived from, e.g. {@code Slurm: SLURM_PROCID=2}
+     * @return the new configuration
+     * @throws IllegalArgumentException when the name does not start with {@code meld.}
+     */
+    public MeldConfig withDerived(String name, String value, String source) {
+        Objects.requireNonNull(value, "value");
+        Objects.requireNonNull(source, "source");
+        if (!name.startsWith(PREFIX)) {
+            throw new IllegalArgumentException("setting name '" + name + "' does not start with 'meld.'");
+        }
+        Map<String, Derived> copy = new LinkedHashMap<>(derived);
+        copy.put(name, new Derived(value, source));
+        return new MeldConfig(code, systemProperties, environment, file, fileName, Map.copyOf(copy));
     }
 
     /**
@@ -168,10 +196,15 @@ public final class MeldConfig {
 
     /**
      * @param setting the setting
-     * @return where its value comes from: {@code set in code}, {@code system property ...}, {@code
-     *     environment variable ...}, {@code file ...} or {@code default}
+     * @return where its value comes from: the source of a {@linkplain #withDerived derived} value,
+     *     {@code set in code}, {@code system property ...}, {@code environment variable ...}, {@code file
+     *     ...} or {@code default}
      */
     public String source(Setting<?> setting) {
+        Derived d = derived.get(setting.name());
+        if (d != null) {
+            return d.source();
+        }
         if (code.containsKey(setting.name())) {
             return "set in code";
         }
@@ -207,6 +240,7 @@ public final class MeldConfig {
         }
         names.add(CONFIG_FILE_PROPERTY);
         envNames.add(Setting.envName(CONFIG_FILE_PROPERTY));
+        rejectUnknown(derived.keySet(), names, "derived from the launch environment", known);
         rejectUnknown(code.keySet(), names, "set in code", known);
         rejectUnknown(systemProperties.keySet(), names, "system property", known);
         rejectUnknown(file.keySet(), names, "file " + fileName, known);
@@ -241,10 +275,15 @@ public final class MeldConfig {
         environment.forEach((k, v) -> all.put(k, v));
         all.putAll(systemProperties);
         all.putAll(code);
+        derived.forEach((k, d) -> all.put(k, d.value()));
         return "MeldConfig" + all;
     }
 
     private String raw(Setting<?> setting) {
+        Derived d = derived.get(setting.name());
+        if (d != null) {
+            return d.value();
+        }
         String v = code.get(setting.name());
         if (v == null) {
             v = systemProperties.get(setting.name());
@@ -257,6 +296,8 @@ public final class MeldConfig {
         }
         return v;
     }
+
+    private record Derived(String value, String source) {}
 
     private static void rejectUnknown(
             Set<String> keys, Set<String> names, String source, Collection<? extends Setting<?>> known) {

@@ -14,6 +14,10 @@
  *   <li>the setting's default.
  * </ol>
  *
+ * <p>When Slurm or Kubernetes started the node, the runtime derives the rank, the size and the peers from
+ * that engine's environment ({@link io.meld.config.MeldConfig#withDerived}) for the settings none of
+ * these sources set; {@code docs/deploy.md} says which.
+ *
  * <p>Components declare their settings as {@link io.meld.config.Setting} constants, one class per
  * component; the runtime checks every value when a node starts and fails with a {@link
  * io.meld.config.ConfigException} that names the setting, the bad value and where it came from.

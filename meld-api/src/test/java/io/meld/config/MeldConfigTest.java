@@ -313,6 +313,41 @@ class MeldConfigTest {
     }
 
     @Test
+    void shouldLetADerivedValueWinAndReportWhereItWasDerivedFrom() {
+        MeldConfig config = MeldConfig.load(Map.of("meld.test.port", "3"), Map.of())
+                .with("meld.test.name", "mine")
+                .withDerived("meld.test.port", "7801", "Slurm: SLURM_LOCALID=1");
+
+        assertThat(config.get(PORT)).isEqualTo(7801);
+        assertThat(config.source(PORT)).isEqualTo("Slurm: SLURM_LOCALID=1");
+        assertThat(config.isSet(PORT)).isTrue();
+        assertThat(config.get(NAME)).isEqualTo("mine");
+        assertThat(config.explicitValues(KNOWN)).containsEntry("meld.test.port", "7801");
+    }
+
+    @Test
+    void shouldNameTheDerivedSourceOfABadDerivedValue() {
+        MeldConfig config = MeldConfig.defaults().withDerived("meld.test.port", "70000", "Slurm: SLURM_PROCID=70000");
+
+        assertThatThrownBy(() -> config.check(KNOWN))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("meld.test.port=70000 (from Slurm: SLURM_PROCID=70000): out of range: must be from 0 to"
+                        + " 65535");
+    }
+
+    @Test
+    void shouldRejectADerivedNameThatIsNotASetting() {
+        MeldConfig config = MeldConfig.defaults().withDerived("meld.test.prot", "1", "somewhere");
+
+        assertThatThrownBy(() -> config.check(KNOWN))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("meld.test.prot (derived from the launch environment) is not a Meld setting");
+        assertThatThrownBy(() -> MeldConfig.defaults().withDerived("other.name", "1", "somewhere"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("setting name 'other.name' does not start with 'meld.'");
+    }
+
+    @Test
     void shouldRefuseToSetANameOutsideMeldOrANullValue() {
         assertThatThrownBy(() -> MeldConfig.defaults().with("cluster.port", "1"))
                 .isInstanceOf(IllegalArgumentException.class)

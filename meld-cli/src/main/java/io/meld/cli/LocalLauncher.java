@@ -65,6 +65,8 @@ import java.util.stream.Stream;
  *   <tr><td>{@code MELD_CLUSTER_HOSTS}</td><td>{@code 127.0.0.1:p_0,...,127.0.0.1:p_N-1}</td>
  *       <td>{@code meld.cluster.hosts}</td></tr>
  *   <tr><td>{@code MELD_LAUNCHER_PID}</td><td>the launcher's process id</td><td>{@code meld.launcher.pid}</td></tr>
+ *   <tr><td>{@code MELD_SCHEDULER}</td><td>{@code none}: a run inside a Slurm job or a pod is the
+ *       launcher's, not Slurm's or Kubernetes'</td><td>{@code meld.scheduler}</td></tr>
  * </table>
  *
  * <p>These are the variables every launcher fills (Slurm and Kubernetes ones too); a program reads them
@@ -127,6 +129,7 @@ final class LocalLauncher {
             RuntimeSettings.SIZE,
             RuntimeSettings.THREADS,
             RuntimeSettings.LAUNCHER_PID,
+            RuntimeSettings.SCHEDULER,
             ClusterSettings.NAME,
             ClusterSettings.DISCOVERY,
             ClusterSettings.BIND_ADDRESS,
@@ -273,6 +276,9 @@ final class LocalLauncher {
         env.put(
                 RuntimeSettings.LAUNCHER_PID.envName(),
                 Long.toString(ProcessHandle.current().pid()));
+        // The launcher is the engine: a run inside a Slurm job or a pod must not take Slurm's or the pod's
+        // rank, port or hosts, which are the job's, not this run's.
+        env.put(RuntimeSettings.SCHEDULER.envName(), RuntimeSettings.SCHEDULER.format(RuntimeSettings.Scheduler.NONE));
         return env;
     }
 

@@ -101,6 +101,7 @@ class LocalLauncherTest {
                             p + "MELD_CLUSTER_DISCOVERY=static",
                             p + "MELD_CLUSTER_BIND_ADDRESS=127.0.0.1",
                             p + "MELD_LAUNCHER_PID=" + pid,
+                            p + "MELD_SCHEDULER=none",
                             p + "MELD_JAVA_OPTS=null",
                             p + "no newline at the end");
             assertThat(err.lines()).contains(p + "a line on stderr");

@@ -5,6 +5,8 @@ import io.meld.GlobalDoubleArray;
 import io.meld.GlobalLongArray;
 import io.meld.LongOp;
 import io.meld.Meld;
+import io.meld.NodeFailedException;
+import io.meld.config.MeldConfig;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -166,6 +168,7 @@ final class TestPrograms {
                     "MELD_CLUSTER_PORT",
                     "MELD_CLUSTER_HOSTS",
                     "MELD_LAUNCHER_PID",
+                    "MELD_SCHEDULER",
                     "MELD_JAVA_OPTS")) {
                 System.out.println(name + "=" + System.getenv(name));
             }
@@ -200,11 +203,111 @@ final class TestPrograms {
         }
     }
 
+    /**
+     * Node 0 waits in a {@code finish} for a task that runs on node 1 until node 1 is stopped from outside,
+     * then says how the finish ended and closes; node 1 sleeps after the task started.
+     */
+    static final class TaskVictim {
+        public static void main(String[] args) throws InterruptedException {
+            Meld meld = Meld.join(MeldConfig.load().with("meld.codec.classes", "io.meld.cli.*"));
+            meld.barrier();
+            if (meld.rank() == 1) {
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            try {
+                meld.finish(() -> meld.asyncAt(1, here -> {
+                    System.out.println("task running");
+                    Thread.sleep(Long.MAX_VALUE);
+                }));
+                System.out.println("finish returned");
+            } catch (NodeFailedException e) {
+                System.out.println("finish failed on node " + e.node() + ": " + e.getMessage());
+            }
+            meld.close();
+        }
+    }
+
     /** Does not join; says it is ready, then sleeps until stopped. */
     static final class Sleeper {
         public static void main(String[] args) throws InterruptedException {
             System.out.println("ready");
             Thread.sleep(Long.MAX_VALUE);
+        }
+    }
+    /**
+     * Waits on node {@code args[0]} (the victim, which the test kills or freezes) in every way a program
+     * can, and reports how each wait ended, with the wall-clock time: a blocking get of an element the
+     * victim holds, fire-and-forget adds with a fence, a flood of adds that fills the link to the victim
+     * (the link's queue is made small), and a barrier the victim never reaches. Then it closes and says how
+     * long the closing handshake took. The victim sleeps after {@code READY}.
+     *
+     * <p>Lines: {@code READY r}; {@code FAILED op=OP at=EPOCH_MS type=EXCEPTION node=N message=...} (or
+     * {@code RETURNED op=OP}); {@code CLOSED ms=MS}.
+     */
+    static final class FailureProbe {
+        public static void main(String[] args) throws InterruptedException {
+            int victim = Integer.parseInt(args[0]);
+            Meld meld = Meld.join();
+            int rank = meld.rank();
+            GlobalLongArray a = meld.longArray("probe", 1024L * meld.size()); // node r holds [1024r, 1024r + 1024)
+            long home = 1024L * victim;
+            meld.barrier();
+            System.out.println("READY " + rank);
+            if (rank == victim) {
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            List<Thread> waits = List.of(
+                    waitIn("get", () -> {
+                        while (true) {
+                            a.get(home);
+                        }
+                    }),
+                    waitIn("fence", () -> {
+                        while (true) {
+                            a.add(home, 1);
+                            meld.fence();
+                            Thread.sleep(1);
+                        }
+                    }),
+                    waitIn("flood", () -> {
+                        for (long i = 0; ; i++) {
+                            a.add(home + (i & 1023), 1);
+                            if ((i & 255) == 0) {
+                                Thread.sleep(1);
+                            }
+                        }
+                    }));
+            report("barrier", meld::barrier);
+            for (Thread t : waits) {
+                t.join();
+            }
+            long start = System.nanoTime();
+            meld.close();
+            System.out.println("CLOSED ms=" + (System.nanoTime() - start) / 1_000_000);
+            System.exit(0);
+        }
+
+        interface Wait {
+            void run() throws Exception;
+        }
+
+        private static Thread waitIn(String op, Wait body) {
+            Thread t = new Thread(() -> report(op, body), "probe-" + op);
+            t.start();
+            return t;
+        }
+
+        private static void report(String op, Wait body) {
+            try {
+                body.run();
+                System.out.println("RETURNED op=" + op);
+            } catch (Throwable e) {
+                long at = System.currentTimeMillis();
+                int node = e instanceof NodeFailedException n ? n.node() : -1;
+                String message = String.valueOf(e.getMessage()).replace('\n', ' ');
+                System.out.println("FAILED op=" + op + " at=" + at + " type="
+                        + e.getClass().getSimpleName() + " node=" + node + " message=" + message);
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import io.meld.ClusterFormationException;
 import io.meld.MeldException;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
+import io.meld.config.Setting;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,6 +42,7 @@ import org.jgroups.protocols.TCP;
 import org.jgroups.protocols.TCPPING;
 import org.jgroups.protocols.UNICAST3;
 import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.protocols.dns.DNS_PING;
 import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
@@ -73,6 +75,18 @@ import org.slf4j.LoggerFactory;
  * meld.cluster.formation-timeout} formation fails with a message naming the nodes never seen.
  * Afterwards, a node that leaves the view is reported to the {@link Listener}.
  *
+ * <p><b>Discovery</b> ({@code meld.cluster.discovery}): {@code static} probes the {@code host:port} list of
+ * {@code meld.cluster.hosts} (JGroups TCPPING), {@code dns} the nodes a DNS name lists ({@link DnsNodes},
+ * JGroups DNS_PING), {@code jvm} the nodes of this JVM (LOCAL_PING). All talk TCP only.
+ *
+ * <p><b>Failure detection</b>: every node sends a heartbeat every {@code meld.cluster.heartbeat-interval}
+ * (JGroups FD_ALL3); a node heard from neither by heartbeat nor by message for {@code
+ * meld.cluster.failure-timeout} is suspected, checked directly for {@code meld.cluster.suspect-timeout}
+ * (VERIFY_SUSPECT2), and then removed from the view by the coordinator (by the next node in line when
+ * the suspect was the coordinator). So a node that died, froze or was cut off is reported to the
+ * {@link Listener} of every other node within about the sum of the three ({@link
+ * ClusterSettings#detectionTime}), also when its TCP connections stay open.
+ *
  * <p><b>Concurrency</b>: {@link #form} and {@link #close} run on the node's owning thread; views
  * arrive on JGroups threads and are handed over under {@link #lock}.
  */
@@ -81,6 +95,7 @@ public final class ClusterMembership implements AutoCloseable {
     private static final String INFO_KEY = "meld";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long FIRST_NODE_POLL_MILLIS = 50;
+    private static final int MIN_JOIN_ATTEMPTS = 3;
 
     /** Node 0 of each cluster of this JVM (jvm discovery), released once its channel is connected. */
     private static final Map<String, CountDownLatch> FIRST_NODES = new ConcurrentHashMap<>();
@@ -99,6 +114,10 @@ public final class ClusterMembership implements AutoCloseable {
 
     private final JChannel channel;
     private final Listener listener;
+    private final MeldConfig config;
+    /** The DNS lookups of dns discovery, for formation errors; {@code null} in the other modes. */
+    private final DnsNodes dns;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition viewChanged = lock.newCondition();
     private View latest;
@@ -113,9 +132,11 @@ public final class ClusterMembership implements AutoCloseable {
     private volatile boolean closing;
     private String firstNodeOf;
 
-    private ClusterMembership(JChannel channel, Listener listener) {
+    private ClusterMembership(JChannel channel, Listener listener, MeldConfig config, DnsNodes dns) {
         this.channel = channel;
         this.listener = listener;
+        this.config = config;
+        this.dns = dns;
     }
 
     /**
@@ -137,15 +158,19 @@ public final class ClusterMembership implements AutoCloseable {
         Duration timeout = config.get(ClusterSettings.FORMATION_TIMEOUT);
         String label = self.rank() >= 0 ? "node-" + self.rank() : "node@" + bind + ":" + port;
 
+        ClusterSettings.checkConsistent(config);
+        DnsNodes dns = discovery == ClusterSettings.Discovery.DNS ? dnsNodes(config) : null;
         JChannel channel;
         try {
-            channel = new JChannel(stack(bind, port, discovery, hosts, self.size(), self.rank()));
+            channel = new JChannel(stack(config, dns, self.size(), self.rank()));
         } catch (ConfigException e) {
+            closeQuietly(dns);
             throw e;
         } catch (Exception e) {
+            closeQuietly(dns);
             throw new ClusterFormationException("cannot set up the cluster layer: " + e.getMessage(), e);
         }
-        ClusterMembership membership = new ClusterMembership(channel, listener);
+        ClusterMembership membership = new ClusterMembership(channel, listener, config, dns);
         byte[] info = self.encode();
         channel.addAddressGenerator(() -> address(self.rank(), label).put(INFO_KEY, info));
         channel.setName(label);
@@ -158,13 +183,14 @@ public final class ClusterMembership implements AutoCloseable {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         if (self.rank() > 0 && !awaitFirstNode(clusterName, discovery, hosts, self.size(), deadline)) {
-            channel.close();
-            throw new ClusterFormationException(membership.missing(clusterName, self, hosts, timeout));
+            String message = membership.missing(clusterName, self, hosts, timeout);
+            membership.close();
+            throw new ClusterFormationException(message);
         }
         try {
             channel.connect(clusterName);
         } catch (Exception e) {
-            channel.close();
+            membership.close();
             throw new ClusterFormationException(
                     label + " cannot join cluster '" + clusterName + "' on " + bind + ":" + port + ": "
                             + rootMessage(e) + " (" + ClusterSettings.BIND_ADDRESS.name() + ", "
@@ -215,6 +241,7 @@ public final class ClusterMembership implements AutoCloseable {
             FIRST_NODES.remove(firstNodeOf);
         }
         channel.close();
+        closeQuietly(dns);
     }
 
     private void onView(View view) {
@@ -234,7 +261,8 @@ public final class ClusterMembership implements AutoCloseable {
             Set<Address> present = new HashSet<>(view.getMembers());
             formed.forEach((address, r) -> {
                 if (!present.contains(address) && r != rank) {
-                    listener.onNodeLeft(r, "node " + r + " left the cluster view " + view.getViewId());
+                    listener.onNodeLeft(
+                            r, leftReason(r, "view " + view.getViewId().getId()));
                 }
             });
         }
@@ -292,8 +320,15 @@ public final class ClusterMembership implements AutoCloseable {
             lock.unlock();
         }
         for (int r : left) {
-            listener.onNodeLeft(r, "node " + r + " left the cluster view just after it formed");
+            listener.onNodeLeft(r, leftReason(r, "a view just after it formed"));
         }
+    }
+
+    private String leftReason(int r, String view) {
+        NodeInfo n = nodes.get(r);
+        return describe(n) + " left the cluster (" + view + "): it was not heard from within "
+                + Setting.formatDuration(config.get(ClusterSettings.FAILURE_TIMEOUT)) + " ("
+                + ClusterSettings.FAILURE_TIMEOUT.name() + ") and did not answer a check, or it left without closing";
     }
 
     private Map<Address, NodeInfo> infos(List<Address> members, NodeInfo self) {
@@ -383,8 +418,21 @@ public final class ClusterMembership implements AutoCloseable {
             sb.setLength(sb.length() - 1);
         } else {
             sb.append("; joined: ").append(describe(joined));
-            if (!hosts.isEmpty()) {
+            if (!hosts.isEmpty() && dns == null) {
                 sb.append("; the hosts list (meld.cluster.hosts) is ").append(hosts);
+            }
+        }
+        if (dns != null) {
+            sb.append("; ")
+                    .append(dns.describe(
+                            config.get(ClusterSettings.DNS_QUERY),
+                            config.get(ClusterSettings.DNS_RECORD_TYPE) == ClusterSettings.DnsRecordType.SRV));
+            if (config.get(ClusterSettings.DNS_RECORD_TYPE) == ClusterSettings.DnsRecordType.A) {
+                sb.append(", each expected to listen on port ")
+                        .append(config.get(ClusterSettings.PORT))
+                        .append(" (")
+                        .append(ClusterSettings.PORT.name())
+                        .append(')');
             }
         }
         return sb.toString();
@@ -406,49 +454,98 @@ public final class ClusterMembership implements AutoCloseable {
         return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
-    private static List<Protocol> stack(
-            String bind, int port, ClusterSettings.Discovery discovery, List<String> hosts, int size, int rank)
-            throws Exception {
+    /**
+     * The JGroups stack, built in code: TCP, the discovery of the configured mode, merging of split
+     * clusters, failure detection (heartbeats, then a direct check of a suspect), reliable delivery, the
+     * group membership service and fragmentation.
+     */
+    private static List<Protocol> stack(MeldConfig config, DnsNodes dns, int size, int rank) throws Exception {
+        String bind = config.get(ClusterSettings.BIND_ADDRESS);
         InetAddress bindAddress;
         try {
             bindAddress = InetAddress.getByName(bind);
         } catch (UnknownHostException e) {
-            throw new ConfigException(ClusterSettings.BIND_ADDRESS.name() + "=" + bind + ": unknown host");
+            throw new ConfigException(ClusterSettings.BIND_ADDRESS.name() + "=" + bind + " (from "
+                    + config.source(ClusterSettings.BIND_ADDRESS) + "): unknown host");
         }
         TCP tcp = new TCP();
         tcp.setBindAddress(bindAddress);
-        tcp.setBindPort(port);
+        tcp.setBindPort(config.get(ClusterSettings.PORT));
         tcp.setPortRange(0);
         // JGroups' diagnostics answer probes on a UDP multicast socket; Meld never opens one.
         tcp.setDiagnosticsHandler(tcp.createDiagnosticsHandler().setEnabled(false));
 
-        Discovery ping;
-        if (discovery == ClusterSettings.Discovery.JVM) {
-            ping = new LOCAL_PING();
-        } else {
-            if (hosts.isEmpty() && size > 1) {
-                throw new ConfigException(ClusterSettings.HOSTS.name()
-                        + " is empty: static discovery needs the host:port of the nodes (bin/meld run sets it)");
-            }
-            List<InetSocketAddress> initial = new ArrayList<>();
-            for (String h : hosts) {
-                initial.add(hostAndPort(h));
-            }
-            ping = new TCPPING().setInitialHosts(initial).setPortRange(0);
-        }
+        Discovery ping = switch (config.get(ClusterSettings.DISCOVERY)) {
+            case JVM -> new LOCAL_PING();
+            case STATIC -> staticPing(config, size);
+            case DNS ->
+                new DNS_PING()
+                        .dnsResolver(dns)
+                        .dnsQuery(config.get(ClusterSettings.DNS_QUERY))
+                        .dnsRecordType(
+                                config.get(ClusterSettings.DNS_RECORD_TYPE).name());
+        };
         // No FD_SOCK2: it listens on the cluster port + 100 on every interface. A crashed node is seen at
-        // once when its data-path connections close; FD_ALL3's heartbeats catch a frozen one.
+        // once when its data-path connections close; FD_ALL3's heartbeats catch a frozen or cut-off one,
+        // and VERIFY_SUSPECT2 asks the suspect directly before it is removed from the view.
         return Arrays.asList(
                 tcp,
                 ping,
                 new MERGE3().setMinInterval(1000).setMaxInterval(3000),
-                new FD_ALL3().setTimeout(10_000).setInterval(2000),
-                new VERIFY_SUSPECT2().setTimeout(1000),
+                new FD_ALL3()
+                        .setTimeout(config.get(ClusterSettings.FAILURE_TIMEOUT).toMillis())
+                        .setInterval(
+                                config.get(ClusterSettings.HEARTBEAT_INTERVAL).toMillis()),
+                new VERIFY_SUSPECT2()
+                        .setTimeout(config.get(ClusterSettings.SUSPECT_TIMEOUT).toMillis()),
                 new NAKACK2(),
                 new UNICAST3(),
                 new STABLE(),
-                new GMS().setJoinTimeout(joinTimeoutMillis(rank)).printLocalAddress(false),
+                new GMS()
+                        .setJoinTimeout(joinTimeoutMillis(rank))
+                        .setMaxJoinAttempts(maxJoinAttempts(config.get(ClusterSettings.FORMATION_TIMEOUT), rank))
+                        .printLocalAddress(false),
                 new FRAG4());
+    }
+
+    private static TCPPING staticPing(MeldConfig config, int size) {
+        List<String> hosts = config.get(ClusterSettings.HOSTS);
+        if (hosts.isEmpty() && size > 1) {
+            throw new ConfigException(ClusterSettings.HOSTS.name()
+                    + " is empty: static discovery needs the host:port of the nodes (bin/meld run sets it)");
+        }
+        List<InetSocketAddress> initial = new ArrayList<>();
+        for (String h : hosts) {
+            InetSocketAddress address = hostAndPort(h);
+            // An unresolved address would be probed never, and formation would time out saying only that
+            // the node is missing.
+            if (address.isUnresolved()) {
+                throw new ConfigException(ClusterSettings.HOSTS.name() + " entry '" + h + "' (from "
+                        + config.source(ClusterSettings.HOSTS) + "): unknown host " + address.getHostString());
+            }
+            initial.add(address);
+        }
+        return new TCPPING().setInitialHosts(initial).setPortRange(0);
+    }
+
+    private static DnsNodes dnsNodes(MeldConfig config) {
+        if (config.get(ClusterSettings.DNS_QUERY).isEmpty()) {
+            throw new ConfigException(ClusterSettings.DNS_QUERY.name() + " is empty: "
+                    + ClusterSettings.DISCOVERY.name() + "=dns (from " + config.source(ClusterSettings.DISCOVERY)
+                    + ") needs the DNS name that lists the nodes, e.g. the headless service"
+                    + " meld.default.svc.cluster.local");
+        }
+        if (config.get(ClusterSettings.PORT) == 0) {
+            throw new ConfigException(ClusterSettings.PORT.name() + "=0 (from " + config.source(ClusterSettings.PORT)
+                    + "): dns discovery needs a fixed cluster port, where the other nodes look for this one");
+        }
+        return new DnsNodes(config.get(ClusterSettings.DNS_SERVER));
+    }
+
+    private static void closeQuietly(DnsNodes dns) {
+        if (dns != null) {
+            dns.close();
+        }
     }
 
     /**
@@ -464,7 +561,7 @@ public final class ClusterMembership implements AutoCloseable {
             if (discovery == ClusterSettings.Discovery.JVM) {
                 CountDownLatch first = FIRST_NODES.computeIfAbsent(clusterName, k -> new CountDownLatch(1));
                 return first.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } else if (hosts.size() == size) {
+            } else if (discovery == ClusterSettings.Discovery.STATIC && hosts.size() == size) {
                 InetSocketAddress first = hostAndPort(hosts.get(0));
                 while (!accepts(first)) {
                     if (System.nanoTime() - deadline >= 0) {
@@ -513,6 +610,19 @@ public final class ClusterMembership implements AutoCloseable {
      */
     private static long joinTimeoutMillis(int rank) {
         return rank == 0 ? 300 : rank > 0 ? 3000 : 1000;
+    }
+
+    /**
+     * How often a join is tried before the node starts a cluster of its own: as often as fits the
+     * formation timeout (a try is a discovery round and a JOIN, each up to the join timeout), so that
+     * {@code channel.connect} returns and formation fails on time, naming who is missing, instead of
+     * JGroups trying for longer (10 tries by default). A node on its own that others find later is
+     * merged with them. At least {@value #MIN_JOIN_ATTEMPTS}: a node that finds only others still joining
+     * waits for the first of them to start the cluster, and must try again to join it.
+     */
+    private static int maxJoinAttempts(Duration formationTimeout, int rank) {
+        long perAttempt = 2 * joinTimeoutMillis(rank);
+        return (int) Math.max(MIN_JOIN_ATTEMPTS, Math.min(Integer.MAX_VALUE, formationTimeout.toMillis() / perAttempt));
     }
 
     private static InetSocketAddress hostAndPort(String entry) {

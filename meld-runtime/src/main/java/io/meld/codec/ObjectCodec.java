@@ -8,9 +8,16 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import java.nio.ByteBuffer;
 import java.util.Collection;
+import java.util.function.LongFunction;
+import java.util.function.ToLongFunction;
 import org.apache.fory.ThreadSafeFory;
+import org.apache.fory.config.Config;
 import org.apache.fory.config.ForyBuilder;
 import org.apache.fory.config.Language;
+import org.apache.fory.context.ReadContext;
+import org.apache.fory.context.WriteContext;
+import org.apache.fory.exception.InsecureException;
+import org.apache.fory.serializer.Serializer;
 
 /**
  * Turns the objects that cross the wire (message payloads, remote tasks and their results) into bytes
@@ -46,8 +53,11 @@ import org.apache.fory.config.Language;
  * generates for a class are shared by the pool.
  */
 public final class ObjectCodec {
+    private static final String DISALLOWED = " hit disallowed list";
     private final AllowList allowList = new AllowList();
     private final ThreadSafeFory fory;
+    /** Fory type numbers of handle classes; ones below 256 are Fory's own. */
+    private int nextHandleId = 1000;
 
     /**
      * @param allowed class names and package patterns ({@code com.example.*}) to allow
@@ -107,6 +117,49 @@ public final class ObjectCodec {
             if (!element.isPrimitive()) {
                 allowList.allow(element.getName());
             }
+        }
+    }
+
+    /**
+     * Lets objects of a class cross as a number and arrive as this node's object with that number: for
+     * handles of global objects (arrays, locks, ...), which a remote task captures on one node and uses
+     * on another. The class is allowed too. Every node registers the same classes, in the same order:
+     * each is registered with Fory under a number, in order.
+     *
+     * @param type the handles' class (exactly: subclasses are not covered)
+     * @param key what identifies a handle's object on every node
+     * @param resolve this node's handle for a key; throws when there is none, naming it
+     * @param <T> the type
+     */
+    public synchronized <T> void handles(
+            Class<T> type, ToLongFunction<? super T> key, LongFunction<? extends T> resolve) {
+        allowList.allow(type.getName());
+        // By number, not by name: a Fory instance that has read a class's name from another instance's
+        // bytes stops using the serializer registered for it when writing (seen with Fory 1.6.0).
+        fory.register(type, nextHandleId++);
+        fory.registerSerializer(type, resolver -> new HandleSerializer<>(resolver.getConfig(), type, key, resolve));
+    }
+
+    /** Writes a handle as its key; reads a key as this node's handle. */
+    private static final class HandleSerializer<T> extends Serializer<T> {
+        private final ToLongFunction<? super T> key;
+        private final LongFunction<? extends T> resolve;
+
+        HandleSerializer(
+                Config config, Class<T> type, ToLongFunction<? super T> key, LongFunction<? extends T> resolve) {
+            super(config, type);
+            this.key = key;
+            this.resolve = resolve;
+        }
+
+        @Override
+        public void write(WriteContext context, T value) {
+            context.getBuffer().writeVarInt64(key.applyAsLong(value));
+        }
+
+        @Override
+        public T read(ReadContext context) {
+            return resolve.apply(context.getBuffer().readVarInt64());
         }
     }
 
@@ -202,8 +255,20 @@ public final class ObjectCodec {
                 throw new ClassNotAllowedException(
                         refused.className(), "refused to decode an object: " + refused.getMessage());
             }
-            throw new MeldException("cannot decode an object from " + length + " bytes: " + e, e);
+            MeldException ours = ours(e);
+            throw new MeldException(
+                    "cannot decode an object from " + length + " bytes: " + (ours != null ? ours.getMessage() : e), e);
         }
+    }
+
+    /** What a handle's resolver threw (no such array here, say), under Fory's wrapping. */
+    private static MeldException ours(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof MeldException m) {
+                return m;
+            }
+        }
+        return null;
     }
 
     private static MeldException encodeFailure(Object value, RuntimeException e) {
@@ -220,6 +285,15 @@ public final class ObjectCodec {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ClassNotAllowedException c) {
                 return c;
+            }
+            if (t instanceof InsecureException
+                    && t.getMessage() != null
+                    && t.getMessage().endsWith(DISALLOWED)) {
+                // Fory's own list of classes it never serializes (threads, class loaders, ...), checked
+                // before the allow-list is asked.
+                String name = t.getMessage().substring(0, t.getMessage().length() - DISALLOWED.length());
+                return new ClassNotAllowedException(
+                        name, "class " + name + " may never cross the wire: Fory refuses it on every node");
             }
             if (t.getCause() == t) {
                 break;

@@ -1,11 +1,13 @@
 package io.meld.memory;
 
 import io.meld.Distribution;
+import io.meld.GlobalArray;
 import io.meld.GlobalDoubleArray;
 import io.meld.GlobalLongArray;
 import io.meld.MeldException;
 import io.meld.MeldTimeoutException;
 import io.meld.NodeFailedException;
+import io.meld.codec.ObjectCodec;
 import io.meld.collective.CollectiveEngine;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
@@ -422,6 +424,42 @@ public final class MemoryService {
     void bulkPut(GlobalStorage s, long from, Object src, int offset, int length) {
         checkOpen();
         Bulk.put(this, s, from, src, offset, length);
+    }
+
+    /**
+     * Lets array handles cross in remote tasks: as their id, arriving as this node's handle of the same
+     * array.
+     *
+     * @param codec the node's codec
+     */
+    public void registerHandles(ObjectCodec codec) {
+        codec.handles(LongArrayImpl.class, h -> h.storage.id, id -> arrived(id, LongArrayImpl.class));
+        codec.handles(DoubleArrayImpl.class, h -> h.storage.id, id -> arrived(id, DoubleArrayImpl.class));
+    }
+
+    /**
+     * @param array a handle of this node
+     * @return the id every node knows its array by
+     */
+    public int id(GlobalArray array) {
+        return ((ArrayHandle) array).storage.id;
+    }
+
+    /**
+     * @param id an array's id
+     * @param type {@code GlobalLongArray}, {@code GlobalDoubleArray} or an implementation of one
+     * @param <T> the type
+     * @return a handle of this node for the array
+     * @throws MeldException when this node has no such array, naming the id
+     */
+    public <T> T arrived(long id, Class<T> type) {
+        GlobalStorage s = id > 0 && id < Integer.MAX_VALUE ? array((int) id) : null;
+        Object handle = s == null ? null : s.isDouble ? new DoubleArrayImpl(this, s) : new LongArrayImpl(this, s);
+        if (!type.isInstance(handle)) {
+            throw new MeldException("a task refers to global array #" + id + ", which node " + rank
+                    + " does not have (freed, or not allocated here)");
+        }
+        return type.cast(handle);
     }
 
     /** Frees an array; a collective. */

@@ -100,11 +100,21 @@ final class LocalCluster {
     /** Waits for every node; when this thread is interrupted, interrupts them and waits a bounded time. */
     private static void joinAll(Thread[] threads) {
         boolean interrupted = false;
+        List<Throwable> stuck = new ArrayList<>();
         for (Thread t : threads) {
             while (t.isAlive()) {
                 try {
                     t.join();
                 } catch (InterruptedException e) {
+                    // Where each node was when its caller gave up (a test's timeout): what a hang report needs.
+                    for (Thread other : interrupted ? new Thread[0] : threads) {
+                        StackTraceElement[] stack = other.getStackTrace();
+                        if (other.isAlive() && stack.length > 0) {
+                            Throwable where = new Throwable(other.getName() + " was here when interrupted");
+                            where.setStackTrace(stack);
+                            stuck.add(where);
+                        }
+                    }
                     interrupted = true;
                     for (Thread other : threads) {
                         other.interrupt();
@@ -122,7 +132,10 @@ final class LocalCluster {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-            throw new MeldException("interrupted while a local cluster of " + threads.length + " nodes ran");
+            MeldException e =
+                    new MeldException("interrupted while a local cluster of " + threads.length + " nodes ran");
+            stuck.forEach(e::addSuppressed);
+            throw e;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.meld.runtime;
 
+import io.meld.Block;
 import io.meld.Distribution;
 import io.meld.GlobalArray;
 import io.meld.GlobalCounter;
@@ -10,9 +11,12 @@ import io.meld.GlobalLongArray;
 import io.meld.LoopOptions;
 import io.meld.Meld;
 import io.meld.MeldException;
+import io.meld.RemoteCallable;
+import io.meld.RemoteJob;
 import io.meld.cluster.ClusterMembership;
 import io.meld.cluster.ClusterSettings;
 import io.meld.cluster.NodeInfo;
+import io.meld.codec.ObjectCodec;
 import io.meld.collective.CollectiveEngine;
 import io.meld.compute.LoopRunner;
 import io.meld.config.ConfigException;
@@ -20,6 +24,7 @@ import io.meld.config.MeldConfig;
 import io.meld.config.Setting;
 import io.meld.memory.MemoryService;
 import io.meld.sync.SyncService;
+import io.meld.task.TaskService;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
 import io.meld.transport.Transport;
@@ -63,11 +68,15 @@ final class MeldNode implements Meld {
     private final CollectiveEngine collectives;
     private final MemoryService memory;
     private final SyncService sync;
+    private final ObjectCodec codec;
+    private final TaskService tasks;
     private LoopRunner loops;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
     private int threads;
-    private Transport transport;
+    /** Volatile: read by the cluster layer's threads when a node leaves. */
+    private volatile Transport transport;
+
     private ClusterMembership membership;
 
     private MeldNode(MeldConfig config, int size) {
@@ -76,6 +85,10 @@ final class MeldNode implements Meld {
         this.collectives = new CollectiveEngine(size);
         this.memory = new MemoryService(size, config);
         this.sync = new SyncService(size);
+        this.codec = ObjectCodec.fromConfig(config);
+        this.tasks = new TaskService(size, codec);
+        memory.registerHandles(codec);
+        sync.registerHandles(codec);
     }
 
     /**
@@ -86,6 +99,7 @@ final class MeldNode implements Meld {
      */
     static MeldNode start(MeldConfig config) {
         config.check(SettingsCatalog.all()).forEach(LOG::warn);
+        ClusterSettings.checkConsistent(config);
         int size = config.get(RuntimeSettings.SIZE);
         int givenRank = config.get(RuntimeSettings.RANK);
         if (givenRank >= size) {
@@ -128,6 +142,7 @@ final class MeldNode implements Meld {
                 .handle(FrameType.BULK_PUT, memory.bulkPutHandler())
                 .handle(FrameType.BULK_DATA, memory.bulkDataHandler())
                 .handle(FrameType.SYNC, sync)
+                .handle(FrameType.TASK, tasks)
                 .onLinkDown(this::onLinkDown)
                 .build();
         NodeInfo self = new NodeInfo(
@@ -163,6 +178,8 @@ final class MeldNode implements Meld {
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
         loops = new LoopRunner(rank, size, threads, memory, collectives);
+        // Last: a peer that joined first may have sent tasks already; they wait for a complete node.
+        tasks.start(rank, transport, memory::fence, this);
         LOG.debug("node {} of {} joined cluster '{}' ({} threads)", rank, size, clusterName, threads);
     }
 
@@ -210,6 +227,24 @@ final class MeldNode implements Meld {
     public void forall(long from, long to, LoopOptions options, LongConsumer body) {
         ensureOpen();
         loops.forall(from, to, options, body);
+    }
+
+    @Override
+    public <T> T at(int node, RemoteCallable<T> task) {
+        ensureOpen();
+        return tasks.at(node, task);
+    }
+
+    @Override
+    public void asyncAt(int node, RemoteJob task) {
+        ensureOpen();
+        tasks.asyncAt(node, task);
+    }
+
+    @Override
+    public void finish(Block block) {
+        ensureOpen();
+        tasks.finish(block);
     }
 
     @Override
@@ -304,6 +339,7 @@ final class MeldNode implements Meld {
         if (loops != null) {
             loops.close();
         }
+        tasks.close();
         sync.close();
         memory.close();
         if (transport != null) {
@@ -326,13 +362,22 @@ final class MeldNode implements Meld {
         collectives.nodeFailed(link.rank(), why);
         memory.nodeFailed(link.rank(), why);
         sync.nodeFailed(link.rank(), why);
+        tasks.nodeFailed(link.rank(), why);
     }
 
+    // The cluster layer removed the node from its view: it died, froze or was cut off. Its data-path
+    // connections may still be open (a frozen process's kernel keeps them), so they are closed here:
+    // senders waiting for room on them fail too, and a node that wakes up finds itself cut off.
     private void onNodeLeft(int node, String why) {
         MeldException e = new MeldException(why);
         collectives.nodeFailed(node, e);
         memory.nodeFailed(node, e);
         sync.nodeFailed(node, e);
+        tasks.nodeFailed(node, e);
+        Transport t = transport;
+        if (t != null) {
+            t.disconnect(node, e);
+        }
     }
 
     /** A 64-bit FNV-1a hash of the cluster name, carried in every handshake. */
@@ -354,7 +399,8 @@ final class MeldNode implements Meld {
         }
     }
 
-    private static String hostName() {
+    /** @return the name of this machine (Linux: the kernel's host name, as a pod's ordinal needs) */
+    static String hostName() {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
         } catch (IOException | RuntimeException e) {

@@ -11,9 +11,10 @@ public final class MeldRuntimeProvider implements MeldProvider {
     /** Called by {@link java.util.ServiceLoader}. */
     public MeldRuntimeProvider() {}
 
+    /** Starts a node with {@code config} and what the engine that started it tells ({@link LaunchEnvironment}). */
     @Override
     public Meld join(MeldConfig config) {
-        return MeldNode.start(config);
+        return MeldNode.start(LaunchEnvironment.adapt(config, System.getenv(), MeldNode.hostName()));
     }
 
     @Override

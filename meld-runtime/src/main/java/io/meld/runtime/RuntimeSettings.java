@@ -47,10 +47,34 @@ public final class RuntimeSettings {
             "Process id of the bin/meld launcher that started this node; the node stops when that process is"
                     + " gone, so no node outlives its launcher. Set by the launcher; 0 for none.");
 
+    /** The engine that started the node, whose environment gives rank, size and peers. */
+    public enum Scheduler {
+        /** Slurm when {@code SLURM_PROCID} and {@code SLURM_JOB_ID} are set, Kubernetes when a pod's, else none. */
+        AUTO,
+        /** Only Meld's own settings count. */
+        NONE,
+        /** Slurm's {@code srun}: {@code SLURM_PROCID}, {@code SLURM_STEP_NUM_TASKS}, the step's node list... */
+        SLURM,
+        /** A Kubernetes StatefulSet: the rank is the pod's ordinal, the end of its host name. */
+        KUBERNETES
+    }
+
+    /** Where rank, size and peers come from when no setting gives them. */
+    public static final Setting<Scheduler> SCHEDULER = Setting.enumSetting(
+            "meld.scheduler",
+            Scheduler.class,
+            Scheduler.AUTO,
+            "The engine that started this node, whose environment gives what no setting does: slurm"
+                    + " (rank, size, cluster name, hosts, port and threads from srun's SLURM_* variables),"
+                    + " kubernetes (rank from the pod's ordinal, bind address from its host name), none, or auto"
+                    + " (slurm when SLURM_PROCID and SLURM_JOB_ID are set, kubernetes when"
+                    + " KUBERNETES_SERVICE_HOST is set and the host name ends in -<ordinal>). See"
+                    + " docs/deploy.md.");
+
     private RuntimeSettings() {}
 
     /** @return every setting of this class */
     public static List<Setting<?>> all() {
-        return List.of(RANK, SIZE, THREADS, SHUTDOWN_TIMEOUT, LAUNCHER_PID);
+        return List.of(RANK, SIZE, THREADS, SHUTDOWN_TIMEOUT, LAUNCHER_PID, SCHEDULER);
     }
 }

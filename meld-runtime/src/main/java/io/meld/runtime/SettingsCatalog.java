@@ -1,6 +1,7 @@
 package io.meld.runtime;
 
 import io.meld.cluster.ClusterSettings;
+import io.meld.codec.CodecSettings;
 import io.meld.config.Setting;
 import io.meld.memory.MemorySettings;
 import io.meld.transport.TransportSettings;
@@ -51,6 +52,7 @@ public final class SettingsCatalog {
         all.addAll(ClusterSettings.all());
         all.addAll(TransportSettings.all());
         all.addAll(MemorySettings.all());
+        all.addAll(CodecSettings.all());
         return List.copyOf(all);
     }
 }

@@ -20,6 +20,11 @@ final class CounterHandle implements GlobalCounter {
         this.index = home;
     }
 
+    /** @return the array whose element {@code home} it is */
+    GlobalLongArray cell() {
+        return cell;
+    }
+
     @Override
     public String name() {
         return name;

@@ -25,6 +25,11 @@ final class LatchHandle implements GlobalLatch {
         this.home = home;
     }
 
+    /** @return the id every node knows it by */
+    int id() {
+        return id;
+    }
+
     @Override
     public String name() {
         return name;

@@ -29,6 +29,11 @@ final class LockHandle implements GlobalLock {
         this.home = home;
     }
 
+    /** @return the id every node knows it by */
+    int id() {
+        return id;
+    }
+
     @Override
     public String name() {
         return name;

@@ -7,6 +7,7 @@ import io.meld.GlobalLock;
 import io.meld.GlobalLongArray;
 import io.meld.MeldException;
 import io.meld.NodeFailedException;
+import io.meld.codec.ObjectCodec;
 import io.meld.collective.Agreement;
 import io.meld.collective.CollectiveEngine;
 import io.meld.memory.MemoryService;
@@ -21,12 +22,14 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +57,7 @@ import org.slf4j.LoggerFactory;
  * (its monitor); answers are sent after leaving it. Handles are used by any thread.
  */
 public final class SyncService implements FrameHandler {
+    private static final String COUNTER_PREFIX = "counter:";
     private static final Logger LOG = LoggerFactory.getLogger(SyncService.class);
 
     private final int size;
@@ -62,6 +66,9 @@ public final class SyncService implements FrameHandler {
     private final Map<Long, Waiter> waiting = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
     private final Map<String, Integer> names = new HashMap<>();
+    /** This node's lock and latch handles, by id: what a task that captured one gets here. */
+    private final Map<Long, Object> handles = new ConcurrentHashMap<>();
+
     private volatile int rank = -1;
     private volatile Transport transport;
     private CollectiveEngine collectives;
@@ -98,12 +105,14 @@ public final class SyncService implements FrameHandler {
      * @return the handle
      */
     public GlobalLock lock(String name) {
-        int id = allocate("lock", name, "");
+        Objects.requireNonNull(name, "name");
         int home = home(name);
-        if (home == rank) {
-            locks.put(id, new LockState());
-        }
-        return new LockHandle(this, id, name, home);
+        return (GlobalLock) allocate("lock", name, "", id -> {
+            if (home == rank) {
+                locks.put(id, new LockState());
+            }
+            return new LockHandle(this, id, name, home);
+        });
     }
 
     /**
@@ -117,12 +126,13 @@ public final class SyncService implements FrameHandler {
         if (count < 0) {
             throw new IllegalArgumentException("latch '" + name + "' count " + count + " is negative");
         }
-        int id = allocate("latch", name, " with count " + count);
         int home = home(name);
-        if (home == rank) {
-            latches.put(id, new LatchState(count));
-        }
-        return new LatchHandle(this, id, name, home);
+        return (GlobalLatch) allocate("latch", name, " with count " + count, id -> {
+            if (home == rank) {
+                latches.put(id, new LatchState(count));
+            }
+            return new LatchHandle(this, id, name, home);
+        });
     }
 
     /**
@@ -134,8 +144,34 @@ public final class SyncService implements FrameHandler {
      */
     public GlobalCounter counter(String name) {
         Objects.requireNonNull(name, "name");
-        GlobalLongArray cell = memory.longArray("counter:" + name, size, Distribution.CYCLIC);
+        GlobalLongArray cell = memory.longArray(COUNTER_PREFIX + name, size, Distribution.CYCLIC);
         return new CounterHandle(name, cell, home(name));
+    }
+
+    /**
+     * Lets handles of locks, latches and counters cross in remote tasks: as their id, arriving as this
+     * node's handle of the same object.
+     *
+     * @param codec the node's codec
+     */
+    public void registerHandles(ObjectCodec codec) {
+        codec.handles(LockHandle.class, LockHandle::id, id -> arrived(id, LockHandle.class));
+        codec.handles(LatchHandle.class, LatchHandle::id, id -> arrived(id, LatchHandle.class));
+        codec.handles(CounterHandle.class, c -> memory.id(c.cell()), id -> {
+            GlobalLongArray cell = memory.arrived(id, GlobalLongArray.class);
+            String name = cell.name().substring(COUNTER_PREFIX.length());
+            return new CounterHandle(name, cell, home(name));
+        });
+    }
+
+    private <T> T arrived(long id, Class<T> type) {
+        Object handle = handles.get(id);
+        if (!type.isInstance(handle)) {
+            throw new MeldException("a task refers to "
+                    + type.getSimpleName().replace("Handle", "").toLowerCase(Locale.ROOT) + " #" + id + ", which node "
+                    + rank + " has not allocated");
+        }
+        return type.cast(handle);
     }
 
     /**
@@ -282,7 +318,12 @@ public final class SyncService implements FrameHandler {
         }
     }
 
-    private int allocate(String kind, String name, String detail) {
+    /**
+     * Allocates a lock or latch: a collective. Its state and handle are installed before the nodes agree,
+     * so that a node that returns first finds them on every other node (its requests, its tasks), and
+     * removed again when they do not agree.
+     */
+    private Object allocate(String kind, String name, String detail, IntFunction<Object> install) {
         Objects.requireNonNull(name, "name");
         if (closed) {
             throw new IllegalStateException("node " + rank + " is closed");
@@ -292,13 +333,25 @@ public final class SyncService implements FrameHandler {
         if (problem == null && names.containsKey(key)) {
             problem = "a " + kind + " named '" + name + "' is allocated already";
         }
-        Agreement.agree(collectives, rank, size, key, problem != null ? "error: " + problem : key + detail);
+        int id = nextId++;
+        Object handle = null;
+        if (problem == null) {
+            handle = install.apply(id);
+            handles.put((long) id, handle);
+        }
+        try {
+            Agreement.agree(collectives, rank, size, key, problem != null ? "error: " + problem : key + detail);
+        } catch (RuntimeException e) {
+            handles.remove((long) id);
+            locks.remove(id);
+            latches.remove(id);
+            throw e;
+        }
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
-        int id = nextId++;
         names.put(key, id);
-        return id;
+        return handle;
     }
 
     /** The home of a name: a hash of its UTF-8 bytes, so every node computes the same. */

@@ -206,6 +206,21 @@ class ClusterFormationTest {
     }
 
     @Test
+    void shouldNameAHostThatDoesNotResolve() {
+        int port = StaticNodes.freePorts(1).get(0);
+        MeldConfig config = MeldConfig.defaults()
+                .with(RuntimeSettings.SIZE, 2)
+                .with(RuntimeSettings.RANK, 0)
+                .with(ClusterSettings.PORT, port)
+                .with(ClusterSettings.HOSTS, List.of("127.0.0.1:" + port, "no-such-host.invalid:7801"));
+
+        assertThatThrownBy(() -> Meld.join(config))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("meld.cluster.hosts entry 'no-such-host.invalid:7801' (from set in code): unknown host"
+                        + " no-such-host.invalid");
+    }
+
+    @Test
     void shouldRejectAnUnknownBindAddressNamingTheSetting() {
         MeldConfig config = MeldConfig.defaults()
                 .with(RuntimeSettings.SIZE, 2)
@@ -214,5 +229,48 @@ class ClusterFormationTest {
         assertThatThrownBy(() -> Meld.join(config))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("meld.cluster.bind-address=no-such-host.invalid");
+    }
+
+    @Test
+    void shouldRejectDnsDiscoveryWithoutAName() {
+        MeldConfig config = MeldConfig.defaults()
+                .with(RuntimeSettings.SIZE, 2)
+                .with(ClusterSettings.DISCOVERY, ClusterSettings.Discovery.DNS);
+
+        assertThatThrownBy(() -> Meld.join(config))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("meld.cluster.dns-query is empty: meld.cluster.discovery=dns (from set in"
+                        + " code) needs the DNS name that lists the nodes");
+    }
+
+    @Test
+    void shouldRejectADnsServerThatIsNotHostAndPort() {
+        MeldConfig config = MeldConfig.defaults()
+                .with(RuntimeSettings.SIZE, 2)
+                .with(ClusterSettings.DISCOVERY, ClusterSettings.Discovery.DNS)
+                .with(ClusterSettings.DNS_QUERY, "meld.test")
+                .with(ClusterSettings.DNS_SERVER, "127.0.0.1:dns");
+
+        assertThatThrownBy(() -> Meld.join(config))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("meld.cluster.dns-server=127.0.0.1:dns: not host or host:port (e.g. 10.96.0.10 or"
+                        + " 127.0.0.1:5353)");
+    }
+
+    @Test
+    void shouldRejectAHeartbeatIntervalThatIsNotBelowTheFailureTimeout() {
+        MeldConfig config = MeldConfig.defaults()
+                .with(ClusterSettings.HEARTBEAT_INTERVAL, Duration.ofSeconds(3))
+                .with(ClusterSettings.FAILURE_TIMEOUT, Duration.ofSeconds(3));
+
+        assertThatThrownBy(() -> Meld.join(config))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("meld.cluster.heartbeat-interval=3s (from set in code) must be below"
+                        + " meld.cluster.failure-timeout=3s (from set in code)");
+    }
+
+    @Test
+    void shouldDetectAFailureWithinTimeoutPlusIntervalPlusSuspicionCheck() {
+        assertThat(ClusterSettings.detectionTime(MeldConfig.defaults())).isEqualTo(Duration.ofSeconds(13));
     }
 }

@@ -150,6 +150,14 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         }
     }
 
+    /** Before this node closes the connection on purpose: the link goes down with {@code cause}. */
+    void closeWith(Throwable cause) {
+        if (closeCause == null) {
+            closeCause = cause;
+        }
+        state = State.CLOSED;
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (handshakeTimer != null) {

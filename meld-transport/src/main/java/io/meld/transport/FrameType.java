@@ -23,6 +23,8 @@ public final class FrameType {
     public static final int BULK_DATA = 19;
     /** Requests to a lock's or latch's home, and its answers: laid out by the runtime ({@code SyncCodec}). */
     public static final int SYNC = 24;
+    /** Remote tasks, their results and finish reports: laid out by the runtime ({@code TaskCodec}). */
+    public static final int TASK = 32;
 
     /** The largest type number; types are one unsigned byte. */
     public static final int MAX = 255;
@@ -44,6 +46,7 @@ public final class FrameType {
             case BULK_PUT -> "BULK_PUT";
             case BULK_DATA -> "BULK_DATA";
             case SYNC -> "SYNC";
+            case TASK -> "TASK";
             default -> "unknown(" + type + ")";
         };
     }

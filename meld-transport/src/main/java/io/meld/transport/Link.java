@@ -184,6 +184,17 @@ public final class Link {
         return channel;
     }
 
+    /** Closes the connection from any thread; the link goes down with {@code cause}. */
+    void close(Throwable cause) {
+        channel.eventLoop().execute(() -> {
+            ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
+            if (handler != null) {
+                handler.closeWith(cause);
+            }
+            channel.close();
+        });
+    }
+
     /** Called on the I/O thread when the channel's writability changes. */
     void writabilityChanged() {
         if (channel.isWritable()) {

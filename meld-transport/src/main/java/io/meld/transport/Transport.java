@@ -307,6 +307,24 @@ public final class Transport implements AutoCloseable {
         return links.get(index(peer, lane));
     }
 
+    /**
+     * Closes every link to a peer that the cluster layer declared failed, although its connections may
+     * still be open (a frozen or cut-off node): senders waiting for room on those links fail instead of
+     * waiting for ever, frames queued to the peer are dropped, and the {@link LinkListener} hears of each
+     * link with {@code cause}. Does nothing for links that are down already.
+     *
+     * @param peer the failed peer's rank
+     * @param cause why it is considered failed
+     */
+    public void disconnect(int peer, Throwable cause) {
+        for (int lane = 0; lane < lanes; lane++) {
+            Link link = links.get(index(peer, lane));
+            if (link != null) {
+                link.close(cause);
+            }
+        }
+    }
+
     /** @return the connections between each pair of nodes ({@code meld.transport.lanes}) */
     public int lanes() {
         return lanes;

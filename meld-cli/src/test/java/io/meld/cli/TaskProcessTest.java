@@ -1,0 +1,64 @@
+package io.meld.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Remote tasks on JVM processes: a node that gets SIGINT (a user's Ctrl-C, a scheduler's interrupt) while
+ * it runs another node's task fails that node's waiting {@code finish} with a clear exception naming it.
+ */
+@Tag("slow")
+class TaskProcessTest {
+    private static final Duration READY = Duration.ofSeconds(60);
+
+    private final Capture out = new Capture();
+    private final Capture err = new Capture();
+    private LocalLauncher launcher;
+
+    @AfterEach
+    void stopEverything() {
+        if (launcher != null) {
+            Reaper reaper = new Reaper();
+            reaper.trackAll(launcher.children());
+            reaper.killAll();
+        }
+    }
+
+    @Test
+    void shouldFailAWaitingFinishWhenTheNodeRunningItsTaskGetsSigint() throws Exception {
+        launcher = LocalLauncher.builder(TestPrograms.TaskVictim.class.getName())
+                .nodes(2)
+                .threads(1)
+                .jvmOptions(TestPrograms.NODE_JVM_OPTIONS)
+                .out(out)
+                .err(err)
+                .build();
+        CompletableFuture<Integer> status = CompletableFuture.supplyAsync(() -> {
+            try {
+                return launcher.run();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        out.awaitLines(1, "[1] task running"::equals, READY);
+        ProcessHandle victim = launcher.children().get(1); // by rank
+
+        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(victim.pid())).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+        int exit = status.get(60, TimeUnit.SECONDS);
+        assertThat(out.lines())
+                .as("stdout:\n%s\nstderr:\n%s", out.text(), err.text())
+                .anyMatch(line -> line.startsWith("[0] finish failed on node 1: ") && line.contains("node 1"));
+        assertThat(out.lines()).doesNotContain("[0] finish returned");
+        assertThat(exit)
+                .as("the launcher passes on node 1's status after SIGINT")
+                .isEqualTo(130);
+    }
+}
