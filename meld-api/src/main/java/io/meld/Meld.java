@@ -1,6 +1,7 @@
 package io.meld;
 
 import io.meld.config.MeldConfig;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
@@ -23,11 +24,19 @@ import java.util.function.LongConsumer;
  *
  * <h2>Collectives</h2>
  *
- * {@link #barrier()}, the {@code allReduce} and {@code broadcast} methods and {@link #close()} are
- * collectives: every node calls each of them once, in the same order, with the same root and operation.
+ * {@link #barrier()}, the reductions ({@code allReduce}, {@code reduce}, {@code scan}, {@code
+ * exclusiveScan}), {@code broadcast}, {@code gather}, {@code allGather}, {@code scatter}, {@code
+ * allToAll}, the allocation of global arrays and {@link #close()} are collectives: every node calls each
+ * of them once, in the same order, with the same root and operation.
  * One thread per node calls them at a time (any thread, but not two at once). Nodes that disagree fail
  * with {@link CollectiveMismatchException} instead of waiting for each other forever; a collective that
  * waits on a node that has failed throws {@link NodeFailedException}.
+ *
+ * <h2>Messages</h2>
+ *
+ * {@link #send(int, int, byte[]) send} and {@link #receive(int) receive} pass messages between nodes
+ * (the distributed-memory model): any thread, any time, ordered per sender and tag. Objects in messages
+ * must be of allowed classes ({@link #register(Class[])}).
  *
  * <h2>Threads</h2>
  *
@@ -427,6 +436,418 @@ public interface Meld extends AutoCloseable {
      * @see #broadcast(long[], int)
      */
     byte[] broadcast(byte[] data, int root);
+
+    // ---- Objects on the wire, message passing, and the collectives of the distributed-memory model ----
+
+    /**
+     * Allows objects of these classes to cross the wire: in messages ({@link #send(int, int, Object)}),
+     * remote tasks and their results. Objects are encoded by Apache Fory; only the JDK basics (boxed
+     * primitives, {@code String}, arrays of primitives, {@code java.util} collections and maps, {@code
+     * Optional}, {@code java.time} values, ...), allowed classes, and serializable lambdas written by an
+     * allowed class may cross; anything else is refused with {@link ClassNotAllowedException}, by the
+     * sender and by the receiver. Never Java serialization.
+     *
+     * <p>SPMD: call it on every node with the same classes, before any node sends such an object (a
+     * {@link #barrier()} after it makes sure). The setting {@code meld.codec.classes} does the same from
+     * the configuration, also for packages ({@code com.example.*}).
+     *
+     * @param classes the classes to allow; an array class allows its element class
+     * @throws NullPointerException when a class is {@code null}
+     * @throws IllegalStateException when this handle is closed
+     */
+    void register(Class<?>... classes);
+
+    /**
+     * Sends {@code node} a copy of a byte array under a tag. Returns once the payload is copied out: the
+     * caller may change the array at once. Messages from one node with one tag are received in the order
+     * they were sent (from several threads: in the order their sends took place); large ones are
+     * streamed in frames of {@code meld.transport.max-frame-size}.
+     *
+     * <p>Waits while this node already has {@code meld.messaging.window} bytes of messages at {@code node}
+     * that its program has not received yet (back-pressure: a node holds a bounded amount of unreceived
+     * messages). The window is shared by all tags: a program that waits for one tag while the sender's
+     * window is full of another tag it does not receive waits for ever, as with MPI's finite buffers;
+     * receive tags that a sender interleaves on separate threads, or in the order they are sent. A node
+     * may send to itself (without a window).
+     *
+     * @param node the destination's rank
+     * @param tag the tag, 0 or more; receivers select messages by it
+     * @param payload the bytes
+     * @throws IllegalArgumentException when {@code node} is not a rank or {@code tag} is negative
+     * @throws NullPointerException when {@code payload} is {@code null}
+     * @throws NodeFailedException when {@code node} has failed
+     * @throws MeldException when {@code node} has closed, or the thread was interrupted while it waited
+     * @throws IllegalStateException when this handle is closed
+     */
+    void send(int node, int tag, byte[] payload);
+
+    /**
+     * Sends {@code node} a copy of a {@code long} array under a tag.
+     *
+     * @param node the destination's rank
+     * @param tag the tag, 0 or more
+     * @param payload the values
+     * @see #send(int, int, byte[])
+     */
+    void send(int node, int tag, long[] payload);
+
+    /**
+     * Sends {@code node} a copy of a {@code double} array under a tag, bit for bit.
+     *
+     * @param node the destination's rank
+     * @param tag the tag, 0 or more
+     * @param payload the values
+     * @see #send(int, int, byte[])
+     */
+    void send(int node, int tag, double[] payload);
+
+    /**
+     * Sends {@code node} an object under a tag: its class and those of the objects it refers to must be
+     * allowed ({@link #register(Class[])}); the receiver gets a copy rebuilt from its encoding. A {@code
+     * byte[]}, {@code long[]} or {@code double[]} passed here goes as by the typed overloads.
+     *
+     * @param node the destination's rank
+     * @param tag the tag, 0 or more
+     * @param payload the object
+     * @throws ClassNotAllowedException when a class of the object graph is not allowed; nothing is sent
+     * @see #send(int, int, byte[])
+     */
+    void send(int node, int tag, Object payload);
+
+    /**
+     * Waits for a message with this tag from any node (this one included) and takes it: the earliest
+     * to arrive of those waiting. Any number of threads may receive at once; each message goes to one.
+     *
+     * @param tag the tag, 0 or more
+     * @return the message
+     * @throws NodeFailedException when a node has failed and no message with the tag is waiting: the
+     *     message might have been that node's
+     * @throws ClassNotAllowedException when the message's object has a class this node does not allow
+     *     (the message is taken)
+     * @throws MeldException when every other node has closed, or the thread was interrupted
+     * @throws IllegalArgumentException when {@code tag} is negative
+     * @throws IllegalStateException when this handle is closed, also while waiting
+     */
+    Message receive(int tag);
+
+    /**
+     * Like {@link #receive(int)}, waiting at most {@code timeout}.
+     *
+     * @param tag the tag, 0 or more
+     * @param timeout how long to wait
+     * @return the message
+     * @throws MeldTimeoutException when none came in time
+     * @see #receive(int)
+     */
+    Message receive(int tag, Duration timeout);
+
+    /**
+     * Waits for the next message with this tag from {@code node} and takes it.
+     *
+     * @param node the sender's rank (this node's own receives what it sent itself)
+     * @param tag the tag, 0 or more
+     * @return the message
+     * @throws NodeFailedException when {@code node} has failed and sent no such message before
+     * @throws MeldException when {@code node} has closed and sent no such message before, or the thread
+     *     was interrupted
+     * @throws IllegalArgumentException when {@code node} is not a rank or {@code tag} is negative
+     * @throws IllegalStateException when this handle is closed, also while waiting
+     * @see #receive(int)
+     */
+    Message receive(int node, int tag);
+
+    /**
+     * Like {@link #receive(int, int)}, waiting at most {@code timeout}.
+     *
+     * @param node the sender's rank
+     * @param tag the tag, 0 or more
+     * @param timeout how long to wait
+     * @return the message
+     * @throws MeldTimeoutException when none came in time
+     * @see #receive(int, int)
+     */
+    Message receive(int node, int tag, Duration timeout);
+
+    /**
+     * Combines every node's array element by element at the root: element {@code i} of the result is
+     * {@code op(...op(v0[i], v1[i])..., vN-1[i])}, in rank order. A collective; every node passes an array
+     * of the same length (nodes that do not fail with {@link CollectiveMismatchException}).
+     *
+     * @param values this node's values
+     * @param op how to combine two values
+     * @param root the rank of the node that gets the result
+     * @return on the root, a new array with the result; {@code null} on the other nodes
+     * @throws IllegalArgumentException when {@code root} is not a rank
+     * @throws NodeFailedException when a node fails before contributing
+     * @throws CollectiveMismatchException when nodes called different collectives, operations, roots or
+     *     lengths
+     * @throws IllegalStateException when this handle is closed
+     */
+    long[] reduce(long[] values, LongBinaryOperator op, int root);
+
+    /**
+     * Combines every node's array element by element at the root, in rank order (the same bits whatever
+     * the timing). A collective.
+     *
+     * @param values this node's values
+     * @param op how to combine two values
+     * @param root the rank of the node that gets the result
+     * @return on the root, a new array with the result; {@code null} on the other nodes
+     * @see #reduce(long[], LongBinaryOperator, int)
+     */
+    double[] reduce(double[] values, DoubleBinaryOperator op, int root);
+
+    /**
+     * Combines every node's array element by element, in rank order, and returns the result on every
+     * node. A collective; every node passes an array of the same length.
+     *
+     * @param values this node's values
+     * @param op how to combine two values
+     * @return a new array with the result, equal on every node
+     * @see #reduce(long[], LongBinaryOperator, int)
+     */
+    long[] allReduce(long[] values, LongBinaryOperator op);
+
+    /**
+     * Combines every node's array element by element, in rank order, and returns the result on every
+     * node, bit for bit the same. A collective.
+     *
+     * @param values this node's values
+     * @param op how to combine two values
+     * @return a new array with the result, equal on every node
+     * @see #reduce(long[], LongBinaryOperator, int)
+     */
+    double[] allReduce(double[] values, DoubleBinaryOperator op);
+
+    /**
+     * Collects every node's array at the root. A collective; the arrays may have different lengths.
+     *
+     * @param data this node's array
+     * @param root the rank of the node that gets them
+     * @return on the root, the arrays by rank (its own entry is {@code data} itself, the others new
+     *     arrays); {@code null} on the other nodes
+     * @throws NullPointerException when {@code data} is {@code null}
+     * @throws IllegalArgumentException when {@code root} is not a rank
+     * @throws NodeFailedException when a node fails before contributing
+     * @throws CollectiveMismatchException when nodes called different collectives or roots
+     * @throws IllegalStateException when this handle is closed
+     */
+    byte[][] gather(byte[] data, int root);
+
+    /**
+     * Collects every node's array at the root. A collective.
+     *
+     * @param data this node's array
+     * @param root the rank of the node that gets them
+     * @return on the root, the arrays by rank; {@code null} on the other nodes
+     * @see #gather(byte[], int)
+     */
+    long[][] gather(long[] data, int root);
+
+    /**
+     * Collects every node's array at the root. A collective.
+     *
+     * @param data this node's array
+     * @param root the rank of the node that gets them
+     * @return on the root, the arrays by rank; {@code null} on the other nodes
+     * @see #gather(byte[], int)
+     */
+    double[][] gather(double[] data, int root);
+
+    /**
+     * Collects every node's array on every node. A collective; the arrays may have different lengths.
+     *
+     * @param data this node's array
+     * @return the arrays by rank (this node's entry is {@code data} itself, the others new arrays)
+     * @throws NullPointerException when {@code data} is {@code null}
+     * @throws NodeFailedException when a node fails before contributing
+     * @throws CollectiveMismatchException when nodes called different collectives
+     * @throws IllegalStateException when this handle is closed
+     */
+    byte[][] allGather(byte[] data);
+
+    /**
+     * Collects every node's array on every node. A collective.
+     *
+     * @param data this node's array
+     * @return the arrays by rank
+     * @see #allGather(byte[])
+     */
+    long[][] allGather(long[] data);
+
+    /**
+     * Collects every node's array on every node. A collective.
+     *
+     * @param data this node's array
+     * @return the arrays by rank
+     * @see #allGather(byte[])
+     */
+    double[][] allGather(double[] data);
+
+    /**
+     * Hands out the root's arrays, one per node: node {@code r} gets {@code data[r]}. A collective; the
+     * arrays may have different lengths.
+     *
+     * @param data on the root, one array per rank; ignored (and may be {@code null}) on the other nodes
+     * @param root the rank of the node whose arrays are handed out
+     * @return this node's array: on the root {@code data[root]} itself, elsewhere a new array
+     * @throws IllegalArgumentException when {@code root} is not a rank, or the root's {@code data} does
+     *     not hold one array per rank
+     * @throws NullPointerException when the root's {@code data} or one of its arrays is {@code null}
+     * @throws NodeFailedException when the root fails before this node's array arrived
+     * @throws CollectiveMismatchException when nodes called different collectives or roots
+     * @throws IllegalStateException when this handle is closed
+     */
+    byte[] scatter(byte[][] data, int root);
+
+    /**
+     * Hands out the root's arrays, one per node. A collective.
+     *
+     * @param data on the root, one array per rank; ignored elsewhere
+     * @param root the rank of the node whose arrays are handed out
+     * @return this node's array
+     * @see #scatter(byte[][], int)
+     */
+    long[] scatter(long[][] data, int root);
+
+    /**
+     * Hands out the root's arrays, one per node. A collective.
+     *
+     * @param data on the root, one array per rank; ignored elsewhere
+     * @param root the rank of the node whose arrays are handed out
+     * @return this node's array
+     * @see #scatter(byte[][], int)
+     */
+    double[] scatter(double[][] data, int root);
+
+    /**
+     * Every node sends every node an array of its own: {@code data[r]} goes to node {@code r}, of any
+     * length (the personalized exchange, MPI's {@code alltoallv}). A collective.
+     *
+     * @param data one array per rank
+     * @return what each node sent this one, by rank (this node's entry is {@code data[rank]} itself)
+     * @throws IllegalArgumentException when {@code data} does not hold one array per rank
+     * @throws NullPointerException when {@code data} or one of its arrays is {@code null}
+     * @throws NodeFailedException when a node fails before its array arrived
+     * @throws CollectiveMismatchException when nodes called different collectives
+     * @throws IllegalStateException when this handle is closed
+     */
+    byte[][] allToAll(byte[][] data);
+
+    /**
+     * Every node sends every node an array of its own. A collective.
+     *
+     * @param data one array per rank
+     * @return what each node sent this one, by rank
+     * @see #allToAll(byte[][])
+     */
+    long[][] allToAll(long[][] data);
+
+    /**
+     * Every node sends every node an array of its own. A collective.
+     *
+     * @param data one array per rank
+     * @return what each node sent this one, by rank
+     * @see #allToAll(byte[][])
+     */
+    double[][] allToAll(double[][] data);
+
+    /**
+     * Inclusive prefix reduction: node {@code r} gets {@code op(...op(v0, v1)..., vr)}, the fold of the
+     * values of ranks {@code 0..r} in rank order. A collective. See {@link #allReduce(double,
+     * DoubleBinaryOperator)} on choosing between the {@code long} and {@code double} overloads.
+     *
+     * @param value this node's value
+     * @param op how to combine two values
+     * @return the fold of ranks {@code 0..rank()}
+     * @throws NodeFailedException when a node fails before contributing
+     * @throws CollectiveMismatchException when nodes called different collectives or operations
+     * @throws IllegalStateException when this handle is closed
+     */
+    @SuppressWarnings("overloads")
+    long scan(long value, LongBinaryOperator op);
+
+    /**
+     * Inclusive prefix reduction of {@code double} values, in rank order. A collective.
+     *
+     * @param value this node's value
+     * @param op how to combine two values
+     * @return the fold of ranks {@code 0..rank()}
+     * @see #scan(long, LongBinaryOperator)
+     */
+    @SuppressWarnings("overloads")
+    double scan(double value, DoubleBinaryOperator op);
+
+    /**
+     * Exclusive prefix reduction: node {@code r > 0} gets the fold of the values of ranks {@code 0..r-1}
+     * in rank order, node 0 gets {@code identity}. With {@link LongOp#SUM} and identity 0, each node
+     * learns where its part starts: {@code exclusiveScan(myCount, LongOp.SUM, 0)}. A collective.
+     *
+     * @param value this node's value
+     * @param op how to combine two values
+     * @param identity what node 0 gets
+     * @return the fold of ranks {@code 0..rank()-1}, or {@code identity} on node 0
+     * @see #scan(long, LongBinaryOperator)
+     */
+    @SuppressWarnings("overloads")
+    long exclusiveScan(long value, LongBinaryOperator op, long identity);
+
+    /**
+     * Exclusive prefix reduction of {@code double} values. A collective.
+     *
+     * @param value this node's value
+     * @param op how to combine two values
+     * @param identity what node 0 gets
+     * @return the fold of ranks {@code 0..rank()-1}, or {@code identity} on node 0
+     * @see #exclusiveScan(long, LongBinaryOperator, long)
+     */
+    @SuppressWarnings("overloads")
+    double exclusiveScan(double value, DoubleBinaryOperator op, double identity);
+
+    /**
+     * Inclusive prefix reduction of arrays, element by element: element {@code i} of node {@code r}'s
+     * result is the fold of element {@code i} of ranks {@code 0..r}. A collective; every node passes an
+     * array of the same length.
+     *
+     * @param values this node's values
+     * @param op how to combine two values
+     * @return a new array
+     * @see #scan(long, LongBinaryOperator)
+     */
+    long[] scan(long[] values, LongBinaryOperator op);
+
+    /**
+     * Inclusive prefix reduction of arrays, element by element. A collective.
+     *
+     * @param values this node's values
+     * @param op how to combine two values
+     * @return a new array
+     * @see #scan(long[], LongBinaryOperator)
+     */
+    double[] scan(double[] values, DoubleBinaryOperator op);
+
+    /**
+     * Exclusive prefix reduction of arrays, element by element; node 0 gets an array filled with {@code
+     * identity}. A collective; every node passes an array of the same length.
+     *
+     * @param values this node's values
+     * @param op how to combine two values
+     * @param identity every element of node 0's result
+     * @return a new array
+     * @see #exclusiveScan(long, LongBinaryOperator, long)
+     */
+    long[] exclusiveScan(long[] values, LongBinaryOperator op, long identity);
+
+    /**
+     * Exclusive prefix reduction of arrays, element by element. A collective.
+     *
+     * @param values this node's values
+     * @param op how to combine two values
+     * @param identity every element of node 0's result
+     * @return a new array
+     * @see #exclusiveScan(long[], LongBinaryOperator, long)
+     */
+    double[] exclusiveScan(double[] values, DoubleBinaryOperator op, double identity);
 
     /**
      * Leaves the cluster. A collective: it waits (up to {@code meld.shutdown.timeout}) until every node

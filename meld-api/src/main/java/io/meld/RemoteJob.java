@@ -5,7 +5,7 @@ import java.io.Serializable;
 /**
  * Work shipped to a node and run there: a serializable lambda, encoded with what it captures by Meld's
  * allow-listed serializer. The class that writes the lambda must be allowed ({@code meld.codec.classes}
- * or {@code Meld.register}), and so must the classes of the values it captures, apart from the JDK's
+ * or {@link Meld#register(Class[])}), and so must the classes of the values it captures, apart from the JDK's
  * basic ones. Global arrays, locks, latches and counters it captures arrive as the running node's
  * handles of the same objects, so a task shipped to an element's home works on it at memory speed.
  *

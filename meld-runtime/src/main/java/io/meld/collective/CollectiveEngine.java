@@ -19,6 +19,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +29,15 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleBinaryOperator;
+import java.util.function.IntFunction;
 import java.util.function.LongBinaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One node's side of every collective: barrier, all-reduce, broadcast and the closing handshake.
+ * One node's side of every collective: barrier, reductions (all-reduce of values and arrays, reduce to a
+ * root), broadcast, gather, all-gather, scatter, all-to-all, inclusive and exclusive scans, and the
+ * closing handshake.
  *
  * <h2>Algorithms</h2>
  *
@@ -46,6 +50,17 @@ import org.slf4j.LoggerFactory;
  * once every node has arrived: so a mismatch reaches the root too, and a root cannot run ahead of slow
  * receivers, which would have to keep every array it sent meanwhile.
  *
+ * <p>The other collectives are one round of direct streams too ({@code exchange}): each node sends each
+ * peer it pairs with an array, or an empty frame that only says it has arrived, and waits for the streams
+ * it needs. All-gather, all-to-all and the element-wise all-reduce send to every peer; a scan sends its
+ * array to the higher ranks and empty frames to the lower ones. Gather and reduce to a root send the
+ * data to the root, which sends every node an empty frame; scatter is broadcast with a different array
+ * per receiver. So in every collective each node hears from the root or from everybody: no node returns
+ * before the root (or every node) has reached the collective, and none can run more than one collective
+ * ahead of another and pile up data there. Element-wise operations fold in rank order, so every node
+ * gets the same bits, and a node that receives an array of another length than its own fails the
+ * collective everywhere, as a mismatch.
+ *
  * <h2>Mismatch detection</h2>
  *
  * Each node numbers its collectives 1, 2, ... and every frame carries that number with the collective's
@@ -53,13 +68,15 @@ import org.slf4j.LoggerFactory;
  * until it does. Whenever a node holds two signatures for the same number (its own and a peer's, or two
  * peers'), they must be equal; if not, the node fails with {@link CollectiveMismatchException} and sends
  * the reason to every peer (an ABORT frame), so all of them fail instead of waiting for each other. In
- * every mismatch some node receives a frame whose signature differs from its own: barrier and reductions
- * send to all peers, and so does a broadcast's root, while every other node sends to the root it names.
+ * every mismatch some node receives a frame whose signature differs from its own: barrier, the
+ * all-to-all kinds and scans send to all peers, and so does the root of a rooted collective, while every
+ * other node sends to the root it names.
  * If some node names a root that names itself, that root's frames reach every node; if none does, a
  * named root receives a frame naming it while its own signature names another (two nodes that name
  * each other, for example, would otherwise both wait for ever). One node may complete a mismatched
- * collective: a broadcast receiver whose call matches the root's, when the root's array reaches it
- * before the abort does. It fails in its next collective instead.
+ * collective: a receiver of a rooted collective whose call matches the root's, when the root's frame
+ * reaches it before the abort does (and, for arrays of different lengths, a node that saw only equal
+ * lengths). It fails in its next collective instead.
  *
  * <h2>Closing</h2>
  *
@@ -78,6 +95,8 @@ import org.slf4j.LoggerFactory;
 public final class CollectiveEngine implements FrameHandler {
     private static final Logger LOG = LoggerFactory.getLogger(CollectiveEngine.class);
     private static final int HISTORY = 256;
+    /** What {@code exchange}'s sender function returns for a peer this node sends nothing. */
+    private static final Object SKIP = new Object();
 
     private final int size;
     private final ReentrantLock lock = new ReentrantLock();
@@ -205,6 +224,201 @@ public final class CollectiveEngine implements FrameHandler {
      */
     public byte[] broadcast(byte[] data, int root) {
         return (byte[]) broadcast(Kind.BROADCAST_BYTES, data, root);
+    }
+
+    /**
+     * Combines every node's array element by element, in rank order, at the root.
+     *
+     * @param values this node's array; every node passes the same length
+     * @param op the operator
+     * @param root the node that gets the result
+     * @return on the root, a new array of the folds; {@code null} elsewhere
+     */
+    public long[] reduce(long[] values, LongBinaryOperator op, int root) {
+        checkRoot("reduce", root);
+        return (long[]) reduceElements(Kind.REDUCE_LONGS, values, longOpCode(op), op, root);
+    }
+
+    /**
+     * @param values this node's array; every node passes the same length
+     * @param op the operator
+     * @param root the node that gets the result
+     * @return on the root, a new array of the folds; {@code null} elsewhere
+     */
+    public double[] reduce(double[] values, DoubleBinaryOperator op, int root) {
+        checkRoot("reduce", root);
+        return (double[]) reduceElements(Kind.REDUCE_DOUBLES, values, doubleOpCode(op), op, root);
+    }
+
+    /**
+     * @param values this node's array; every node passes the same length
+     * @param op the operator
+     * @return a new array of the element-wise folds in rank order, the same on every node
+     */
+    public long[] allReduce(long[] values, LongBinaryOperator op) {
+        return (long[]) reduceElements(Kind.ALL_REDUCE_LONGS, values, longOpCode(op), op, -1);
+    }
+
+    /**
+     * @param values this node's array; every node passes the same length
+     * @param op the operator
+     * @return a new array of the element-wise folds in rank order, the same on every node
+     */
+    public double[] allReduce(double[] values, DoubleBinaryOperator op) {
+        return (double[]) reduceElements(Kind.ALL_REDUCE_DOUBLES, values, doubleOpCode(op), op, -1);
+    }
+
+    /**
+     * @param data this node's array, any length
+     * @param root the node that gets them all
+     * @return on the root, every node's array by rank (its own is {@code data}); {@code null} elsewhere
+     */
+    public byte[][] gather(byte[] data, int root) {
+        checkRoot("gather", root);
+        return (byte[][]) gatherArrays(Kind.GATHER_BYTES, data, root);
+    }
+
+    /** @see #gather(byte[], int) */
+    public long[][] gather(long[] data, int root) {
+        checkRoot("gather", root);
+        return (long[][]) gatherArrays(Kind.GATHER_LONGS, data, root);
+    }
+
+    /** @see #gather(byte[], int) */
+    public double[][] gather(double[] data, int root) {
+        checkRoot("gather", root);
+        return (double[][]) gatherArrays(Kind.GATHER_DOUBLES, data, root);
+    }
+
+    /**
+     * @param data this node's array, any length
+     * @return every node's array by rank (this node's is {@code data})
+     */
+    public byte[][] allGather(byte[] data) {
+        return (byte[][]) gatherArrays(Kind.ALL_GATHER_BYTES, data, -1);
+    }
+
+    /** @see #allGather(byte[]) */
+    public long[][] allGather(long[] data) {
+        return (long[][]) gatherArrays(Kind.ALL_GATHER_LONGS, data, -1);
+    }
+
+    /** @see #allGather(byte[]) */
+    public double[][] allGather(double[] data) {
+        return (double[][]) gatherArrays(Kind.ALL_GATHER_DOUBLES, data, -1);
+    }
+
+    /**
+     * @param data on the root, one array per rank (any lengths); ignored elsewhere
+     * @param root the node whose arrays are handed out
+     * @return the array for this node: on the root, {@code data[root]} itself
+     */
+    public byte[] scatter(byte[][] data, int root) {
+        return (byte[]) scatterArrays(Kind.SCATTER_BYTES, data, root);
+    }
+
+    /** @see #scatter(byte[][], int) */
+    public long[] scatter(long[][] data, int root) {
+        return (long[]) scatterArrays(Kind.SCATTER_LONGS, data, root);
+    }
+
+    /** @see #scatter(byte[][], int) */
+    public double[] scatter(double[][] data, int root) {
+        return (double[]) scatterArrays(Kind.SCATTER_DOUBLES, data, root);
+    }
+
+    /**
+     * @param data one array per rank, any lengths: {@code data[r]} goes to node {@code r}
+     * @return what every node sent this one, by rank ({@code data[rank]} itself for this node)
+     */
+    public byte[][] allToAll(byte[][] data) {
+        return (byte[][]) allToAllArrays(Kind.ALL_TO_ALL_BYTES, data);
+    }
+
+    /** @see #allToAll(byte[][]) */
+    public long[][] allToAll(long[][] data) {
+        return (long[][]) allToAllArrays(Kind.ALL_TO_ALL_LONGS, data);
+    }
+
+    /** @see #allToAll(byte[][]) */
+    public double[][] allToAll(double[][] data) {
+        return (double[][]) allToAllArrays(Kind.ALL_TO_ALL_DOUBLES, data);
+    }
+
+    /**
+     * @param value this node's value
+     * @param op the operator
+     * @return the fold of the values of ranks {@code 0..rank}, in rank order
+     */
+    public long scanLong(long value, LongBinaryOperator op) {
+        return ((long[]) scanElements(Kind.SCAN_LONG, new long[] {value}, longOpCode(op), op, false, 0))[0];
+    }
+
+    /**
+     * @param value this node's value
+     * @param op the operator
+     * @return the fold of the values of ranks {@code 0..rank}, in rank order
+     */
+    public double scanDouble(double value, DoubleBinaryOperator op) {
+        return ((double[]) scanElements(Kind.SCAN_DOUBLE, new double[] {value}, doubleOpCode(op), op, false, 0))[0];
+    }
+
+    /**
+     * @param value this node's value
+     * @param op the operator
+     * @param identity what rank 0 gets
+     * @return the fold of the values of ranks {@code 0..rank-1}, in rank order; {@code identity} on rank 0
+     */
+    public long exclusiveScanLong(long value, LongBinaryOperator op, long identity) {
+        return ((long[]) scanElements(Kind.EXCLUSIVE_SCAN_LONG, new long[] {value}, longOpCode(op), op, true, identity))
+                [0];
+    }
+
+    /**
+     * @param value this node's value
+     * @param op the operator
+     * @param identity what rank 0 gets
+     * @return the fold of the values of ranks {@code 0..rank-1}, in rank order; {@code identity} on rank 0
+     */
+    public double exclusiveScanDouble(double value, DoubleBinaryOperator op, double identity) {
+        return ((double[]) scanElements(
+                        Kind.EXCLUSIVE_SCAN_DOUBLE,
+                        new double[] {value},
+                        doubleOpCode(op),
+                        op,
+                        true,
+                        Double.doubleToRawLongBits(identity)))
+                [0];
+    }
+
+    /**
+     * @param values this node's array; every node passes the same length
+     * @param op the operator
+     * @return a new array: element {@code i} is the fold of element {@code i} of ranks {@code 0..rank}
+     */
+    public long[] scan(long[] values, LongBinaryOperator op) {
+        return (long[]) scanElements(Kind.SCAN_LONGS, values, longOpCode(op), op, false, 0);
+    }
+
+    /** @see #scan(long[], LongBinaryOperator) */
+    public double[] scan(double[] values, DoubleBinaryOperator op) {
+        return (double[]) scanElements(Kind.SCAN_DOUBLES, values, doubleOpCode(op), op, false, 0);
+    }
+
+    /**
+     * @param values this node's array; every node passes the same length
+     * @param op the operator
+     * @param identity every element of rank 0's result
+     * @return a new array: element {@code i} is the fold of element {@code i} of ranks {@code 0..rank-1}
+     */
+    public long[] exclusiveScan(long[] values, LongBinaryOperator op, long identity) {
+        return (long[]) scanElements(Kind.EXCLUSIVE_SCAN_LONGS, values, longOpCode(op), op, true, identity);
+    }
+
+    /** @see #exclusiveScan(long[], LongBinaryOperator, long) */
+    public double[] exclusiveScan(double[] values, DoubleBinaryOperator op, double identity) {
+        return (double[]) scanElements(
+                Kind.EXCLUSIVE_SCAN_DOUBLES, values, doubleOpCode(op), op, true, Double.doubleToRawLongBits(identity));
     }
 
     /**
@@ -375,37 +589,43 @@ public final class CollectiveEngine implements FrameHandler {
                 round.values[src] = payload.readLongLE();
                 round.complete[src] = true;
             }
-            default -> throw new ProtocolException("collective frame of kind " + h.kind() + " as a contribution");
+            default -> {
+                if (!h.kind().isExchange()) {
+                    throw new ProtocolException("collective frame of kind " + h.kind() + " as a contribution");
+                }
+                receiveChunk(round, h, src, payload);
+            }
         }
         return null;
     }
 
+    /** Copies one frame of {@code src}'s stream into its array, allocated at the first frame. */
     private void receiveChunk(Round round, Header h, int src, ByteBuf payload) {
-        if (round.data == null) {
-            int n = (int) (h.total() / h.kind().elementSize);
-            round.data = switch (h.kind()) {
-                case BROADCAST_LONGS -> new long[n];
-                case BROADCAST_DOUBLES -> new double[n];
+        if (round.arrays[src] == null) {
+            int n = (int) (h.total() / Math.max(1, h.kind().elementSize));
+            round.arrays[src] = switch (h.kind().element()) {
+                case 'J' -> new long[n];
+                case 'D' -> new double[n];
                 default -> new byte[n];
             };
-            round.total = h.total();
+            round.totals[src] = h.total();
         }
-        if (h.offset() != round.received || h.total() != round.total) {
-            throw new ProtocolException("broadcast chunk at offset " + h.offset() + " of " + h.total()
-                    + " bytes, expected offset " + round.received + " of " + round.total);
+        if (h.offset() != round.received[src] || h.total() != round.totals[src]) {
+            throw new ProtocolException("collective chunk from node " + src + " at offset " + h.offset() + " of "
+                    + h.total() + " bytes, expected offset " + round.received[src] + " of " + round.totals[src]);
         }
         int chunk = payload.readableBytes();
-        int element = h.kind().elementSize;
+        int element = Math.max(1, h.kind().elementSize);
         ByteBuffer bytes = payload.nioBuffer(payload.readerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
         int at = (int) (h.offset() / element);
-        switch (round.data) {
+        switch (round.arrays[src]) {
             case long[] a -> bytes.asLongBuffer().get(a, at, chunk / element);
             case double[] a -> bytes.asDoubleBuffer().get(a, at, chunk / element);
             case byte[] a -> bytes.get(a, at, chunk);
             default -> throw new IllegalStateException();
         }
-        round.received += chunk;
-        if (round.received == round.total) {
+        round.received[src] += chunk;
+        if (round.received[src] == round.totals[src]) {
             round.complete[src] = true;
         }
     }
@@ -429,10 +649,230 @@ public final class CollectiveEngine implements FrameHandler {
                 result[0] = data;
             } else {
                 sendArrival(seq, mine, root);
-                result[0] = await(seq, mine, root).data;
+                result[0] = await(seq, mine, root).arrays[root];
             }
         });
         return result[0];
+    }
+
+    private static int longOpCode(LongBinaryOperator op) {
+        Objects.requireNonNull(op, "op");
+        return op instanceof LongOp l ? l.ordinal() + 1 : CollectiveCodec.OP_CUSTOM;
+    }
+
+    private static int doubleOpCode(DoubleBinaryOperator op) {
+        Objects.requireNonNull(op, "op");
+        return op instanceof DoubleOp d ? d.ordinal() + 1 : CollectiveCodec.OP_CUSTOM;
+    }
+
+    private void checkRoot(String what, int root) {
+        if (root < 0 || root >= size) {
+            throw new IllegalArgumentException(what + " root " + root + " is not a rank of this cluster of " + size
+                    + " nodes (0.." + (size - 1) + ")");
+        }
+    }
+
+    /** Gather ({@code root >= 0}, checked by the caller) or all-gather ({@code root == -1}). */
+    private Object gatherArrays(Kind kind, Object data, int root) {
+        String what = kind.text.substring(0, kind.text.indexOf('('));
+        Objects.requireNonNull(data, what + " data");
+        Signature mine = new Signature(kind, CollectiveCodec.OP_NONE, root);
+        boolean all = root == -1;
+        // Gather: the data to the root, and an empty frame from the root to each node (so none runs ahead).
+        Round round = exchange(
+                mine,
+                r -> all ? data : rank == root ? null : r == root ? data : SKIP,
+                all || rank == root ? -1 : root,
+                all || rank == root);
+        if (round == null) {
+            return null;
+        }
+        Object result = Array.newInstance(data.getClass(), size);
+        for (int r = 0; r < size; r++) {
+            Array.set(result, r, r == rank ? data : round.arrays[r]);
+        }
+        return result;
+    }
+
+    private Object scatterArrays(Kind kind, Object[] data, int root) {
+        checkRoot("scatter", root);
+        if (root == rank) {
+            checkPerRank("scatter", data);
+        }
+        Signature mine = new Signature(kind, CollectiveCodec.OP_NONE, root);
+        Round round =
+                exchange(mine, r -> rank == root ? data[r] : r == root ? null : SKIP, rank == root ? -1 : root, true);
+        return rank == root ? data[root] : round.arrays[root];
+    }
+
+    private Object allToAllArrays(Kind kind, Object[] data) {
+        checkPerRank("allToAll", data);
+        Signature mine = new Signature(kind, CollectiveCodec.OP_NONE, -1);
+        Round round = exchange(mine, r -> data[r], -1, true);
+        Object result = Array.newInstance(data.getClass().getComponentType(), size);
+        for (int r = 0; r < size; r++) {
+            Array.set(result, r, r == rank ? data[r] : round.arrays[r]);
+        }
+        return result;
+    }
+
+    private void checkPerRank(String what, Object[] data) {
+        Objects.requireNonNull(data, what + " data");
+        if (data.length != size) {
+            throw new IllegalArgumentException(what + " data has " + data.length + " arrays for a cluster of " + size
+                    + " nodes: it needs one per rank");
+        }
+        for (int r = 0; r < size; r++) {
+            if (data[r] == null) {
+                throw new NullPointerException(what + " data[" + r + "] (for node " + r + ") is null");
+            }
+        }
+    }
+
+    /** Reduce to a root ({@code root >= 0}, checked by the caller) or all-reduce ({@code root == -1}), element by element. */
+    private Object reduceElements(Kind kind, Object values, int op, Object operator, int root) {
+        String what = kind.text.substring(0, kind.text.indexOf('('));
+        Objects.requireNonNull(values, what + " values");
+        Signature mine = new Signature(kind, op, root);
+        boolean all = root == -1;
+        boolean gets = all || rank == root;
+        Round round = exchange(
+                mine, r -> all ? values : rank == root ? null : r == root ? values : SKIP, gets ? -1 : root, gets);
+        if (!gets) {
+            return null;
+        }
+        checkLengths(round, mine, values, 0, size);
+        return fold(round, values, operator, size, false, 0);
+    }
+
+    private Object scanElements(
+            Kind kind, Object values, int op, Object operator, boolean exclusive, long identityBits) {
+        Objects.requireNonNull(values, kind.text.substring(0, kind.text.indexOf('(')) + " values");
+        Signature mine = new Signature(kind, op, -1);
+        // Data to higher ranks, which fold it in; an empty frame to lower ones, so that every node waits
+        // for every other and none runs ahead.
+        Round round = exchange(mine, r -> r > rank ? values : null, -1, true);
+        checkLengths(round, mine, values, 0, rank);
+        return fold(round, values, operator, exclusive ? rank : rank + 1, exclusive, identityBits);
+    }
+
+    /**
+     * Folds the arrays of ranks {@code 0..upTo-1} element by element in rank order, into a new array; an
+     * empty fold (exclusive scan on rank 0) is filled with the identity.
+     */
+    private Object fold(Round round, Object mine, Object operator, int upTo, boolean exclusive, long identityBits) {
+        if (mine instanceof long[] m) {
+            LongBinaryOperator op = (LongBinaryOperator) operator;
+            long[] acc = new long[m.length];
+            if (upTo == 0) {
+                Arrays.fill(acc, identityBits);
+                return acc;
+            }
+            for (int r = 0; r < upTo; r++) {
+                long[] v = r == rank ? m : (long[]) round.arrays[r];
+                if (r == 0) {
+                    System.arraycopy(v, 0, acc, 0, acc.length);
+                } else {
+                    for (int i = 0; i < acc.length; i++) {
+                        acc[i] = op.applyAsLong(acc[i], v[i]);
+                    }
+                }
+            }
+            return acc;
+        }
+        double[] m = (double[]) mine;
+        DoubleBinaryOperator op = (DoubleBinaryOperator) operator;
+        double[] acc = new double[m.length];
+        if (upTo == 0) {
+            Arrays.fill(acc, Double.longBitsToDouble(identityBits));
+            return acc;
+        }
+        for (int r = 0; r < upTo; r++) {
+            double[] v = r == rank ? m : (double[]) round.arrays[r];
+            if (r == 0) {
+                System.arraycopy(v, 0, acc, 0, acc.length);
+            } else {
+                for (int i = 0; i < acc.length; i++) {
+                    acc[i] = op.applyAsDouble(acc[i], v[i]);
+                }
+            }
+        }
+        return acc;
+    }
+
+    /**
+     * Element-wise collectives need one length on every node: a node that sees another length fails the
+     * collective on every node, as a mismatch.
+     */
+    private void checkLengths(Round round, Signature mine, Object values, int from, int to) {
+        int length = Array.getLength(values);
+        for (int r = from; r < to; r++) {
+            if (r == rank) {
+                continue;
+            }
+            int theirs = Array.getLength(round.arrays[r]);
+            if (theirs != length) {
+                String why;
+                lock.lock();
+                try {
+                    why = "nodes passed arrays of different lengths to " + mine.describe() + ": node " + rank
+                            + " passed " + length + " elements, node " + r + " passed " + theirs + " elements"
+                            + "; an element-wise collective needs the same length on every node";
+                    if (broken == null) {
+                        broken = new CollectiveMismatchException(why);
+                    }
+                    why = broken.getMessage();
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                sendAbort(why);
+                throw new CollectiveMismatchException(why);
+            }
+        }
+    }
+
+    /**
+     * Runs a collective in which this node sends each peer an array, an empty frame ({@code null}) or
+     * nothing ({@link #SKIP}), then waits for the streams of every peer ({@code waitFor == -1}) or of one.
+     *
+     * @param keep whether the caller needs what arrived
+     * @return what arrived, or {@code null} when not kept
+     */
+    private Round exchange(Signature mine, IntFunction<Object> toPeer, int waitFor, boolean keep) {
+        Round[] out = new Round[1];
+        run(mine, seq -> {
+            for (int r = 0; r < size; r++) {
+                if (r == rank) {
+                    continue;
+                }
+                Object data = toPeer.apply(r);
+                if (data != SKIP) {
+                    sendOne(seq, mine, r, data);
+                }
+            }
+            Round round = await(seq, mine, waitFor);
+            out[0] = keep ? round : null;
+        });
+        return out[0];
+    }
+
+    /** Sends one peer this node's stream of a collective: an array, or an empty frame for {@code null}. */
+    private void sendOne(long seq, Signature sig, int peer, Object data) {
+        Link link = transport.link(peer);
+        if (link == null) {
+            nodeFailed(peer, new MeldException("no link to node " + peer));
+            return;
+        }
+        try {
+            if (data == null) {
+                send(link, seq, sig, null, 0, 0, 0);
+            } else {
+                stream(link, seq, sig, data);
+            }
+        } catch (NodeFailedException e) {
+            nodeFailed(peer, e);
+        }
     }
 
     /** Tells the root of a broadcast that this node has reached it: an empty frame of the collective. */
@@ -642,16 +1082,17 @@ public final class CollectiveEngine implements FrameHandler {
     /** What a node called: kind, operation and root. */
     private record Signature(Kind kind, int op, int root) {
         String describe() {
-            String op = switch (kind) {
-                case REDUCE_LONG -> ", " + opName(LongOp.values());
-                case REDUCE_DOUBLE -> ", " + opName(DoubleOp.values());
+            String op = switch (kind.opType()) {
+                case 'J' -> ", " + opName(LongOp.values());
+                case 'D' -> ", " + opName(DoubleOp.values());
                 default -> "";
             };
+            String rooted = kind.isRooted() ? ", root " + root : "";
             String text = kind.text;
-            if (kind.isBroadcast()) {
-                return text.substring(0, text.length() - 1) + ", root " + root + ")";
+            if (op.isEmpty() && rooted.isEmpty()) {
+                return text;
             }
-            return op.isEmpty() ? text : text.substring(0, text.length() - 1) + op + ")";
+            return text.substring(0, text.length() - 1) + op + rooted + ")";
         }
 
         private String opName(Enum<?>[] ops) {
@@ -667,14 +1108,19 @@ public final class CollectiveEngine implements FrameHandler {
         final Signature[] from;
         final boolean[] complete;
         final long[] values;
-        Object data;
-        long total;
-        long received;
+        /** Each sender's array, as it fills; a stream's total and the bytes received of it. */
+        final Object[] arrays;
+
+        final long[] totals;
+        final long[] received;
 
         Round(int size) {
             from = new Signature[size];
             complete = new boolean[size];
             values = new long[size];
+            arrays = new Object[size];
+            totals = new long[size];
+            received = new long[size];
         }
     }
 }

@@ -242,7 +242,7 @@ public final class MemoryService {
         RuntimeException first = null;
         for (int peer = 0; peer < size * lanes; peer++) {
             int r = peer / lanes;
-            if (r == rank) {
+            if (r == rank || (failed[r] != null && !addressed(sender, r))) {
                 continue;
             }
             Pending.Blocking p = new Pending.Blocking(r, System.nanoTime() + timeoutNanos, null, OpCodec.FENCE, 0);
@@ -257,7 +257,7 @@ public final class MemoryService {
                 ids.add(id);
             } catch (RuntimeException e) {
                 pending.forget(id);
-                if (first == null) {
+                if (first == null && matters(e, sender, r)) {
                     first = e;
                 }
             }
@@ -266,7 +266,7 @@ public final class MemoryService {
             try {
                 await(waits.get(i), ids.get(i));
             } catch (RuntimeException e) {
-                if (first == null) {
+                if (first == null && matters(e, sender, waits.get(i).destination)) {
                     first = e;
                 }
             }
@@ -274,6 +274,21 @@ public final class MemoryService {
         if (first != null) {
             throw first;
         }
+    }
+
+    /**
+     * Whether the calling thread ever addressed operations to {@code node}: a fence fails for a failed
+     * node only then. A fence also covers the threads of a loop the caller waited for, whose buffers
+     * are not the caller's; their operations to a failed node are lost with it, and the loop's closing
+     * agreement, a collective with that node, fails instead.
+     */
+    private static boolean addressed(Sender sender, int node) {
+        return sender != null && sender.addressed(node);
+    }
+
+    /** A fence's failure to reach {@code node} matters unless the node failed and was never addressed. */
+    private static boolean matters(RuntimeException e, Sender sender, int node) {
+        return !(e instanceof NodeFailedException) || addressed(sender, node);
     }
 
     /**

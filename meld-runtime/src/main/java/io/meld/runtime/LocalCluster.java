@@ -62,7 +62,7 @@ final class LocalCluster {
                     "meld-local-node-" + rank);
             threads[i].start();
         }
-        joinAll(threads);
+        joinAll(threads, errors);
         List<Integer> failed = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
             if (errors[i] != null) {
@@ -97,8 +97,11 @@ final class LocalCluster {
         }
     }
 
-    /** Waits for every node; when this thread is interrupted, interrupts them and waits a bounded time. */
-    private static void joinAll(Thread[] threads) {
+    /**
+     * Waits for every node; when this thread is interrupted, interrupts them, waits a bounded time, and
+     * throws, with where each node was and what each failed node threw.
+     */
+    private static void joinAll(Thread[] threads, Throwable[] errors) {
         boolean interrupted = false;
         List<Throwable> stuck = new ArrayList<>();
         for (Thread t : threads) {
@@ -135,6 +138,12 @@ final class LocalCluster {
             MeldException e =
                     new MeldException("interrupted while a local cluster of " + threads.length + " nodes ran");
             stuck.forEach(e::addSuppressed);
+            // and what the nodes that ended had failed with: often why the others still waited
+            for (int i = 0; i < errors.length; i++) {
+                if (errors[i] != null) {
+                    e.addSuppressed(new MeldException("node " + i + " failed: " + errors[i], errors[i]));
+                }
+            }
             throw e;
         }
     }

@@ -11,6 +11,7 @@ import io.meld.GlobalLongArray;
 import io.meld.LoopOptions;
 import io.meld.Meld;
 import io.meld.MeldException;
+import io.meld.Message;
 import io.meld.RemoteCallable;
 import io.meld.RemoteJob;
 import io.meld.cluster.ClusterMembership;
@@ -23,6 +24,7 @@ import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.config.Setting;
 import io.meld.memory.MemoryService;
+import io.meld.messaging.MessagingService;
 import io.meld.sync.SyncService;
 import io.meld.task.TaskService;
 import io.meld.transport.FrameType;
@@ -38,6 +40,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
@@ -71,6 +74,7 @@ final class MeldNode implements Meld {
     private final ObjectCodec codec;
     private final TaskService tasks;
     private LoopRunner loops;
+    private final MessagingService messaging;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
     private int threads;
@@ -89,6 +93,7 @@ final class MeldNode implements Meld {
         this.tasks = new TaskService(size, codec);
         memory.registerHandles(codec);
         sync.registerHandles(codec);
+        this.messaging = new MessagingService(size, Transport.lanes(config), config, codec);
     }
 
     /**
@@ -141,6 +146,8 @@ final class MeldNode implements Meld {
                 .handle(FrameType.MEMORY_REPLIES, memory.repliesHandler())
                 .handle(FrameType.BULK_PUT, memory.bulkPutHandler())
                 .handle(FrameType.BULK_DATA, memory.bulkDataHandler())
+                .handle(FrameType.MESSAGE, messaging.messagesHandler())
+                .handle(FrameType.MESSAGE_CREDIT, messaging.creditsHandler())
                 .handle(FrameType.SYNC, sync)
                 .handle(FrameType.TASK, tasks)
                 .onLinkDown(this::onLinkDown)
@@ -174,6 +181,7 @@ final class MeldNode implements Meld {
         transport.connect(rank, peers, config.get(TransportSettings.CONNECT_TIMEOUT));
         collectives.start(rank, transport);
         memory.start(rank, transport, collectives);
+        messaging.start(rank, transport);
         sync.start(rank, transport, collectives, memory);
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
@@ -308,6 +316,217 @@ final class MeldNode implements Meld {
         return collectives.broadcast(data, root);
     }
 
+    /**
+     * The codec of objects crossing the wire, with this node's allow-list: for remote tasks and their
+     * results ({@code encode} on the sender, {@code decode} on the receiver).
+     *
+     * @return this node's codec
+     */
+    ObjectCodec codec() {
+        return codec;
+    }
+
+    @Override
+    public void register(Class<?>... classes) {
+        ensureOpen();
+        for (Class<?> c : classes) {
+            Objects.requireNonNull(c, "a class to register");
+        }
+        codec.allow(classes);
+    }
+
+    @Override
+    public void send(int node, int tag, byte[] payload) {
+        ensureOpen();
+        messaging.send(node, tag, payload);
+    }
+
+    @Override
+    public void send(int node, int tag, long[] payload) {
+        ensureOpen();
+        messaging.send(node, tag, payload);
+    }
+
+    @Override
+    public void send(int node, int tag, double[] payload) {
+        ensureOpen();
+        messaging.send(node, tag, payload);
+    }
+
+    @Override
+    public void send(int node, int tag, Object payload) {
+        ensureOpen();
+        messaging.send(node, tag, payload);
+    }
+
+    @Override
+    public Message receive(int tag) {
+        ensureOpen();
+        return messaging.receive(-1, tag, null);
+    }
+
+    @Override
+    public Message receive(int tag, Duration timeout) {
+        ensureOpen();
+        return messaging.receive(-1, tag, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    @Override
+    public Message receive(int node, int tag) {
+        ensureOpen();
+        return messaging.receive(node, tag, null);
+    }
+
+    @Override
+    public Message receive(int node, int tag, Duration timeout) {
+        ensureOpen();
+        return messaging.receive(node, tag, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    @Override
+    public long[] reduce(long[] values, LongBinaryOperator op, int root) {
+        ensureOpen();
+        return collectives.reduce(values, op, root);
+    }
+
+    @Override
+    public double[] reduce(double[] values, DoubleBinaryOperator op, int root) {
+        ensureOpen();
+        return collectives.reduce(values, op, root);
+    }
+
+    @Override
+    public long[] allReduce(long[] values, LongBinaryOperator op) {
+        ensureOpen();
+        return collectives.allReduce(values, op);
+    }
+
+    @Override
+    public double[] allReduce(double[] values, DoubleBinaryOperator op) {
+        ensureOpen();
+        return collectives.allReduce(values, op);
+    }
+
+    @Override
+    public byte[][] gather(byte[] data, int root) {
+        ensureOpen();
+        return collectives.gather(data, root);
+    }
+
+    @Override
+    public long[][] gather(long[] data, int root) {
+        ensureOpen();
+        return collectives.gather(data, root);
+    }
+
+    @Override
+    public double[][] gather(double[] data, int root) {
+        ensureOpen();
+        return collectives.gather(data, root);
+    }
+
+    @Override
+    public byte[][] allGather(byte[] data) {
+        ensureOpen();
+        return collectives.allGather(data);
+    }
+
+    @Override
+    public long[][] allGather(long[] data) {
+        ensureOpen();
+        return collectives.allGather(data);
+    }
+
+    @Override
+    public double[][] allGather(double[] data) {
+        ensureOpen();
+        return collectives.allGather(data);
+    }
+
+    @Override
+    public byte[] scatter(byte[][] data, int root) {
+        ensureOpen();
+        return collectives.scatter(data, root);
+    }
+
+    @Override
+    public long[] scatter(long[][] data, int root) {
+        ensureOpen();
+        return collectives.scatter(data, root);
+    }
+
+    @Override
+    public double[] scatter(double[][] data, int root) {
+        ensureOpen();
+        return collectives.scatter(data, root);
+    }
+
+    @Override
+    public byte[][] allToAll(byte[][] data) {
+        ensureOpen();
+        return collectives.allToAll(data);
+    }
+
+    @Override
+    public long[][] allToAll(long[][] data) {
+        ensureOpen();
+        return collectives.allToAll(data);
+    }
+
+    @Override
+    public double[][] allToAll(double[][] data) {
+        ensureOpen();
+        return collectives.allToAll(data);
+    }
+
+    @Override
+    public long scan(long value, LongBinaryOperator op) {
+        ensureOpen();
+        return collectives.scanLong(value, op);
+    }
+
+    @Override
+    public double scan(double value, DoubleBinaryOperator op) {
+        ensureOpen();
+        return collectives.scanDouble(value, op);
+    }
+
+    @Override
+    public long exclusiveScan(long value, LongBinaryOperator op, long identity) {
+        ensureOpen();
+        return collectives.exclusiveScanLong(value, op, identity);
+    }
+
+    @Override
+    public double exclusiveScan(double value, DoubleBinaryOperator op, double identity) {
+        ensureOpen();
+        return collectives.exclusiveScanDouble(value, op, identity);
+    }
+
+    @Override
+    public long[] scan(long[] values, LongBinaryOperator op) {
+        ensureOpen();
+        return collectives.scan(values, op);
+    }
+
+    @Override
+    public double[] scan(double[] values, DoubleBinaryOperator op) {
+        ensureOpen();
+        return collectives.scan(values, op);
+    }
+
+    @Override
+    public long[] exclusiveScan(long[] values, LongBinaryOperator op, long identity) {
+        ensureOpen();
+        return collectives.exclusiveScan(values, op, identity);
+    }
+
+    @Override
+    public double[] exclusiveScan(double[] values, DoubleBinaryOperator op, double identity) {
+        ensureOpen();
+        return collectives.exclusiveScan(values, op, identity);
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -317,6 +536,8 @@ final class MeldNode implements Meld {
         // Operations still in combining buffers leave before the closing handshake, on the same
         // connections, so the peers apply them before they learn this node is gone.
         memory.flushAll();
+        // Waiting receives and sends fail now; the peers learn (BYE) that no more messages come from here.
+        messaging.close();
         List<Integer> stragglers = collectives.close(timeout);
         if (!stragglers.isEmpty()) {
             LOG.warn(
@@ -336,6 +557,7 @@ final class MeldNode implements Meld {
 
     private void release() {
         closed.set(true);
+        messaging.close();
         if (loops != null) {
             loops.close();
         }
@@ -361,6 +583,7 @@ final class MeldNode implements Meld {
         Throwable why = cause != null ? cause : new MeldException("the connection to node " + link.rank() + " closed");
         collectives.nodeFailed(link.rank(), why);
         memory.nodeFailed(link.rank(), why);
+        messaging.nodeFailed(link.rank(), why);
         sync.nodeFailed(link.rank(), why);
         tasks.nodeFailed(link.rank(), why);
     }
@@ -372,6 +595,7 @@ final class MeldNode implements Meld {
         MeldException e = new MeldException(why);
         collectives.nodeFailed(node, e);
         memory.nodeFailed(node, e);
+        messaging.nodeFailed(node, e);
         sync.nodeFailed(node, e);
         tasks.nodeFailed(node, e);
         Transport t = transport;

@@ -4,6 +4,7 @@ import io.meld.cluster.ClusterSettings;
 import io.meld.codec.CodecSettings;
 import io.meld.config.Setting;
 import io.meld.memory.MemorySettings;
+import io.meld.messaging.MessagingSettings;
 import io.meld.transport.TransportSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +54,7 @@ public final class SettingsCatalog {
         all.addAll(TransportSettings.all());
         all.addAll(MemorySettings.all());
         all.addAll(CodecSettings.all());
+        all.addAll(MessagingSettings.all());
         return List.copyOf(all);
     }
 }

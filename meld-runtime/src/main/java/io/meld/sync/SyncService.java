@@ -356,6 +356,11 @@ public final class SyncService implements FrameHandler {
 
     /** The home of a name: a hash of its UTF-8 bytes, so every node computes the same. */
     private int home(String name) {
+        return homeOf(name, size);
+    }
+
+    /** The home of a name in a cluster of {@code size}: a hash of its UTF-8 bytes. */
+    static int homeOf(String name, int size) {
         int h = 0;
         for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
             h = 31 * h + b;

@@ -306,6 +306,16 @@ class MemoryErrorsTest {
             // Its own elements still work.
             a.set(0, 42);
             assertThat(a.get(0)).isEqualTo(42);
+            // A thread that never sent node 1 anything lost nothing there: its fence succeeds.
+            AtomicReference<Throwable> otherFence = new AtomicReference<>();
+            Thread other = Thread.ofPlatform()
+                    .start(() -> otherFence.set(catchThrowable(() -> {
+                        a.add(2, 1);
+                        meld.fence();
+                    })));
+            other.join();
+            assertThat(otherFence.get()).isNull();
+            assertThat(a.get(2)).isEqualTo(1);
         });
     }
 

@@ -9,12 +9,14 @@ import io.meld.GlobalLock;
 import io.meld.GlobalLongArray;
 import io.meld.LongOp;
 import io.meld.Meld;
+import io.meld.NodeFailedException;
 import io.meld.config.MeldConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -141,6 +143,71 @@ class SyncObjectsTest {
             if (meld.rank() == 1) {
                 assertThat(lock.tryLock(Duration.ofSeconds(10))).isTrue();
                 lock.unlock();
+            }
+        });
+    }
+
+    /** A name starting with {@code prefix} whose home is one of {@code homes} in a cluster of {@code size}. */
+    private static String homedAt(String prefix, int size, int... homes) {
+        for (int i = 0; ; i++) {
+            int home = SyncService.homeOf(prefix + i, size);
+            for (int h : homes) {
+                if (home == h) {
+                    return prefix + i;
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldFailAWaiterWhenTheLocksHomeLeaves() {
+        String name = homedAt("lock-", 3, 2);
+        Meld.local(3, CONFIG.with("meld.shutdown.timeout", "500ms"), meld -> {
+            GlobalLock lock = meld.lock(name);
+            if (meld.rank() == 1) {
+                lock.lock();
+            }
+            meld.barrier();
+            if (meld.rank() == 0) {
+                // node 2 leaves meanwhile; node 1 holds the lock until the end
+                assertThatThrownBy(lock::lock)
+                        .isInstanceOfSatisfying(
+                                NodeFailedException.class,
+                                e -> assertThat(e.node()).isEqualTo(2))
+                        .hasMessageContaining("node 2");
+            }
+        });
+    }
+
+    @Test
+    void shouldPassALockHeldByANodeThatLeftToTheNextInLine() {
+        String name = homedAt("lock-", 3, 0);
+        String askedName = homedAt("asked-", 3, 0, 1);
+        String grantedName = homedAt("granted-", 3, 0, 1);
+        Meld.local(3, CONFIG.with("meld.shutdown.timeout", "500ms"), meld -> {
+            GlobalLock lock = meld.lock(name);
+            GlobalLatch asked = meld.latch(askedName, 1);
+            GlobalLatch granted = meld.latch(grantedName, 1);
+            if (meld.rank() == 2) {
+                lock.lock();
+            }
+            meld.barrier();
+            switch (meld.rank()) {
+                case 0 -> granted.await(); // the home stays until node 1 had the lock
+                case 1 -> {
+                    AtomicBoolean gotIt = new AtomicBoolean();
+                    Thread waiter = Thread.ofPlatform().start(() -> {
+                        lock.lock(); // granted once node 2 has left
+                        gotIt.set(true);
+                        lock.unlock();
+                    });
+                    Thread.sleep(200); // the request reaches the home meanwhile
+                    asked.countDown();
+                    waiter.join();
+                    granted.countDown();
+                    assertThat(gotIt).isTrue();
+                }
+                default -> asked.await(); // then leaves, holding the lock
             }
         });
     }

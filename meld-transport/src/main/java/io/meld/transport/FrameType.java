@@ -25,6 +25,10 @@ public final class FrameType {
     public static final int SYNC = 24;
     /** Remote tasks, their results and finish reports: laid out by the runtime ({@code TaskCodec}). */
     public static final int TASK = 32;
+    /** One chunk of a message (send/receive), or a sender's BYE: laid out by the runtime ({@code MessageCodec}). */
+    public static final int MESSAGE = 40;
+    /** Flow control of messages: a receiver's grant of window, or a waiting sender's request for one. */
+    public static final int MESSAGE_CREDIT = 41;
 
     /** The largest type number; types are one unsigned byte. */
     public static final int MAX = 255;
@@ -47,6 +51,8 @@ public final class FrameType {
             case BULK_DATA -> "BULK_DATA";
             case SYNC -> "SYNC";
             case TASK -> "TASK";
+            case MESSAGE -> "MESSAGE";
+            case MESSAGE_CREDIT -> "MESSAGE_CREDIT";
             default -> "unknown(" + type + ")";
         };
     }

@@ -472,8 +472,14 @@ public final class Transport implements AutoCloseable {
         return peer * lanes + lane;
     }
 
-    /** @return the lanes the settings ask for: {@code meld.transport.lanes}, or as many as I/O threads */
-    static int lanes(MeldConfig config) {
+    /**
+     * The lanes a transport built with this configuration will have, for components that size per-lane
+     * state before the transport exists.
+     *
+     * @param config a node's configuration
+     * @return the lanes the settings ask for: {@code meld.transport.lanes}, or as many as I/O threads
+     */
+    public static int lanes(MeldConfig config) {
         int configured = config.get(TransportSettings.LANES);
         return configured > 0 ? configured : ioThreads(config);
     }

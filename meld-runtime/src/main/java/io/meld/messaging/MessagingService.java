@@ -1,0 +1,864 @@
+package io.meld.messaging;
+
+import io.meld.ClassNotAllowedException;
+import io.meld.MeldException;
+import io.meld.MeldTimeoutException;
+import io.meld.Message;
+import io.meld.NodeFailedException;
+import io.meld.codec.ObjectCodec;
+import io.meld.config.MeldConfig;
+import io.meld.transport.FrameHandler;
+import io.meld.transport.FrameType;
+import io.meld.transport.Link;
+import io.meld.transport.ProtocolException;
+import io.meld.transport.Transport;
+import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's message passing: {@code send(node, tag, payload)}, {@code receive(tag)} from any node and
+ * {@code receive(node, tag)}.
+ *
+ * <h2>Order</h2>
+ *
+ * Messages from one sender with one tag are received in the order they were sent: all of them travel on
+ * one lane (the tag picks it, {@code tag mod lanes}), whose connection keeps order, and a sender holds
+ * that lane's send lock for the whole of a message, so the frames of a large message are consecutive and
+ * two threads' messages are ordered by who took the lock first (a send that returned before another
+ * began comes first). Different tags, and different senders, are not ordered with each other; {@code
+ * receive(tag)} takes the earliest arrival of that tag.
+ *
+ * <h2>Memory: a credit window per pair of nodes</h2>
+ *
+ * A sender may have at most {@code meld.messaging.window} bytes of messages to one receiver that the
+ * receiver's program has not taken yet (each message costs its payload plus {@link #MESSAGE_OVERHEAD});
+ * a send that would exceed it waits. One message larger than the window is let through when nothing else
+ * is outstanding to that receiver, so any message can be sent. The receiver hands window back (a GRANT
+ * frame) once its program has taken a quarter of a window from that sender, or at once when the sender
+ * has said it waits (a REQUEST frame, sent when a send starts waiting and again after each grant while it
+ * still waits). So a node holds at most {@code nodes x window} of unreceived messages (plus one oversize
+ * message per sender), and a sender never waits for window that the receiver's program has already freed.
+ * Messages a node sends to itself skip the window: they are its own program's memory.
+ *
+ * <p>The window is shared by all tags, so, as with MPI's finite buffering, a program must not depend on
+ * more buffering than it gives: a receiver that waits for tag A from a sender whose window is full of
+ * tag-B messages it has not received waits for ever (the sender waits for it). Receive each tag on its
+ * own thread, or in the order the sender sends them.
+ *
+ * <h2>Failures and closing</h2>
+ *
+ * A receive that could only be satisfied by a failed node fails with {@link NodeFailedException}:
+ * {@code receive(node, tag)} once that node has failed, {@code receive(tag)} once any node has failed
+ * (the awaited message might have been the failed node's). Messages that arrived before the failure are
+ * still delivered first. A node that closes sends BYE on every lane; after it, receives from it fail
+ * with a {@link MeldException} that says it closed, and so does {@code receive(tag)} once every other
+ * node has closed or failed. Closing this node fails its waiting receives and sends with {@link
+ * IllegalStateException}.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * <ul>
+ *   <li>Program threads send and receive, any number at once. I/O threads deliver frames: each lane of
+ *       each peer on its own I/O thread, which alone touches that lane's {@link #partials} slot (the
+ *       message being reassembled).
+ *   <li>The mailbox (queues, failures, closing, the window to grant) is guarded by {@link #lock};
+ *       receivers wait on their tag's condition, so an arrival wakes only receivers of its tag.
+ *   <li>Each destination's outstanding window is a {@link Window} with its own lock; each (destination,
+ *       lane) has a send lock ({@link #laneLocks}) held while a message's frames are written.
+ *   <li>Frames are sent outside {@link #lock}: sending may wait for the network.
+ * </ul>
+ *
+ * <p><b>Buffers</b>: frames are allocated by the link and handed to it ({@link Link#send}); received
+ * payloads are copied out of the transport's buffer into the message's array before the handler returns.
+ */
+public final class MessagingService {
+    /** What each message costs of the window besides its payload: its queue entry and headers. */
+    public static final int MESSAGE_OVERHEAD = 64;
+
+    private static final Logger LOG = LoggerFactory.getLogger(MessagingService.class);
+
+    private final int size;
+    private final long window;
+    private final ObjectCodec codec;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<Integer, TagBox> tags = new HashMap<>();
+    private final Throwable[] failed;
+    private final boolean[] peerClosed;
+    private final int[] byes;
+    /** Window taken by this node's program from each sender and not yet granted back to it. */
+    private final long[] toGrant;
+    /** Senders that said they wait for window. */
+    private final boolean[] grantRequested;
+
+    private final Window[] windows;
+    private final ReentrantLock[] laneLocks;
+    private final Partial[] partials;
+    private final int lanes;
+    private long arrivals;
+    private boolean closed;
+    private volatile int rank = -1;
+    private volatile Transport transport;
+
+    /**
+     * @param size the number of nodes
+     * @param lanes the connections between each pair of nodes
+     * @param config the node's configuration ({@code meld.messaging.window})
+     * @param codec the codec of object payloads
+     */
+    public MessagingService(int size, int lanes, MeldConfig config, ObjectCodec codec) {
+        this.size = size;
+        this.lanes = lanes;
+        this.window = config.get(MessagingSettings.WINDOW);
+        this.codec = Objects.requireNonNull(codec, "codec");
+        this.failed = new Throwable[size];
+        this.peerClosed = new boolean[size];
+        this.byes = new int[size];
+        this.toGrant = new long[size];
+        this.grantRequested = new boolean[size];
+        this.windows = new Window[size];
+        this.laneLocks = new ReentrantLock[size * lanes];
+        this.partials = new Partial[size * lanes];
+        for (int r = 0; r < size; r++) {
+            windows[r] = new Window(r);
+        }
+        for (int i = 0; i < laneLocks.length; i++) {
+            laneLocks[i] = new ReentrantLock();
+        }
+    }
+
+    /**
+     * Starts: messages can be sent from now on. Frames that arrive earlier are handled already (the
+     * handlers need no start).
+     *
+     * @param rank this node's rank
+     * @param transport the connected transport
+     */
+    public void start(int rank, Transport transport) {
+        if (transport.lanes() != lanes) {
+            throw new IllegalStateException(
+                    "the transport has " + transport.lanes() + " lanes, messaging was made for " + lanes);
+        }
+        this.transport = transport;
+        this.rank = rank;
+    }
+
+    /** @return the handler of {@link FrameType#MESSAGE} frames */
+    public FrameHandler messagesHandler() {
+        return this::onMessageFrame;
+    }
+
+    /** @return the handler of {@link FrameType#MESSAGE_CREDIT} frames */
+    public FrameHandler creditsHandler() {
+        return this::onCreditFrame;
+    }
+
+    /**
+     * Sends a message. Returns once the payload is copied into frames handed to the transport (or, for
+     * this node itself, into the mailbox): the caller may change its array at once.
+     *
+     * @param node the destination's rank; this node's own rank sends to itself
+     * @param tag the tag, 0 or more
+     * @param payload a {@code byte[]}, {@code long[]}, {@code double[]}, or an object the codec allows
+     * @throws IllegalArgumentException when {@code node} is not a rank or {@code tag} is negative
+     * @throws NullPointerException when {@code payload} is {@code null}
+     * @throws ClassNotAllowedException when the object, or one it refers to, is not allowed
+     * @throws NodeFailedException when the destination has failed
+     * @throws MeldException when the destination has closed, or the thread was interrupted while waiting
+     *     for window
+     * @throws IllegalStateException when this node is closed, or the send would wait for window on the I/O
+     *     thread that must read the grant
+     */
+    public void send(int node, int tag, Object payload) {
+        checkNode(node);
+        checkTag(tag);
+        Objects.requireNonNull(payload, "message payload");
+        int type;
+        Object data;
+        long total;
+        switch (payload) {
+            case byte[] b -> {
+                type = MessageCodec.BYTES;
+                data = b;
+                total = b.length;
+            }
+            case long[] l -> {
+                type = MessageCodec.LONGS;
+                data = l;
+                total = 8L * l.length;
+            }
+            case double[] d -> {
+                type = MessageCodec.DOUBLES;
+                data = d;
+                total = 8L * d.length;
+            }
+            default -> {
+                byte[] encoded = codec.encode(payload);
+                type = MessageCodec.OBJECT;
+                data = encoded;
+                total = encoded.length;
+            }
+        }
+        if (node == rank) {
+            deliverLocal(tag, type, data);
+            return;
+        }
+        Transport transport = this.transport;
+        if (transport == null) {
+            throw new IllegalStateException("messaging of node " + rank + " has not started");
+        }
+        long cost = total + MESSAGE_OVERHEAD;
+        int lane = Math.floorMod(tag, lanes);
+        Link link = transport.link(node, lane);
+        if (link == null) {
+            throw new NodeFailedException(node, "node " + rank + " has no connection to node " + node, null);
+        }
+        windows[node].acquire(cost, tag);
+        ReentrantLock laneLock = laneLocks[node * lanes + lane];
+        boolean sent = false;
+        laneLock.lock();
+        try {
+            checkPeerOpen(node, tag);
+            stream(link, tag, type, data, total);
+            sent = true;
+        } finally {
+            laneLock.unlock();
+            if (!sent) {
+                windows[node].release(cost);
+            }
+        }
+    }
+
+    /**
+     * Waits for a message with the tag, from {@code node} or (for {@code node < 0}) from any node, and
+     * takes it.
+     *
+     * @param node the sender's rank, or -1 for any
+     * @param tag the tag, 0 or more
+     * @param timeout how long to wait, or {@code null} for as long as it takes
+     * @return the message
+     * @throws IllegalArgumentException when {@code node} is neither -1 nor a rank, or {@code tag} is
+     *     negative
+     * @throws NodeFailedException when the message could only come from a node that has failed
+     * @throws MeldTimeoutException when no message came within the timeout
+     * @throws ClassNotAllowedException when the message's object has a class this node does not allow
+     *     (the message is taken)
+     * @throws MeldException when the sender (every other node, for any) has closed, or the thread was
+     *     interrupted
+     * @throws IllegalStateException when this node closes
+     */
+    public Message receive(int node, int tag, Duration timeout) {
+        if (node != -1) {
+            checkNode(node);
+        }
+        checkTag(tag);
+        long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
+        Queued taken;
+        long grant = 0;
+        lock.lock();
+        try {
+            TagBox box = tags.computeIfAbsent(tag, t -> new TagBox());
+            box.waiters++;
+            try {
+                while (true) {
+                    if (closed) {
+                        throw new IllegalStateException(
+                                "node " + rank + " was closed while waiting for " + describe(node, tag));
+                    }
+                    taken = box.take(node);
+                    if (taken != null) {
+                        break;
+                    }
+                    checkSources(node, tag);
+                    if (timeout == null) {
+                        box.arrived.await();
+                    } else {
+                        long left = deadline - System.nanoTime();
+                        if (left <= 0) {
+                            throw new MeldTimeoutException("node " + rank + " waited " + timeout.toMillis() + "ms for "
+                                    + describe(node, tag) + " and none came");
+                        }
+                        box.arrived.awaitNanos(left);
+                    }
+                }
+            } finally {
+                box.waiters--;
+                if (box.waiters == 0 && box.isEmpty()) {
+                    tags.remove(tag);
+                }
+            }
+            if (taken.source != rank) {
+                grant = takeWindow(taken.source, taken.cost, false);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MeldException("node " + rank + " was interrupted while waiting for " + describe(node, tag), e);
+        } finally {
+            lock.unlock();
+        }
+        if (grant > 0) {
+            sendCredit(taken.source, MessageCodec.GRANT, grant);
+        }
+        return taken.toMessage(this);
+    }
+
+    /**
+     * A node has failed: receives that need it fail, and so do sends to it that wait for window.
+     *
+     * @param node the failed node
+     * @param cause what showed it
+     */
+    public void nodeFailed(int node, Throwable cause) {
+        lock.lock();
+        try {
+            if (failed[node] == null && !peerClosed[node]) {
+                failed[node] = cause != null ? cause : new MeldException("node " + node + " is gone");
+                signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        windows[node].fail(cause);
+    }
+
+    /**
+     * Closes: waiting receives and sends fail, later messages from peers are dropped, and every peer is
+     * told (BYE on every lane) that this node sends no more. Calling it again does nothing.
+     */
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            signalAll();
+            tags.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (Window w : windows) {
+            w.close();
+        }
+        Transport transport = this.transport;
+        if (transport == null) {
+            return;
+        }
+        for (int r = 0; r < size; r++) {
+            for (int lane = 0; r != rank && lane < lanes; lane++) {
+                Link link = transport.link(r, lane);
+                if (link == null || !link.isUp()) {
+                    continue;
+                }
+                ReentrantLock laneLock = laneLocks[r * lanes + lane];
+                laneLock.lock();
+                try {
+                    ByteBuf frame = link.newFrame(FrameType.MESSAGE, 0, MessageCodec.HEADER_LENGTH);
+                    MessageCodec.encode(frame, 0, MessageCodec.BYE, 0, 0);
+                    link.send(frame);
+                } catch (RuntimeException e) {
+                    LOG.debug("could not tell node {} that node {} closes: {}", r, rank, e.toString());
+                } finally {
+                    laneLock.unlock();
+                }
+            }
+        }
+    }
+
+    /** For tests: how many messages wait in this node's mailbox. */
+    int queued() {
+        lock.lock();
+        try {
+            int n = 0;
+            for (TagBox box : tags.values()) {
+                n += box.count;
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sends one message's frames; the caller holds the lane's lock. */
+    private void stream(Link link, int tag, int type, Object data, long total) {
+        int chunkMax = (link.maxPayload() - MessageCodec.HEADER_LENGTH) / 8 * 8;
+        long offset = 0;
+        do {
+            int chunk = (int) Math.min(chunkMax, total - offset);
+            ByteBuf frame = link.newFrame(FrameType.MESSAGE, 0, MessageCodec.HEADER_LENGTH + chunk);
+            MessageCodec.encode(frame, tag, type, total, offset);
+            if (chunk > 0) {
+                frame.ensureWritable(chunk);
+                ByteBuffer out = frame.nioBuffer(frame.writerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
+                int from = (int) (offset / MessageCodec.elementSize(type));
+                switch (data) {
+                    case long[] a -> out.asLongBuffer().put(a, from, chunk / 8);
+                    case double[] a -> out.asDoubleBuffer().put(a, from, chunk / 8);
+                    case byte[] a -> out.put(a, from, chunk);
+                    default -> throw new IllegalStateException(String.valueOf(data));
+                }
+                frame.writerIndex(frame.writerIndex() + chunk);
+            }
+            link.send(frame);
+            offset += chunk;
+        } while (offset < total);
+    }
+
+    private void onMessageFrame(Link link, int flags, ByteBuf payload) {
+        MessageCodec.Header h = MessageCodec.decode(payload);
+        int src = link.rank();
+        int slot = src * lanes + link.lane();
+        if (h.type() == MessageCodec.BYE) {
+            if (partials[slot] != null) {
+                throw new ProtocolException("node " + src + " said BYE in the middle of a message");
+            }
+            onBye(src);
+            return;
+        }
+        Partial p = partials[slot];
+        if (p == null) {
+            if (h.offset() != 0) {
+                throw new ProtocolException(
+                        "node " + src + " sent a message chunk at offset " + h.offset() + " without its start");
+            }
+            p = new Partial(h.tag(), h.type(), h.total());
+        } else if (p.tag != h.tag() || p.type != h.type() || p.total != h.total() || p.received != h.offset()) {
+            throw new ProtocolException("node " + src + " sent a chunk of tag " + h.tag() + " at offset " + h.offset()
+                    + " of " + h.total() + " bytes inside a message of tag " + p.tag + " expecting offset "
+                    + p.received + " of " + p.total);
+        }
+        int chunk = payload.readableBytes();
+        if (chunk > 0) {
+            ByteBuffer in = payload.nioBuffer(payload.readerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
+            int at = (int) (p.received / MessageCodec.elementSize(p.type));
+            switch (p.data) {
+                case long[] a -> in.asLongBuffer().get(a, at, chunk / 8);
+                case double[] a -> in.asDoubleBuffer().get(a, at, chunk / 8);
+                case byte[] a -> in.get(a, at, chunk);
+                default -> throw new IllegalStateException(String.valueOf(p.data));
+            }
+            p.received += chunk;
+        }
+        if (p.received < p.total) {
+            partials[slot] = p;
+            return;
+        }
+        partials[slot] = null;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            Queued q = new Queued(src, p.tag, p.type, p.data, ++arrivals, p.total + MESSAGE_OVERHEAD);
+            TagBox box = tags.computeIfAbsent(p.tag, t -> new TagBox());
+            box.add(q, size);
+            box.arrived.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void onCreditFrame(Link link, int flags, ByteBuf payload) {
+        if (payload.readableBytes() != MessageCodec.CREDIT_LENGTH) {
+            throw new ProtocolException("credit frame of " + payload.readableBytes() + " bytes");
+        }
+        int kind = payload.readUnsignedByte();
+        payload.skipBytes(7);
+        long bytes = payload.readLongLE();
+        int src = link.rank();
+        switch (kind) {
+            case MessageCodec.GRANT -> {
+                if (bytes <= 0) {
+                    throw new ProtocolException("grant of " + bytes + " bytes");
+                }
+                windows[src].release(bytes);
+            }
+            case MessageCodec.REQUEST -> {
+                long grant;
+                lock.lock();
+                try {
+                    grant = takeWindow(src, 0, true);
+                } finally {
+                    lock.unlock();
+                }
+                if (grant > 0) {
+                    sendCredit(src, MessageCodec.GRANT, grant);
+                }
+            }
+            default -> throw new ProtocolException("credit kind " + kind);
+        }
+    }
+
+    /**
+     * Under lock: records window taken from {@code source} (or a request) and decides whether to grant.
+     *
+     * @return the bytes to grant now, or 0
+     */
+    private long takeWindow(int source, long cost, boolean request) {
+        toGrant[source] += cost;
+        if (request) {
+            grantRequested[source] = true;
+        }
+        if (toGrant[source] > 0 && (grantRequested[source] || toGrant[source] >= window / 4)) {
+            long grant = toGrant[source];
+            toGrant[source] = 0;
+            grantRequested[source] = false;
+            return grant;
+        }
+        return 0;
+    }
+
+    private void sendCredit(int node, int kind, long bytes) {
+        Transport transport = this.transport;
+        Link link = transport == null ? null : transport.link(node);
+        if (link == null || !link.isUp()) {
+            return;
+        }
+        try {
+            ByteBuf frame = link.newFrame(FrameType.MESSAGE_CREDIT, 0, MessageCodec.CREDIT_LENGTH);
+            MessageCodec.encodeCredit(frame, kind, bytes);
+            link.send(frame);
+        } catch (RuntimeException e) {
+            LOG.debug("could not send credit to node {}: {}", node, e.toString());
+        }
+    }
+
+    private void onBye(int src) {
+        boolean gone;
+        lock.lock();
+        try {
+            gone = ++byes[src] >= lanes && failed[src] == null;
+            if (gone) {
+                peerClosed[src] = true;
+                signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (gone) {
+            windows[src].peerClosed();
+        }
+    }
+
+    private void deliverLocal(int tag, int type, Object data) {
+        // The receiver gets its own copy, as from another node; an object's encoding is already one.
+        Object copy = switch (data) {
+            case long[] a -> a.clone();
+            case double[] a -> a.clone();
+            case byte[] a -> type == MessageCodec.BYTES ? a.clone() : a;
+            default -> throw new IllegalStateException(String.valueOf(data));
+        };
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("node " + rank + " is closed");
+            }
+            TagBox box = tags.computeIfAbsent(tag, t -> new TagBox());
+            box.add(new Queued(rank, tag, type, copy, ++arrivals, 0), size);
+            box.arrived.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under lock: throws when nothing can arrive any more for a receive from {@code node} (-1: any). */
+    private void checkSources(int node, int tag) {
+        if (node >= 0) {
+            if (node == rank) {
+                return;
+            }
+            if (failed[node] != null) {
+                throw new NodeFailedException(
+                        node,
+                        "node " + node + " failed while node " + rank + " waited for " + describe(node, tag) + ": "
+                                + failed[node].getMessage(),
+                        failed[node]);
+            }
+            if (peerClosed[node]) {
+                throw new MeldException(
+                        "node " + node + " has closed, so node " + rank + " waits in vain for " + describe(node, tag));
+            }
+            return;
+        }
+        boolean anyOpen = false;
+        for (int r = 0; r < size; r++) {
+            if (r == rank) {
+                continue;
+            }
+            if (failed[r] != null) {
+                throw new NodeFailedException(
+                        r,
+                        "node " + r + " failed while node " + rank + " waited for " + describe(node, tag)
+                                + ", which it might have sent: " + failed[r].getMessage(),
+                        failed[r]);
+            }
+            anyOpen |= !peerClosed[r];
+        }
+        if (size > 1 && !anyOpen) {
+            throw new MeldException(
+                    "every other node has closed, so node " + rank + " waits in vain for " + describe(node, tag));
+        }
+    }
+
+    private void checkPeerOpen(int node, int tag) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("node " + rank + " is closed");
+            }
+            if (failed[node] != null) {
+                throw new NodeFailedException(
+                        node,
+                        "cannot send a message with tag " + tag + " to node " + node + ": it failed: "
+                                + failed[node].getMessage(),
+                        failed[node]);
+            }
+            if (peerClosed[node]) {
+                throw new MeldException("cannot send a message with tag " + tag + " to node " + node
+                        + ": it has closed and receives no more messages");
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under lock. */
+    private void signalAll() {
+        for (TagBox box : tags.values()) {
+            box.arrived.signalAll();
+        }
+    }
+
+    private void checkNode(int node) {
+        if (node < 0 || node >= size) {
+            throw new IllegalArgumentException(
+                    "node " + node + " is not a rank of this cluster of " + size + " nodes (0.." + (size - 1) + ")");
+        }
+    }
+
+    private static void checkTag(int tag) {
+        if (tag < 0) {
+            throw new IllegalArgumentException("message tag " + tag + " is negative: tags are 0 or more");
+        }
+    }
+
+    private static String describe(int node, int tag) {
+        return "a message with tag " + tag + (node < 0 ? " from any node" : " from node " + node);
+    }
+
+    /** A message in the mailbox. */
+    private record Queued(int source, int tag, int type, Object data, long stamp, long cost) {
+        Message toMessage(MessagingService service) {
+            if (type != MessageCodec.OBJECT) {
+                return new Message(source, tag, data);
+            }
+            Object value;
+            try {
+                value = service.codec.decode((byte[]) data);
+            } catch (ClassNotAllowedException e) {
+                throw new ClassNotAllowedException(
+                        e.className(),
+                        "node " + service.rank + " refused the message from node " + source + " with tag " + tag + ": "
+                                + e.getMessage());
+            }
+            if (value == null) {
+                throw new MeldException("the message from node " + source + " with tag " + tag + " decoded to null");
+            }
+            return new Message(source, tag, value);
+        }
+    }
+
+    /** The messages of one tag, a queue per sender, and the receivers waiting for them. */
+    private final class TagBox {
+        final Condition arrived = lock.newCondition();
+        ArrayDeque<Queued>[] bySource;
+        int count;
+        int waiters;
+
+        @SuppressWarnings("unchecked")
+        void add(Queued q, int size) {
+            if (bySource == null) {
+                bySource = (ArrayDeque<Queued>[]) new ArrayDeque<?>[size];
+            }
+            ArrayDeque<Queued> queue = bySource[q.source];
+            if (queue == null) {
+                queue = bySource[q.source] = new ArrayDeque<>();
+            }
+            queue.add(q);
+            count++;
+        }
+
+        /** @return the first message from {@code node}, or the earliest from any for -1; {@code null} if none */
+        Queued take(int node) {
+            if (count == 0) {
+                return null;
+            }
+            ArrayDeque<Queued> from = null;
+            if (node >= 0) {
+                from = bySource[node];
+            } else {
+                long earliest = Long.MAX_VALUE;
+                for (ArrayDeque<Queued> queue : bySource) {
+                    if (queue != null && !queue.isEmpty() && queue.peek().stamp < earliest) {
+                        earliest = queue.peek().stamp;
+                        from = queue;
+                    }
+                }
+            }
+            Queued q = from == null ? null : from.poll();
+            if (q != null) {
+                count--;
+            }
+            return q;
+        }
+
+        boolean isEmpty() {
+            return count == 0;
+        }
+    }
+
+    /** A message being reassembled from frames; touched by its lane's I/O thread only. */
+    private static final class Partial {
+        final int tag;
+        final int type;
+        final long total;
+        final Object data;
+        long received;
+
+        Partial(int tag, int type, long total) {
+            this.tag = tag;
+            this.type = type;
+            this.total = total;
+            int n = (int) (total / MessageCodec.elementSize(type));
+            this.data = switch (type) {
+                case MessageCodec.LONGS -> new long[n];
+                case MessageCodec.DOUBLES -> new double[n];
+                default -> new byte[n];
+            };
+        }
+    }
+
+    /** The window of messages outstanding to one destination, at the sender. */
+    private final class Window {
+        private final int node;
+        private final ReentrantLock windowLock = new ReentrantLock();
+        private final Condition changed = windowLock.newCondition();
+        private long outstanding;
+        /** Whether a waiting send should ask for a grant: at first, and after each grant. */
+        private boolean mayRequest = true;
+
+        private Throwable failure;
+        private boolean peerClosed;
+        private boolean closed;
+
+        Window(int node) {
+            this.node = node;
+        }
+
+        void acquire(long cost, int tag) {
+            windowLock.lock();
+            try {
+                while (true) {
+                    if (closed) {
+                        throw new IllegalStateException("node " + rank + " was closed while a message with tag " + tag
+                                + " to node " + node + " waited to be sent");
+                    }
+                    if (failure != null) {
+                        throw new NodeFailedException(
+                                node,
+                                "cannot send a message with tag " + tag + " to node " + node + ": it failed: "
+                                        + failure.getMessage(),
+                                failure);
+                    }
+                    if (peerClosed) {
+                        throw new MeldException("cannot send a message with tag " + tag + " to node " + node
+                                + ": it has closed and receives no more messages");
+                    }
+                    if (outstanding == 0 || outstanding + cost <= window) {
+                        outstanding += cost;
+                        return;
+                    }
+                    Link grants = transport.link(node);
+                    if (grants != null && grants.inIoThread()) {
+                        throw new IllegalStateException("a message with tag " + tag + " to node " + node
+                                + " would wait for window on "
+                                + Thread.currentThread().getName()
+                                + ", the I/O thread that must read the grant: send it from another thread");
+                    }
+                    if (mayRequest) {
+                        mayRequest = false;
+                        windowLock.unlock();
+                        try {
+                            sendCredit(node, MessageCodec.REQUEST, cost);
+                        } finally {
+                            windowLock.lock();
+                        }
+                        continue;
+                    }
+                    changed.await();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MeldException(
+                        "node " + rank + " was interrupted while a message with tag " + tag + " to node " + node
+                                + " waited for window (meld.messaging.window): node " + node
+                                + " has not taken earlier ones",
+                        e);
+            } finally {
+                windowLock.unlock();
+            }
+        }
+
+        void release(long bytes) {
+            windowLock.lock();
+            try {
+                outstanding = Math.max(0, outstanding - bytes);
+                mayRequest = true;
+                changed.signalAll();
+            } finally {
+                windowLock.unlock();
+            }
+        }
+
+        void fail(Throwable cause) {
+            windowLock.lock();
+            try {
+                if (failure == null && !peerClosed) {
+                    failure = cause != null ? cause : new MeldException("node " + node + " is gone");
+                }
+                changed.signalAll();
+            } finally {
+                windowLock.unlock();
+            }
+        }
+
+        void peerClosed() {
+            windowLock.lock();
+            try {
+                peerClosed = true;
+                changed.signalAll();
+            } finally {
+                windowLock.unlock();
+            }
+        }
+
+        void close() {
+            windowLock.lock();
+            try {
+                closed = true;
+                changed.signalAll();
+            } finally {
+                windowLock.unlock();
+            }
+        }
+    }
+}

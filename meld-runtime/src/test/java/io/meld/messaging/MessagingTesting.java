@@ -1,0 +1,23 @@
+package io.meld.messaging;
+
+import io.meld.Meld;
+import io.meld.transport.Transport;
+import java.lang.reflect.Field;
+
+/** What the messaging and collective tests share: a way to make a node of an in-JVM cluster die. */
+public final class MessagingTesting {
+    private MessagingTesting() {}
+
+    /**
+     * Makes a node of an in-JVM cluster fail as if its process died: its connections close at once,
+     * without the closing handshake or a BYE, so its peers see links go down. Reaches the node's
+     * transport by reflection: a test-only hook, so the runtime needs no API for it.
+     *
+     * @param meld the node's handle
+     */
+    public static void crash(Meld meld) throws ReflectiveOperationException {
+        Field transport = meld.getClass().getDeclaredField("transport");
+        transport.setAccessible(true);
+        ((Transport) transport.get(meld)).close();
+    }
+}
