@@ -162,19 +162,25 @@ class SyncObjectsTest {
     @Test
     void shouldFailAWaiterWhenTheLocksHomeLeaves() {
         String name = homedAt("lock-", 3, 2);
+        String doneName = homedAt("done-", 3, 0, 1);
         Meld.local(3, CONFIG.with("meld.shutdown.timeout", "500ms"), meld -> {
             GlobalLock lock = meld.lock(name);
+            GlobalLatch done = meld.latch(doneName, 1);
             if (meld.rank() == 1) {
                 lock.lock();
             }
             meld.barrier();
-            if (meld.rank() == 0) {
-                // node 2 leaves meanwhile; node 1 holds the lock until the end
-                assertThatThrownBy(lock::lock)
-                        .isInstanceOfSatisfying(
-                                NodeFailedException.class,
-                                e -> assertThat(e.node()).isEqualTo(2))
-                        .hasMessageContaining("node 2");
+            switch (meld.rank()) {
+                case 0 -> {
+                    assertThatThrownBy(lock::lock) // node 2 leaves meanwhile
+                            .isInstanceOfSatisfying(
+                                    NodeFailedException.class,
+                                    e -> assertThat(e.node()).isEqualTo(2))
+                            .hasMessageContaining("node 2");
+                    done.countDown();
+                }
+                case 1 -> done.await(); // holds the lock: its leaving would pass the lock to node 0
+                default -> {}
             }
         });
     }

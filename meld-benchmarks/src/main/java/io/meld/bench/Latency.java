@@ -1,0 +1,87 @@
+package io.meld.bench;
+
+import io.meld.GlobalLongArray;
+import io.meld.LongOp;
+import io.meld.Meld;
+
+/**
+ * Remote blocking get round trips: node 0 reads random elements that node 1 holds, one {@code get} at a
+ * time, and records each round trip; node 1 (and any other node) only serves. Every value read is
+ * checked against what its home wrote.
+ *
+ * <p>Run by {@code bin/meld bench latency} on 2 nodes; node 0 prints one JSON line, {@code
+ * "benchmark":"latency_meld"}, with the fields of {@link LatencyStats}. The baseline is {@link
+ * RawTcpPingPong}.
+ */
+public final class Latency {
+    /** Elements of the array; node 1's share is what node 0 reads. */
+    static final int LENGTH = 1 << 16;
+
+    private Latency() {}
+
+    /**
+     * @param args {@code SECONDS}
+     */
+    public static void main(String[] args) {
+        double seconds = Double.parseDouble(args[0]);
+        boolean verified;
+        try (Meld meld = Meld.join()) {
+            if (meld.size() < 2) {
+                throw new IllegalArgumentException("the latency benchmark needs 2 nodes, not " + meld.size());
+            }
+            verified = run(meld, seconds);
+        }
+        System.exit(verified ? 0 : 1);
+    }
+
+    static long expected(long i) {
+        return i * 0x9E3779B97F4A7C15L + 7;
+    }
+
+    private static boolean run(Meld meld, double seconds) {
+        try (GlobalLongArray a = meld.longArray("latency", LENGTH)) {
+            for (long j = 0; j < a.localLength(); j++) {
+                long i = a.globalIndex(j);
+                a.set(i, expected(i));
+            }
+            meld.barrier();
+            long wrong = 0;
+            LatencyStats stats = new LatencyStats();
+            double elapsed = 0;
+            if (meld.rank() == 0) {
+                long first = LENGTH / meld.size(); // BLOCK: node 1 holds [first, 2 * first) (LENGTH divides)
+                long x = XorShift.seed(0, 0);
+                long end = System.nanoTime() + (long) (Gups.warmupSeconds(seconds) * 1e9);
+                while (System.nanoTime() < end) {
+                    x = XorShift.next(x);
+                    long i = first + (x & (first - 1));
+                    wrong += a.get(i) == expected(i) ? 0 : 1;
+                }
+                long start = System.nanoTime();
+                end = start + (long) (seconds * 1e9);
+                long now = start;
+                while (now < end) {
+                    x = XorShift.next(x);
+                    long i = first + (x & (first - 1));
+                    long v = a.get(i);
+                    long after = System.nanoTime();
+                    stats.record(after - now);
+                    now = after;
+                    wrong += v == expected(i) ? 0 : 1;
+                }
+                elapsed = (now - start) / 1e9;
+            }
+            long allWrong = meld.allReduce(wrong, LongOp.SUM);
+            if (meld.rank() == 0) {
+                Json json = new Json()
+                        .put("benchmark", "latency_meld")
+                        .put("nodes", meld.size())
+                        .put("seconds", elapsed);
+                stats.putInto(json, "");
+                json.put("wrong_values", allWrong).put("verified", allWrong == 0 && stats.count() > 0);
+                System.out.println(json);
+            }
+            return allWrong == 0;
+        }
+    }
+}

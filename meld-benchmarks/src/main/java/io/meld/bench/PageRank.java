@@ -1,0 +1,178 @@
+package io.meld.bench;
+
+import io.meld.DoubleOp;
+import io.meld.GlobalDoubleArray;
+import io.meld.Meld;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * PageRank on Meld, written with the public API only: the SPMD program {@code bin/meld bench pagerank}
+ * runs on every node.
+ *
+ * <h2>How it works</h2>
+ *
+ * The vertices are spread over the nodes by {@code BLOCK}; each node keeps the in-edges of the vertices
+ * it holds (every node makes the same graph, {@link #graph}, and keeps its part). The contributions
+ * {@code rank(u) / outdeg(u)} live in two global {@code double} arrays, one read and one written per
+ * iteration (so a node that is already writing the next iteration's never races with one still reading
+ * this iteration's). An iteration on a node:
+ *
+ * <ol>
+ *   <li>copies the whole contribution array into a local replica with bulk {@code get}s, the node's
+ *       threads each fetching a slice in parallel (the node's own part is a local copy);
+ *   <li>computes the new rank of each vertex it holds from its in-edges, its threads splitting the
+ *       vertices into ranges of equal work ({@link PageRankKernel}, the baseline's code);
+ *   <li>writes its vertices' new contributions with one bulk {@code put} (local: owner computes);
+ *   <li>sums the rank of dangling vertices over the nodes ({@code allReduce}) and waits at a {@code
+ *       barrier}, after which every node's new contributions are visible to all.
+ * </ol>
+ *
+ * After the timed iterations the ranks are gathered into a third global array and node 0 writes them to
+ * a file, which {@code bin/meld bench pagerank} compares with the shared-memory baseline's ({@link
+ * PageRankSharedMemory}). Node 0 prints one JSON line, {@code "benchmark":"pagerank_meld"}.
+ */
+public final class PageRank {
+    private PageRank() {}
+
+    /**
+     * @param args {@code ITERATIONS OUT_FILE GRAPH...} where {@code GRAPH} is {@code rmat SCALE EDGE_FACTOR
+     *     SEED} or {@code file PATH}
+     */
+    public static void main(String[] args) {
+        int iterations = Integer.parseInt(args[0]);
+        Path out = Path.of(args[1]);
+        boolean verified;
+        try (Meld meld = Meld.join()) {
+            verified = run(meld, iterations, out, args);
+        }
+        System.exit(verified ? 0 : 1);
+    }
+
+    /**
+     * Makes the graph that {@code args} from {@code at} describe.
+     *
+     * @param args {@code rmat SCALE EDGE_FACTOR SEED} or {@code file PATH} from {@code at}
+     * @param at where the description starts
+     * @param threads threads to generate with
+     * @return the graph
+     */
+    static Graph graph(String[] args, int at, int threads) {
+        return switch (args[at]) {
+            case "rmat" ->
+                Graph.rmat(
+                        Integer.parseInt(args[at + 1]),
+                        Integer.parseInt(args[at + 2]),
+                        Long.parseLong(args[at + 3]),
+                        threads);
+            case "file" -> {
+                try {
+                    yield Graph.read(Path.of(args[at + 1]));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read the graph " + args[at + 1], e);
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown graph kind " + args[at]);
+        };
+    }
+
+    private static boolean run(Meld meld, int iterations, Path out, String[] args) {
+        int threads = meld.threads();
+        long setupStart = System.nanoTime();
+        Graph graph = graph(args, 2, threads);
+        int n = graph.vertices();
+        try (GlobalDoubleArray c0 = meld.doubleArray("pagerank-contrib-0", n);
+                GlobalDoubleArray c1 = meld.doubleArray("pagerank-contrib-1", n);
+                GlobalDoubleArray ranks = meld.doubleArray("pagerank-ranks", n);
+                Team team = new Team(threads, "pagerank-" + meld.rank())) {
+            GlobalDoubleArray[] contrib = {c0, c1};
+            int local = (int) c0.localLength();
+            int lo = local == 0 ? 0 : (int) c0.globalIndex(0);
+            Graph.InEdges in = graph.inEdges(lo, lo + local);
+            int[] allDegrees = graph.outDegrees();
+            int[] outDegree = new int[local];
+            System.arraycopy(allDegrees, lo, outDegree, 0, local);
+            int edges = graph.edges();
+            graph = null; // the node keeps only its in-edges from here on
+            int[] bounds = in.split(threads);
+            double[] replica = new double[n];
+            double[] rank = new double[local];
+            double[] next = new double[local];
+            double setup = meld.allReduce((System.nanoTime() - setupStart) / 1e9, DoubleOp.MAX);
+            double elapsed = 0;
+            long[] phases = new long[3]; // fetch, compute, write and synchronize: this node's nanoseconds
+            for (int round = 0; round < 2; round++) {
+                java.util.Arrays.fill(phases, 0);
+                // Round 0 warms up the JIT with a few iterations; round 1 is measured.
+                int count = round == 0 ? Math.min(3, iterations) : iterations;
+                double[] partial = new double[threads];
+                team.execute(
+                        t -> partial[t] = PageRankKernel.start(n, bounds[t], bounds[t + 1], outDegree, rank, next));
+                contrib[0].put(lo, next, 0, local);
+                double dangling = meld.allReduce(sum(partial), DoubleOp.SUM);
+                meld.barrier();
+                long begin = System.nanoTime();
+                for (int it = 0; it < count; it++) {
+                    GlobalDoubleArray current = contrib[it & 1];
+                    GlobalDoubleArray following = contrib[(it + 1) & 1];
+                    long t0 = System.nanoTime();
+                    team.execute(t -> {
+                        int from = (int) ((long) n * t / threads);
+                        int to = (int) ((long) n * (t + 1) / threads);
+                        current.get(from, replica, from, to - from);
+                    });
+                    long t1 = System.nanoTime();
+                    double base = PageRankKernel.base(n, dangling);
+                    team.execute(t -> partial[t] =
+                            PageRankKernel.iterate(in, bounds[t], bounds[t + 1], outDegree, replica, base, rank, next));
+                    long t2 = System.nanoTime();
+                    following.put(lo, next, 0, local);
+                    dangling = meld.allReduce(sum(partial), DoubleOp.SUM);
+                    meld.barrier();
+                    phases[0] += t1 - t0;
+                    phases[1] += t2 - t1;
+                    phases[2] += System.nanoTime() - t2;
+                }
+                elapsed = meld.allReduce((System.nanoTime() - begin) / 1e9, DoubleOp.MAX);
+            }
+            ranks.put(lo, rank, 0, local);
+            meld.barrier();
+            if (meld.rank() == 0) {
+                double[] all = new double[n];
+                ranks.get(0, all, 0, n);
+                try {
+                    PageRankKernel.write(out, all);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write the ranks to " + out, e);
+                }
+                double total = PageRankKernel.sum(all);
+                System.out.println(new Json()
+                        .put("benchmark", "pagerank_meld")
+                        .put("nodes", meld.size())
+                        .put("threads_per_node", threads)
+                        .put("vertices", n)
+                        .put("edges", edges)
+                        .put("iterations", iterations)
+                        .put("seconds", elapsed)
+                        .put("seconds_per_iteration", elapsed / iterations)
+                        .put("setup_seconds", setup)
+                        .put("fetch_seconds_per_iteration", phases[0] / 1e9 / iterations)
+                        .put("compute_seconds_per_iteration", phases[1] / 1e9 / iterations)
+                        .put("sync_seconds_per_iteration", phases[2] / 1e9 / iterations)
+                        .put("rank_sum", total)
+                        .put("verified", Math.abs(total - 1) < 1e-6));
+            }
+            meld.barrier();
+            return true;
+        }
+    }
+
+    private static double sum(double[] a) {
+        double s = 0;
+        for (double v : a) {
+            s += v;
+        }
+        return s;
+    }
+}

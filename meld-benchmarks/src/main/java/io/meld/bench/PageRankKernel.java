@@ -1,0 +1,158 @@
+package io.meld.bench;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The PageRank both Meld's program and its shared-memory baseline run, in pull form: each vertex sums
+ * the contributions ({@code rank / out-degree}) of its in-neighbours.
+ *
+ * <pre>
+ *   rank'(v) = (1 - d) / n + d * (sum over edges u -> v of rank(u) / outdeg(u) + dangling / n)
+ * </pre>
+ *
+ * with damping {@code d} = {@value #DAMPING} and {@code dangling} the rank held by vertices without
+ * out-edges, spread evenly over all vertices. The ranks start at {@code 1 / n} and always sum to 1.
+ */
+public final class PageRankKernel {
+    /** The damping factor. */
+    public static final double DAMPING = 0.85;
+
+    private PageRankKernel() {}
+
+    /**
+     * One iteration for the local vertices {@code [from, to)} of {@code in}.
+     *
+     * @param in the in-edges of a range of vertices
+     * @param from the first local vertex
+     * @param to past the last local vertex
+     * @param outDegree the out-degree of each local vertex (indexed like {@code in}'s local vertices)
+     * @param contrib every vertex's contribution of this iteration, indexed by global vertex id
+     * @param base {@code (1 - d) / n + d * dangling / n}
+     * @param rank where each local vertex's new rank goes
+     * @param nextContrib where each local vertex's next contribution goes
+     * @return the new rank of the dangling vertices among {@code [from, to)}, summed
+     */
+    public static double iterate(
+            Graph.InEdges in,
+            int from,
+            int to,
+            int[] outDegree,
+            double[] contrib,
+            double base,
+            double[] rank,
+            double[] nextContrib) {
+        int[] offsets = in.offsets();
+        int[] sources = in.sources();
+        double dangling = 0;
+        for (int v = from; v < to; v++) {
+            double sum = 0;
+            for (int e = offsets[v], end = offsets[v + 1]; e < end; e++) {
+                sum += contrib[sources[e]];
+            }
+            double r = base + DAMPING * sum;
+            rank[v] = r;
+            int degree = outDegree[v];
+            if (degree == 0) {
+                nextContrib[v] = 0;
+                dangling += r;
+            } else {
+                nextContrib[v] = r / degree;
+            }
+        }
+        return dangling;
+    }
+
+    /**
+     * @param n the vertex count
+     * @param dangling the rank of the dangling vertices
+     * @return the rank every vertex gets before its in-edges' contributions
+     */
+    public static double base(int n, double dangling) {
+        return (1 - DAMPING) / n + DAMPING * dangling / n;
+    }
+
+    /**
+     * Sets the initial ranks ({@code 1 / n}) and contributions of local vertices {@code [from, to)}.
+     *
+     * @return the initial rank of the dangling vertices among them, summed
+     */
+    public static double start(int n, int from, int to, int[] outDegree, double[] rank, double[] contrib) {
+        double r = 1.0 / n;
+        double dangling = 0;
+        for (int v = from; v < to; v++) {
+            rank[v] = r;
+            contrib[v] = outDegree[v] == 0 ? 0 : r / outDegree[v];
+            dangling += outDegree[v] == 0 ? r : 0;
+        }
+        return dangling;
+    }
+
+    /**
+     * Writes ranks as little-endian doubles, for the run to compare Meld's with the baseline's.
+     *
+     * @param file the file, replaced
+     * @param rank the ranks
+     * @throws IOException when it cannot be written
+     */
+    public static void write(Path file, double[] rank) throws IOException {
+        try (FileChannel out = FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (double r : rank) {
+                if (!b.hasRemaining()) {
+                    b.flip();
+                    while (b.hasRemaining()) {
+                        out.write(b);
+                    }
+                    b.clear();
+                }
+                b.putDouble(r);
+            }
+            b.flip();
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+        }
+    }
+
+    /**
+     * Reads ranks that {@link #write} wrote.
+     *
+     * @param file the file
+     * @return the ranks
+     * @throws IOException when it cannot be read
+     */
+    public static double[] read(Path file) throws IOException {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = in.size();
+            if (size % 8 != 0 || size / 8 > Integer.MAX_VALUE - 8) {
+                throw new IOException(file + " holds " + size + " bytes, not a rank vector");
+            }
+            ByteBuffer b = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining() && in.read(b) >= 0) {
+                // reading
+            }
+            b.flip();
+            double[] rank = new double[(int) (size / 8)];
+            b.asDoubleBuffer().get(rank);
+            return rank;
+        }
+    }
+
+    /**
+     * @param rank ranks
+     * @return their sum
+     */
+    public static double sum(double[] rank) {
+        double s = 0;
+        for (double r : rank) {
+            s += r;
+        }
+        return s;
+    }
+}

@@ -1,0 +1,464 @@
+package io.meld.cli;
+
+import io.meld.bench.Bandwidth;
+import io.meld.bench.GupsResult;
+import io.meld.bench.HazelcastGups;
+import io.meld.bench.Json;
+import io.meld.bench.Latency;
+import io.meld.bench.MemoryFootprint;
+import io.meld.bench.PageRank;
+import io.meld.bench.PageRankKernel;
+import io.meld.bench.PageRankSharedMemory;
+import io.meld.bench.RawTcpPingPong;
+import io.meld.bench.RawTcpStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Runs the benchmarks' programs ({@code io.meld.bench}) on JVMs of this machine through the {@link
+ * LocalLauncher}, Meld's and their baselines' one after the other, reads the JSON line each printed, and
+ * composes the benchmark's own line: the figures, the baselines' figures, the ratios (always Meld divided
+ * by the baseline), and {@code "verified"}, which is true only when every part was verified.
+ *
+ * <p>The programs' standard error (and every line they print that is not their result) goes to {@code
+ * log}. A program that fails before printing its result leaves its fields {@code null} and the result
+ * unverified.
+ */
+final class BenchRunner {
+    /** The nodes of the two-node benchmarks (latency, bandwidth). */
+    static final int PAIR = 2;
+
+    private final List<String> jvmOptions;
+    private final OutputStream log;
+
+    /**
+     * @param jvmOptions more options of every JVM started
+     * @param log where the programs' logs go
+     */
+    BenchRunner(List<String> jvmOptions, OutputStream log) {
+        this.jvmOptions = List.copyOf(jvmOptions);
+        this.log = log;
+    }
+
+    /** What a program printed on stdout, and how it ended. */
+    record Run(int status, String out) {
+        Map<String, Object> result(String benchmark) {
+            return Json.find(out, benchmark);
+        }
+    }
+
+    /**
+     * Starts {@code main} on {@code nodes} JVMs and waits for them.
+     *
+     * @return the exit status and standard output
+     */
+    Run launch(String main, int nodes, int threads, List<String> args, List<String> options)
+            throws InterruptedException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(options);
+        all.addAll(jvmOptions);
+        int status = LocalLauncher.builder(main)
+                .nodes(nodes)
+                .threads(threads)
+                .jvmOptions(all)
+                .args(args)
+                .out(out)
+                .err(log)
+                .build()
+                .run();
+        return new Run(status, out.toString(StandardCharsets.UTF_8));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // gups
+
+    /**
+     * @param nodes Meld's nodes
+     * @param threads updating threads per node
+     * @param tableLog2 log2 of the table
+     * @param seconds how long Meld and the shared-memory baseline update
+     * @param corrupt add one uncounted update on Meld (verification must fail)
+     * @param hazelcastMembers Hazelcast members, 0 for none
+     * @param hazelcastSeconds how long each Hazelcast way updates
+     */
+    record GupsSpec(
+            int nodes,
+            int threads,
+            int tableLog2,
+            double seconds,
+            boolean corrupt,
+            int hazelcastMembers,
+            double hazelcastSeconds) {}
+
+    Json gups(GupsSpec spec) throws InterruptedException {
+        GupsJob job =
+                new GupsJob(spec.nodes(), spec.threads(), spec.tableLog2(), spec.seconds(), jvmOptions, spec.corrupt());
+        GupsResult meld = job.runCluster(log);
+        GupsResult shared = job.runSharedMemory(log);
+        Json json = new Json()
+                .put("benchmark", "gups")
+                .put("nodes", spec.nodes())
+                .put("threads_per_node", spec.threads())
+                .put("table_log2", spec.tableLog2())
+                .put("updates", meld == GupsJob.NONE ? null : meld.updates())
+                .put("seconds", meld == GupsJob.NONE ? null : meld.seconds())
+                .put("updates_per_sec", meld == GupsJob.NONE ? null : meld.updatesPerSec())
+                .put("verified", false)
+                .put("shared_memory_updates_per_sec", shared == GupsJob.NONE ? null : shared.updatesPerSec())
+                .put("ratio_to_shared_memory", ratio(meld, shared));
+        boolean verified = meld.verified() && shared.verified();
+        if (spec.hazelcastMembers() > 0) {
+            Map<String, Object> hz = hazelcast(spec);
+            double best = hz == null ? Double.NaN : Json.number(hz, "updates_per_sec");
+            json.put("hazelcast_updates_per_sec", hz == null ? null : best);
+            json.put("ratio_to_hazelcast", meld == GupsJob.NONE ? null : ratio(meld.updatesPerSec(), best));
+            json.put("hazelcast_members", spec.hazelcastMembers());
+            json.put("hazelcast_threads_per_member", spec.threads());
+            json.put("hazelcast_seconds", spec.hazelcastSeconds());
+            for (String way : HazelcastGups.WAYS) {
+                json.put("hazelcast_" + way + "_updates_per_sec", hz == null ? null : hz.get(way + "_updates_per_sec"));
+            }
+            json.put("hazelcast_best", hz == null ? null : hz.get("best"));
+            json.put("hazelcast_version", hz == null ? null : hz.get("hazelcast_version"));
+            verified &= hz != null && Boolean.TRUE.equals(hz.get("verified"));
+        } else {
+            json.put("hazelcast_updates_per_sec", null).put("ratio_to_hazelcast", null);
+        }
+        json.put("shared_memory_verified", shared.verified());
+        return json.put("verified", verified);
+    }
+
+    /** One point of the GUPS sweep behind the report's scaling charts: Meld and shared memory only. */
+    Json gupsPoint(int nodes, int threads, int tableLog2, double seconds) throws InterruptedException {
+        GupsJob job = new GupsJob(nodes, threads, tableLog2, seconds, jvmOptions, false);
+        GupsResult meld = job.runCluster(log);
+        GupsResult shared = job.runSharedMemory(log);
+        return new Json()
+                .put("benchmark", "gups")
+                .put("sweep", true)
+                .put("nodes", nodes)
+                .put("threads_per_node", threads)
+                .put("table_log2", tableLog2)
+                .put("seconds", seconds)
+                .put("updates_per_sec", meld == GupsJob.NONE ? null : meld.updatesPerSec())
+                .put("shared_memory_updates_per_sec", shared == GupsJob.NONE ? null : shared.updatesPerSec())
+                .put("ratio_to_shared_memory", ratio(meld, shared))
+                .put("verified", meld.verified() && shared.verified());
+    }
+
+    private Map<String, Object> hazelcast(GupsSpec spec) throws InterruptedException {
+        List<Integer> ports = LoopbackPorts.pick(spec.hazelcastMembers());
+        StringBuilder list = new StringBuilder();
+        for (int p : ports) {
+            list.append(list.isEmpty() ? "" : ",").append(p);
+        }
+        Run run = launch(
+                HazelcastGups.class.getName(),
+                spec.hazelcastMembers(),
+                spec.threads(),
+                List.of(
+                        list.toString(),
+                        "meld-bench-" + UUID.randomUUID().toString().substring(0, 8),
+                        Integer.toString(spec.tableLog2()),
+                        Double.toString(spec.hazelcastSeconds())),
+                hazelcastJvmOptions());
+        Map<String, Object> r = run.result("gups_hazelcast");
+        return r != null && run.status() != 0 ? withVerified(r, false) : r;
+    }
+
+    /**
+     * The options Hazelcast asks for to reach the JDK internals it uses for its best performance (it
+     * warns without them), and on JDK 24 and newer the {@code sun.misc.Unsafe} access its shaded JCTools
+     * makes: the peer gets every advantage it documents.
+     */
+    static List<String> hazelcastJvmOptions() {
+        List<String> options = new ArrayList<>(List.of(
+                "-Xmx512m",
+                "-XX:+UseParallelGC",
+                "--add-modules",
+                "java.se",
+                "--add-exports",
+                "java.base/jdk.internal.ref=ALL-UNNAMED",
+                "--add-opens",
+                "java.base/java.lang=ALL-UNNAMED",
+                "--add-opens",
+                "java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens",
+                "java.management/sun.management=ALL-UNNAMED",
+                "--add-opens",
+                "jdk.management/com.sun.management.internal=ALL-UNNAMED"));
+        if (Runtime.version().feature() >= 24) {
+            options.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        return options;
+    }
+
+    private static Object ratio(GupsResult meld, GupsResult base) {
+        if (meld == GupsJob.NONE || base == GupsJob.NONE) {
+            return null;
+        }
+        return ratio(meld.updatesPerSec(), base.updatesPerSec());
+    }
+
+    /** @return {@code a / b}, or {@code null} when either is missing or {@code b} is not positive */
+    static Double ratio(double a, double b) {
+        return Double.isNaN(a) || Double.isNaN(b) || b <= 0 ? null : a / b;
+    }
+
+    private static Map<String, Object> withVerified(Map<String, Object> r, boolean verified) {
+        Json j = new Json().putAll(r).put("verified", verified);
+        return j.fields();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // latency
+
+    Json latency(double seconds) throws InterruptedException {
+        String s = Double.toString(seconds);
+        Run meld = launch(Latency.class.getName(), PAIR, 1, List.of(s), List.of("-Xmx256m", "-XX:+UseParallelGC"));
+        int port = LoopbackPorts.pick(1).get(0);
+        Run raw = launch(
+                RawTcpPingPong.class.getName(),
+                PAIR,
+                1,
+                List.of(Integer.toString(port), s),
+                List.of("-Xmx128m", "-XX:+UseParallelGC"));
+        Map<String, Object> m = meld.result("latency_meld");
+        Map<String, Object> r = raw.result("latency_raw_tcp");
+        Json json = new Json()
+                .put("benchmark", "latency")
+                .put("nodes", PAIR)
+                .put("threads_per_node", 1)
+                .put("seconds", get(m, "seconds"))
+                .put("samples", get(m, "samples"))
+                .put("p50_us", get(m, "p50_us"))
+                .put("p99_us", get(m, "p99_us"))
+                .put("p999_us", get(m, "p999_us"))
+                .put("raw_tcp_p50_us", get(r, "p50_us"))
+                .put("raw_tcp_p99_us", get(r, "p99_us"))
+                .put("ratio_to_raw_tcp", ratio(num(m, "p50_us"), num(r, "p50_us")))
+                .put("verified", verified(meld, m) && verified(raw, r))
+                .put("p90_us", get(m, "p90_us"))
+                .put("mean_us", get(m, "mean_us"))
+                .put("max_us", get(m, "max_us"))
+                .put("raw_tcp_p999_us", get(r, "p999_us"))
+                .put("raw_tcp_samples", get(r, "samples"))
+                .put("percentiles", io.meld.bench.LatencyStats.PERCENTILES)
+                .put("distribution_us", get(m, "distribution_us"))
+                .put("raw_tcp_distribution_us", get(r, "distribution_us"));
+        return json;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // bandwidth
+
+    Json bandwidth(long bytes, double seconds) throws InterruptedException {
+        String s = Double.toString(seconds);
+        long heapMib = Math.max(256, 2 * (bytes >> 20) + 256);
+        Run meld = launch(
+                Bandwidth.class.getName(),
+                PAIR,
+                1,
+                List.of(Long.toString(bytes), s),
+                List.of("-Xmx" + heapMib + "m", "-XX:+UseParallelGC"));
+        int port = LoopbackPorts.pick(1).get(0);
+        Run raw = launch(
+                RawTcpStream.class.getName(),
+                PAIR,
+                1,
+                List.of(Integer.toString(port), s),
+                List.of("-Xmx128m", "-XX:+UseParallelGC"));
+        Map<String, Object> m = meld.result("bandwidth_meld");
+        Map<String, Object> r = raw.result("bandwidth_raw_tcp");
+        return new Json()
+                .put("benchmark", "bandwidth")
+                .put("nodes", PAIR)
+                .put("threads_per_node", 1)
+                .put("bytes", bytes)
+                .put("seconds", get(m, "seconds"))
+                .put("get_gb_per_sec", get(m, "get_gb_per_sec"))
+                .put("put_gb_per_sec", get(m, "put_gb_per_sec"))
+                .put("raw_tcp_gb_per_sec", get(r, "gb_per_sec"))
+                .put("get_ratio_to_raw_tcp", ratio(num(m, "get_gb_per_sec"), num(r, "gb_per_sec")))
+                .put("put_ratio_to_raw_tcp", ratio(num(m, "put_gb_per_sec"), num(r, "gb_per_sec")))
+                .put("verified", verified(meld, m) && verified(raw, r))
+                .put("gets", get(m, "gets"))
+                .put("puts", get(m, "puts"))
+                .put("raw_tcp_chunk_bytes", get(r, "bytes"));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // pagerank
+
+    /**
+     * @param nodes Meld's nodes
+     * @param threads threads per node
+     * @param scale R-MAT scale (when {@code graph} is null)
+     * @param edgeFactor R-MAT edge factor
+     * @param seed R-MAT seed
+     * @param graph a SNAP edge list instead of R-MAT, or {@code null}
+     * @param iterations timed iterations
+     */
+    record PageRankSpec(int nodes, int threads, int scale, int edgeFactor, long seed, Path graph, int iterations) {
+        List<String> graphArgs() {
+            return graph != null
+                    ? List.of("file", graph.toAbsolutePath().toString())
+                    : List.of("rmat", Integer.toString(scale), Integer.toString(edgeFactor), Long.toString(seed));
+        }
+
+        /** @return a heap, in MiB, that holds the graph in one JVM with room for the ranks and the runtime */
+        long heapMib() {
+            long edges;
+            long vertices;
+            if (graph != null) {
+                long size;
+                try {
+                    size = Files.size(graph);
+                } catch (IOException e) {
+                    size = 1L << 30;
+                }
+                edges = size / 4; // a line has at least 4 bytes
+                vertices = 2 * edges;
+            } else {
+                edges = (long) edgeFactor << scale;
+                vertices = 1L << scale;
+            }
+            return Math.max(384, (12 * edges + 48 * vertices) / (1 << 20) + 320);
+        }
+    }
+
+    Json pagerank(PageRankSpec spec) throws InterruptedException {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("meld-pagerank");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make a temporary directory for the ranks", e);
+        }
+        Path meldRanks = dir.resolve("meld.ranks");
+        Path sharedRanks = dir.resolve("shared.ranks");
+        String heap = "-Xmx" + spec.heapMib() + "m";
+        try {
+            List<String> args = new ArrayList<>(List.of(Integer.toString(spec.iterations()), meldRanks.toString()));
+            args.addAll(spec.graphArgs());
+            Run meld = launch(
+                    PageRank.class.getName(), spec.nodes(), spec.threads(), args, List.of(heap, "-XX:+UseParallelGC"));
+            args = new ArrayList<>(List.of(
+                    Integer.toString(spec.nodes() * spec.threads()),
+                    Integer.toString(spec.iterations()),
+                    sharedRanks.toString()));
+            args.addAll(spec.graphArgs());
+            Run shared = launch(PageRankSharedMemory.class.getName(), 1, 1, args, List.of(heap, "-XX:+UseParallelGC"));
+            Map<String, Object> m = meld.result("pagerank_meld");
+            Map<String, Object> s = shared.result("pagerank_shared_memory");
+            double[] difference = compare(meldRanks, sharedRanks);
+            boolean agree = difference != null && difference[0] <= 1e-9;
+            Json json = new Json().put("benchmark", "pagerank").put("nodes", spec.nodes());
+            json.put("threads_per_node", spec.threads());
+            if (spec.graph() != null) {
+                json.put("graph", spec.graph().toString());
+            } else {
+                json.put("graph", "rmat")
+                        .put("scale", spec.scale())
+                        .put("edge_factor", spec.edgeFactor())
+                        .put("seed", spec.seed());
+            }
+            return json.put("vertices", get(m, "vertices"))
+                    .put("edges", get(m, "edges"))
+                    .put("iterations", spec.iterations())
+                    .put("seconds", get(m, "seconds"))
+                    .put("seconds_per_iteration", get(m, "seconds_per_iteration"))
+                    .put("shared_memory_seconds_per_iteration", get(s, "seconds_per_iteration"))
+                    .put(
+                            "ratio_to_shared_memory",
+                            ratio(num(m, "seconds_per_iteration"), num(s, "seconds_per_iteration")))
+                    .put("verified", verified(meld, m) && verified(shared, s) && agree)
+                    .put("l1_difference", difference == null ? null : difference[0])
+                    .put("max_difference", difference == null ? null : difference[1])
+                    .put("rank_sum", get(m, "rank_sum"))
+                    .put("setup_seconds", get(m, "setup_seconds"))
+                    .put("fetch_seconds_per_iteration", get(m, "fetch_seconds_per_iteration"))
+                    .put("compute_seconds_per_iteration", get(m, "compute_seconds_per_iteration"))
+                    .put("sync_seconds_per_iteration", get(m, "sync_seconds_per_iteration"))
+                    .put("shared_memory_threads", spec.nodes() * spec.threads());
+        } finally {
+            try {
+                Files.deleteIfExists(meldRanks);
+                Files.deleteIfExists(sharedRanks);
+                Files.deleteIfExists(dir);
+            } catch (IOException e) {
+                // a temporary file left behind is harmless
+            }
+        }
+    }
+
+    /** @return the L1 and the largest difference of two rank files, or {@code null} when one is missing */
+    static double[] compare(Path a, Path b) {
+        try {
+            if (!Files.exists(a) || !Files.exists(b)) {
+                return null;
+            }
+            double[] x = PageRankKernel.read(a);
+            double[] y = PageRankKernel.read(b);
+            if (x.length != y.length || x.length == 0) {
+                return new double[] {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
+            }
+            double l1 = 0;
+            double max = 0;
+            for (int i = 0; i < x.length; i++) {
+                double d = Math.abs(x[i] - y[i]);
+                l1 += d;
+                max = Math.max(max, d);
+            }
+            return new double[] {l1, max};
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // memory
+
+    Json memory(int nodes, int lengthLog2, long overheadBytes) throws InterruptedException {
+        long share = (8L << lengthLog2) / nodes;
+        long heapMib = share / 1048576 + share / 4 / 1048576 + 256;
+        // G1 (the default collector) allocates Meld's 8 MiB chunks as humongous objects, straight into the
+        // old generation: each is written once, where it stays, never copied by a young collection.
+        Run run = launch(
+                MemoryFootprint.class.getName(),
+                nodes,
+                1,
+                List.of(Integer.toString(lengthLog2), Long.toString(overheadBytes)),
+                List.of("-Xmx" + heapMib + "m", "-XX:+UseG1GC"));
+        Map<String, Object> m = run.result("memory");
+        Json json = new Json();
+        if (m != null) {
+            json.putAll(m);
+        } else {
+            json.put("benchmark", "memory").put("nodes", nodes).put("length_log2", lengthLog2);
+        }
+        return json.put("heap_mib", heapMib).put("verified", verified(run, m));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private static boolean verified(Run run, Map<String, Object> result) {
+        return run.status() == 0 && result != null && Boolean.TRUE.equals(result.get("verified"));
+    }
+
+    private static Object get(Map<String, Object> m, String field) {
+        return m == null ? null : m.get(field);
+    }
+
+    private static double num(Map<String, Object> m, String field) {
+        return m == null ? Double.NaN : Json.number(m, field);
+    }
+}
