@@ -3,6 +3,7 @@ package io.meld.bench;
 import io.meld.DoubleOp;
 import io.meld.GlobalDoubleArray;
 import io.meld.Meld;
+import io.meld.examples.Graph;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

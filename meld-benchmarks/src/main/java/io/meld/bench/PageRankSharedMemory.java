@@ -1,5 +1,6 @@
 package io.meld.bench;
 
+import io.meld.examples.Graph;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.DoubleAdder;
