@@ -113,10 +113,14 @@ final class LocalLauncher {
     static final String LAUNCHER_JAVA_OPTS = "MELD_JAVA_OPTS";
 
     /**
-     * JVM options every node gets before the caller's: Netty loads its native transport (epoll), which
-     * the JDK otherwise warns about on every node.
+     * JVM options every node gets before the caller's: Netty loads its native transport (epoll), and
+     * Apache Fory (the object codec) uses {@code sun.misc.Unsafe}'s memory access, both of which the JDK
+     * otherwise warns about on every node. The second option exists from JDK 23 on; the nodes run on the
+     * launcher's own JDK.
      */
-    static final List<String> BASE_JVM_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED");
+    static final List<String> BASE_JVM_OPTIONS = Runtime.version().feature() >= 23
+            ? List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow")
+            : List.of("--enable-native-access=ALL-UNNAMED");
 
     private static final String LOOPBACK = "127.0.0.1";
     private static final byte[] MESSAGE_PREFIX = "[meld] ".getBytes(StandardCharsets.UTF_8);

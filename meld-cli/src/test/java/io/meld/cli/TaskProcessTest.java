@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -19,48 +18,30 @@ import org.junit.jupiter.api.Test;
 class TaskProcessTest {
     private static final Duration READY = Duration.ofSeconds(60);
 
-    private final Capture out = new Capture();
-    private final Capture err = new Capture();
-    private LocalLauncher launcher;
-
-    @AfterEach
-    void stopEverything() {
-        if (launcher != null) {
-            Reaper reaper = new Reaper();
-            reaper.trackAll(launcher.children());
-            reaper.killAll();
-        }
-    }
-
     @Test
     void shouldFailAWaitingFinishWhenTheNodeRunningItsTaskGetsSigint() throws Exception {
-        launcher = LocalLauncher.builder(TestPrograms.TaskVictim.class.getName())
-                .nodes(2)
-                .threads(1)
-                .jvmOptions(TestPrograms.NODE_JVM_OPTIONS)
-                .out(out)
-                .err(err)
-                .build();
-        CompletableFuture<Integer> status = CompletableFuture.supplyAsync(() -> {
-            try {
-                return launcher.run();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        out.awaitLines(1, "[1] task running"::equals, READY);
-        ProcessHandle victim = launcher.children().get(1); // by rank
+        try (LaunchedCluster cluster = new LaunchedCluster(TestPrograms.TaskVictim.class, 2, 1)) {
+            CompletableFuture<Integer> status = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return cluster.launcher.run();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            cluster.out.awaitLines(1, "[1] task running"::equals, READY);
+            ProcessHandle victim = cluster.launcher.children().get(1); // by rank
 
-        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(victim.pid())).start();
-        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(victim.pid())).start();
+            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
 
-        int exit = status.get(60, TimeUnit.SECONDS);
-        assertThat(out.lines())
-                .as("stdout:\n%s\nstderr:\n%s", out.text(), err.text())
-                .anyMatch(line -> line.startsWith("[0] finish failed on node 1: ") && line.contains("node 1"));
-        assertThat(out.lines()).doesNotContain("[0] finish returned");
-        assertThat(exit)
-                .as("node 0 closed normally; node 1 reported 0 on purpose")
-                .isZero();
+            int exit = status.get(60, TimeUnit.SECONDS);
+            assertThat(cluster.out.lines())
+                    .as(cluster.output())
+                    .anyMatch(line -> line.startsWith("[0] finish failed on node 1: ") && line.contains("node 1"));
+            assertThat(cluster.out.lines()).doesNotContain("[0] finish returned");
+            assertThat(exit)
+                    .as("node 0 closed normally; node 1 reported 0 on purpose")
+                    .isZero();
+        }
     }
 }
