@@ -20,7 +20,8 @@ import java.util.Locale;
  * <p>The vertices are spread over the nodes in blocks; each node keeps the in-edges of its vertices. The
  * contributions {@code rank(u) / outdeg(u)} live in two global arrays, read in one iteration and written in
  * the next. An iteration on a node: one bulk {@code get} of all contributions (its own part is a local
- * copy), the new ranks of its vertices from their in-edges, a bulk {@code put} of their contributions at
+ * copy), the new ranks of its vertices from their in-edges (its threads splitting them into ranges of
+ * equal work), a bulk {@code put} of their contributions at
  * home, {@code allReduce}s of the dangling rank and of the L1 change, and a {@code barrier}.
  *
  * <p>The check: the ranks sum to 1, and node 0 applies one more iteration to the gathered ranks with plain
@@ -90,29 +91,30 @@ final class PageRank implements Example {
 
             long start = System.nanoTime();
             int iterations = 0;
-            double change = Double.POSITIVE_INFINITY;
-            while (change >= tolerance && iterations < maxIterations) {
+            int threads = Math.max(1, Math.min(meld.threads(), local));
+            int[] bounds = in.split(threads);
+            double[] change = new double[threads];
+            double[] danglingOf = new double[threads];
+            double l1Change = Double.POSITIVE_INFINITY;
+            while (l1Change >= tolerance && iterations < maxIterations) {
                 contrib[iterations & 1].get(0, replica, 0, n);
                 double base = (1 - DAMPING) / n + DAMPING * dangling / n;
+                // The node's threads split its vertices into ranges of equal work; their sums are added in
+                // thread order, so the result does not depend on which thread finishes first.
+                Team.run(threads, "pagerank", t -> {
+                    double[] sums = iterate(in, bounds[t], bounds[t + 1], lo, degree, replica, base, rank, next);
+                    change[t] = sums[0];
+                    danglingOf[t] = sums[1];
+                });
                 double localChange = 0;
                 double localDangling = 0;
-                int[] offsets = in.offsets();
-                int[] sources = in.sources();
-                for (int v = 0; v < local; v++) {
-                    double sum = 0;
-                    for (int e = offsets[v]; e < offsets[v + 1]; e++) {
-                        sum += replica[sources[e]];
-                    }
-                    double r = base + DAMPING * sum;
-                    localChange += Math.abs(r - rank[v]);
-                    rank[v] = r;
-                    int d = degree[lo + v];
-                    next[v] = d == 0 ? 0 : r / d;
-                    localDangling += d == 0 ? r : 0;
+                for (int t = 0; t < threads; t++) {
+                    localChange += change[t];
+                    localDangling += danglingOf[t];
                 }
                 contrib[(iterations + 1) & 1].put(lo, next, 0, local);
                 dangling = meld.allReduce(localDangling, DoubleOp.SUM);
-                change = meld.allReduce(localChange, DoubleOp.SUM);
+                l1Change = meld.allReduce(localChange, DoubleOp.SUM);
                 meld.barrier();
                 iterations++;
             }
@@ -135,8 +137,8 @@ final class PageRank implements Example {
                 }
                 total = sum(ranks);
                 residual = l1(iterate(graph, ranks), ranks);
-                if (change >= tolerance) {
-                    reason = "did not converge in " + iterations + " iterations (L1 change " + change + ")";
+                if (l1Change >= tolerance) {
+                    reason = "did not converge in " + iterations + " iterations (L1 change " + l1Change + ")";
                 } else if (!(Math.abs(total - 1) <= 1e-9)) {
                     reason = "the ranks sum to " + total + ", not 1";
                 } else if (!(residual < tolerance + 1e-14)) {
@@ -161,7 +163,7 @@ final class PageRank implements Example {
                     GraphInput.describe(options, graph),
                     iterations,
                     seconds,
-                    change,
+                    l1Change,
                     residual,
                     total,
                     meld.size());
@@ -172,7 +174,7 @@ final class PageRank implements Example {
                     n,
                     graph.edges(),
                     iterations,
-                    change,
+                    l1Change,
                     seconds,
                     iterations == 0 ? 0 : seconds * 1e3 / iterations,
                     meld.size()));
@@ -182,6 +184,40 @@ final class PageRank implements Example {
             String why = meld.rank() == 0 ? reason : "node 0's check failed (see its result line)";
             return ExampleResult.fail(why + "; " + figures);
         }
+    }
+
+    /**
+     * The new ranks of the node's vertices {@code [from, to)} (local indices) from their in-edges.
+     *
+     * @return the L1 change of those ranks and the rank of those of them that dangle
+     */
+    private static double[] iterate(
+            Graph.InEdges in,
+            int from,
+            int to,
+            int lo,
+            int[] degree,
+            double[] replica,
+            double base,
+            double[] rank,
+            double[] next) {
+        int[] offsets = in.offsets();
+        int[] sources = in.sources();
+        double change = 0;
+        double dangling = 0;
+        for (int v = from; v < to; v++) {
+            double sum = 0;
+            for (int e = offsets[v]; e < offsets[v + 1]; e++) {
+                sum += replica[sources[e]];
+            }
+            double r = base + DAMPING * sum;
+            change += Math.abs(r - rank[v]);
+            rank[v] = r;
+            int d = degree[lo + v];
+            next[v] = d == 0 ? 0 : r / d;
+            dangling += d == 0 ? r : 0;
+        }
+        return new double[] {change, dangling};
     }
 
     /**

@@ -3,6 +3,7 @@ package io.meld.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meld.Meld;
+import io.meld.config.MeldConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,6 +48,16 @@ class HeatTest {
             assertThat(r.text())
                     .contains("n=24 steps=30", "shared-memory=", "global-arrays=", "message-passing=", "nodes=2");
         });
+    }
+
+    @Test
+    void shouldAgreeWithSeveralThreadsPerNode() {
+        ExampleOptions options = ExampleMain.options(example, "--n", "30", "--steps", "25");
+        assertThat(Meld.localResults(
+                        2,
+                        MeldConfig.defaults().with("meld.threads", "3"),
+                        meld -> ExampleMain.runChecked(example, meld, options, Example.Log.NONE)))
+                .allSatisfy(r -> assertThat(r.ok()).as(r.text()).isTrue());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.meld.Meld;
+import io.meld.config.MeldConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,19 @@ class PageRankTest {
         double[] reference = PageRank.reference(Graph.rmat(8, 4, 1, 1), 1e-14);
         assertThat(ranks(out2)).containsExactly(reference, within(1e-10));
         assertThat(ranks(out3)).containsExactly(reference, within(1e-10));
+    }
+
+    @Test
+    void shouldGiveTheSameRanksWithSeveralThreadsPerNode() throws IOException {
+        Path out = dir.resolve("threads.txt");
+        ExampleOptions options = ExampleMain.options(
+                example, "--scale", "8", "--edge-factor", "4", "--tolerance", "1e-12", "--out", out.toString());
+        List<ExampleResult> results = Meld.localResults(
+                2,
+                MeldConfig.defaults().with("meld.threads", "3"),
+                meld -> ExampleMain.runChecked(example, meld, options, Example.Log.NONE));
+        assertThat(results).allSatisfy(r -> assertThat(r.ok()).as(r.text()).isTrue());
+        assertThat(ranks(out)).containsExactly(PageRank.reference(Graph.rmat(8, 4, 1, 1), 1e-14), within(1e-10));
     }
 
     @Test
