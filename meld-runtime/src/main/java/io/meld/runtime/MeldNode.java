@@ -581,11 +581,7 @@ final class MeldNode implements Meld {
     // Failures are reported also while this node closes: its closing handshake stops waiting for them.
     private void onLinkDown(Link link, Throwable cause) {
         Throwable why = cause != null ? cause : new MeldException("the connection to node " + link.rank() + " closed");
-        collectives.nodeFailed(link.rank(), why);
-        memory.nodeFailed(link.rank(), why);
-        messaging.nodeFailed(link.rank(), why);
-        sync.nodeFailed(link.rank(), why);
-        tasks.nodeFailed(link.rank(), why);
+        nodeFailed(link.rank(), why);
     }
 
     // The cluster layer removed the node from its view: it died, froze or was cut off. Its data-path
@@ -593,15 +589,20 @@ final class MeldNode implements Meld {
     // senders waiting for room on them fail too, and a node that wakes up finds itself cut off.
     private void onNodeLeft(int node, String why) {
         MeldException e = new MeldException(why);
-        collectives.nodeFailed(node, e);
-        memory.nodeFailed(node, e);
-        messaging.nodeFailed(node, e);
-        sync.nodeFailed(node, e);
-        tasks.nodeFailed(node, e);
+        nodeFailed(node, e);
         Transport t = transport;
         if (t != null) {
             t.disconnect(node, e);
         }
+    }
+
+    /** Every service fails what waits on {@code node}; a failure may be heard twice (link and view). */
+    private void nodeFailed(int node, Throwable why) {
+        collectives.nodeFailed(node, why);
+        memory.nodeFailed(node, why);
+        messaging.nodeFailed(node, why);
+        sync.nodeFailed(node, why);
+        tasks.nodeFailed(node, why);
     }
 
     /** A 64-bit FNV-1a hash of the cluster name, carried in every handshake. */
