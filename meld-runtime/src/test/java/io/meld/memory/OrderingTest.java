@@ -77,6 +77,27 @@ class OrderingTest {
         });
     }
 
+    @Test
+    void shouldKeepEachVirtualThreadsOrderThroughTheSendersTheyShare() {
+        // Virtual threads share a few senders, taking turns at their buffers (and the flusher takes them
+        // from under them): each virtual thread's operations to a home still apply in its issue order.
+        int virtualThreads = 64;
+        int k = 200;
+        Meld.local(2, tinyBuffers(1), meld -> {
+            GlobalLongArray a = meld.longArray("virtual-puts", 2L * virtualThreads, Distribution.CYCLIC);
+            int other = 1 - meld.rank();
+            runThreads(virtualThreads, true, t -> {
+                long e = 2L * t + other; // lives on the other node
+                for (int v = 1; v <= k; v++) {
+                    a.put(e, v);
+                }
+                assertThat(a.get(e)).as("element %d after %d puts", e, k).isEqualTo(k);
+            });
+            meld.barrier();
+            a.close();
+        });
+    }
+
     @ParameterizedTest(name = "{0} lane(s)")
     @ValueSource(ints = {1, 2})
     void shouldApplyEachThreadsMixedOperationsInIssueOrderAcrossManyFrames(int lanes) {
