@@ -100,7 +100,7 @@ final class BenchCommand implements Callable<Integer> {
 
         @Option(names = "--nodes", paramLabel = "N", order = 1, description = "Nodes (JVMs), from 1 to 64; default 2.")
         void nodes(int value) {
-            nodes = check(spec, "--nodes", value, 1, 64);
+            nodes = CliOptions.inRange(spec, "--nodes", value, 1, 64);
         }
 
         @Option(
@@ -109,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
                 order = 2,
                 description = "Threads per node; default: the cores divided by the nodes, at least 1.")
         void threads(int value) {
-            threads = check(spec, "--threads", value, 1, 1024);
+            threads = CliOptions.inRange(spec, "--threads", value, 1, 1024);
         }
 
         @Option(
@@ -164,7 +164,7 @@ final class BenchCommand implements Callable<Integer> {
                 order = 30,
                 description = "The GUPS table has 2^K elements, K from 4 to 34; default 24.")
         void tableLog2(int value) {
-            tableLog2 = check(spec, "--table-log2", value, 4, 34);
+            tableLog2 = CliOptions.inRange(spec, "--table-log2", value, 4, 34);
         }
 
         @Option(
@@ -173,7 +173,7 @@ final class BenchCommand implements Callable<Integer> {
                 order = 32,
                 description = "Hazelcast members (JVMs), from 2 to 16; default 2.")
         void hazelcastMembers(int value) {
-            hazelcastMembers = check(spec, "--hazelcast-members", value, 2, 16);
+            hazelcastMembers = CliOptions.inRange(spec, "--hazelcast-members", value, 2, 16);
         }
 
         @Option(
@@ -196,7 +196,7 @@ final class BenchCommand implements Callable<Integer> {
                 split = ",",
                 description = "With --report: node counts of the GUPS sweep; default 1,2,4.")
         void sweepNodes(List<Integer> value) {
-            value.forEach(v -> check(spec, "--sweep-nodes", v, 1, 64));
+            value.forEach(v -> CliOptions.inRange(spec, "--sweep-nodes", v, 1, 64));
             sweepNodes = List.copyOf(value);
         }
 
@@ -207,7 +207,7 @@ final class BenchCommand implements Callable<Integer> {
                 split = ",",
                 description = "With --report: threads per node of the GUPS sweep; default 1,2.")
         void sweepThreads(List<Integer> value) {
-            value.forEach(v -> check(spec, "--sweep-threads", v, 1, 1024));
+            value.forEach(v -> CliOptions.inRange(spec, "--sweep-threads", v, 1, 1024));
             sweepThreads = List.copyOf(value);
         }
 
@@ -293,7 +293,7 @@ final class BenchCommand implements Callable<Integer> {
                 order = 51,
                 description = "R-MAT graph of 2^S vertices, S from 1 to 26; default 20.")
         void scale(int value) {
-            scale = check(spec, "--scale", value, 1, 26);
+            scale = CliOptions.inRange(spec, "--scale", value, 1, 26);
         }
 
         @Option(
@@ -302,7 +302,7 @@ final class BenchCommand implements Callable<Integer> {
                 order = 52,
                 description = "R-MAT edges per vertex, from 1 to 64; default 16 (Graph500's).")
         void edgeFactor(int value) {
-            edgeFactor = check(spec, "--edge-factor", value, 1, 64);
+            edgeFactor = CliOptions.inRange(spec, "--edge-factor", value, 1, 64);
         }
 
         @Option(
@@ -311,7 +311,7 @@ final class BenchCommand implements Callable<Integer> {
                 order = 55,
                 description = "Timed PageRank iterations, from 1 to 1000; default 10.")
         void iterations(int value) {
-            iterations = check(spec, "--iterations", value, 1, 1000);
+            iterations = CliOptions.inRange(spec, "--iterations", value, 1, 1000);
         }
 
         void checkGraph() {
@@ -343,7 +343,7 @@ final class BenchCommand implements Callable<Integer> {
                 order = 60,
                 description = "The array has 2^K longs, K from 10 to 32; default 28 (2 GiB).")
         void lengthLog2(int value) {
-            lengthLog2 = check(spec, "--length-log2", value, 10, 32);
+            lengthLog2 = CliOptions.inRange(spec, "--length-log2", value, 10, 32);
         }
 
         @Option(
@@ -356,16 +356,8 @@ final class BenchCommand implements Callable<Integer> {
                         + DEFAULT_OVERHEAD_MIB
                         + ".")
         void overheadMib(int value) {
-            overheadMib = check(spec, "--overhead", value, 0, 1 << 20);
+            overheadMib = CliOptions.inRange(spec, "--overhead", value, 0, 1 << 20);
         }
-    }
-
-    private static int check(CommandSpec spec, String option, int value, int min, int max) {
-        if (value < min || value > max) {
-            throw new ParameterException(
-                    spec.commandLine(), option + " must be from " + min + " to " + max + ", not " + value);
-        }
-        return value;
     }
 
     // ---------------------------------------------------------------------------------------------

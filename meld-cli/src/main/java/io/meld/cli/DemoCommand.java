@@ -95,11 +95,7 @@ final class DemoCommand implements Callable<Integer> {
             paramLabel = "N",
             description = "Nodes of the demo cluster, from 1 to " + MAX_NODES + "; default " + DEFAULT_NODES + ".")
     void nodes(int value) {
-        if (value < 1 || value > MAX_NODES) {
-            throw new ParameterException(
-                    spec.commandLine(), "--nodes must be from 1 to " + MAX_NODES + " for the demo, not " + value);
-        }
-        nodes = value;
+        nodes = CliOptions.inRange(spec, "--nodes", value, 1, MAX_NODES, " for the demo");
     }
 
     /**
@@ -141,9 +137,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "--seconds must be above 0 and at most 600, not " + seconds);
         }
-        if (tableLog2 < 4 || tableLog2 > 30) {
-            throw new ParameterException(spec.commandLine(), "--table-log2 must be from 4 to 30, not " + tableLog2);
-        }
+        CliOptions.inRange(spec, "--table-log2", tableLog2, 4, 30);
         List<String> failures = new ArrayList<>();
         List<String> results = new ArrayList<>();
         List<Step> steps = steps();

@@ -83,11 +83,7 @@ final class ExampleCommand implements Callable<Integer> {
             order = 1,
             description = "Nodes (JVMs), from 1 to " + LocalLauncher.MAX_NODES + "; default " + DEFAULT_NODES + ".")
     void nodes(int value) {
-        if (value < 1 || value > LocalLauncher.MAX_NODES) {
-            throw new ParameterException(
-                    spec.commandLine(), "--nodes must be from 1 to " + LocalLauncher.MAX_NODES + ", not " + value);
-        }
-        nodes = value;
+        nodes = CliOptions.inRange(spec, "--nodes", value, 1, LocalLauncher.MAX_NODES);
     }
 
     @Option(
@@ -96,12 +92,7 @@ final class ExampleCommand implements Callable<Integer> {
             order = 2,
             description = "Threads per node; by default this machine's cores divided by N, at least 1.")
     void threads(int value) {
-        if (value < 1 || value > LocalLauncher.MAX_THREADS) {
-            throw new ParameterException(
-                    spec.commandLine(),
-                    "--threads must be from 1 to " + LocalLauncher.MAX_THREADS + " per node, not " + value);
-        }
-        threads = value;
+        threads = CliOptions.inRange(spec, "--threads", value, 1, LocalLauncher.MAX_THREADS, " per node");
     }
 
     /** @return the help's list of examples and their options */

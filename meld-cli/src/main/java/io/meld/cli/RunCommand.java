@@ -76,12 +76,7 @@ final class RunCommand implements Callable<Integer> {
             order = 1,
             description = "How many nodes (JVMs) to start, from 1 to " + LocalLauncher.MAX_NODES + ".")
     void nodes(int value) {
-        if (value < 1 || value > LocalLauncher.MAX_NODES) {
-            throw new ParameterException(
-                    spec.commandLine(),
-                    "--nodes must be from 1 to " + LocalLauncher.MAX_NODES + " (JVMs on this machine), not " + value);
-        }
-        nodes = value;
+        nodes = CliOptions.inRange(spec, "--nodes", value, 1, LocalLauncher.MAX_NODES, " (JVMs on this machine)");
     }
 
     @Option(
@@ -91,12 +86,7 @@ final class RunCommand implements Callable<Integer> {
             description = "Threads per node (MELD_THREADS), from 1 to " + LocalLauncher.MAX_THREADS
                     + "; by default this machine's cores divided by N, at least 1.")
     void threads(int value) {
-        if (value < 1 || value > LocalLauncher.MAX_THREADS) {
-            throw new ParameterException(
-                    spec.commandLine(),
-                    "--threads must be from 1 to " + LocalLauncher.MAX_THREADS + " per node, not " + value);
-        }
-        threads = value;
+        threads = CliOptions.inRange(spec, "--threads", value, 1, LocalLauncher.MAX_THREADS, " per node");
     }
 
     @Override
