@@ -1,12 +1,15 @@
 package io.meld.collective;
 
+import static io.meld.collective.MismatchTesting.assertEveryNodeFailed;
+import static io.meld.collective.MismatchTesting.attempt;
+import static io.meld.collective.MismatchTesting.mismatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meld.CollectiveMismatchException;
 import io.meld.DoubleOp;
 import io.meld.LongOp;
 import io.meld.Meld;
-import io.meld.MeldFunction;
+import io.meld.collective.MismatchTesting.Outcome;
 import io.meld.config.MeldConfig;
 import java.util.List;
 import java.util.Set;
@@ -26,8 +29,6 @@ class CollectiveMismatchTest {
     private static final int NODES = 3;
 
     /** What one node's mismatched collective and the collective after it threw. */
-    record Outcome(Throwable first, Throwable later) {}
-
     @Test
     void shouldFailEveryNodeWhenOneCallsABarrierAndTheOthersAnAllReduce() {
         List<Outcome> outcomes = mismatch(NODES, meld -> {
@@ -166,61 +167,5 @@ class CollectiveMismatchTest {
                     .hasMessageContaining("node 2 closed")
                     .hasMessageContaining("broadcast(double[], root 2)");
         }
-    }
-
-    /** Runs {@code collective} on every node; each node records what it and a later barrier threw. */
-    private static List<Outcome> mismatch(int nodes, Collective collective) {
-        return Meld.localResults(
-                nodes, MeldConfig.defaults(), (MeldFunction<Outcome>) meld -> attempt(meld, collective));
-    }
-
-    private static Outcome attempt(Meld meld, Collective collective) {
-        Throwable first = null;
-        try {
-            collective.call(meld);
-        } catch (RuntimeException e) {
-            first = e;
-        }
-        Throwable later = null;
-        try {
-            meld.barrier();
-        } catch (RuntimeException e) {
-            later = e;
-        }
-        return new Outcome(first, later);
-    }
-
-    private static void assertEveryNodeFailed(List<Outcome> outcomes, String... named) {
-        assertEveryNodeFailed(outcomes, Set.of(), named);
-    }
-
-    /**
-     * @param mayComplete the broadcast receivers that matched the root: they may fail only in the next
-     *     collective
-     */
-    private static void assertEveryNodeFailed(List<Outcome> outcomes, Set<Integer> mayComplete, String... named) {
-        for (int node = 0; node < outcomes.size(); node++) {
-            Outcome o = outcomes.get(node);
-            if (o.first() == null && mayComplete.contains(node)) {
-                o = new Outcome(o.later(), o.later());
-            }
-            assertThat(o.first())
-                    .as("node %d's mismatched collective", node)
-                    .isInstanceOf(CollectiveMismatchException.class)
-                    .hasMessageContaining("nodes called different collectives as their collective #")
-                    .hasMessageMatching("(?s).*node \\d called .*, node \\d called .*");
-            for (String s : named) {
-                assertThat(o.first().getMessage()).as("node %d's message", node).contains(s);
-            }
-            assertThat(o.later())
-                    .as("node %d's next collective", node)
-                    .isInstanceOf(CollectiveMismatchException.class)
-                    .hasMessage(o.first().getMessage());
-        }
-    }
-
-    @FunctionalInterface
-    private interface Collective {
-        void call(Meld meld);
     }
 }

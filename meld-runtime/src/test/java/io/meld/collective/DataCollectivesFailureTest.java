@@ -1,12 +1,14 @@
 package io.meld.collective;
 
+import static io.meld.collective.MismatchTesting.assertEveryNodeFailed;
+import static io.meld.collective.MismatchTesting.mismatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meld.CollectiveMismatchException;
 import io.meld.LongOp;
 import io.meld.Meld;
-import io.meld.MeldFunction;
 import io.meld.NodeFailedException;
+import io.meld.collective.MismatchTesting.Outcome;
 import io.meld.config.MeldConfig;
 import io.meld.messaging.MessagingTesting;
 import java.util.List;
@@ -27,11 +29,9 @@ class DataCollectivesFailureTest {
     private static final int NODES = 3;
 
     /** What one node's collective and the barrier after it threw. */
-    record Outcome(Throwable first, Throwable later) {}
-
     @Test
     void shouldFailEveryNodeWhenOneCallsAllGatherAndTheOthersGather() {
-        List<Outcome> outcomes = mismatch(meld -> {
+        List<Outcome> outcomes = mismatch(NODES, meld -> {
             if (meld.rank() == 2) {
                 meld.allGather(new long[] {1});
             } else {
@@ -44,7 +44,7 @@ class DataCollectivesFailureTest {
 
     @Test
     void shouldFailEveryNodeWhenTheyNameDifferentRootsForAGather() {
-        List<Outcome> outcomes = mismatch(meld -> meld.gather(new byte[] {1}, meld.rank() == 2 ? 2 : 0));
+        List<Outcome> outcomes = mismatch(NODES, meld -> meld.gather(new byte[] {1}, meld.rank() == 2 ? 2 : 0));
 
         assertEveryNodeFailed(outcomes, Set.of(1), "gather(byte[], root 0)", "gather(byte[], root 2)");
     }
@@ -52,14 +52,14 @@ class DataCollectivesFailureTest {
     @Test
     void shouldFailEveryNodeWhenTheyReduceToARootWithDifferentOperations() {
         List<Outcome> outcomes =
-                mismatch(meld -> meld.reduce(new long[] {1}, meld.rank() == 2 ? LongOp.MAX : LongOp.SUM, 0));
+                mismatch(NODES, meld -> meld.reduce(new long[] {1}, meld.rank() == 2 ? LongOp.MAX : LongOp.SUM, 0));
 
         assertEveryNodeFailed(outcomes, Set.of(1), "reduce(long[], SUM, root 0)", "reduce(long[], MAX, root 0)");
     }
 
     @Test
     void shouldFailEveryNodeWhenOneScansInclusivelyAndTheOthersExclusively() {
-        List<Outcome> outcomes = mismatch(meld -> {
+        List<Outcome> outcomes = mismatch(NODES, meld -> {
             if (meld.rank() == 1) {
                 meld.scan(new long[] {1}, LongOp.SUM);
             } else {
@@ -72,7 +72,7 @@ class DataCollectivesFailureTest {
 
     @Test
     void shouldFailEveryNodeWhenOneScattersAndTheOthersExchangeAllToAll() {
-        List<Outcome> outcomes = mismatch(meld -> {
+        List<Outcome> outcomes = mismatch(NODES, meld -> {
             if (meld.rank() == 0) {
                 meld.scatter(new double[NODES][0], 0);
             } else {
@@ -85,7 +85,8 @@ class DataCollectivesFailureTest {
 
     @Test
     void shouldFailEveryNodeWhenTheyAllReduceArraysOfDifferentLengthsNamingBoth() {
-        List<Outcome> outcomes = mismatch(meld -> meld.allReduce(new long[meld.rank() == 2 ? 4 : 3], LongOp.SUM));
+        List<Outcome> outcomes =
+                mismatch(NODES, meld -> meld.allReduce(new long[meld.rank() == 2 ? 4 : 3], LongOp.SUM));
 
         for (int node = 0; node < NODES; node++) {
             Outcome o = outcomes.get(node);
@@ -146,50 +147,5 @@ class DataCollectivesFailureTest {
             assertThat(t).isInstanceOf(NodeFailedException.class).hasMessageContaining("scatter(byte[][], root 0)");
             assertThat(((NodeFailedException) t).node()).isZero();
         }
-    }
-
-    /** Runs {@code collective} on every node; each records what it and a later barrier threw. */
-    private static List<Outcome> mismatch(Collective collective) {
-        return Meld.localResults(NODES, MeldConfig.defaults(), (MeldFunction<Outcome>) meld -> {
-            Throwable first = null;
-            try {
-                collective.call(meld);
-            } catch (RuntimeException e) {
-                first = e;
-            }
-            Throwable later = null;
-            try {
-                meld.barrier();
-            } catch (RuntimeException e) {
-                later = e;
-            }
-            return new Outcome(first, later);
-        });
-    }
-
-    /** @param mayComplete non-roots whose call matched the root's: they may fail only in the next collective */
-    private static void assertEveryNodeFailed(List<Outcome> outcomes, Set<Integer> mayComplete, String... named) {
-        for (int node = 0; node < outcomes.size(); node++) {
-            Outcome o = outcomes.get(node);
-            if (o.first() == null && mayComplete.contains(node)) {
-                o = new Outcome(o.later(), o.later());
-            }
-            assertThat(o.first())
-                    .as("node %d's mismatched collective", node)
-                    .isInstanceOf(CollectiveMismatchException.class)
-                    .hasMessageContaining("nodes called different collectives as their collective #");
-            for (String s : named) {
-                assertThat(o.first().getMessage()).as("node %d's message", node).contains(s);
-            }
-            assertThat(o.later())
-                    .as("node %d's next collective", node)
-                    .isInstanceOf(CollectiveMismatchException.class)
-                    .hasMessage(o.first().getMessage());
-        }
-    }
-
-    @FunctionalInterface
-    private interface Collective {
-        void call(Meld meld);
     }
 }
