@@ -111,7 +111,7 @@ public final class PageRank {
                 team.execute(
                         t -> partial[t] = PageRankKernel.start(n, bounds[t], bounds[t + 1], outDegree, rank, next));
                 contrib[0].put(lo, next, 0, local);
-                double dangling = meld.allReduce(sum(partial), DoubleOp.SUM);
+                double dangling = meld.allReduce(PageRankKernel.sum(partial), DoubleOp.SUM);
                 meld.barrier();
                 long begin = System.nanoTime();
                 for (int it = 0; it < count; it++) {
@@ -129,7 +129,7 @@ public final class PageRank {
                             PageRankKernel.iterate(in, bounds[t], bounds[t + 1], outDegree, replica, base, rank, next));
                     long t2 = System.nanoTime();
                     following.put(lo, next, 0, local);
-                    dangling = meld.allReduce(sum(partial), DoubleOp.SUM);
+                    dangling = meld.allReduce(PageRankKernel.sum(partial), DoubleOp.SUM);
                     meld.barrier();
                     phases[0] += t1 - t0;
                     phases[1] += t2 - t1;
@@ -167,13 +167,5 @@ public final class PageRank {
             meld.barrier();
             return true;
         }
-    }
-
-    private static double sum(double[] a) {
-        double s = 0;
-        for (double v : a) {
-            s += v;
-        }
-        return s;
     }
 }
