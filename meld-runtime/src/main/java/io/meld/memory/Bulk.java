@@ -36,9 +36,9 @@ final class Bulk {
         RuntimeException first = null;
         List<Segment> segments = segments(s, from, length);
         checkMayWait(service, s, segments, "bulk get");
+        // The requests go out first: the homes stream their parts while this thread copies its own.
         for (Segment seg : segments) {
             if (seg.home == s.rank) {
-                copyOut(s, seg, from, dst, offset);
                 continue;
             }
             Receiving r = new Receiving(service, s, seg, from, dst, offset);
@@ -57,6 +57,11 @@ final class Bulk {
             } catch (RuntimeException e) {
                 service.pending.forget(id);
                 first = first == null ? e : first;
+            }
+        }
+        for (Segment seg : segments) {
+            if (seg.home == s.rank) {
+                copyOut(s, seg, from, dst, offset);
             }
         }
         first = awaitAll(service, waits, ids, first);
