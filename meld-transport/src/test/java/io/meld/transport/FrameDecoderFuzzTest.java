@@ -132,16 +132,38 @@ class FrameDecoderFuzzTest {
         LeakCheck.assertNoLeaks();
     }
 
-    /** The decoder alone: emitted frames, the error and the buffers match the model. */
+    /**
+     * The decoder alone: emitted frames, the error and the buffers match the model. Large frames are read
+     * into buffers of their own from a random size on; half the streams come as ready-made buffers, half
+     * as socket reads would put them, into the buffers the channel's receive allocator gives.
+     */
     private static void checkDecoderAlone(Random rnd, byte[] stream, boolean[] known) {
         Model model = Model.of(stream, known);
-        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(MAX, known));
+        int threshold = rnd.nextBoolean() ? FrameDecoder.DIRECT_READ_THRESHOLD : 1 + rnd.nextInt(MAX);
+        boolean socketReads = rnd.nextBoolean();
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(MAX, known, threshold));
         List<ByteBuf> inputs = new ArrayList<>();
         List<byte[]> emitted = new ArrayList<>();
         List<Throwable> errors = new ArrayList<>();
-        for (byte[] chunk : chunks(rnd, stream)) {
-            ByteBuf in = ByteBufAllocator.DEFAULT.buffer(chunk.length).writeBytes(chunk);
-            inputs.add(in);
+        List<byte[]> chunks = new ArrayList<>(chunks(rnd, stream));
+        while (!chunks.isEmpty()) {
+            byte[] chunk = chunks.remove(0);
+            ByteBuf in;
+            if (socketReads) {
+                // A read fills the buffer up to its capacity at most; the rest waits for the next read.
+                in = channel.unsafe().recvBufAllocHandle().allocate(channel.alloc());
+                int n = Math.min(chunk.length, in.capacity() - in.writerIndex());
+                in.writeBytes(chunk, 0, n);
+                if (n < chunk.length) {
+                    chunks.add(0, Arrays.copyOfRange(chunk, n, chunk.length));
+                }
+            } else {
+                in = ByteBufAllocator.DEFAULT.buffer(chunk.length).writeBytes(chunk);
+            }
+            ByteBuf read = in;
+            if (inputs.stream().noneMatch(b -> b == read)) { // a large frame's buffer takes several reads
+                inputs.add(in);
+            }
             try {
                 channel.writeInbound(in);
             } catch (Throwable t) {

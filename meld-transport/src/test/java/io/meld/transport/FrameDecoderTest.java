@@ -126,12 +126,91 @@ class FrameDecoderTest {
         assertThat(channel.finish()).isFalse();
     }
 
+    @Test
+    void shouldReadTheRestOfALargeFrameStraightIntoABufferOfItsOwnBetweenSmallFrames() {
+        EmbeddedChannel direct = new EmbeddedChannel(new FrameDecoder(MAX, knownTypes(), 100));
+        try {
+            byte[] small = RawPeer.frame(T, 0, 1, RawPeer.bytes(10, 1));
+            byte[] large = RawPeer.frame(T, 0, 2, RawPeer.bytes(900, 2));
+            byte[] after = RawPeer.frame(T, 0, 3, RawPeer.bytes(5, 3));
+            direct.writeInbound(ByteBufAllocator.DEFAULT.buffer().writeBytes(concat(small, Arrays.copyOf(large, 40))));
+            assertThat(readAll(direct)).containsExactly(small);
+            ByteBuf frame = null;
+            for (int at = 40; at < large.length; at += 300) {
+                // What a socket read does: fill the buffer the channel's receive allocator gives, up to its capacity.
+                ByteBuf read = direct.unsafe().recvBufAllocHandle().allocate(direct.alloc());
+                assertThat(read.capacity())
+                        .as("a read stops at the frame's last byte")
+                        .isEqualTo(large.length);
+                assertThat(read.writerIndex()).as("the next byte of the frame").isEqualTo(at);
+                frame = read;
+                read.writeBytes(large, at, Math.min(300, large.length - at));
+                direct.writeInbound(read);
+                if (read.isWritable()) {
+                    assertThat(readAll(direct)).isEmpty();
+                }
+            }
+            ByteBuf emitted = direct.readInbound();
+            assertThat(emitted).as("the frame's own buffer, read into").isSameAs(frame);
+            assertThat(ByteBufUtil.getBytes(emitted)).isEqualTo(large);
+            emitted.release();
+            ByteBuf next = direct.unsafe().recvBufAllocHandle().allocate(direct.alloc());
+            assertThat(next).as("reads after the frame go to ordinary buffers").isNotSameAs(frame);
+            assertThat(next.writerIndex()).isZero();
+            direct.writeInbound(next.writeBytes(after));
+            assertThat(readAll(direct)).containsExactly(after);
+        } finally {
+            direct.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void shouldCutALargeFrameTheSameWhenItsBytesComeInOtherBuffers() {
+        EmbeddedChannel direct = new EmbeddedChannel(new FrameDecoder(MAX, knownTypes(), 100));
+        try {
+            byte[] a = RawPeer.frame(T, 0, 1, RawPeer.bytes(7, 1));
+            byte[] large = RawPeer.frame(T, 0, 2, RawPeer.bytes(1000, 2));
+            byte[] b = RawPeer.frame(T, 0, 3, RawPeer.bytes(20, 3));
+            byte[] stream = concat(a, large, b, large, a);
+            // Pieces that end inside the large frame's header, its payload, and across its end.
+            int[] cuts = {10, 30, 500, 1040, 1060, 1070, 2000, stream.length};
+            int from = 0;
+            for (int cut : cuts) {
+                direct.writeInbound(
+                        ByteBufAllocator.DEFAULT.buffer().writeBytes(Arrays.copyOfRange(stream, from, cut)));
+                from = cut;
+            }
+            assertThat(readAll(direct)).containsExactly(a, large, b, large, a);
+            assertThat(direct.finish()).isFalse();
+        } finally {
+            direct.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void shouldReportALargeFrameCutShortByTheEndOfTheStreamAndReleaseIt() {
+        EmbeddedChannel direct = new EmbeddedChannel(new FrameDecoder(MAX, knownTypes(), 100));
+        byte[] large = RawPeer.frame(T, 0, 1, RawPeer.bytes(900, 1));
+        direct.writeInbound(ByteBufAllocator.DEFAULT.buffer().writeBytes(Arrays.copyOf(large, 60)));
+        ByteBuf read = direct.unsafe().recvBufAllocHandle().allocate(direct.alloc());
+        direct.writeInbound(read.writeBytes(large, 60, 80));
+        assertThat(readAll(direct)).isEmpty();
+        assertThatThrownBy(direct::finish)
+                .isInstanceOf(ProtocolException.class)
+                .hasMessage("truncated frame: the connection closed after 140 of 916 bytes");
+        assertThat(read.refCnt()).as("the unfinished frame was released").isZero();
+    }
+
     private void write(byte[] bytes) {
         ByteBuf buf = ByteBufAllocator.DEFAULT.buffer(bytes.length).writeBytes(bytes);
         channel.writeInbound(buf);
     }
 
     private List<byte[]> readAll() {
+        return readAll(channel);
+    }
+
+    private static List<byte[]> readAll(EmbeddedChannel channel) {
         List<byte[]> frames = new ArrayList<>();
         for (ByteBuf f; (f = channel.readInbound()) != null; ) {
             frames.add(ByteBufUtil.getBytes(f));

@@ -3,6 +3,7 @@ package io.meld.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meld.config.MeldConfig;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -168,6 +169,35 @@ class LinkDeliveryTest {
             assertThat(got.get(0).payload()).isEqualTo(payload);
             assertThat(got.get(1).payload()).isEmpty();
         }
+    }
+
+    @Test
+    void shouldDeliverFramesLargerThanOneReadIntactAmongSmallOnesInBothDirections() {
+        // Frames of up to 1 MiB span many socket reads: the decoder reads their rest into buffers of their own.
+        MeldConfig config = MeldConfig.defaults().with("meld.transport.send-buffer", "2MiB");
+        int count = 40;
+        try (TestCluster c = TestCluster.of(2).config(config).start()) {
+            int max = c.link(0, 1).maxPayload();
+            for (int i = 0; i < count; i++) {
+                c.send(0, 1, 1, RawPeer.bytes(sizeOf(i, max), i));
+                c.send(1, 0, 2, RawPeer.bytes(sizeOf(i + 1, max), -i));
+            }
+            List<RecordingFrameHandler.Frame> at1 = c.received(1).awaitFrom(0, count);
+            List<RecordingFrameHandler.Frame> at0 = c.received(0).awaitFrom(1, count);
+            for (int i = 0; i < count; i++) {
+                assertThat(at1.get(i).payload())
+                        .as("frame %d from node 0", i)
+                        .isEqualTo(RawPeer.bytes(sizeOf(i, max), i));
+                assertThat(at0.get(i).payload())
+                        .as("frame %d from node 1", i)
+                        .isEqualTo(RawPeer.bytes(sizeOf(i + 1, max), -i));
+            }
+        }
+    }
+
+    /** Every third frame small, the others from 100 KiB to the largest payload. */
+    private static int sizeOf(int i, int maxPayload) {
+        return i % 3 == 0 ? i * 37 % 2000 : maxPayload - (i * 7919 % (maxPayload - (100 << 10)));
     }
 
     @Test
