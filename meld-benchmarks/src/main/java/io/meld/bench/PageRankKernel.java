@@ -47,11 +47,57 @@ public final class PageRankKernel {
             double base,
             double[] rank,
             double[] nextContrib) {
+        return finish(in, from, to, outDegree, contrib, base, null, rank, nextContrib);
+    }
+
+    /**
+     * The first half of an iteration split by the sources of the in-edges: sums, for each local vertex
+     * of {@code [from, to)}, the contributions along its edges in {@code in} (a part of its in-edges).
+     * {@link #finish} adds the rest and completes the iteration.
+     *
+     * @param in a part of the in-edges of a range of vertices
+     * @param from the first local vertex
+     * @param to past the last local vertex
+     * @param contrib the contributions of the sources of {@code in}'s edges, indexed by global vertex id
+     * @param sums where each local vertex's sum goes
+     */
+    public static void sum(Graph.InEdges in, int from, int to, double[] contrib, double[] sums) {
+        int[] offsets = in.offsets();
+        int[] sources = in.sources();
+        for (int v = from; v < to; v++) {
+            double sum = 0;
+            for (int e = offsets[v], end = offsets[v + 1]; e < end; e++) {
+                sum += contrib[sources[e]];
+            }
+            sums[v] = sum;
+        }
+    }
+
+    /**
+     * Completes an iteration for the local vertices {@code [from, to)}: like {@link #iterate}, with each
+     * vertex's sum starting from {@code sums} (what {@link #sum} found along the other in-edges) instead
+     * of 0.
+     *
+     * @param in the rest of the in-edges
+     * @param sums the sums so far, or {@code null} for none ({@code in} holds every in-edge)
+     * @return the new rank of the dangling vertices among {@code [from, to)}, summed
+     * @see #iterate the other parameters
+     */
+    public static double finish(
+            Graph.InEdges in,
+            int from,
+            int to,
+            int[] outDegree,
+            double[] contrib,
+            double base,
+            double[] sums,
+            double[] rank,
+            double[] nextContrib) {
         int[] offsets = in.offsets();
         int[] sources = in.sources();
         double dangling = 0;
         for (int v = from; v < to; v++) {
-            double sum = 0;
+            double sum = sums == null ? 0 : sums[v];
             for (int e = offsets[v], end = offsets[v + 1]; e < end; e++) {
                 sum += contrib[sources[e]];
             }
