@@ -667,7 +667,7 @@ public final class MemoryService {
      * Waits for a blocking operation's answer: polls for up to {@code meld.memory.spin}, then parks until
      * the deadline. The poll takes an answer that comes within a round trip or two without the wake-up of
      * a parked thread, which on a virtual machine costs more than the round trip itself (measured here:
-     * remote get p50 107-131 us parking at once, 24-42 us polling 200 us, raw TCP ping-pong 61-84 us); a
+     * remote get p50 69-131 us parking at once, 24-42 us polling 200 us, raw TCP ping-pong 61-84 us); a
      * virtual thread parks at once, giving its carrier to the others.
      */
     long await(Pending.Blocking p, int id) {
