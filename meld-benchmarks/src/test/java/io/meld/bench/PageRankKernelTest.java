@@ -81,6 +81,45 @@ class PageRankKernelTest {
     }
 
     @Test
+    void shouldGiveTheSameRanksWhenTheNearAndFarEdgesAreSummedApart() {
+        Graph g = Graph.rmat(9, 8, 7, 1);
+        int n = g.vertices();
+        int lo = n / 4;
+        int hi = n / 2;
+        Graph.InEdges in = g.inEdges(lo, hi);
+        Graph.InEdges[] parts = PageRank.bySource(in, n / 3, 2 * n / 3);
+        int[] degree = java.util.Arrays.copyOfRange(g.outDegrees(), lo, hi);
+        double[] contrib = new double[n];
+        for (int v = 0; v < n; v++) {
+            contrib[v] = 1.0 / (v + 3);
+        }
+        double[] rank = new double[hi - lo];
+        double[] next = new double[hi - lo];
+        double dangling = PageRankKernel.iterate(in, 0, hi - lo, degree, contrib, 1e-3, rank, next);
+        double[] sums = new double[hi - lo];
+        double[] splitRank = new double[hi - lo];
+        double[] splitNext = new double[hi - lo];
+
+        PageRankKernel.sum(parts[0], 0, hi - lo, contrib, sums);
+        double splitDangling =
+                PageRankKernel.finish(parts[1], 0, hi - lo, degree, contrib, 1e-3, sums, splitRank, splitNext);
+
+        assertThat(parts[0].sources().length + parts[1].sources().length).isEqualTo(in.sources().length);
+        assertThat(java.util.Arrays.stream(parts[0].sources()).boxed().toList())
+                .as("near sources")
+                .allMatch(u -> u >= n / 3 && u < 2 * n / 3);
+        assertThat(java.util.Arrays.stream(parts[1].sources()).boxed().toList())
+                .as("far sources")
+                .noneMatch(u -> u >= n / 3 && u < 2 * n / 3);
+        // The same sums in another order: equal up to rounding.
+        for (int v = 0; v < hi - lo; v++) {
+            assertThat(splitRank[v]).isCloseTo(rank[v], within(1e-12 * rank[v]));
+            assertThat(splitNext[v]).isCloseTo(next[v], within(1e-12 * Math.abs(next[v])));
+        }
+        assertThat(splitDangling).isCloseTo(dangling, within(1e-12 * dangling));
+    }
+
+    @Test
     void shouldWriteAndReadRanksExactly(@TempDir Path dir) throws Exception {
         double[] ranks = {0.1, 1e-300, Math.PI, 0};
         Path file = dir.resolve("r");
