@@ -180,6 +180,15 @@ final class OpBuffer {
                 return;
             }
         }
+        appendToNewRun(opcode, baseFlags, operation, array, requestId, slot, a, b);
+    }
+
+    /**
+     * The rest of {@link #append}: the operation starts a run, or carries its own operand, or the buffer
+     * is full. Apart, so that the common case stays small enough for the JIT to inline into its callers.
+     */
+    private void appendToNewRun(
+            int opcode, int baseFlags, int operation, int array, int requestId, long slot, long a, long b) {
         int operands = OpCodec.operands(opcode);
         int flags = baseFlags;
         if (operands == 1 && shareable(opcode | baseFlags << 8 | operation << 16, array, a)) {
