@@ -44,10 +44,12 @@ public final class MemorySettings {
             Duration.ZERO,
             Duration.ofMillis(10),
             "How long a platform thread waiting for an answer (a blocking operation, a fence, a bulk"
-                    + " transfer) polls for it before it parks. An answer within this time is taken without"
-                    + " waking the thread, which costs tens of microseconds on a virtual machine (more than a"
-                    + " loopback round trip); the price is the waiting thread's core, busy for up to this"
-                    + " long per wait. Virtual threads park at once. 0 parks at once.");
+                    + " transfer) polls for it before it parks, when it is the only thread of the node"
+                    + " waiting (with others waiting, all park, leaving the cores to the I/O threads). An"
+                    + " answer within this time is taken without waking the thread, which costs tens of"
+                    + " microseconds on a virtual machine (more than a loopback round trip); the price is"
+                    + " the waiting thread's core, busy for up to this long per wait. Virtual threads park"
+                    + " at once. 0 parks at once.");
 
     /** Buffering of local fire-and-forget operations. */
     public static final Setting<Boolean> LOCAL_BATCHING = Setting.booleanSetting(
