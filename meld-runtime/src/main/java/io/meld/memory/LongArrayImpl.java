@@ -137,6 +137,12 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
     }
 
     @Override
+    public void add(long[] indices, int offset, int length, long delta) {
+        Objects.requireNonNull(indices, "indices");
+        Scatter.add(service, storage, indices, offset, length, delta);
+    }
+
+    @Override
     public void accumulate(long index, LongOp op, long value) {
         Objects.requireNonNull(op, "op");
         long slot = slot(index);

@@ -433,6 +433,23 @@ public final class MemoryService {
         }
     }
 
+    /**
+     * Queues one fire-and-forget operation with one operand for each slot of {@code slots[from, to)}, all
+     * homed at {@code dest}, taking the buffer once.
+     */
+    void postAll(GlobalStorage s, int dest, int opcode, long[] slots, int from, int to, long a) {
+        if (closed) {
+            checkOpen();
+        }
+        OpBuffer buffer = sender().buffer(dest);
+        buffer.acquire();
+        try {
+            buffer.appendAll(opcode, baseFlags(s), s.id, a, slots, from, to);
+        } finally {
+            buffer.release();
+        }
+    }
+
     /** Copies {@code [from, from + length)} into {@code dst} ({@code long[]} or {@code double[]}). */
     void bulkGet(GlobalStorage s, long from, Object dst, int offset, int length) {
         checkOpen();

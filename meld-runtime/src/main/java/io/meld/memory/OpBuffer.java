@@ -184,6 +184,40 @@ final class OpBuffer {
     }
 
     /**
+     * Appends one fire-and-forget operation per slot of {@code slots[from, to)}, all with the operand
+     * {@code a}: each time round, one {@link #append} opens (or extends) a run sharing {@code a}, then as
+     * many slots as fit are copied into it in one loop. The caller holds the buffer.
+     *
+     * @param opcode an {@link OpCodec} opcode that takes one operand and answers nothing
+     */
+    void appendAll(int opcode, int baseFlags, int array, long a, long[] slots, int from, int to) {
+        boolean wide = (baseFlags & OpCodec.WIDE) != 0;
+        int bytes = wide ? 8 : 4;
+        int key = opcode | (baseFlags | OpCodec.SHARED) << 8;
+        int i = from;
+        while (i < to) {
+            append(opcode, baseFlags, 0, array, 0, slots[i++], a, 0);
+            if (runStart < 0 || runKey != key || runArray != array || runShared != a) {
+                continue; // the open run carries operands per element: one at a time
+            }
+            int n = Math.min(to - i, (data.length - pos) / bytes);
+            int at = pos;
+            if (wide) {
+                for (int k = 0; k < n; k++) {
+                    LONG_LE.set(data, at + 8 * k, slots[i + k]);
+                }
+            } else {
+                for (int k = 0; k < n; k++) {
+                    INT_LE.set(data, at + 4 * k, (int) slots[i + k]);
+                }
+            }
+            pos = at + n * bytes;
+            runCount += n;
+            i += n;
+        }
+    }
+
+    /**
      * The rest of {@link #append}: the operation starts a run, or carries its own operand, or the buffer
      * is full. Apart, so that the common case stays small enough for the JIT to inline into its callers.
      */

@@ -37,18 +37,41 @@ class ConcurrencyTest {
             GlobalDoubleArray doubles = meld.doubleArray("weights", length, Distribution.BLOCK);
             runThreads(THREADS, false, t -> {
                 SplittableRandom rnd = new SplittableRandom(seed(meld.rank(), t));
+                // Every fourth long increment and every other double one go in blocks of indices.
+                long[] longBlock = new long[37];
+                long[] doubleBlock = new long[53];
+                int longsGathered = 0;
+                int doublesGathered = 0;
                 for (int n = 0; n < updates; n++) {
                     long i = rnd.nextInt(length);
-                    switch (n % 3) {
+                    switch (n % 4) {
                         case 0 -> longs.add(i, 1);
                         case 1 -> longs.accumulate(i, LongOp.SUM, 1);
-                        default -> longs.getAndAddAsync(i, 1);
+                        case 2 -> longs.getAndAddAsync(i, 1);
+                        default -> {
+                            longBlock[longsGathered++] = i;
+                            if (longsGathered == longBlock.length) {
+                                longs.add(longBlock, 0, longsGathered, 1);
+                                longsGathered = 0;
+                            }
+                        }
                     }
-                    doubles.add(rnd.nextInt(length), 1.0);
+                    long j = rnd.nextInt(length);
+                    if (n % 2 == 0) {
+                        doubles.add(j, 1.0);
+                    } else {
+                        doubleBlock[doublesGathered++] = j;
+                        if (doublesGathered == doubleBlock.length) {
+                            doubles.add(doubleBlock, 0, doublesGathered, 1.0);
+                            doublesGathered = 0;
+                        }
+                    }
                     if (n % 7 == 0) {
                         doubles.accumulate(rnd.nextInt(length), DoubleOp.SUM, 0.5);
                     }
                 }
+                longs.add(longBlock, 0, longsGathered, 1);
+                doubles.add(doubleBlock, 0, doublesGathered, 1.0);
                 // A thread's fire-and-forget operations are complete once it fences; barrier() fences only
                 // the thread that calls it.
                 meld.fence();

@@ -89,6 +89,13 @@ class MemoryErrorsTest {
                             .isInstanceOf(IndexOutOfBoundsException.class)
                             .hasMessageContaining("length 5");
                     assertThatThrownBy(() -> d.put(0, ddst, -1, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+                    assertThatThrownBy(() -> a.add(new long[3], 2, 2, 1))
+                            .isInstanceOf(IndexOutOfBoundsException.class)
+                            .hasMessageContaining("[2, 2 + 2)")
+                            .hasMessageContaining("length 3");
+                    assertThatThrownBy(() -> d.add(new long[3], -1, 1, 1.0))
+                            .isInstanceOf(IndexOutOfBoundsException.class);
+                    assertThatThrownBy(() -> a.add(null, 0, 0, 1)).isInstanceOf(NullPointerException.class);
                     assertThatThrownBy(() -> a.globalIndex(-1))
                             .isInstanceOf(IndexOutOfBoundsException.class)
                             .hasMessageContaining("-1");
@@ -98,6 +105,17 @@ class MemoryErrorsTest {
                     assertThat(service(a).existingSender())
                             .as("a sender, so something was buffered or sent")
                             .isNull();
+                    // Nor was anything added on this node directly.
+                    for (long j = 0; j < a.localLength(); j++) {
+                        assertThat(a.get(a.globalIndex(j)))
+                                .as("local element %d", j)
+                                .isZero();
+                    }
+                    for (long j = 0; j < d.localLength(); j++) {
+                        assertThat(d.get(d.globalIndex(j)))
+                                .as("local element %d", j)
+                                .isZero();
+                    }
                 } catch (Throwable e) {
                     failure.set(e);
                 }
@@ -514,6 +532,8 @@ class MemoryErrorsTest {
                 () -> a.getAndAccumulateAsync(i, LongOp.OR, 1),
                 () -> a.put(i, 1),
                 () -> a.add(i, 1),
+                // Valid indices of both nodes before the bad one: none of them may be added.
+                () -> a.add(new long[] {7, 0, 1, i, 2}, 1, 4, 1),
                 () -> a.accumulate(i, LongOp.XOR, 1),
                 () -> a.owner(i));
     }
@@ -537,6 +557,7 @@ class MemoryErrorsTest {
                 () -> d.getAndAccumulateAsync(i, DoubleOp.MIN, 1),
                 () -> d.put(i, 1),
                 () -> d.add(i, 1),
+                () -> d.add(new long[] {0, 1, i}, 0, 3, 1.0),
                 () -> d.accumulate(i, DoubleOp.SUM, 1),
                 () -> d.owner(i));
     }

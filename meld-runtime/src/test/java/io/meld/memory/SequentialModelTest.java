@@ -183,6 +183,25 @@ class SequentialModelTest {
         });
     }
 
+    /**
+     * Indices for one {@code add(indices, offset, count, delta)}: up to 9 drawn from {@code allowed}, with
+     * repeats, at {@code [offset, offset + count)}; the array's first two elements hold offset and count
+     * (both at least 2 apart from the indices), and the positions after the range hold -1, which the call
+     * must not read.
+     */
+    private static long[] scatter(SplittableRandom rnd, int[] allowed) {
+        int offset = 2 + rnd.nextInt(3);
+        int count = rnd.nextInt(10);
+        long[] scattered = new long[offset + count + rnd.nextInt(3)];
+        Arrays.fill(scattered, -1);
+        scattered[0] = offset;
+        scattered[1] = count;
+        for (int k = offset; k < offset + count; k++) {
+            scattered[k] = allowed[rnd.nextInt(allowed.length)];
+        }
+        return scattered;
+    }
+
     /** An async result to check once the sequence is over. */
     private record Expected(String what, CompletableFuture<?> future, Object value) {}
 
@@ -259,8 +278,18 @@ class SequentialModelTest {
                     m[i] = v;
                 }
                 case 15 -> {
-                    a.add(i, v);
-                    m[i] += v;
+                    if (rnd.nextBoolean()) {
+                        a.add(i, v);
+                        m[i] += v;
+                    } else {
+                        long[] scattered = scatter(rnd, indices);
+                        int offset = (int) scattered[0];
+                        int count = (int) scattered[1];
+                        a.add(scattered, offset, count, v);
+                        for (int k = offset; k < offset + count; k++) {
+                            m[(int) scattered[k]] += v;
+                        }
+                    }
                 }
                 case 16 -> {
                     a.accumulate(i, op, v);
@@ -382,8 +411,18 @@ class SequentialModelTest {
                     m[i] = v;
                 }
                 case 15 -> {
-                    a.add(i, v);
-                    m[i] += v;
+                    if (rnd.nextBoolean()) {
+                        a.add(i, v);
+                        m[i] += v;
+                    } else {
+                        long[] scattered = scatter(rnd, indices);
+                        int offset = (int) scattered[0];
+                        int count = (int) scattered[1];
+                        a.add(scattered, offset, count, v);
+                        for (int k = offset; k < offset + count; k++) {
+                            m[(int) scattered[k]] += v;
+                        }
+                    }
                 }
                 case 16 -> {
                     a.accumulate(i, op, v);
