@@ -10,11 +10,14 @@ import java.util.regex.Pattern;
  * @param nodes the nodes that ran it (1 for the shared-memory baseline)
  * @param threadsPerNode the updating threads per node
  * @param tableLog2 log2 of the table length
+ * @param form how Meld's threads issued the increments ({@link Gups.Form#label()}); {@code element} for
+ *     the shared-memory baseline
  * @param updates the increments made, over all threads
  * @param seconds the time the slowest node took, from its start to its last update applied
  * @param verified whether the table's sum equals {@code updates}
  */
-public record GupsResult(int nodes, int threadsPerNode, int tableLog2, long updates, double seconds, boolean verified) {
+public record GupsResult(
+        int nodes, int threadsPerNode, int tableLog2, String form, long updates, double seconds, boolean verified) {
     /**
      * Reads a result back from the JSON line {@link #json()} wrote.
      *
@@ -30,6 +33,7 @@ public record GupsResult(int nodes, int threadsPerNode, int tableLog2, long upda
                 (int) number(json, "nodes"),
                 (int) number(json, "threads_per_node"),
                 (int) number(json, "table_log2"),
+                text(json, "form"),
                 (long) number(json, "updates"),
                 number(json, "seconds"),
                 json.contains("\"verified\":true"));
@@ -43,6 +47,19 @@ public record GupsResult(int nodes, int threadsPerNode, int tableLog2, long upda
         return Double.parseDouble(m.group(1));
     }
 
+    private static String text(String json, String field) {
+        Matcher m = Pattern.compile("\"" + field + "\":\"([a-z]+)\"").matcher(json);
+        if (!m.find()) {
+            throw new IllegalArgumentException("no \"" + field + "\" in " + json);
+        }
+        return m.group(1);
+    }
+
+    /** @return the same result, marked not verified (its run failed) */
+    public GupsResult unverified() {
+        return new GupsResult(nodes, threadsPerNode, tableLog2, form, updates, seconds, false);
+    }
+
     /** @return updates per second */
     public double updatesPerSec() {
         return updates / seconds;
@@ -52,11 +69,12 @@ public record GupsResult(int nodes, int threadsPerNode, int tableLog2, long upda
     public String json() {
         return String.format(
                 Locale.ROOT,
-                "{\"benchmark\":\"gups\",\"nodes\":%d,\"threads_per_node\":%d,\"table_log2\":%d,\"updates\":%d,"
-                        + "\"seconds\":%.6f,\"updates_per_sec\":%.1f,\"verified\":%b}",
+                "{\"benchmark\":\"gups\",\"nodes\":%d,\"threads_per_node\":%d,\"table_log2\":%d,\"form\":\"%s\","
+                        + "\"updates\":%d,\"seconds\":%.6f,\"updates_per_sec\":%.1f,\"verified\":%b}",
                 nodes,
                 threadsPerNode,
                 tableLog2,
+                form,
                 updates,
                 seconds,
                 updatesPerSec(),

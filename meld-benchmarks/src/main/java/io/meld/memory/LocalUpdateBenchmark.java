@@ -22,8 +22,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Random increments of a 2^24-element table on one node: a plain {@code long[]} with VarHandle atomics
- * against Meld's fire-and-forget {@code add} (buffered, then applied in runs) and blocking {@code
- * getAndAdd} (one atomic per call). The gap between the first two is Meld's own cost per local update.
+ * against Meld's fire-and-forget {@code add} (buffered, then applied in runs), its {@code add(indices,
+ * ...)} of a block of indices, and blocking {@code getAndAdd} (one atomic per call). The gap between
+ * the plain and the Meld forms is Meld's own cost per local update. The plain table is also updated a
+ * block of precomputed indices at a time ({@code plainAtomicAddBlock}), the shape of Meld's block form,
+ * to show whether that shape alone is faster on plain memory.
  *
  * <p>Run: {@code ./mvnw -q -pl meld-benchmarks -am package -DskipTests && java -cp "$(cat
  * meld-benchmarks/target/classpath.txt):meld-benchmarks/target/classes" org.openjdk.jmh.Main
@@ -41,11 +44,13 @@ public class LocalUpdateBenchmark {
     private static final int LOG = 24;
     private static final long MASK = (1L << LOG) - 1;
     private static final int OPS = 4096;
+    private static final int BLOCK = 1024;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private long[] plain;
     private Meld meld;
     private GlobalLongArray table;
+    private final long[] indices = new long[BLOCK];
     private long x = 88172645463325252L;
 
     @Setup(Level.Trial)
@@ -69,6 +74,40 @@ public class LocalUpdateBenchmark {
             s ^= s >>> 7;
             s ^= s << 17;
             long ignored = (long) LONGS.getAndAdd(plain, (int) (s & MASK), 1L);
+        }
+        x = s;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public void plainAtomicAddBlock() {
+        long s = x;
+        for (int b = 0; b < OPS; b += BLOCK) {
+            for (int i = 0; i < BLOCK; i++) {
+                s ^= s << 13;
+                s ^= s >>> 7;
+                s ^= s << 17;
+                indices[i] = s & MASK;
+            }
+            for (int i = 0; i < BLOCK; i++) {
+                long ignored = (long) LONGS.getAndAdd(plain, (int) indices[i], 1L);
+            }
+        }
+        x = s;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public void meldAddIndices() {
+        long s = x;
+        for (int b = 0; b < OPS; b += BLOCK) {
+            for (int i = 0; i < BLOCK; i++) {
+                s ^= s << 13;
+                s ^= s >>> 7;
+                s ^= s << 17;
+                indices[i] = s & MASK;
+            }
+            table.add(indices, 0, BLOCK, 1);
         }
         x = s;
     }

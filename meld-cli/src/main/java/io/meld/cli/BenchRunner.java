@@ -1,6 +1,7 @@
 package io.meld.cli;
 
 import io.meld.bench.Bandwidth;
+import io.meld.bench.Gups;
 import io.meld.bench.GupsResult;
 import io.meld.bench.HazelcastGups;
 import io.meld.bench.Json;
@@ -102,20 +103,26 @@ final class BenchRunner {
     Json gups(GupsSpec spec) throws InterruptedException {
         GupsJob job =
                 new GupsJob(spec.nodes(), spec.threads(), spec.tableLog2(), spec.seconds(), jvmOptions, spec.corrupt());
-        GupsResult meld = job.runCluster(log);
+        List<GupsResult> forms = job.runCluster(log, List.of(Gups.Form.ELEMENT, Gups.Form.BLOCK));
+        GupsResult element = forms.get(0);
+        GupsResult meld = forms.get(1);
         GupsResult shared = job.runSharedMemory(log);
         Json json = new Json()
                 .put("benchmark", "gups")
                 .put("nodes", spec.nodes())
                 .put("threads_per_node", spec.threads())
                 .put("table_log2", spec.tableLog2())
+                .put("form", Gups.Form.BLOCK.label())
+                .put("block", Gups.BLOCK)
                 .put("updates", meld == GupsJob.NONE ? null : meld.updates())
                 .put("seconds", meld == GupsJob.NONE ? null : meld.seconds())
                 .put("updates_per_sec", meld == GupsJob.NONE ? null : meld.updatesPerSec())
                 .put("verified", false)
                 .put("shared_memory_updates_per_sec", shared == GupsJob.NONE ? null : shared.updatesPerSec())
-                .put("ratio_to_shared_memory", ratio(meld, shared));
-        boolean verified = meld.verified() && shared.verified();
+                .put("ratio_to_shared_memory", ratio(meld, shared))
+                .put("element_updates_per_sec", element == GupsJob.NONE ? null : element.updatesPerSec())
+                .put("element_ratio_to_shared_memory", ratio(element, shared));
+        boolean verified = meld.verified() && element.verified() && shared.verified();
         if (spec.hazelcastMembers() > 0) {
             Map<String, Object> hz = hazelcast(spec);
             double best = hz == null ? Double.NaN : Json.number(hz, "updates_per_sec");
@@ -137,10 +144,13 @@ final class BenchRunner {
         return json.put("verified", verified);
     }
 
-    /** One point of the GUPS sweep behind the report's scaling charts: Meld and shared memory only. */
+    /**
+     * One point of the GUPS sweep behind the report's scaling charts: Meld (the block form) and shared
+     * memory only.
+     */
     Json gupsPoint(int nodes, int threads, int tableLog2, double seconds) throws InterruptedException {
         GupsJob job = new GupsJob(nodes, threads, tableLog2, seconds, jvmOptions, false);
-        GupsResult meld = job.runCluster(log);
+        GupsResult meld = job.runCluster(log, List.of(Gups.Form.BLOCK)).get(0);
         GupsResult shared = job.runSharedMemory(log);
         return new Json()
                 .put("benchmark", "gups")

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The random-increment benchmark as {@code bench gups} and {@code demo} run it: {@link Gups} on a local
@@ -24,7 +25,7 @@ import java.util.List;
  */
 record GupsJob(int nodes, int threads, int tableLog2, double seconds, List<String> jvmOptions, boolean corrupt) {
     /** The result of a run that printed none (it failed before). */
-    static final GupsResult NONE = new GupsResult(0, 0, 0, 0, 1, false);
+    static final GupsResult NONE = new GupsResult(0, 0, 0, "none", 0, 1, false);
 
     /** @return the heap a node needs for its part of the table, with room for the runtime */
     String heap(int share) {
@@ -32,31 +33,45 @@ record GupsJob(int nodes, int threads, int tableLog2, double seconds, List<Strin
         return "-Xmx" + Math.max(256, 2 * (bytes >> 20) + 192) + "m";
     }
 
-    /** Runs {@link Gups} on the cluster; returns its result, or {@link #NONE} when it failed. */
-    GupsResult runCluster(OutputStream log) throws InterruptedException {
-        return run(
-                Gups.class.getName(),
-                nodes,
-                threads,
-                corrupt
-                        ? List.of(Integer.toString(tableLog2), Double.toString(seconds), "--corrupt")
-                        : List.of(Integer.toString(tableLog2), Double.toString(seconds)),
-                heap(nodes),
-                log);
+    /**
+     * Runs {@link Gups} on one cluster in each of {@code forms}, one after the other.
+     *
+     * @return a result per form, in order; {@link #NONE} for a form the cluster printed none for
+     */
+    List<GupsResult> runCluster(OutputStream log, List<Gups.Form> forms) throws InterruptedException {
+        List<String> args = new ArrayList<>(List.of(
+                Integer.toString(tableLog2),
+                Double.toString(seconds),
+                "--forms",
+                forms.stream().map(Gups.Form::label).collect(Collectors.joining(","))));
+        if (corrupt) {
+            args.add("--corrupt");
+        }
+        List<GupsResult> printed = run(Gups.class.getName(), nodes, threads, args, heap(nodes), log);
+        List<GupsResult> results = new ArrayList<>();
+        for (Gups.Form form : forms) {
+            results.add(printed.stream()
+                    .filter(r -> r.form().equals(form.label()))
+                    .findFirst()
+                    .orElse(NONE));
+        }
+        return results;
     }
 
     /** Runs {@link GupsSharedMemory} with {@code nodes * threads} threads in one JVM. */
     GupsResult runSharedMemory(OutputStream log) throws InterruptedException {
-        return run(
+        List<GupsResult> printed = run(
                 GupsSharedMemory.class.getName(),
                 1,
                 1,
                 List.of(Integer.toString(nodes * threads), Integer.toString(tableLog2), Double.toString(seconds)),
                 heap(1),
                 log);
+        return printed.isEmpty() ? NONE : printed.get(0);
     }
 
-    private GupsResult run(String main, int n, int t, List<String> args, String heap, OutputStream log)
+    /** @return every result the run printed, each marked not verified when the run failed */
+    private List<GupsResult> run(String main, int n, int t, List<String> args, String heap, OutputStream log)
             throws InterruptedException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         List<String> options = new ArrayList<>(List.of(heap, "-XX:+UseParallelGC"));
@@ -70,15 +85,14 @@ record GupsJob(int nodes, int threads, int tableLog2, double seconds, List<Strin
                 .err(log)
                 .build()
                 .run();
+        List<GupsResult> results = new ArrayList<>();
         for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
             int json = line.indexOf("{\"benchmark\":\"gups\"");
             if (json >= 0) {
                 GupsResult r = GupsResult.parse(line.substring(json));
-                return status == 0
-                        ? r
-                        : new GupsResult(r.nodes(), r.threadsPerNode(), r.tableLog2(), r.updates(), r.seconds(), false);
+                results.add(status == 0 ? r : r.unverified());
             }
         }
-        return NONE;
+        return results;
     }
 }

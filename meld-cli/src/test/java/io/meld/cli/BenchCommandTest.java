@@ -138,12 +138,15 @@ class BenchCommandTest {
         String json = out.lines().get(0);
         assertThat(json)
                 .startsWith("{\"benchmark\":\"gups\",\"nodes\":2,\"threads_per_node\":1,\"table_log2\":16,"
-                        + "\"updates\":");
+                        + "\"form\":\"block\",\"block\":1024,\"updates\":");
         GupsResult result = GupsResult.parse(json);
         assertThat(result.updates()).isPositive();
+        assertThat(result.form()).isEqualTo("block");
         assertThat(result.verified()).isTrue();
         Map<String, Object> r = Json.parse(json);
         assertComplete(r);
+        assertThat(Json.number(r, "element_updates_per_sec")).isPositive();
+        assertThat(Json.number(r, "element_ratio_to_shared_memory")).isPositive();
         for (String way : List.of("sync", "async", "batch")) {
             assertThat(Json.number(r, "hazelcast_" + way + "_updates_per_sec")).isPositive();
         }

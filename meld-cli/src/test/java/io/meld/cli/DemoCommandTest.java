@@ -35,7 +35,8 @@ class DemoCommandTest {
                 .anySatisfy(l -> assertThat(l).startsWith("[0]   shared memory"))
                 .anySatisfy(l -> assertThat(l).startsWith("[0]   global arrays"));
         assertThat(out.text())
-                .containsPattern("Meld, 2 JVMs x 1 thread +[0-9.]+ M updates/s +verified")
+                .containsPattern("Meld, 2 JVMs x 1 thread, add\\(indices\\) +[0-9.]+ M updates/s +verified")
+                .containsPattern("Meld, 2 JVMs x 1 thread, one add each +[0-9.]+ M updates/s +verified")
                 .containsPattern("shared memory, 1 JVM x 2 threads +[0-9.]+ M updates/s +verified")
                 .containsPattern("ratio Meld / shared memory +[0-9.]+");
     }
