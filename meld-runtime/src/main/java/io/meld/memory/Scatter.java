@@ -2,9 +2,10 @@ package io.meld.memory;
 
 /**
  * Fire-and-forget additions of one value to many elements: {@code add(long[] indices, ...)}. A block of
- * indices at a time, the elements' slots are computed and sorted by home (a stable counting sort, so
- * each home sees its elements in the caller's order); then each other home's part goes into this
- * thread's combining buffer for it in one pass, and this node's part is added directly.
+ * {@value #BLOCK} indices at a time, the elements' slots are computed and split into this node's and
+ * the others', each list in the caller's order; this node's part is added directly, and the others' go
+ * into this thread's combining buffer for their home in one pass each (on more than two nodes after a
+ * stable counting sort by home, so each home still sees its elements in the caller's order).
  *
  * <p>What the block form saves over one {@code add} per element: the buffer's lookup, compare-and-set and
  * run checks per element (the slots are copied into the open run in a tight loop), and, the larger part,

@@ -176,8 +176,8 @@ public final class Report {
     private void gupsChart(Map<String, Object> r) throws IOException {
         List<String> names = new ArrayList<>();
         List<Double> values = new ArrayList<>();
-        add(names, values, "Meld, add(indices)", Json.number(r, "updates_per_sec") / 1e6);
-        add(names, values, "Meld, one add each", Json.number(r, "element_updates_per_sec") / 1e6);
+        add(names, values, "Meld, blocks", Json.number(r, "updates_per_sec") / 1e6);
+        add(names, values, "Meld, 1 by 1", Json.number(r, "element_updates_per_sec") / 1e6);
         add(names, values, "shared memory", Json.number(r, "shared_memory_updates_per_sec") / 1e6);
         add(names, values, "Hazelcast sync", Json.number(r, "hazelcast_sync_updates_per_sec") / 1e6);
         add(names, values, "Hazelcast async", Json.number(r, "hazelcast_async_updates_per_sec") / 1e6);
@@ -196,8 +196,8 @@ public final class Report {
         save(
                 chart,
                 "gups.png",
-                "Random atomic increments: Meld (each thread adding 1 to 1,024 random elements per call, and"
-                        + " one add per update) beside the shared-memory limit (the same number of threads in"
+                "Random atomic increments: Meld (blocks: each thread adding 1 to 1,024 random elements per"
+                        + " call; 1 by 1: one add per update) beside the shared-memory limit (the same number of threads in"
                         + " one JVM) and Hazelcast's three ways, in the same run. Log scale.");
     }
 
