@@ -148,7 +148,7 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
         long slot = slot(index);
         int chunk = (int) (slot >>> CHUNK_SHIFT);
         int home = homes[chunk];
-        if (home == rank && !batchLocal) {
+        if (!batchLocal && home == rank) {
             Atomics.apply(opcode, true, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, 0);
             return;
         }

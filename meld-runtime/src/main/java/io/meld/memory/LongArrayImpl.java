@@ -117,7 +117,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         long slot = slot(index);
         int chunk = (int) (slot >>> CHUNK_SHIFT);
         int home = homes[chunk];
-        if (home == rank && !batchLocal) {
+        if (!batchLocal && home == rank) {
             LONGS.setVolatile(chunks[chunk], (int) (slot & CHUNK_MASK), value);
             return;
         }
@@ -129,7 +129,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         long slot = slot(index);
         int chunk = (int) (slot >>> CHUNK_SHIFT);
         int home = homes[chunk];
-        if (home == rank && !batchLocal) {
+        if (!batchLocal && home == rank) {
             Atomics.add(chunks[chunk], (int) (slot & CHUNK_MASK), delta);
             return;
         }
@@ -148,7 +148,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         long slot = slot(index);
         int chunk = (int) (slot >>> CHUNK_SHIFT);
         int home = homes[chunk];
-        if (home == rank && !batchLocal) {
+        if (!batchLocal && home == rank) {
             Atomics.accumulateLong(chunks[chunk], (int) (slot & CHUNK_MASK), op, value);
             return;
         }
