@@ -8,11 +8,10 @@ package io.meld.memory;
  * stable counting sort by home, so each home still sees its elements in the caller's order).
  *
  * <p>What the block form saves over one {@code add} per element: the buffer's lookup, compare-and-set and
- * run checks per element (the slots are copied into the open run in a tight loop), and, the larger part,
- * the branch between local and remote elements. Taken at random, that branch is mispredicted every other
- * element, and each misprediction also throws away the cache misses the processor had started for the
- * elements after it; sorted, the local elements are added in groups whose misses overlap ({@link
- * Atomics#addAll}).
+ * run checks per element (the slots are copied into the open run in a tight loop). The split itself has
+ * no branch on the home: taken at random, such a branch is mispredicted every other element, and each
+ * misprediction also throws away the cache misses the processor had started for the elements after it.
+ * The local elements are then added in groups whose misses overlap ({@link Atomics#addAll}).
  *
  * <p><b>Concurrency</b>: stateless; the caller's thread does all the work on arrays of its own.
  */
