@@ -78,17 +78,23 @@ public class LocalUpdateBenchmark {
         x = s;
     }
 
+    /** Fills {@link #indices} from the stream at {@code s}; returns where the stream is then. */
+    private long fillIndices(long s) {
+        for (int i = 0; i < BLOCK; i++) {
+            s ^= s << 13;
+            s ^= s >>> 7;
+            s ^= s << 17;
+            indices[i] = s & MASK;
+        }
+        return s;
+    }
+
     @Benchmark
     @OperationsPerInvocation(OPS)
     public void plainAtomicAddBlock() {
         long s = x;
         for (int b = 0; b < OPS; b += BLOCK) {
-            for (int i = 0; i < BLOCK; i++) {
-                s ^= s << 13;
-                s ^= s >>> 7;
-                s ^= s << 17;
-                indices[i] = s & MASK;
-            }
+            s = fillIndices(s);
             for (int i = 0; i < BLOCK; i++) {
                 long ignored = (long) LONGS.getAndAdd(plain, (int) indices[i], 1L);
             }
@@ -101,12 +107,7 @@ public class LocalUpdateBenchmark {
     public void meldAddIndices() {
         long s = x;
         for (int b = 0; b < OPS; b += BLOCK) {
-            for (int i = 0; i < BLOCK; i++) {
-                s ^= s << 13;
-                s ^= s >>> 7;
-                s ^= s << 17;
-                indices[i] = s & MASK;
-            }
+            s = fillIndices(s);
             table.add(indices, 0, BLOCK, 1);
         }
         x = s;

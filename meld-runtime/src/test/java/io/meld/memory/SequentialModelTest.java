@@ -185,21 +185,20 @@ class SequentialModelTest {
 
     /**
      * Indices for one {@code add(indices, offset, count, delta)}: up to 9 drawn from {@code allowed}, with
-     * repeats, at {@code [offset, offset + count)}; the array's first two elements hold offset and count
-     * (both at least 2 apart from the indices), and the positions after the range hold -1, which the call
-     * must not read.
+     * repeats, at {@code [offset, offset + count)} of an array whose other positions hold -1, which the
+     * call must not read.
      */
-    private static long[] scatter(SplittableRandom rnd, int[] allowed) {
-        int offset = 2 + rnd.nextInt(3);
+    private record Scattered(long[] indices, int offset, int count) {}
+
+    private static Scattered scatter(SplittableRandom rnd, int[] allowed) {
+        int offset = rnd.nextInt(3);
         int count = rnd.nextInt(10);
-        long[] scattered = new long[offset + count + rnd.nextInt(3)];
-        Arrays.fill(scattered, -1);
-        scattered[0] = offset;
-        scattered[1] = count;
+        long[] indices = new long[offset + count + rnd.nextInt(3)];
+        Arrays.fill(indices, -1);
         for (int k = offset; k < offset + count; k++) {
-            scattered[k] = allowed[rnd.nextInt(allowed.length)];
+            indices[k] = allowed[rnd.nextInt(allowed.length)];
         }
-        return scattered;
+        return new Scattered(indices, offset, count);
     }
 
     /** An async result to check once the sequence is over. */
@@ -282,12 +281,10 @@ class SequentialModelTest {
                         a.add(i, v);
                         m[i] += v;
                     } else {
-                        long[] scattered = scatter(rnd, indices);
-                        int offset = (int) scattered[0];
-                        int count = (int) scattered[1];
-                        a.add(scattered, offset, count, v);
-                        for (int k = offset; k < offset + count; k++) {
-                            m[(int) scattered[k]] += v;
+                        Scattered sc = scatter(rnd, indices);
+                        a.add(sc.indices, sc.offset, sc.count, v);
+                        for (int k = sc.offset; k < sc.offset + sc.count; k++) {
+                            m[(int) sc.indices[k]] += v;
                         }
                     }
                 }
@@ -415,12 +412,10 @@ class SequentialModelTest {
                         a.add(i, v);
                         m[i] += v;
                     } else {
-                        long[] scattered = scatter(rnd, indices);
-                        int offset = (int) scattered[0];
-                        int count = (int) scattered[1];
-                        a.add(scattered, offset, count, v);
-                        for (int k = offset; k < offset + count; k++) {
-                            m[(int) scattered[k]] += v;
+                        Scattered sc = scatter(rnd, indices);
+                        a.add(sc.indices, sc.offset, sc.count, v);
+                        for (int k = sc.offset; k < sc.offset + sc.count; k++) {
+                            m[(int) sc.indices[k]] += v;
                         }
                     }
                 }
