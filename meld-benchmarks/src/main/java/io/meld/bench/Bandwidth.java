@@ -3,6 +3,7 @@ package io.meld.bench;
 import io.meld.GlobalLongArray;
 import io.meld.LongOp;
 import io.meld.Meld;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Bulk transfers between two nodes: node 0 reads node 1's whole share of an array ({@code BYTES} bytes)
@@ -58,9 +59,10 @@ public final class Bandwidth {
             long puts = 0;
             double getSeconds = 0;
             double putSeconds = 0;
-            if (meld.rank() == 0) {
-                double warm = Gups.warmupSeconds(seconds);
-                long[] t = timed(warm, seconds, () -> a.get(first, buf, 0, share));
+            boolean measures = meld.rank() == 0;
+            double getWarm = warmUp(meld, seconds, measures ? () -> a.get(first, buf, 0, share) : null);
+            if (measures) {
+                long[] t = timed(seconds, () -> a.get(first, buf, 0, share));
                 gets = t[0];
                 getSeconds = t[1] / 1e9;
                 getRate = gets * (double) share * 8 / getSeconds / 1e9;
@@ -70,13 +72,17 @@ public final class Bandwidth {
                 for (int j = 0; j < share; j++) {
                     buf[j] = value(first + j) ^ MARK;
                 }
-                long[] round = {0};
-                t = timed(warm, seconds, () -> {
-                    round[0]++;
-                    buf[0] = round[0];
-                    buf[share - 1] = round[0];
-                    a.put(first, buf, 0, share);
-                });
+            }
+            long[] round = {0};
+            Runnable put = () -> {
+                round[0]++;
+                buf[0] = round[0];
+                buf[share - 1] = round[0];
+                a.put(first, buf, 0, share);
+            };
+            double putWarm = warmUp(meld, seconds, measures ? put : null);
+            if (measures) {
+                long[] t = timed(seconds, put);
                 puts = t[0];
                 putSeconds = t[1] / 1e9;
                 putRate = puts * (double) share * 8 / putSeconds / 1e9;
@@ -99,6 +105,7 @@ public final class Bandwidth {
                         .put("nodes", meld.size())
                         .put("bytes", (long) share * 8)
                         .put("seconds", getSeconds + putSeconds)
+                        .put("warmup_seconds", getWarm + putWarm)
                         .put("gets", gets)
                         .put("puts", puts)
                         .put("get_gb_per_sec", getRate)
@@ -110,14 +117,31 @@ public final class Bandwidth {
         }
     }
 
-    /** Runs {@code transfer} untimed for {@code warm} seconds, then timed for {@code seconds}; at least once. */
-    private static long[] timed(double warm, double seconds, Runnable transfer) {
-        long end = System.nanoTime() + (long) (warm * 1e9);
+    /**
+     * Runs {@code transfer} (on the node that serves, nothing) untimed until both nodes' JITs are quiet;
+     * a collective.
+     *
+     * @return the seconds the warm-up took
+     */
+    private static double warmUp(Meld meld, double seconds, Runnable transfer) {
+        Warmup warmup = Warmup.forRun(seconds);
         do {
-            transfer.run();
-        } while (System.nanoTime() < end);
+            long end = System.nanoTime() + (long) (Warmup.ROUND_SECONDS * 1e9);
+            do {
+                if (transfer != null) {
+                    transfer.run();
+                } else {
+                    LockSupport.parkNanos(end - System.nanoTime());
+                }
+            } while (System.nanoTime() < end);
+        } while (warmup.another(v -> meld.allReduce(v, LongOp.MAX)));
+        return warmup.seconds();
+    }
+
+    /** Runs {@code transfer} for {@code seconds}, at least once; returns the count and the nanoseconds. */
+    private static long[] timed(double seconds, Runnable transfer) {
         long start = System.nanoTime();
-        end = start + (long) (seconds * 1e9);
+        long end = start + (long) (seconds * 1e9);
         long count = 0;
         long now;
         do {

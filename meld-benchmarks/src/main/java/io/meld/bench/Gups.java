@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Random atomic increments (GUPS): every thread of every node adds 1 to uniformly random elements of
  * one global table for a fixed time, then the table's sum is checked against the number of updates.
- * Both Meld and the baseline first run the same work untimed for a while ({@link #warmupSeconds}), so
+ * Both Meld and the baseline first run the same work untimed until the JIT is quiet ({@link Warmup}), so
  * that the comparison is of compiled code, not of the JIT's warm-up.
  *
  * <p>Meld's threads issue the increments in one of two {@linkplain Form forms}: one {@code add} per
@@ -135,7 +135,11 @@ public final class Gups {
                         return x;
                     };
             String name = "gups-" + meld.rank();
-            long warm = phase(streams, warmupSeconds(seconds), name, batch, meld::fence)[0];
+            Warmup warmup = Warmup.forRun(seconds);
+            long warm = 0;
+            do {
+                warm += phase(streams, Warmup.ROUND_SECONDS, name, batch, meld::fence)[0];
+            } while (warmup.another(v -> meld.allReduce(v, LongOp.MAX)));
             meld.barrier();
             long[] measured = phase(streams, seconds, name, batch, meld::fence);
             long updates = measured[0];
@@ -158,20 +162,9 @@ public final class Gups {
             long all = meld.allReduce(updates + warm, LongOp.SUM);
             long sum = meld.allReduce(localSum, LongOp.SUM);
             double slowest = meld.allReduce(elapsed, (double a, double b) -> Math.max(a, b));
-            return new GupsResult(meld.size(), threads, tableLog2, form.label(), total, slowest, sum == all);
+            return new GupsResult(
+                    meld.size(), threads, tableLog2, form.label(), total, slowest, warmup.seconds(), sum == all);
         }
-    }
-
-    /**
-     * How long to warm up before a run of {@code seconds}: as long as the run, between 0.2 and 2 s. Half
-     * the run was too little for short runs on busy cores: with 4 nodes (8 busy threads) on 2 cores, C2
-     * had the block form's loops compiled only about 1.2 s into a 1 s warm-up, and 2 s runs measured
-     * 18–43 M updates/s against 59–62 once warm.
-     *
-     * @return the warm-up, in seconds
-     */
-    static double warmupSeconds(double seconds) {
-        return Math.min(2, Math.max(0.2, seconds));
     }
 
     /**
@@ -198,14 +191,25 @@ public final class Gups {
             }
             return x;
         };
-        long warm = phase(streams, warmupSeconds(seconds), "gups-shared", batch, () -> {})[0];
+        Warmup warmup = Warmup.forRun(seconds);
+        long warm = 0;
+        do {
+            warm += phase(streams, Warmup.ROUND_SECONDS, "gups-shared", batch, () -> {})[0];
+        } while (warmup.another(v -> v));
         long[] measured = phase(streams, seconds, "gups-shared", batch, () -> {});
         long sum = 0;
         for (long v : table) {
             sum += v;
         }
         return new GupsResult(
-                1, threads, tableLog2, Form.ELEMENT.label(), measured[0], measured[1] / 1e9, sum == measured[0] + warm);
+                1,
+                threads,
+                tableLog2,
+                Form.ELEMENT.label(),
+                measured[0],
+                measured[1] / 1e9,
+                warmup.seconds(),
+                sum == measured[0] + warm);
     }
 
     /**

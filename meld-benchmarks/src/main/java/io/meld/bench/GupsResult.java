@@ -14,10 +14,18 @@ import java.util.regex.Pattern;
  *     the shared-memory baseline
  * @param updates the increments made, over all threads
  * @param seconds the time the slowest node took, from its start to its last update applied
+ * @param warmupSeconds how long the untimed warm-up before took ({@link Warmup#untilQuiet})
  * @param verified whether the table's sum equals {@code updates}
  */
 public record GupsResult(
-        int nodes, int threadsPerNode, int tableLog2, String form, long updates, double seconds, boolean verified) {
+        int nodes,
+        int threadsPerNode,
+        int tableLog2,
+        String form,
+        long updates,
+        double seconds,
+        double warmupSeconds,
+        boolean verified) {
     /**
      * Reads a result back from the JSON line {@link #json()} wrote.
      *
@@ -36,6 +44,7 @@ public record GupsResult(
                 text(json, "form"),
                 (long) number(json, "updates"),
                 number(json, "seconds"),
+                number(json, "warmup_seconds"),
                 json.contains("\"verified\":true"));
     }
 
@@ -57,7 +66,7 @@ public record GupsResult(
 
     /** @return the same result, marked not verified (its run failed) */
     public GupsResult unverified() {
-        return new GupsResult(nodes, threadsPerNode, tableLog2, form, updates, seconds, false);
+        return new GupsResult(nodes, threadsPerNode, tableLog2, form, updates, seconds, warmupSeconds, false);
     }
 
     /** @return updates per second */
@@ -70,13 +79,15 @@ public record GupsResult(
         return String.format(
                 Locale.ROOT,
                 "{\"benchmark\":\"gups\",\"nodes\":%d,\"threads_per_node\":%d,\"table_log2\":%d,\"form\":\"%s\","
-                        + "\"updates\":%d,\"seconds\":%.6f,\"updates_per_sec\":%.1f,\"verified\":%b}",
+                        + "\"updates\":%d,\"seconds\":%.6f,\"warmup_seconds\":%.3f,\"updates_per_sec\":%.1f,"
+                        + "\"verified\":%b}",
                 nodes,
                 threadsPerNode,
                 tableLog2,
                 form,
                 updates,
                 seconds,
+                warmupSeconds,
                 updatesPerSec(),
                 verified);
     }

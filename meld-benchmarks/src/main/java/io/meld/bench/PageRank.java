@@ -2,6 +2,7 @@ package io.meld.bench;
 
 import io.meld.DoubleOp;
 import io.meld.GlobalDoubleArray;
+import io.meld.LongOp;
 import io.meld.Meld;
 import io.meld.examples.Graph;
 import java.io.IOException;
@@ -157,10 +158,11 @@ public final class PageRank {
             double setup = meld.allReduce((System.nanoTime() - setupStart) / 1e9, DoubleOp.MAX);
             double elapsed = 0;
             long[] phases = new long[3]; // fetch wait, compute, write and allReduce: this node's nanoseconds
-            for (int round = 0; round < 2; round++) {
+            Warmup warmup = PageRankKernel.warmup();
+            for (boolean timed = false; ; timed = !warmup.another(v -> meld.allReduce(v, LongOp.MAX))) {
                 java.util.Arrays.fill(phases, 0);
-                // Round 0 warms up the JIT with a few iterations; round 1 is measured.
-                int count = round == 0 ? Math.min(3, iterations) : iterations;
+                // Warm-up rounds of a few iterations until the JIT is quiet, then the timed run.
+                int count = timed ? iterations : PageRankKernel.WARMUP_ITERATIONS;
                 double[] partial = new double[threads];
                 team.execute(
                         t -> partial[t] = PageRankKernel.start(n, bounds[t], bounds[t + 1], outDegree, rank, next));
@@ -193,6 +195,9 @@ public final class PageRank {
                     phases[2] += System.nanoTime() - t3;
                 }
                 elapsed = meld.allReduce((System.nanoTime() - begin) / 1e9, DoubleOp.MAX);
+                if (timed) {
+                    break;
+                }
             }
             ranks.put(lo, rank, 0, local);
             meld.barrier();
@@ -215,6 +220,7 @@ public final class PageRank {
                         .put("seconds", elapsed)
                         .put("seconds_per_iteration", elapsed / iterations)
                         .put("setup_seconds", setup)
+                        .put("warmup_seconds", warmup.seconds())
                         .put("fetch_seconds_per_iteration", phases[0] / 1e9 / iterations)
                         .put("compute_seconds_per_iteration", phases[1] / 1e9 / iterations)
                         .put("sync_seconds_per_iteration", phases[2] / 1e9 / iterations)

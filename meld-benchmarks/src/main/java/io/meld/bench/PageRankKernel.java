@@ -23,6 +23,20 @@ public final class PageRankKernel {
     /** The damping factor. */
     public static final double DAMPING = 0.85;
 
+    /** Iterations per warm-up round, of Meld's PageRank and of the baseline alike. */
+    static final int WARMUP_ITERATIONS = 5;
+
+    /**
+     * The warm-up of Meld's PageRank and of the baseline alike: rounds of {@link #WARMUP_ITERATIONS}
+     * (each from the first iteration's ranks, like the timed run), for at least 1 s and until the JIT is
+     * quiet, at most 10 s.
+     *
+     * @return the warm-up, started
+     */
+    static Warmup warmup() {
+        return new Warmup(1, 10);
+    }
+
     private PageRankKernel() {}
 
     /**

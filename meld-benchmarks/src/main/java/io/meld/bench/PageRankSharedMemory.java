@@ -36,10 +36,11 @@ public final class PageRankSharedMemory {
         double[] rank = new double[n];
         double[][] contrib = {new double[n], new double[n]};
         double[] elapsed = new double[1];
+        Warmup warmup = PageRankKernel.warmup();
         try (Team team = new Team(threads, "pagerank")) {
-            for (int round = 0; round < 2; round++) {
-                // Round 0 warms up the JIT with a few iterations; round 1 is measured.
-                int count = round == 0 ? Math.min(3, iterations) : iterations;
+            for (boolean timed = false; ; timed = !warmup.another(v -> v)) {
+                // Warm-up rounds of a few iterations until the JIT is quiet, then the timed run.
+                int count = timed ? iterations : PageRankKernel.WARMUP_ITERATIONS;
                 DoubleAdder start = new DoubleAdder();
                 team.execute(
                         t -> start.add(PageRankKernel.start(n, bounds[t], bounds[t + 1], outDegree, rank, contrib[0])));
@@ -58,6 +59,9 @@ public final class PageRankSharedMemory {
                     }
                 }
                 elapsed[0] = (System.nanoTime() - begin) / 1e9;
+                if (timed) {
+                    break;
+                }
             }
         }
         PageRankKernel.write(out, rank);
@@ -71,6 +75,7 @@ public final class PageRankSharedMemory {
                 .put("seconds", elapsed[0])
                 .put("seconds_per_iteration", elapsed[0] / iterations)
                 .put("setup_seconds", setup)
+                .put("warmup_seconds", warmup.seconds())
                 .put("rank_sum", sum)
                 .put("verified", Math.abs(sum - 1) < 1e-6));
     }

@@ -1,0 +1,94 @@
+package io.meld.bench;
+
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.function.LongUnaryOperator;
+
+/**
+ * A warm-up that lasts until the JIT is quiet: the benchmark runs rounds of its work untimed and asks
+ * {@link #another} after each, so that it then measures compiled code, not the compiler at work. It ends
+ * after a round in which this JVM, and with {@code anyNode} every node's, spent at most {@value
+ * #QUIET_SHARE} of the round compiling, once at least its minimum has passed; at its maximum in any case.
+ *
+ * <p>A fixed warm-up of a second or two was too short where a path runs once per frame rather than once
+ * per element: Meld's I/O paths run a few thousand times a second, so C2 reaches them only seconds in,
+ * and after a 2 s warm-up compiler threads still took 7–16% of the two cores during timed GUPS and bulk
+ * get runs that kept both cores busy; PageRank's kernels were still being compiled in its first timed
+ * iterations after a warm-up of 3.
+ */
+final class Warmup {
+    /** The length of one round of a timed benchmark's warm-up, in seconds. */
+    static final double ROUND_SECONDS = 0.5;
+    /** The share of a round a JVM may spend compiling and still count as quiet. */
+    static final double QUIET_SHARE = 0.02;
+    /** The longest warm-up of {@link #forRun}, in seconds. */
+    static final double MAX_SECONDS = 15;
+
+    private final double min;
+    private final double max;
+    private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    private final long start = System.nanoTime();
+    private long roundStart = start;
+    private long compiled = jit.getTotalCompilationTime();
+
+    /**
+     * Starts a warm-up.
+     *
+     * @param min the shortest warm-up, in seconds
+     * @param max the longest, in seconds
+     */
+    Warmup(double min, double max) {
+        this.min = min;
+        this.max = Math.max(min, max);
+    }
+
+    /**
+     * Starts the warm-up before a timed run of {@code seconds}: at least {@link #seconds}, at most three
+     * times the run, up to {@value #MAX_SECONDS} s.
+     *
+     * @return the warm-up
+     */
+    static Warmup forRun(double seconds) {
+        return new Warmup(seconds(seconds), Math.min(MAX_SECONDS, 3 * seconds));
+    }
+
+    /**
+     * The fixed warm-up before a run of {@code seconds}, for work whose hot paths run once per element:
+     * as long as the run, between 0.2 and 2 s. Half the run was too little for short runs on busy cores:
+     * with 4 nodes (8 busy threads) on 2 cores, C2 had GUPS's block-form loops compiled only about 1.2 s
+     * into a 1 s warm-up, and 2 s runs measured 18–43 M updates/s against 59–62 once warm.
+     *
+     * @return the warm-up, in seconds
+     */
+    static double seconds(double seconds) {
+        return Math.min(2, Math.max(0.2, seconds));
+    }
+
+    /**
+     * Called after each round: whether to run another.
+     *
+     * @param anyNode given 1 when this node wants another round and 0 when not, whether any node does:
+     *     {@code v -> meld.allReduce(v, LongOp.MAX)} on a cluster (a collective: every node calls it
+     *     after each round), {@code v -> v} in one JVM
+     * @return whether to run another round
+     */
+    boolean another(LongUnaryOperator anyNode) {
+        long now = System.nanoTime();
+        long total = jit.getTotalCompilationTime();
+        boolean busy = total - compiled > QUIET_SHARE * (now - roundStart) / 1e6;
+        compiled = total;
+        roundStart = now;
+        double elapsed = (now - start) / 1e9;
+        boolean want = elapsed < max && (elapsed < min || busy);
+        if (anyNode.applyAsLong(want ? 1 : 0) != 0) {
+            return true;
+        }
+        roundStart = System.nanoTime();
+        return false;
+    }
+
+    /** @return the seconds from the start to the end of the last round */
+    double seconds() {
+        return (roundStart - start) / 1e9;
+    }
+}
