@@ -205,6 +205,20 @@ final class ArrayLayout {
     }
 
     /**
+     * @param p a partition
+     * @param local an index within it
+     * @return how many of the partition's elements from {@code local} on have consecutive global indices
+     *     (at most; the partition may end first): the rest of the partition for {@code BLOCK} and on one
+     *     node, the rest of the block for {@code BLOCK_CYCLIC}, 1 for {@code CYCLIC}
+     */
+    long run(int p, long local) {
+        if (kind == Distribution.Kind.BLOCK || nodes == 1) {
+            return partitionLength(p) - local;
+        }
+        return kind == Distribution.Kind.CYCLIC ? 1 : k - local % k;
+    }
+
+    /**
      * The first global index at or after {@code from} that partition {@code p} holds, as a local index:
      * the elements of {@code [from, to)} that {@code p} holds are the local indices {@code
      * [firstLocal(p, from), firstLocal(p, to))}, contiguous for every distribution.

@@ -7,6 +7,8 @@ import io.meld.transport.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,8 +17,9 @@ import java.util.List;
  *
  * <p>The elements of a range that one partition holds are contiguous in its local index space, so
  * each home gets one request for one contiguous run of slots, streamed in frames of at most the frame
- * size. For {@link Distribution#BLOCK} the local array side is contiguous too and is copied in bulk; for
- * the cyclic distributions each element is placed by its global index.
+ * size. On the caller's side they fall into runs of consecutive positions (the whole segment for {@link
+ * Distribution#BLOCK}, a block for {@link Distribution#blockCyclic}, one element for {@link
+ * Distribution#CYCLIC}), each copied in one piece.
  *
  * <p>Each element is read and written whole (Java never tears a {@code long} of an array on the 64-bit
  * JVMs Meld runs on), but a transfer is not atomic as a whole: it races with concurrent operations on
@@ -161,8 +164,12 @@ final class Bulk {
         return (int) (offset + s.layout.globalIndex(seg.partition, seg.firstLocal + j) - from);
     }
 
-    private static boolean contiguous(GlobalStorage s) {
-        return s.distribution.kind() == Distribution.Kind.BLOCK;
+    /**
+     * @return how many of a segment's elements from its {@code j}-th on, at most {@code max}, sit at
+     *     consecutive positions of the caller's array
+     */
+    private static int run(GlobalStorage s, Segment seg, int j, int max) {
+        return (int) Math.min(max, s.layout.run(seg.partition, seg.firstLocal + j));
     }
 
     /** A local segment, from the chunks to the caller's array. */
@@ -173,16 +180,15 @@ final class Bulk {
             long[] chunk = s.localChunk(slot);
             int pos = (int) (slot & ArrayLayout.CHUNK_MASK);
             int m = Math.min(seg.count - done, chunk.length - pos);
-            if (contiguous(s) && dst instanceof long[] a) {
-                System.arraycopy(chunk, pos, a, position(s, seg, done, from, offset), m);
-            } else {
-                for (int e = 0; e < m; e++) {
-                    long bits = chunk[pos + e];
-                    int at = position(s, seg, done + e, from, offset);
-                    if (dst instanceof long[] a) {
-                        a[at] = bits;
-                    } else {
-                        ((double[]) dst)[at] = Double.longBitsToDouble(bits);
+            for (int e = 0, n; e < m; e += n) {
+                n = run(s, seg, done + e, m - e);
+                int at = position(s, seg, done + e, from, offset);
+                if (dst instanceof long[] a) {
+                    System.arraycopy(chunk, pos + e, a, at, n);
+                } else {
+                    double[] d = (double[]) dst;
+                    for (int i = 0; i < n; i++) {
+                        d[at + i] = Double.longBitsToDouble(chunk[pos + e + i]);
                     }
                 }
             }
@@ -199,12 +205,16 @@ final class Bulk {
             long[] chunk = s.localChunk(slot);
             int pos = (int) (slot & ArrayLayout.CHUNK_MASK);
             int m = Math.min(seg.count - done, chunk.length - pos);
-            if (contiguous(s) && src instanceof long[] a) {
-                System.arraycopy(a, position(s, seg, done, from, offset), chunk, pos, m);
-            } else {
-                for (int e = 0; e < m; e++) {
-                    int at = position(s, seg, done + e, from, offset);
-                    chunk[pos + e] = src instanceof long[] a ? a[at] : Double.doubleToRawLongBits(((double[]) src)[at]);
+            for (int e = 0, n; e < m; e += n) {
+                n = run(s, seg, done + e, m - e);
+                int at = position(s, seg, done + e, from, offset);
+                if (src instanceof long[] a) {
+                    System.arraycopy(a, at, chunk, pos + e, n);
+                } else {
+                    double[] d = (double[]) src;
+                    for (int i = 0; i < n; i++) {
+                        chunk[pos + e + i] = Double.doubleToRawLongBits(d[at + i]);
+                    }
                 }
             }
             done += m;
@@ -223,17 +233,15 @@ final class Bulk {
                     link.newFrame(FrameType.BULK_PUT, last ? OpCodec.LAST_CHUNK : 0, OpCodec.BULK_PUT_HEADER + m * 8);
             frame.writeIntLE(id).writeIntLE(s.id).writeLongLE(seg.slot + done);
             ByteBuffer out = frame.nioBuffer(frame.writerIndex(), m * 8).order(ByteOrder.LITTLE_ENDIAN);
-            if (contiguous(s)) {
-                int at = position(s, seg, done, from, offset);
-                if (src instanceof long[] a) {
-                    out.asLongBuffer().put(a, at, m);
+            LongBuffer longs = src instanceof long[] ? out.asLongBuffer() : null;
+            DoubleBuffer doubles = longs == null ? out.asDoubleBuffer() : null;
+            for (int e = 0, n; e < m; e += n) {
+                n = run(s, seg, done + e, m - e);
+                int at = position(s, seg, done + e, from, offset);
+                if (longs != null) {
+                    longs.put((long[]) src, at, n);
                 } else {
-                    out.asDoubleBuffer().put((double[]) src, at, m);
-                }
-            } else {
-                for (int e = 0; e < m; e++) {
-                    int at = position(s, seg, done + e, from, offset);
-                    out.putLong(src instanceof long[] a ? a[at] : Double.doubleToRawLongBits(((double[]) src)[at]));
+                    doubles.put((double[]) src, at, n);
                 }
             }
             frame.writerIndex(frame.writerIndex() + m * 8);
@@ -273,22 +281,15 @@ final class Bulk {
                         + " of " + segment.count + " was due");
             }
             ByteBuffer in = p.nioBuffer(p.readerIndex(), n * 8).order(ByteOrder.LITTLE_ENDIAN);
-            if (contiguous(array)) {
-                int at = position(array, segment, position, from, offset);
-                if (dst instanceof long[] a) {
-                    in.asLongBuffer().get(a, at, n);
+            LongBuffer longs = dst instanceof long[] ? in.asLongBuffer() : null;
+            DoubleBuffer doubles = longs == null ? in.asDoubleBuffer() : null;
+            for (int e = 0, k; e < n; e += k) {
+                k = run(array, segment, (int) position + e, n - e);
+                int at = position(array, segment, position + e, from, offset);
+                if (longs != null) {
+                    longs.get((long[]) dst, at, k);
                 } else {
-                    in.asDoubleBuffer().get((double[]) dst, at, n);
-                }
-            } else {
-                for (int e = 0; e < n; e++) {
-                    int at = position(array, segment, position + e, from, offset);
-                    long bits = in.getLong();
-                    if (dst instanceof long[] a) {
-                        a[at] = bits;
-                    } else {
-                        ((double[]) dst)[at] = Double.longBitsToDouble(bits);
-                    }
+                    doubles.get((double[]) dst, at, k);
                 }
             }
             received += n;

@@ -126,6 +126,33 @@ class ArrayLayoutTest {
 
     @ParameterizedTest(name = "{0} elements over {1} nodes, {2}")
     @MethodSource({"edgeShapes", "randomShapes"})
+    void shouldEndEachRunOfConsecutiveGlobalIndicesWhereTheyStopBeingConsecutive(
+            long length, int nodes, Distribution d) {
+        ArrayLayout layout = new ArrayLayout(length, nodes, d);
+        for (int p = 0; p < nodes; p++) {
+            long n = layout.partitionLength(p);
+            for (long local = 0; local < n; local++) {
+                long run = layout.run(p, local);
+                assertThat(run).as("run(%d, %d) in %s", p, local, layout).isPositive();
+                long end = Math.min(n, local + run);
+                for (long j = local + 1; j < end; j++) {
+                    assertThat(layout.globalIndex(p, j))
+                            .as("element %d of the run from %d of partition %d in %s", j, local, p, layout)
+                            .isEqualTo(layout.globalIndex(p, local) + (j - local));
+                }
+                if (end < n) {
+                    // Bulk transfers copy a run in one piece: a run that stopped short would still be right,
+                    // but one that went on past a gap would put elements in the wrong places.
+                    assertThat(layout.globalIndex(p, end))
+                            .as("the element after the run from %d of partition %d in %s", local, p, layout)
+                            .isNotEqualTo(layout.globalIndex(p, end - 1) + 1);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} elements over {1} nodes, {2}")
+    @MethodSource({"edgeShapes", "randomShapes"})
     void shouldCountExactlyThePartitionsElementsOfEveryRange(long length, int nodes, Distribution d) {
         ArrayLayout layout = new ArrayLayout(length, nodes, d);
         // before[p] = how many of p's elements lie in [0, from): firstLocal must say exactly that, so that
