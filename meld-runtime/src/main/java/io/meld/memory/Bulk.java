@@ -51,7 +51,7 @@ final class Bulk {
                 buffer.acquire();
                 try {
                     buffer.appendBulkGet(s.id, id, seg.slot, seg.count);
-                    buffer.flush();
+                    buffer.flushAwaited();
                 } finally {
                     buffer.release();
                 }
@@ -59,6 +59,7 @@ final class Bulk {
                 ids.add(id);
             } catch (RuntimeException e) {
                 service.pending.forget(id);
+                service.unsettle(seg.home, service.sender().lane);
                 first = first == null ? e : first;
             }
         }
@@ -69,6 +70,9 @@ final class Bulk {
         }
         first = awaitAll(service, waits, ids, first);
         if (first != null) {
+            for (Receiving r : waits) {
+                service.unsettle(r.destination, service.sender().lane);
+            }
             throw first;
         }
     }

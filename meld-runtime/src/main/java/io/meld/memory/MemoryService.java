@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -67,10 +68,13 @@ import org.slf4j.LoggerFactory;
  * A thread's operations to one home share one buffer and one connection (the thread keeps to one lane,
  * see {@code meld.transport.lanes}), and a home applies a connection's frames in order on one thread: so
  * they apply in issue order, while the lanes of one peer are applied by several I/O threads in
- * parallel. {@link #fence()} sends the thread's buffers, then a FENCE request on every connection; a home answers a
- * FENCE after applying everything that arrived before it on that connection, which covers every frame
- * any thread of this node handed to it earlier (so also the operations of loops and tasks the thread
- * joined, once they have sent their buffers).
+ * parallel. {@link #fence()} sends the thread's buffers, then a FENCE request on every connection that
+ * carried operations nobody has waited for since its last fence; a home answers a FENCE after applying
+ * everything that arrived before it on that connection, which covers every frame any thread of this
+ * node handed to it earlier (so also the operations of loops and tasks the thread joined, once they have
+ * sent their buffers). A frame whose sender waits for the answer to its last operation (a blocking
+ * operation, a bulk get) is applied whole by the time that answer comes, so it leaves its connection as
+ * it was: a program that only reads remotely between barriers pays no fence round trips.
  *
  * <h2>Memory bound</h2>
  *
@@ -98,6 +102,14 @@ public final class MemoryService {
 
     private final int size;
     private final int bufferSize;
+    /**
+     * Per connection ({@code node * lanes + lane}): the frames handed to it that nobody waits for an answer
+     * to, counted after the hand-off; {@link #fenced}: how many of them a completed fence covers. A
+     * connection whose two counts agree needs no fence.
+     */
+    private AtomicLongArray unawaited;
+
+    private AtomicLongArray fenced;
     private final long flushDelayNanos;
     private final long timeoutNanos;
     private final boolean batchLocal;
@@ -191,6 +203,8 @@ public final class MemoryService {
     public void start(int rank, Transport transport, CollectiveEngine collectives) {
         this.rank = rank;
         this.lanes = transport.lanes();
+        this.unawaited = new AtomicLongArray(size * lanes);
+        this.fenced = new AtomicLongArray(size * lanes);
         this.transport = transport;
         this.collectives = collectives;
         flusher = new Thread(this::flusherLoop, "meld-flusher-" + rank);
@@ -243,11 +257,17 @@ public final class MemoryService {
         }
         List<Pending.Blocking> waits = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
+        List<Integer> peers = new ArrayList<>();
+        long[] seen = new long[size * lanes];
         RuntimeException first = null;
         for (int peer = 0; peer < size * lanes; peer++) {
             int r = peer / lanes;
             if (r == rank || (failed[r] != null && !addressed(sender, r))) {
                 continue;
+            }
+            seen[peer] = unawaited.get(peer);
+            if (failed[r] == null && seen[peer] == fenced.get(peer)) {
+                continue; // every frame it carried is applied: a fence or an awaited answer came after it
             }
             Pending.Blocking p = new Pending.Blocking(r, System.nanoTime() + timeoutNanos, null, OpCodec.FENCE, 0);
             int id = pending.register(p);
@@ -259,6 +279,7 @@ public final class MemoryService {
                 link.send(frame);
                 waits.add(p);
                 ids.add(id);
+                peers.add(peer);
             } catch (RuntimeException e) {
                 pending.forget(id);
                 if (first == null && matters(e, sender, r)) {
@@ -269,6 +290,8 @@ public final class MemoryService {
         for (int i = 0; i < waits.size(); i++) {
             try {
                 await(waits.get(i), ids.get(i));
+                int peer = peers.get(i);
+                fenced.accumulateAndGet(peer, seen[peer], Math::max);
             } catch (RuntimeException e) {
                 if (first == null && matters(e, sender, waits.get(i).destination)) {
                     first = e;
@@ -368,14 +391,20 @@ public final class MemoryService {
         buffer.acquire();
         try {
             buffer.append(opcode, baseFlags(s), operation, s.id, id, slot, a, b);
-            buffer.flush();
+            buffer.flushAwaited();
         } catch (RuntimeException e) {
             pending.forget(id);
+            unsettle(dest, sender.lane);
             throw e;
         } finally {
             buffer.release();
         }
-        return await(p, id);
+        try {
+            return await(p, id);
+        } catch (RuntimeException e) {
+            unsettle(dest, sender.lane);
+            throw e;
+        }
     }
 
     /** Queues one operation for a remote home; the future completes with its answer. */
@@ -619,7 +648,7 @@ public final class MemoryService {
      * Sends a buffer's bytes as one MEMORY_OPS frame; a buffer of this node's own elements is applied
      * here instead, on the calling thread.
      */
-    void sendOps(Sender sender, int dest, byte[] data, int length) {
+    void sendOps(Sender sender, int dest, byte[] data, int length, boolean unawaitedFrame) {
         if (dest == rank) {
             home.applyLocal(data, length);
             return;
@@ -628,6 +657,21 @@ public final class MemoryService {
         ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, length);
         frame.writeBytes(data, 0, length);
         link.send(frame);
+        if (unawaitedFrame) {
+            // After the hand-off: a fence that sees this count sends its FENCE behind the frame.
+            unawaited.incrementAndGet(dest * lanes + sender.lane);
+        }
+    }
+
+    /**
+     * A request sent with {@link OpBuffer#flushAwaited} got no answer (timeout, interruption, failure):
+     * its frame, and what the buffer held before the request, may not be applied, so the next fence must
+     * cover its connection.
+     */
+    void unsettle(int dest, int lane) {
+        if (dest != rank) {
+            unawaited.incrementAndGet(dest * lanes + lane);
+        }
     }
 
     /** @return the link to {@code dest} on {@code lane} */

@@ -323,6 +323,19 @@ final class OpBuffer {
      * destination, and the failure propagates).
      */
     void flush() {
+        send(true);
+    }
+
+    /**
+     * {@link #flush()} for a caller that will wait for the answer to the buffer's last operation: the
+     * whole frame is applied at the home by the time that answer comes, so no fence needs to cover it
+     * ({@link MemoryService#sendOps}).
+     */
+    void flushAwaited() {
+        send(false);
+    }
+
+    private void send(boolean unawaited) {
         if (pos == 0) {
             return;
         }
@@ -330,7 +343,7 @@ final class OpBuffer {
         int length = pos;
         runStart = -1;
         try {
-            service.sendOps(owner, destination, data, length);
+            service.sendOps(owner, destination, data, length, unawaited);
         } finally {
             EMPTY.setOpaque(this, true);
             service.cleaned();

@@ -122,6 +122,45 @@ class FenceAndBarrierTest {
         });
     }
 
+    /**
+     * A frame that ends with a blocking request is applied whole before its answer comes, so a barrier
+     * after it sends no FENCE on its connection; the adds that frame carried must show all the same, and
+     * adds issued after the answer must still be fenced.
+     */
+    @ParameterizedTest(name = "{0} lane(s)")
+    @ValueSource(ints = {1, 2})
+    void shouldShowTheAddsABlockingGetsFrameCarriedAndThoseAfterItAtABarrier(int lanes) {
+        int length = 1000;
+        int rounds = 3;
+        Meld.local(2, lazyFlusher(lanes), meld -> {
+            GlobalLongArray a = meld.longArray("carried", length, Distribution.CYCLIC); // odd indices: node 1
+            meld.barrier();
+            for (int round = 1; round <= rounds; round++) {
+                if (meld.rank() == 0) {
+                    for (int i = 1; i < length; i += 2) {
+                        a.add(i, 1);
+                    }
+                    // The get's frame carries the adds before it, so its answer comes after they apply.
+                    assertThat(a.get(1)).as("after round %d's adds", round).isEqualTo(3L * round - 2);
+                    for (int i = 1; i < length; i += 4) {
+                        a.add(i, 2); // buffered: only the barrier's fence sends and covers these
+                    }
+                }
+                meld.barrier();
+                if (meld.rank() == 1) {
+                    for (int i = 1; i < length; i += 2) {
+                        long expected = i % 4 == 1 ? 3L * round : round;
+                        assertThat(a.get(i))
+                                .as("%s[%d] after round %d", a, i, round)
+                                .isEqualTo(expected);
+                    }
+                }
+                meld.barrier();
+            }
+            a.close();
+        });
+    }
+
     @ParameterizedTest(name = "{0} lane(s)")
     @ValueSource(ints = {1, 2})
     void shouldCompleteEveryAsyncFutureOnceTheThreadHasFenced(int lanes) {
