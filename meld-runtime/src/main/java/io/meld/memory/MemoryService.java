@@ -738,6 +738,14 @@ public final class MemoryService {
      * (measured: 2 nodes x 4 threads of blocking gets on 2 cores fell from 15-18 to 5-6 thousand gets/s
      * when every waiter polled, and from 28-29 to 4 thousand with 16 threads). A virtual thread parks at
      * once, giving its carrier to the others.
+     *
+     * <p>The poll yields the processor between looks, so that a runnable thread (the I/O thread that
+     * must read this answer, or another JVM's on the same machine) runs at once instead of after the
+     * poll: with {@link Thread#onSpinWait()}, two nodes on 2 cores that each waited alone for the other
+     * (both reading the other's halo after a barrier) each held a core while their I/O threads waited,
+     * and a symmetric remote get took 156-211 us, an 8-element bulk get 159-257; yielding, 79-137 and
+     * 51-65, with the asymmetric latency benchmark's p50 unchanged within the noise (26-41 against
+     * 30-34 us, 3 runs each).
      */
     long await(Pending.Blocking p, int id) {
         int others = waiting.getAndIncrement();
@@ -748,7 +756,7 @@ public final class MemoryService {
                     && !Thread.currentThread().isVirtual()) {
                 long until = System.nanoTime() + spinNanos;
                 while (!p.isDone() && System.nanoTime() - until < 0 && waiting.get() == 1) {
-                    Thread.onSpinWait();
+                    Thread.yield();
                 }
             }
             while (!p.isDone()) {

@@ -48,8 +48,9 @@ public final class MemorySettings {
                     + " waiting (with others waiting, all park, leaving the cores to the I/O threads). An"
                     + " answer within this time is taken without waking the thread, which costs tens of"
                     + " microseconds on a virtual machine (more than a loopback round trip); the price is"
-                    + " the waiting thread's core, busy for up to this long per wait. Virtual threads park"
-                    + " at once. 0 parks at once.");
+                    + " the waiting thread's core, busy for up to this long per wait unless another thread"
+                    + " needs it (the poll yields between looks). Virtual threads park at once. 0 parks at"
+                    + " once.");
 
     /** Buffering of local fire-and-forget operations. */
     public static final Setting<Boolean> LOCAL_BATCHING = Setting.booleanSetting(
