@@ -70,9 +70,7 @@ final class Bulk {
         }
         first = awaitAll(service, waits, ids, first);
         if (first != null) {
-            for (Receiving r : waits) {
-                service.unsettle(r.destination, service.sender().lane);
-            }
+            unsettle(service, waits);
             throw first;
         }
     }
@@ -109,7 +107,15 @@ final class Bulk {
         }
         first = awaitAll(service, waits, ids, first);
         if (first != null) {
+            unsettle(service, waits);
             throw first;
+        }
+    }
+
+    /** A transfer failed: what it sent may yet be applied, so the next fence must cover its connections. */
+    private static void unsettle(MemoryService service, List<? extends Pending.Blocking> waits) {
+        for (Pending.Blocking w : waits) {
+            service.unsettle(w.destination, service.sender().lane);
         }
     }
 

@@ -104,12 +104,13 @@ public final class MemoryService {
     private final int bufferSize;
     /**
      * Per connection ({@code node * lanes + lane}): the frames handed to it that nobody waits for an answer
-     * to, counted after the hand-off; {@link #fenced}: how many of them a completed fence covers. A
-     * connection whose two counts agree needs no fence.
+     * to, counted after the hand-off. A connection whose count equals {@link #fenced}'s needs no fence.
      */
     private AtomicLongArray unawaited;
 
+    /** Per connection: how many of its {@link #unawaited} frames a completed fence covers. */
     private AtomicLongArray fenced;
+
     private final long flushDelayNanos;
     private final long timeoutNanos;
     private final boolean batchLocal;
