@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  *     the shared-memory baseline
  * @param updates the increments made, over all threads
  * @param seconds the time the slowest node took, from its start to its last update applied
- * @param warmupSeconds how long the untimed warm-up before took ({@link Warmup#untilQuiet})
+ * @param warmupSeconds how long the untimed warm-up before it took ({@link Warmup})
  * @param verified whether the table's sum equals {@code updates}
  */
 public record GupsResult(
