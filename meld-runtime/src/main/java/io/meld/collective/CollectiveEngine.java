@@ -430,6 +430,7 @@ public final class CollectiveEngine implements FrameHandler {
      */
     public List<Integer> close(Duration timeout) {
         long seq;
+        byte[] why;
         lock.lock();
         try {
             if (closing) {
@@ -437,17 +438,21 @@ public final class CollectiveEngine implements FrameHandler {
             }
             closing = true;
             seq = ++lastSequence;
+            why = broken == null ? new byte[0] : broken.getMessage().getBytes(StandardCharsets.UTF_8);
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+        // A node that closes after a mismatch says which: a peer still waiting for it may not have heard
+        // the abort yet (it can come from a third node, on another connection), and should fail with the
+        // mismatch, not with the close it caused.
         Signature close = new Signature(Kind.CLOSE, CollectiveCodec.OP_NONE, -1);
         for (int r = 0; r < size; r++) {
             if (r != rank) {
                 Link link = transport == null ? null : transport.link(r);
                 if (link != null) {
                     try {
-                        send(link, seq, close, null, 0, 0, 0);
+                        send(link, seq, close, why, 0, why.length, why.length);
                     } catch (RuntimeException e) {
                         LOG.debug("could not tell node {} that node {} closes: {}", r, rank, e.toString());
                     }
@@ -526,7 +531,12 @@ public final class CollectiveEngine implements FrameHandler {
                         broken = new CollectiveMismatchException(why);
                     }
                 }
-                case CLOSE -> closedAt[src] = h.sequence();
+                case CLOSE -> {
+                    if (payload.isReadable() && broken == null) {
+                        broken = new CollectiveMismatchException(payload.toString(StandardCharsets.UTF_8));
+                    }
+                    closedAt[src] = h.sequence();
+                }
                 default -> abort = onContribution(h, src, payload);
             }
             changed.signalAll();
