@@ -104,7 +104,7 @@ public final class HazelcastGups {
             for (String way : WAYS) {
                 IMap<Long, Long> map = hz.getMap("gups-" + way);
                 barrier(hz, way + "-start", rank, members);
-                long[] warm = phase(map, way, rank, threads, tableLog2, Warmup.seconds(seconds) / 2);
+                long[] warm = phase(map, way, rank, threads, tableLog2, Warmup.fixedSeconds(seconds) / 2);
                 barrier(hz, way + "-measure", rank, members);
                 long[] measured = phase(map, way, rank, threads, tableLog2, seconds);
                 results.put(way + "/" + rank, new long[] {measured[0], warm[0] + measured[0], measured[1]});

@@ -56,7 +56,7 @@ public final class RawTcpPingPong {
             byte[] answer = new byte[ANSWER_BYTES];
             long seq = 0;
             long wrong = 0;
-            long end = System.nanoTime() + (long) (Warmup.seconds(seconds) * 1e9);
+            long end = System.nanoTime() + (long) (Warmup.fixedSeconds(seconds) * 1e9);
             while (System.nanoTime() < end) {
                 wrong += roundTrip(out, in, request, answer, ++seq);
             }

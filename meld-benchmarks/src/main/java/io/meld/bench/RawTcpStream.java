@@ -50,7 +50,7 @@ public final class RawTcpStream {
                 ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
                 long seq = 0;
                 long wrong = 0;
-                long end = System.nanoTime() + (long) (Warmup.seconds(seconds) * 1e9);
+                long end = System.nanoTime() + (long) (Warmup.fixedSeconds(seconds) * 1e9);
                 do {
                     wrong += readChunk(channel, chunk, seq++);
                 } while (System.nanoTime() < end);

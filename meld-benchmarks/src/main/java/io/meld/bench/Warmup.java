@@ -43,13 +43,13 @@ final class Warmup {
     }
 
     /**
-     * Starts the warm-up before a timed run of {@code seconds}: at least {@link #seconds}, at most three
+     * Starts the warm-up before a timed run of {@code seconds}: at least {@link #fixedSeconds}, at most three
      * times the run, up to {@value #MAX_SECONDS} s.
      *
      * @return the warm-up
      */
     static Warmup forRun(double seconds) {
-        return new Warmup(seconds(seconds), Math.min(MAX_SECONDS, 3 * seconds));
+        return new Warmup(fixedSeconds(seconds), Math.min(MAX_SECONDS, 3 * seconds));
     }
 
     /**
@@ -60,7 +60,7 @@ final class Warmup {
      *
      * @return the warm-up, in seconds
      */
-    static double seconds(double seconds) {
+    static double fixedSeconds(double seconds) {
         return Math.min(2, Math.max(0.2, seconds));
     }
 
