@@ -25,9 +25,10 @@ import java.util.concurrent.CyclicBarrier;
  *       CyclicBarrier} between steps. Nothing is distributed: the machine inside a box.
  *   <li><b>global arrays</b>: the grid is a {@link GlobalDoubleArray} of {@code n * n} values whose
  *       distribution gives each node a block of whole rows. Every step each node reads its two halo rows
- *       (the neighbours' edge rows) with bulk gets, computes its rows with its threads, writes them back
- *       with bulk puts at home, and meets the others at a barrier. Distributed shared memory: the program
- *       reads remote rows by their global index and never names a message.
+ *       (the neighbours' edge rows) with bulk gets, computes its rows with its threads, writes its own
+ *       edge rows (the ones its neighbours read) with bulk puts at home, and meets the others at a
+ *       barrier; after the last step it writes all its rows, so the plate holds the result. Distributed
+ *       shared memory: the program reads remote rows by their global index and never names a message.
  *   <li><b>message passing</b>: the same row blocks; every step a node sends its edge rows to its
  *       neighbours and receives their edge rows as its halos; no global barrier, neighbours pace each
  *       other. Distributed memory, as in MPI.
@@ -269,8 +270,13 @@ final class Heat implements Example {
                         double[] dst = buffers[(s + 1) & 1];
                         sweep(src, dst, w, from, to);
                         GlobalDoubleArray target = plates[(s + 1) & 1];
-                        for (int r = from; r < to; r++) { // at home: a copy, no message
-                            target.put((long) (rows.lo() + r - 1) * n, dst, r * w + 1, n);
+                        // Publish what the neighbours read, this node's first and last rows; after the
+                        // last step all rows, so the plate holds the result. At home: a copy, no message.
+                        boolean last = s == steps - 1;
+                        for (int r = from; r < to; r++) {
+                            if (last || r == 1 || r == count) {
+                                target.put((long) (rows.lo() + r - 1) * n, dst, r * w + 1, n);
+                            }
                         }
                         sync.await();
                     }
