@@ -186,6 +186,22 @@ public non-sealed interface GlobalLongArray extends GlobalArray {
     void accumulate(long index, LongOp op, long value);
 
     /**
+     * Replaces every element {@code indices[offset, offset + length)} names by {@code op(element,
+     * values[i])}, with the value at the same position, fire-and-forget: the same as {@code
+     * accumulate(indices[i], op, values[i])} for each {@code i} in turn, at a fraction of the cost per
+     * element, as {@link #add(long[], int, int, long)} is for one shared value.
+     *
+     * @param indices the elements, in any order, repeats allowed
+     * @param op the operation
+     * @param values the operands, one per index, at the same positions
+     * @param offset the first position in {@code indices} and {@code values}
+     * @param length how many
+     * @throws IndexOutOfBoundsException when a position is outside {@code indices} or {@code values}, or an
+     *     index is outside the array, naming it; nothing is applied then
+     */
+    void accumulate(long[] indices, LongOp op, long[] values, int offset, int length);
+
+    /**
      * Copies the elements {@code [from, from + length)} into {@code dst[offset, offset + length)}. Each
      * home sends its part in one streamed transfer. Returns when all parts have arrived.
      *

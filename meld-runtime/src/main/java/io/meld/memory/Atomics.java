@@ -132,6 +132,54 @@ final class Atomics {
         }
     }
 
+    /**
+     * Replaces the element at each {@code slots[i]} by {@code op(element, values[i])} for {@code i} in
+     * {@code [from, to)}, in that order: a long or double operation by its ordinal, each value a long or a
+     * double's raw bits. A sum of longs is one atomic add per element; every other operation is a
+     * compare-and-set, and a group's elements are all read first: those reads miss the cache side by
+     * side, where a read before each compare-and-set would wait for the one before it.
+     */
+    static void accumulateAll(
+            long[][] chunks, long[] slots, long[] values, int from, int to, boolean isDouble, int operation) {
+        if (!isDouble && operation == LongOp.SUM.ordinal()) {
+            for (int i = from; i < to; i++) {
+                long slot = slots[i];
+                add(chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)], (int) slot & POSITION, values[i]);
+            }
+            return;
+        }
+        LongOp longOp = isDouble ? null : LONG_OPS[operation];
+        DoubleOp doubleOp = isDouble ? DOUBLE_OPS[operation] : null;
+        long[][] groupChunks = new long[GROUP][];
+        int[] positions = new int[GROUP];
+        long[] seen = new long[GROUP];
+        for (int i = from; i < to; i += GROUP) {
+            int n = Math.min(GROUP, to - i);
+            for (int k = 0; k < n; k++) {
+                long slot = slots[i + k];
+                groupChunks[k] = chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)];
+                positions[k] = (int) slot & POSITION;
+                seen[k] = (long) LONGS.getVolatile(groupChunks[k], positions[k]);
+            }
+            for (int k = 0; k < n; k++) {
+                long old = seen[k];
+                long value = values[i + k];
+                long next = isDouble
+                        ? Double.doubleToRawLongBits(
+                                doubleOp.applyAsDouble(Double.longBitsToDouble(old), Double.longBitsToDouble(value)))
+                        : longOp.applyAsLong(old, value);
+                if (next != old && !LONGS.compareAndSet(groupChunks[k], positions[k], old, next)) {
+                    // Changed since the read: the usual loop.
+                    if (isDouble) {
+                        accumulateDouble(groupChunks[k], positions[k], doubleOp, value);
+                    } else {
+                        accumulateLong(groupChunks[k], positions[k], longOp, value);
+                    }
+                }
+            }
+        }
+    }
+
     /** @return the value before */
     static long accumulateLong(long[] chunk, int pos, LongOp op, long value) {
         switch (op) {

@@ -127,6 +127,14 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
     }
 
     @Override
+    public void accumulate(long[] indices, DoubleOp op, double[] values, int offset, int length) {
+        Objects.requireNonNull(indices, "indices");
+        Objects.requireNonNull(op, "op");
+        Objects.requireNonNull(values, "values");
+        Scatter.accumulate(service, storage, indices, op.ordinal(), values, offset, length);
+    }
+
+    @Override
     public void get(long from, double[] dst, int offset, int length) {
         Objects.requireNonNull(dst, "dst");
         checkRange(from, dst.length, offset, length);

@@ -48,6 +48,14 @@ final class HomeHandler {
         }
     };
 
+    /** Each I/O thread's operands of a run of accumulations ({@link #accumulateRun}). */
+    private static final FastThreadLocal<long[]> OPERANDS = new FastThreadLocal<>() {
+        @Override
+        protected long[] initialValue() {
+            return new long[Scatter.BLOCK];
+        }
+    };
+
     private final MemoryService service;
 
     HomeHandler(MemoryService service) {
@@ -190,6 +198,10 @@ final class HomeHandler {
             addRun(s, count, shared, b, pos);
             return;
         }
+        if (opcode == OpCodec.ACCUMULATE && !sharedOperand && !wide) {
+            accumulateRun(s, count, isDouble, operation, b, pos);
+            return;
+        }
         boolean answers = OpCodec.answers(opcode);
         int operands = OpCodec.operands(opcode);
         int at = pos;
@@ -242,6 +254,31 @@ final class HomeHandler {
                     slots[k] = (int) INT_LE.get(b, at + 4 * k) & 0xFFFF_FFFFL;
                 }
                 Atomics.addAll(s.chunks, slots, 0, n, delta);
+                done += n;
+            }
+        } catch (ArrayIndexOutOfBoundsException | NullPointerException e) {
+            throw new ProtocolException("a slot of array '" + s.name + "' is not held by node " + s.rank);
+        }
+    }
+
+    /**
+     * A run of fire-and-forget accumulations, each with its own operand, with 4-byte slots (scattered
+     * updates of different values: random access, pushes): slots and operands are unpacked a block at a
+     * time and applied by {@link Atomics#accumulateAll}, which overlaps the elements' cache misses. A slot
+     * outside this node's chunks fails the frame.
+     */
+    private static void accumulateRun(GlobalStorage s, int count, boolean isDouble, int operation, byte[] b, int pos) {
+        long[] slots = SLOTS.get();
+        long[] operands = OPERANDS.get();
+        try {
+            for (int done = 0; done < count; ) {
+                int n = Math.min(slots.length, count - done);
+                int at = pos + 12 * done;
+                for (int k = 0; k < n; k++) {
+                    slots[k] = (int) INT_LE.get(b, at + 12 * k) & 0xFFFF_FFFFL;
+                    operands[k] = (long) LONG_LE.get(b, at + 12 * k + 4);
+                }
+                Atomics.accumulateAll(s.chunks, slots, operands, 0, n, isDouble, operation);
                 done += n;
             }
         } catch (ArrayIndexOutOfBoundsException | NullPointerException e) {

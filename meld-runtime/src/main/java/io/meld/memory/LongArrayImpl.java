@@ -156,6 +156,14 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
     }
 
     @Override
+    public void accumulate(long[] indices, LongOp op, long[] values, int offset, int length) {
+        Objects.requireNonNull(indices, "indices");
+        Objects.requireNonNull(op, "op");
+        Objects.requireNonNull(values, "values");
+        Scatter.accumulate(service, storage, indices, op.ordinal(), values, offset, length);
+    }
+
+    @Override
     public void get(long from, long[] dst, int offset, int length) {
         Objects.requireNonNull(dst, "dst");
         checkRange(from, dst.length, offset, length);

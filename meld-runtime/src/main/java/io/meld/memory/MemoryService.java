@@ -480,6 +480,27 @@ public final class MemoryService {
         }
     }
 
+    /**
+     * Queues one fire-and-forget operation per slot of {@code slots[from, to)}, all homed at {@code dest},
+     * each with its own operand from {@code operands}, taking the buffer once.
+     */
+    void postEach(
+            GlobalStorage s, int dest, int opcode, int operation, long[] slots, long[] operands, int from, int to) {
+        if (closed) {
+            checkOpen();
+        }
+        OpBuffer buffer = sender().buffer(dest);
+        buffer.acquire();
+        try {
+            int flags = baseFlags(s);
+            for (int i = from; i < to; i++) {
+                buffer.append(opcode, flags, operation, s.id, 0, slots[i], operands[i], 0);
+            }
+        } finally {
+            buffer.release();
+        }
+    }
+
     /** Copies {@code [from, from + length)} into {@code dst} ({@code long[]} or {@code double[]}). */
     void bulkGet(GlobalStorage s, long from, Object dst, int offset, int length) {
         checkOpen();

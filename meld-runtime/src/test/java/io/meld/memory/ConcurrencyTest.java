@@ -109,6 +109,57 @@ class ConcurrencyTest {
     }
 
     @Test
+    void shouldApplyEveryScatteredAccumulationOnceWhenThreadsOfEveryNodeRaceOnFewElements() {
+        // accumulate(indices, op, values) reads a group of elements first and then compare-and-sets each:
+        // on 16 elements, threads and homes collide all the time, so the retry path runs too.
+        int length = 16;
+        int calls = 300;
+        int block = 40;
+        Meld.local(NODES, config(), meld -> {
+            GlobalLongArray xored = meld.longArray("xored", length, Distribution.CYCLIC);
+            GlobalDoubleArray summed = meld.doubleArray("summed", length, Distribution.BLOCK);
+            runThreads(THREADS, false, t -> {
+                SplittableRandom rnd = new SplittableRandom(seed(meld.rank(), t));
+                long[] indices = new long[block];
+                long[] values = new long[block];
+                double[] eighths = new double[block];
+                for (int c = 0; c < calls; c++) {
+                    for (int k = 0; k < block; k++) {
+                        indices[k] = rnd.nextInt(length);
+                        values[k] = rnd.nextLong();
+                        eighths[k] = rnd.nextInt(64) / 8.0; // sums exact in any order
+                    }
+                    xored.accumulate(indices, LongOp.XOR, values, 0, block);
+                    summed.accumulate(indices, DoubleOp.SUM, eighths, 0, block);
+                }
+                meld.fence();
+            });
+            meld.barrier();
+            long[] expectedXors = new long[length];
+            double[] expectedSums = new double[length];
+            for (int r = 0; r < NODES; r++) {
+                for (int t = 0; t < THREADS; t++) {
+                    SplittableRandom rnd = new SplittableRandom(seed(r, t));
+                    for (int n = 0; n < calls * block; n++) {
+                        int i = rnd.nextInt(length);
+                        expectedXors[i] ^= rnd.nextLong();
+                        expectedSums[i] += rnd.nextInt(64) / 8.0;
+                    }
+                }
+            }
+            long[] actualXors = new long[length];
+            xored.get(0, actualXors, 0, length);
+            assertThat(actualXors).containsExactly(expectedXors);
+            double[] actualSums = new double[length];
+            summed.get(0, actualSums, 0, length);
+            assertThat(actualSums).containsExactly(expectedSums);
+            meld.barrier();
+            xored.close();
+            summed.close();
+        });
+    }
+
+    @Test
     void shouldCountEverySuccessfulCompareAndSetOnceWhenNodesRaceOnOneCounter() {
         int attempts = 400;
         Meld.local(NODES, config(), meld -> {

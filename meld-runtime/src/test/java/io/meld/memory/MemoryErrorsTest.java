@@ -96,6 +96,17 @@ class MemoryErrorsTest {
                     assertThatThrownBy(() -> d.add(new long[3], -1, 1, 1.0))
                             .isInstanceOf(IndexOutOfBoundsException.class);
                     assertThatThrownBy(() -> a.add(null, 0, 0, 1)).isInstanceOf(NullPointerException.class);
+                    // Values shorter than the positions: nothing applied, not even the valid indices.
+                    assertThatThrownBy(() -> a.accumulate(new long[] {0, 1, 2}, LongOp.SUM, new long[2], 0, 3))
+                            .isInstanceOf(IndexOutOfBoundsException.class)
+                            .hasMessageContaining("[0, 0 + 3)")
+                            .hasMessageContaining("value array of length 2");
+                    assertThatThrownBy(() -> d.accumulate(new long[] {0, 1}, DoubleOp.SUM, new double[3], 1, 2))
+                            .isInstanceOf(IndexOutOfBoundsException.class)
+                            .hasMessageContaining("index array of length 2");
+                    assertThatThrownBy(() -> a.accumulate(new long[1], LongOp.SUM, null, 0, 1))
+                            .isInstanceOf(NullPointerException.class)
+                            .hasMessageContaining("values");
                     assertThatThrownBy(() -> a.globalIndex(-1))
                             .isInstanceOf(IndexOutOfBoundsException.class)
                             .hasMessageContaining("-1");
@@ -535,6 +546,7 @@ class MemoryErrorsTest {
                 // Valid indices of both nodes before the bad one: none of them may be added.
                 () -> a.add(new long[] {7, 0, 1, i, 2}, 1, 4, 1),
                 () -> a.accumulate(i, LongOp.XOR, 1),
+                () -> a.accumulate(new long[] {0, 1, i}, LongOp.XOR, new long[] {1, 2, 3}, 0, 3),
                 () -> a.owner(i));
     }
 
@@ -559,6 +571,7 @@ class MemoryErrorsTest {
                 () -> d.add(i, 1),
                 () -> d.add(new long[] {0, 1, i}, 0, 3, 1.0),
                 () -> d.accumulate(i, DoubleOp.SUM, 1),
+                () -> d.accumulate(new long[] {1, i}, DoubleOp.MAX, new double[] {5, 6}, 0, 2),
                 () -> d.owner(i));
     }
 }

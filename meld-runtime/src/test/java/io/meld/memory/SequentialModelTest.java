@@ -108,6 +108,61 @@ class SequentialModelTest {
     }
 
     @Test
+    void shouldApplyScatteredBlocksOfThousandsOfIndicesFromEveryNode() {
+        // Several of the runtime's blocks of 1,024 per call, every node's elements in each, and more than
+        // two homes: the calls split, sort by home and apply each element once. Each array gets one
+        // commutative operation from all nodes, so the model does not depend on their interleaving.
+        int nodes = 3;
+        int length = 1000;
+        int count = 2 * Scatter.BLOCK + 77;
+        Meld.local(nodes, config("meld.memory.buffer-size", "1KiB"), meld -> {
+            for (Distribution distribution : DISTRIBUTIONS) {
+                GlobalLongArray added = meld.longArray("blocks-added-" + distribution, length, distribution);
+                GlobalLongArray xored = meld.longArray("blocks-xored-" + distribution, length, distribution);
+                GlobalDoubleArray summed = meld.doubleArray("blocks-summed-" + distribution, length, distribution);
+                long[] addModel = new long[length];
+                long[] xorModel = new long[length];
+                double[] sumModel = new double[length];
+                for (int r = 0; r < nodes; r++) {
+                    SplittableRandom rnd = new SplittableRandom(31L * r + 7);
+                    long[] indices = new long[count + 2];
+                    long[] values = new long[count + 2];
+                    double[] eighths = new double[count + 2];
+                    for (int k = 0; k < indices.length; k++) {
+                        indices[k] = rnd.nextInt(length);
+                        values[k] = rnd.nextLong();
+                        eighths[k] = rnd.nextInt(1000) / 8.0; // sums exact in any order
+                    }
+                    for (int k = 1; k <= count; k++) {
+                        int i = (int) indices[k];
+                        addModel[i] += 3;
+                        xorModel[i] ^= values[k];
+                        sumModel[i] += eighths[k];
+                    }
+                    if (r == meld.rank()) {
+                        added.add(indices, 1, count, 3);
+                        xored.accumulate(indices, LongOp.XOR, values, 1, count);
+                        summed.accumulate(indices, DoubleOp.SUM, eighths, 1, count);
+                    }
+                }
+                meld.barrier();
+                long[] all = new long[length];
+                added.get(0, all, 0, length);
+                assertThat(all).as("%s on node %d", added, meld.rank()).containsExactly(addModel);
+                xored.get(0, all, 0, length);
+                assertThat(all).as("%s on node %d", xored, meld.rank()).containsExactly(xorModel);
+                double[] sums = new double[length];
+                summed.get(0, sums, 0, length);
+                assertSameDoubles(sums, sumModel, summed + " on node " + meld.rank());
+                meld.barrier();
+                added.close();
+                xored.close();
+                summed.close();
+            }
+        });
+    }
+
+    @Test
     void shouldServeEmptyArraysAndArraysShorterThanTheClusterWhereSomeNodesHoldNothing() {
         int nodes = 4;
         Meld.local(nodes, config(), meld -> {
@@ -184,7 +239,8 @@ class SequentialModelTest {
     }
 
     /**
-     * Indices for one {@code add(indices, offset, count, delta)}: up to 9 drawn from {@code allowed}, with
+     * Indices for one {@code add(indices, offset, count, delta)} or {@code accumulate(indices, op, values,
+     * offset, count)}: up to 9 drawn from {@code allowed}, with
      * repeats, at {@code [offset, offset + count)} of an array whose other positions hold -1, which the
      * call must not read.
      */
@@ -289,8 +345,20 @@ class SequentialModelTest {
                     }
                 }
                 case 16 -> {
-                    a.accumulate(i, op, v);
-                    m[i] = op.applyAsLong(m[i], v);
+                    if (rnd.nextBoolean()) {
+                        a.accumulate(i, op, v);
+                        m[i] = op.applyAsLong(m[i], v);
+                    } else {
+                        Scattered sc = scatter(rnd, indices);
+                        long[] values = new long[sc.offset + sc.count + rnd.nextInt(3)];
+                        for (int k = 0; k < values.length; k++) {
+                            values[k] = longValue(rnd);
+                        }
+                        a.accumulate(sc.indices, op, values, sc.offset, sc.count);
+                        for (int k = sc.offset; k < sc.offset + sc.count; k++) {
+                            m[(int) sc.indices[k]] = op.applyAsLong(m[(int) sc.indices[k]], values[k]);
+                        }
+                    }
                 }
                 case 17 -> {
                     int from = rnd.nextInt(LENGTH + 1);
@@ -420,8 +488,20 @@ class SequentialModelTest {
                     }
                 }
                 case 16 -> {
-                    a.accumulate(i, op, v);
-                    m[i] = op.applyAsDouble(m[i], v);
+                    if (rnd.nextBoolean()) {
+                        a.accumulate(i, op, v);
+                        m[i] = op.applyAsDouble(m[i], v);
+                    } else {
+                        Scattered sc = scatter(rnd, indices);
+                        double[] values = new double[sc.offset + sc.count + rnd.nextInt(3)];
+                        for (int k = 0; k < values.length; k++) {
+                            values[k] = doubleValue(rnd);
+                        }
+                        a.accumulate(sc.indices, op, values, sc.offset, sc.count);
+                        for (int k = sc.offset; k < sc.offset + sc.count; k++) {
+                            m[(int) sc.indices[k]] = op.applyAsDouble(m[(int) sc.indices[k]], values[k]);
+                        }
+                    }
                 }
                 case 17 -> {
                     int from = rnd.nextInt(LENGTH + 1);
