@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #PIECES} pieces, run by an owner-computes {@code forall} over all threads of all nodes; each
  * piece starts at its own place in the stream with {@link #starts(long)} (HPCC_starts, which jumps {@code
  * n} steps ahead in {@code O(log n)} by squaring in GF(2)), so the updates are the same whatever the node
- * and thread counts. Every update is a fire-and-forget {@code accumulate(index, XOR, value)}, shipped to
- * the element's home and combined with others bound there.
+ * and thread counts. The updates go out {@value #LOOK_AHEAD} at a time (the look-ahead HPCC allows) as one
+ * fire-and-forget {@code accumulate(indices, XOR, values, ...)}: the elements of this node are updated at
+ * once, the others shipped to their homes and combined with others bound there.
  *
  * <p>The check is HPCC's: run the same updates again. XOR is its own inverse, so the table must be back
  * at {@code T[i] = i}; count the entries that are not. HPCC accepts up to 1% wrong entries (it lets an
@@ -35,6 +36,9 @@ final class RandomAccess implements Example {
 
     /** Pieces of the stream, fixed so that the work does not depend on the cluster. */
     static final int PIECES = 1024;
+
+    /** How many updates a thread makes per call: HPCC RandomAccess lets an update wait for 1,023 others. */
+    static final int LOOK_AHEAD = 1024;
 
     @Override
     public String name() {
@@ -143,10 +147,18 @@ final class RandomAccess implements Example {
         long to = from + updates / PIECES + (p < updates % PIECES ? 1 : 0);
         long ran = starts(from);
         long xor = 0;
-        for (long u = from; u < to; u++) {
-            ran = next(ran);
-            table.accumulate(ran & mask, LongOp.XOR, ran);
-            xor ^= ran;
+        long[] indices = new long[LOOK_AHEAD];
+        long[] values = new long[LOOK_AHEAD];
+        for (long u = from; u < to; ) {
+            int n = (int) Math.min(LOOK_AHEAD, to - u);
+            for (int k = 0; k < n; k++) {
+                ran = next(ran);
+                indices[k] = ran & mask;
+                values[k] = ran;
+                xor ^= ran;
+            }
+            table.accumulate(indices, LongOp.XOR, values, 0, n);
+            u += n;
         }
         return xor;
     }
