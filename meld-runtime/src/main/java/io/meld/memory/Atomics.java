@@ -16,6 +16,8 @@ final class Atomics {
 
     /** Additions whose slots {@link #addAll} reads before making them. */
     private static final int GROUP = 8;
+    /** How many elements {@link #accumulateAll} reads before it compare-and-sets them. */
+    private static final int READ_AHEAD = 16;
     /** {@link ArrayLayout#CHUNK_MASK} as an {@code int}. */
     private static final int POSITION = (int) ArrayLayout.CHUNK_MASK;
 
@@ -136,8 +138,11 @@ final class Atomics {
      * Replaces the element at each {@code slots[i]} by {@code op(element, values[i])} for {@code i} in
      * {@code [from, to)}, in that order: a long or double operation by its ordinal, each value a long or a
      * double's raw bits. A sum of longs is one atomic add per element; every other operation is a
-     * compare-and-set, and a group's elements are all read first: those reads miss the cache side by
-     * side, where a read before each compare-and-set would wait for the one before it.
+     * compare-and-set, and a group's elements are all read first, with plain reads: those miss the
+     * cache side by side, where the read of each compare-and-set loop waits for the locked instruction
+     * before it. The plain read only guesses the element: the compare-and-set checks it, and an
+     * element that changed meanwhile, or that the operation would leave as it is (a decision a plain
+     * read cannot make), goes through the usual loop, whose read is a volatile one.
      */
     static void accumulateAll(
             long[][] chunks, long[] slots, long[] values, int from, int to, boolean isDouble, int operation) {
@@ -150,16 +155,16 @@ final class Atomics {
         }
         LongOp longOp = isDouble ? null : LONG_OPS[operation];
         DoubleOp doubleOp = isDouble ? DOUBLE_OPS[operation] : null;
-        long[][] groupChunks = new long[GROUP][];
-        int[] positions = new int[GROUP];
-        long[] seen = new long[GROUP];
-        for (int i = from; i < to; i += GROUP) {
-            int n = Math.min(GROUP, to - i);
+        long[][] groupChunks = new long[READ_AHEAD][];
+        int[] positions = new int[READ_AHEAD];
+        long[] seen = new long[READ_AHEAD];
+        for (int i = from; i < to; i += READ_AHEAD) {
+            int n = Math.min(READ_AHEAD, to - i);
             for (int k = 0; k < n; k++) {
                 long slot = slots[i + k];
                 groupChunks[k] = chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)];
                 positions[k] = (int) slot & POSITION;
-                seen[k] = (long) LONGS.getVolatile(groupChunks[k], positions[k]);
+                seen[k] = (long) LONGS.get(groupChunks[k], positions[k]);
             }
             for (int k = 0; k < n; k++) {
                 long old = seen[k];
@@ -168,8 +173,7 @@ final class Atomics {
                         ? Double.doubleToRawLongBits(
                                 doubleOp.applyAsDouble(Double.longBitsToDouble(old), Double.longBitsToDouble(value)))
                         : longOp.applyAsLong(old, value);
-                if (next != old && !LONGS.compareAndSet(groupChunks[k], positions[k], old, next)) {
-                    // Changed since the read: the usual loop.
+                if (next == old || !LONGS.compareAndSet(groupChunks[k], positions[k], old, next)) {
                     if (isDouble) {
                         accumulateDouble(groupChunks[k], positions[k], doubleOp, value);
                     } else {
