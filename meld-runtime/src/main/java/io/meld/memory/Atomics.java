@@ -155,29 +155,30 @@ final class Atomics {
         }
         LongOp longOp = isDouble ? null : LONG_OPS[operation];
         DoubleOp doubleOp = isDouble ? DOUBLE_OPS[operation] : null;
-        long[][] groupChunks = new long[READ_AHEAD][];
-        int[] positions = new int[READ_AHEAD];
+        // Only the values read are kept between the loops: the chunks are looked up again (first-level
+        // cache hits), since storing references into an array would cost a GC write barrier each.
         long[] seen = new long[READ_AHEAD];
         for (int i = from; i < to; i += READ_AHEAD) {
             int n = Math.min(READ_AHEAD, to - i);
             for (int k = 0; k < n; k++) {
                 long slot = slots[i + k];
-                groupChunks[k] = chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)];
-                positions[k] = (int) slot & POSITION;
-                seen[k] = (long) LONGS.get(groupChunks[k], positions[k]);
+                seen[k] = (long) LONGS.get(chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)], (int) slot & POSITION);
             }
             for (int k = 0; k < n; k++) {
+                long slot = slots[i + k];
+                long[] chunk = chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)];
+                int pos = (int) slot & POSITION;
                 long old = seen[k];
                 long value = values[i + k];
                 long next = isDouble
                         ? Double.doubleToRawLongBits(
                                 doubleOp.applyAsDouble(Double.longBitsToDouble(old), Double.longBitsToDouble(value)))
                         : longOp.applyAsLong(old, value);
-                if (next == old || !LONGS.compareAndSet(groupChunks[k], positions[k], old, next)) {
+                if (next == old || !LONGS.compareAndSet(chunk, pos, old, next)) {
                     if (isDouble) {
-                        accumulateDouble(groupChunks[k], positions[k], doubleOp, value);
+                        accumulateDouble(chunk, pos, doubleOp, value);
                     } else {
-                        accumulateLong(groupChunks[k], positions[k], longOp, value);
+                        accumulateLong(chunk, pos, longOp, value);
                     }
                 }
             }
