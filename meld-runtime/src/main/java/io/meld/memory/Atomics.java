@@ -114,14 +114,6 @@ final class Atomics {
         }
     }
 
-    /** Adds the double {@code deltaBits} to the elements at {@code slots[from, to)}; see {@link #addAll}. */
-    static void addDoubleAll(long[][] chunks, long[] slots, int from, int to, long deltaBits) {
-        for (int i = from; i < to; i++) {
-            long slot = slots[i];
-            addDouble(chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)], (int) slot & POSITION, deltaBits, false);
-        }
-    }
-
     /** @return the bits before (or after, when {@code after}) adding the double {@code deltaBits} */
     static long addDouble(long[] chunk, int pos, long deltaBits, boolean after) {
         double delta = Double.longBitsToDouble(deltaBits);
@@ -135,9 +127,9 @@ final class Atomics {
     }
 
     /**
-     * Replaces the element at each {@code slots[i]} by {@code op(element, values[i])} for {@code i} in
-     * {@code [from, to)}, in that order: a long or double operation by its ordinal, each value a long or a
-     * double's raw bits. A sum of longs is one atomic add per element; every other operation is a
+     * Replaces the element at each {@code slots[i]} by {@code op(element, values[i])} (or {@code
+     * op(element, shared)} when {@code values} is {@code null}) for {@code i} in {@code [from, to)}, in that
+     * order: a long or double operation by its ordinal, each value a long or a double's raw bits. A sum of longs is one atomic add per element; every other operation is a
      * compare-and-set, and a group's elements are all read first, with plain reads: those miss the
      * cache side by side, where the read of each compare-and-set loop waits for the locked instruction
      * before it. The plain read only guesses the element: the compare-and-set checks it, and an
@@ -145,11 +137,21 @@ final class Atomics {
      * read cannot make), goes through the usual loop, whose read is a volatile one.
      */
     static void accumulateAll(
-            long[][] chunks, long[] slots, long[] values, int from, int to, boolean isDouble, int operation) {
+            long[][] chunks,
+            long[] slots,
+            long[] values,
+            long shared,
+            int from,
+            int to,
+            boolean isDouble,
+            int operation) {
         if (!isDouble && operation == LongOp.SUM.ordinal()) {
             for (int i = from; i < to; i++) {
                 long slot = slots[i];
-                add(chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)], (int) slot & POSITION, values[i]);
+                add(
+                        chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)],
+                        (int) slot & POSITION,
+                        values != null ? values[i] : shared);
             }
             return;
         }
@@ -169,7 +171,7 @@ final class Atomics {
                 long[] chunk = chunks[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)];
                 int pos = (int) slot & POSITION;
                 long old = seen[k];
-                long value = values[i + k];
+                long value = values != null ? values[i + k] : shared;
                 long next = isDouble
                         ? Double.doubleToRawLongBits(
                                 doubleOp.applyAsDouble(Double.longBitsToDouble(old), Double.longBitsToDouble(value)))

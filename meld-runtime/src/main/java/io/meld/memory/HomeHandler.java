@@ -56,6 +56,9 @@ final class HomeHandler {
         }
     };
 
+    private static final int LONG_SUM = LongOp.SUM.ordinal();
+    private static final int DOUBLE_SUM = DoubleOp.SUM.ordinal();
+
     private final MemoryService service;
 
     HomeHandler(MemoryService service) {
@@ -198,8 +201,10 @@ final class HomeHandler {
             addRun(s, count, shared, b, pos);
             return;
         }
-        if (opcode == OpCodec.ACCUMULATE && !sharedOperand && !wide) {
-            accumulateRun(s, count, isDouble, operation, b, pos);
+        if ((opcode == OpCodec.ACCUMULATE || opcode == OpCodec.ADD) && !wide) {
+            // Additions of doubles and of different longs are sums: the same loop.
+            int op = opcode == OpCodec.ACCUMULATE ? operation : isDouble ? DOUBLE_SUM : LONG_SUM;
+            accumulateRun(s, count, isDouble, op, sharedOperand, shared, b, pos);
             return;
         }
         boolean answers = OpCodec.answers(opcode);
@@ -262,23 +267,37 @@ final class HomeHandler {
     }
 
     /**
-     * A run of fire-and-forget accumulations, each with its own operand, with 4-byte slots (scattered
-     * updates of different values: random access, pushes): slots and operands are unpacked a block at a
-     * time and applied by {@link Atomics#accumulateAll}, which overlaps the elements' cache misses. A slot
-     * outside this node's chunks fails the frame.
+     * A run of fire-and-forget accumulations (or additions other than {@link #addRun}'s: of doubles, or of
+     * a different long each) with 4-byte slots, each with its own operand or all with {@code shared}:
+     * scattered updates such as random access, pushes and histograms. Slots and operands are unpacked a
+     * block at a time and applied by {@link Atomics#accumulateAll}, which overlaps the elements' cache
+     * misses. A slot outside this node's chunks fails the frame.
      */
-    private static void accumulateRun(GlobalStorage s, int count, boolean isDouble, int operation, byte[] b, int pos) {
+    private static void accumulateRun(
+            GlobalStorage s,
+            int count,
+            boolean isDouble,
+            int operation,
+            boolean sharedOperand,
+            long shared,
+            byte[] b,
+            int pos) {
         long[] slots = SLOTS.get();
-        long[] operands = OPERANDS.get();
+        long[] operands = sharedOperand ? null : OPERANDS.get();
+        int element = sharedOperand ? 4 : 12;
         try {
             for (int done = 0; done < count; ) {
                 int n = Math.min(slots.length, count - done);
-                int at = pos + 12 * done;
+                int at = pos + element * done;
                 for (int k = 0; k < n; k++) {
-                    slots[k] = (int) INT_LE.get(b, at + 12 * k) & 0xFFFF_FFFFL;
-                    operands[k] = (long) LONG_LE.get(b, at + 12 * k + 4);
+                    slots[k] = (int) INT_LE.get(b, at + element * k) & 0xFFFF_FFFFL;
                 }
-                Atomics.accumulateAll(s.chunks, slots, operands, 0, n, isDouble, operation);
+                if (operands != null) {
+                    for (int k = 0; k < n; k++) {
+                        operands[k] = (long) LONG_LE.get(b, at + 12 * k + 4);
+                    }
+                }
+                Atomics.accumulateAll(s.chunks, slots, operands, shared, 0, n, isDouble, operation);
                 done += n;
             }
         } catch (ArrayIndexOutOfBoundsException | NullPointerException e) {

@@ -1,5 +1,7 @@
 package io.meld.memory;
 
+import io.meld.DoubleOp;
+
 /**
  * Fire-and-forget updates of many elements in one call: {@code add(long[] indices, ...)} and {@code
  * accumulate(long[] indices, op, values, ...)}. A block of
@@ -73,7 +75,7 @@ final class Scatter {
             }
             if (locals > 0) {
                 if (s.isDouble) {
-                    Atomics.addDoubleAll(s.chunks, local, 0, locals, delta);
+                    Atomics.accumulateAll(s.chunks, local, null, delta, 0, locals, true, DoubleOp.SUM.ordinal());
                 } else {
                     Atomics.addAll(s.chunks, local, 0, locals, delta);
                 }
@@ -137,7 +139,7 @@ final class Scatter {
                 locals += isLocal;
                 remotes += 1 - isLocal;
             }
-            Atomics.accumulateAll(s.chunks, localSlots, localValues, 0, locals, s.isDouble, operation);
+            Atomics.accumulateAll(s.chunks, localSlots, localValues, 0, 0, locals, s.isDouble, operation);
             if (remotes == 0) {
                 continue;
             }
