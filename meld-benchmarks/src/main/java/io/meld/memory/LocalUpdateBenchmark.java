@@ -1,6 +1,7 @@
 package io.meld.memory;
 
 import io.meld.GlobalLongArray;
+import io.meld.LongOp;
 import io.meld.Meld;
 import io.meld.config.MeldConfig;
 import java.lang.invoke.MethodHandles;
@@ -26,7 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * ...)} of a block of indices, and blocking {@code getAndAdd} (one atomic per call). The gap between
  * the plain and the Meld forms is Meld's own cost per local update. The plain table is also updated a
  * block of precomputed indices at a time ({@code plainAtomicAddBlock}), the shape of Meld's block form,
- * to show whether that shape alone is faster on plain memory.
+ * to show whether that shape alone is faster on plain memory. HPCC's XOR update, {@code T[x & mask] ^=
+ * x}, is measured the same three ways ({@code plainAtomicXor}, {@code meldAccumulateXor}, {@code
+ * meldAccumulateXorIndices}): an XOR is a compare-and-set loop, not one locked instruction.
  *
  * <p>Run: {@code ./mvnw -q -pl meld-benchmarks -am package -DskipTests && java -cp "$(cat
  * meld-benchmarks/target/classpath.txt):meld-benchmarks/target/classes" org.openjdk.jmh.Main
@@ -51,6 +54,7 @@ public class LocalUpdateBenchmark {
     private Meld meld;
     private GlobalLongArray table;
     private final long[] indices = new long[BLOCK];
+    private final long[] values = new long[BLOCK];
     private long x = 88172645463325252L;
 
     @Setup(Level.Trial)
@@ -122,6 +126,50 @@ public class LocalUpdateBenchmark {
             s ^= s >>> 7;
             s ^= s << 17;
             table.add(s & MASK, 1);
+        }
+        x = s;
+    }
+
+    /** HPCC's update, {@code T[x & mask] ^= x}, one atomic XOR (a compare-and-set loop) per element. */
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public void plainAtomicXor() {
+        long s = x;
+        for (int i = 0; i < OPS; i++) {
+            s ^= s << 13;
+            s ^= s >>> 7;
+            s ^= s << 17;
+            long ignored = (long) LONGS.getAndBitwiseXor(plain, (int) (s & MASK), s);
+        }
+        x = s;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public void meldAccumulateXor() {
+        long s = x;
+        for (int i = 0; i < OPS; i++) {
+            s ^= s << 13;
+            s ^= s >>> 7;
+            s ^= s << 17;
+            table.accumulate(s & MASK, LongOp.XOR, s);
+        }
+        x = s;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public void meldAccumulateXorIndices() {
+        long s = x;
+        for (int b = 0; b < OPS; b += BLOCK) {
+            for (int i = 0; i < BLOCK; i++) {
+                s ^= s << 13;
+                s ^= s >>> 7;
+                s ^= s << 17;
+                indices[i] = s & MASK;
+                values[i] = s;
+            }
+            table.accumulate(indices, LongOp.XOR, values, 0, BLOCK);
         }
         x = s;
     }
