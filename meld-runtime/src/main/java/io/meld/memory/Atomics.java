@@ -128,13 +128,14 @@ final class Atomics {
 
     /**
      * Replaces the element at each {@code slots[i]} by {@code op(element, values[i])} (or {@code
-     * op(element, shared)} when {@code values} is {@code null}) for {@code i} in {@code [from, to)}, in that
-     * order: a long or double operation by its ordinal, each value a long or a double's raw bits. A sum of longs is one atomic add per element; every other operation is a
-     * compare-and-set, and a group's elements are all read first, with plain reads: those miss the
-     * cache side by side, where the read of each compare-and-set loop waits for the locked instruction
-     * before it. The plain read only guesses the element: the compare-and-set checks it, and an
-     * element that changed meanwhile, or that the operation would leave as it is (a decision a plain
-     * read cannot make), goes through the usual loop, whose read is a volatile one.
+     * op(element, shared)} when {@code values} is {@code null}) for {@code i} in {@code [from, to)}, in
+     * that order: a long or double operation by its ordinal, each value a long or a double's raw bits.
+     * A sum of longs is one atomic add per element; every other operation is a compare-and-set, and
+     * {@value #READ_AHEAD} elements at a time are all read first, with plain reads: those miss the cache
+     * side by side, where the read of each compare-and-set loop waits for the locked instruction before
+     * it. The plain read only guesses the element: the compare-and-set checks it, and an element that
+     * changed meanwhile, or that the operation would leave as it is (a decision a plain read cannot
+     * make), goes through the usual loop, whose read is a volatile one.
      */
     static void accumulateAll(
             long[][] chunks,

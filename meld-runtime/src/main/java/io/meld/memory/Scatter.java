@@ -4,11 +4,11 @@ import io.meld.DoubleOp;
 
 /**
  * Fire-and-forget updates of many elements in one call: {@code add(long[] indices, ...)} and {@code
- * accumulate(long[] indices, op, values, ...)}. A block of
- * {@value #BLOCK} indices at a time, the elements' slots are computed and split into this node's and
- * the others', each list in the caller's order; this node's part is added directly, and the others' go
- * into this thread's combining buffer for their home in one pass each (on more than two nodes after a
- * stable counting sort by home, so each home still sees its elements in the caller's order).
+ * accumulate(long[] indices, op, values, ...)}. A block of {@value #BLOCK} indices at a time, the
+ * elements' slots are computed and split into this node's and the others', each list in the caller's
+ * order; this node's part is added directly, and the others' go into this thread's combining buffer
+ * for their home in one pass each (on more than two nodes after a stable counting sort by home, so each
+ * home still sees its elements in the caller's order).
  *
  * <p>What the block form saves over one {@code add} per element: the buffer's lookup, compare-and-set and
  * run checks per element (the slots are copied into the open run in a tight loop). The split itself has
@@ -46,7 +46,7 @@ final class Scatter {
      * @throws IndexOutOfBoundsException naming the first bad position or index, before anything is added
      */
     static void add(MemoryService service, GlobalStorage s, long[] indices, int offset, int length, long delta) {
-        check(s, indices, offset, length);
+        check(s, indices, offset, length, "added");
         if (length == 0) {
             return;
         }
@@ -107,7 +107,7 @@ final class Scatter {
         long[] longs = values instanceof long[] l ? l : null;
         double[] doubles = values instanceof double[] d ? d : null;
         int valuesLength = longs != null ? longs.length : doubles.length;
-        check(s, indices, offset, length);
+        check(s, indices, offset, length, "applied");
         if (offset > valuesLength - length) {
             throw new IndexOutOfBoundsException("positions [" + offset + ", " + offset + " + " + length
                     + ") are outside the value array of length " + valuesLength + "; nothing was applied");
@@ -139,7 +139,10 @@ final class Scatter {
                 locals += isLocal;
                 remotes += 1 - isLocal;
             }
-            Atomics.accumulateAll(s.chunks, localSlots, localValues, 0, 0, locals, s.isDouble, operation);
+            if (locals > 0) {
+                Atomics.accumulateAll(
+                        s.chunks, localSlots, localValues, 0 /* unused */, 0, locals, s.isDouble, operation);
+            }
             if (remotes == 0) {
                 continue;
             }
@@ -218,8 +221,12 @@ final class Scatter {
         return s.homes[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)];
     }
 
-    /** Checks the positions, every index and that the array is live, before anything is added. */
-    private static void check(GlobalStorage s, long[] indices, int offset, int length) {
+    /**
+     * Checks the positions, every index and that the array is live, before anything is done.
+     *
+     * @param done what the call does, for the message: nothing was {@code done}
+     */
+    private static void check(GlobalStorage s, long[] indices, int offset, int length, String done) {
         if (length < 0 || offset < 0 || offset > indices.length - length) {
             throw new IndexOutOfBoundsException("positions [" + offset + ", " + offset + " + " + length
                     + ") are outside the index array of length " + indices.length);
@@ -236,7 +243,7 @@ final class Scatter {
                 long index = indices[i];
                 if (index < 0 || index >= size) {
                     throw new IndexOutOfBoundsException("index " + index + " (at position " + i + ") is outside array '"
-                            + s.name + "' of length " + size + "; nothing was added");
+                            + s.name + "' of length " + size + "; nothing was " + done);
                 }
             }
         }
