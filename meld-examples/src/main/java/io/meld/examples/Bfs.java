@@ -20,8 +20,9 @@ import java.util.Locale;
  *
  * <p>Level-synchronous and owner-computes: each node holds the adjacency of its block of vertices and
  * their parents. For every vertex of its frontier and every neighbour, a node proposes the vertex as the
- * neighbour's parent with a fire-and-forget {@code accumulate(neighbour, MIN, vertex)} on a global array of
- * candidates: combined per destination node and applied at the neighbour's home. After a barrier, each
+ * neighbour's parent, {@code MIN} on a global array of candidates, {@value #PROPOSALS} proposals per
+ * fire-and-forget {@code accumulate(neighbours, MIN, vertices, ...)}: combined per destination node and
+ * applied at the neighbour's home. After a barrier, each
  * node adopts, for each of its unvisited vertices that got a candidate, the smallest one as the parent,
  * and those vertices are its next frontier. The search ends when every frontier is empty.
  *
@@ -33,6 +34,9 @@ import java.util.Locale;
  * parents sequentially.
  */
 final class Bfs implements Example {
+    /** How many parent proposals a node gathers before it makes them in one call. */
+    static final int PROPOSALS = 1024;
+
     private static final long NONE = Long.MAX_VALUE;
 
     @Override
@@ -90,12 +94,21 @@ final class Bfs implements Example {
             }
             int levels = 0;
             long reached = 1;
+            long[] proposed = new long[PROPOSALS];
+            long[] proposers = new long[PROPOSALS];
             while (true) {
+                int gathered = 0;
                 for (int u : frontier) {
                     for (int w : adjacency[u - lo]) {
-                        candidates.accumulate(w, LongOp.MIN, u);
+                        proposed[gathered] = w;
+                        proposers[gathered++] = u;
+                        if (gathered == PROPOSALS) {
+                            candidates.accumulate(proposed, LongOp.MIN, proposers, 0, gathered);
+                            gathered = 0;
+                        }
                     }
                 }
+                candidates.accumulate(proposed, LongOp.MIN, proposers, 0, gathered);
                 meld.barrier(); // every proposal of this level has landed
                 int[] next = new int[16];
                 int size = 0;
