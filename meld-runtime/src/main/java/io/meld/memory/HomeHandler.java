@@ -247,22 +247,22 @@ final class HomeHandler {
      * A run of fire-and-forget additions of one value with 4-byte slots: random increments, the
      * commonest run there is. The slots are widened into a scratch array a block at a time and added
      * by {@link Atomics#addAll}, which overlaps the elements' cache misses. A slot outside this node's
-     * chunks fails the frame.
+     * chunks fails the frame, named; the elements before its block are added.
      */
     private static void addRun(GlobalStorage s, int count, long delta, byte[] b, int pos) {
         long[] slots = SLOTS.get();
+        int n = 0;
         try {
-            for (int done = 0; done < count; ) {
-                int n = Math.min(slots.length, count - done);
+            for (int done = 0; done < count; done += n) {
+                n = Math.min(slots.length, count - done);
                 int at = pos + 4 * done;
                 for (int k = 0; k < n; k++) {
                     slots[k] = (int) INT_LE.get(b, at + 4 * k) & 0xFFFF_FFFFL;
                 }
                 Atomics.addAll(s.chunks, slots, 0, n, delta);
-                done += n;
             }
         } catch (ArrayIndexOutOfBoundsException | NullPointerException e) {
-            throw new ProtocolException("a slot of array '" + s.name + "' is not held by node " + s.rank);
+            throw notHeld(s, slots, n);
         }
     }
 
@@ -271,7 +271,8 @@ final class HomeHandler {
      * a different long each) with 4-byte slots, each with its own operand or all with {@code shared}:
      * scattered updates such as random access, pushes and histograms. Slots and operands are unpacked a
      * block at a time and applied by {@link Atomics#accumulateAll}, which overlaps the elements' cache
-     * misses. A slot outside this node's chunks fails the frame.
+     * misses. A slot outside this node's chunks fails the frame, named; the elements before its block
+     * are applied.
      */
     private static void accumulateRun(
             GlobalStorage s,
@@ -285,9 +286,10 @@ final class HomeHandler {
         long[] slots = SLOTS.get();
         long[] operands = sharedOperand ? null : OPERANDS.get();
         int element = sharedOperand ? 4 : 12;
+        int n = 0;
         try {
-            for (int done = 0; done < count; ) {
-                int n = Math.min(slots.length, count - done);
+            for (int done = 0; done < count; done += n) {
+                n = Math.min(slots.length, count - done);
                 int at = pos + element * done;
                 for (int k = 0; k < n; k++) {
                     slots[k] = (int) INT_LE.get(b, at + element * k) & 0xFFFF_FFFFL;
@@ -298,11 +300,22 @@ final class HomeHandler {
                     }
                 }
                 Atomics.accumulateAll(s.chunks, slots, operands, shared, 0, n, isDouble, operation);
-                done += n;
             }
         } catch (ArrayIndexOutOfBoundsException | NullPointerException e) {
-            throw new ProtocolException("a slot of array '" + s.name + "' is not held by node " + s.rank);
+            throw notHeld(s, slots, n);
         }
+    }
+
+    /** The error of a run that addressed a slot this node does not hold, naming the first in {@code slots[0, n)}. */
+    private static ProtocolException notHeld(GlobalStorage s, long[] slots, int n) {
+        for (int k = 0; k < n; k++) {
+            try {
+                s.localChunk(slots[k]);
+            } catch (ProtocolException e) {
+                return e;
+            }
+        }
+        return new ProtocolException("a slot of array '" + s.name + "' is not held by node " + s.rank);
     }
 
     private static void check(int opcode, int flags, int operation, int count) {
