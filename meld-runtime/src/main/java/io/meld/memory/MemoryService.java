@@ -656,7 +656,12 @@ public final class MemoryService {
 
     /** A buffer went from empty to holding operations. */
     void dirtied() {
-        if (dirty.getAndIncrement() == 0 && flusherSleeping) {
+        dirty.incrementAndGet();
+    }
+
+    /** A buffer was left holding operations: the flusher must look at it, so it must not sleep. */
+    void wakeFlusher() {
+        if (flusherSleeping) {
             LockSupport.unpark(flusher);
         }
     }

@@ -68,6 +68,9 @@ final class OpBuffer {
     @SuppressWarnings("unused") // through EMPTY
     private boolean empty = true;
 
+    /** Whether the buffer went from empty to holding operations in the current hold; the holder's. */
+    private boolean dirtiedInHold;
+
     /** The flusher's last look at the position; only the flusher thread uses it. */
     int flusherSeen;
 
@@ -130,7 +133,15 @@ final class OpBuffer {
     }
 
     void release() {
+        // The flusher is woken for a buffer that this hold left holding operations, not for one that
+        // went out before the hold ended: a blocking operation's request, which its thread sends at once,
+        // would otherwise wake it for nothing (a wake-up costs tens of microseconds on a virtual machine).
+        boolean wake = dirtiedInHold && pos > 0;
+        dirtiedInHold = false;
         STATE.setRelease(this, FREE);
+        if (wake) {
+            service.wakeFlusher();
+        }
     }
 
     /** @return the owner's position, as the flusher sees it */
@@ -289,6 +300,7 @@ final class OpBuffer {
         if (pos == 0) {
             EMPTY.setOpaque(this, false);
             service.dirtied();
+            dirtiedInHold = true;
         }
         runStart = pos;
         runKey = key;
