@@ -22,9 +22,9 @@ import java.util.Locale;
  * their parents. For every vertex of its frontier and every neighbour, a node proposes the vertex as the
  * neighbour's parent, {@code MIN} on a global array of candidates, {@value #PROPOSALS} proposals per
  * fire-and-forget {@code accumulate(neighbours, MIN, vertices, ...)}: combined per destination node and
- * applied at the neighbour's home. After a barrier, each
- * node adopts, for each of its unvisited vertices that got a candidate, the smallest one as the parent,
- * and those vertices are its next frontier. The search ends when every frontier is empty.
+ * applied at the neighbour's home. After a barrier, each node adopts, for each of its unvisited vertices
+ * that got a candidate, the smallest one as the parent, and those vertices are its next frontier. The
+ * search ends when every frontier is empty.
  *
  * <p>The check follows Graph500's validation rules (parents are not unique, so the tree is validated,
  * never compared): the root is its own parent; following parents from every reached vertex ends at the
