@@ -240,9 +240,8 @@ class SequentialModelTest {
 
     /**
      * Indices for one {@code add(indices, offset, count, delta)} or {@code accumulate(indices, op, values,
-     * offset, count)}: up to 9 drawn from {@code allowed}, with
-     * repeats, at {@code [offset, offset + count)} of an array whose other positions hold -1, which the
-     * call must not read.
+     * offset, count)}: up to 9 drawn from {@code allowed}, with repeats, at {@code [offset, offset +
+     * count)} of an array whose other positions hold -1, which the call must not read.
      */
     private record Scattered(long[] indices, int offset, int count) {}
 
