@@ -1,7 +1,7 @@
 package io.meld.memory;
 
-import static io.meld.memory.MemoryTesting.blockIoThreads;
 import static io.meld.memory.MemoryTesting.config;
+import static io.meld.memory.MemoryTesting.holdIoThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -147,12 +147,7 @@ class FenceAndBarrierTest {
             }
             if (meld.rank() == 1) {
                 assertThat(issued.await(60, TimeUnit.SECONDS)).isTrue();
-                CountDownLatch release = new CountDownLatch(1);
-                blockIoThreads(a, 0, release);
-                blocked.countDown();
-                boolean finished = done.await(60, TimeUnit.SECONDS);
-                release.countDown();
-                assertThat(finished).isTrue();
+                holdIoThreads(a, 0, blocked, done);
             } else {
                 try {
                     assertThat(blocked.await(60, TimeUnit.SECONDS)).isTrue();

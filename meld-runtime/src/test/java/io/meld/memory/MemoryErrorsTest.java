@@ -1,8 +1,8 @@
 package io.meld.memory;
 
-import static io.meld.memory.MemoryTesting.blockIoThreads;
 import static io.meld.memory.MemoryTesting.config;
 import static io.meld.memory.MemoryTesting.eventually;
+import static io.meld.memory.MemoryTesting.holdIoThreads;
 import static io.meld.memory.MemoryTesting.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -248,12 +248,7 @@ class MemoryErrorsTest {
             GlobalLongArray a = meld.longArray("slow", 4, Distribution.CYCLIC);
             meld.barrier();
             if (meld.rank() == 1) {
-                CountDownLatch release = new CountDownLatch(1);
-                blockIoThreads(a, 0, release);
-                blocked.countDown();
-                boolean finished = done.await(60, TimeUnit.SECONDS);
-                release.countDown();
-                assertThat(finished).isTrue();
+                holdIoThreads(a, 0, blocked, done);
             } else {
                 assertThat(blocked.await(60, TimeUnit.SECONDS)).isTrue();
                 // Element 1 lives on node 1, whose I/O thread is busy: nothing it receives is handled.

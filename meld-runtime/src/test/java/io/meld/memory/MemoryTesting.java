@@ -1,5 +1,7 @@
 package io.meld.memory;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.meld.Distribution;
 import io.meld.GlobalArray;
 import io.meld.Meld;
@@ -48,12 +50,28 @@ final class MemoryTesting {
     }
 
     /**
-     * Occupies the I/O threads that serve this node's connections (every lane) to {@code peer} until
-     * {@code release} opens (at most 30 s), so that nothing arriving from any peer on those threads is
-     * handled meanwhile. Returns once they are occupied. Reaches the Netty channels by reflection: a
-     * test-only hook, so the transport needs no API for it.
+     * Occupies the I/O threads that serve this node's connections (every lane) to {@code peer}, so that
+     * nothing arriving from any peer on those threads is handled, then opens {@code blocked} and holds
+     * them until {@code done} opens (at most 60 s; failing the test if it does not).
      */
-    static void blockIoThreads(GlobalArray array, int peer, CountDownLatch release) throws Exception {
+    static void holdIoThreads(GlobalArray array, int peer, CountDownLatch blocked, CountDownLatch done)
+            throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        blockIoThreads(array, peer, release);
+        blocked.countDown();
+        boolean finished = done.await(60, TimeUnit.SECONDS);
+        release.countDown();
+        assertThat(finished)
+                .as("the other node finished while the I/O threads were held")
+                .isTrue();
+    }
+
+    /**
+     * Occupies the I/O threads that serve this node's connections (every lane) to {@code peer} until
+     * {@code release} opens (at most 30 s). Returns once they are occupied. Reaches the Netty channels by
+     * reflection: a test-only hook, so the transport needs no API for it.
+     */
+    private static void blockIoThreads(GlobalArray array, int peer, CountDownLatch release) throws Exception {
         MemoryService service = service(array);
         Method channelOf = Link.class.getDeclaredMethod("channel");
         channelOf.setAccessible(true);
