@@ -36,7 +36,6 @@ import org.jgroups.View;
 import org.jgroups.protocols.Discovery;
 import org.jgroups.protocols.FD_ALL3;
 import org.jgroups.protocols.FRAG4;
-import org.jgroups.protocols.LOCAL_PING;
 import org.jgroups.protocols.MERGE3;
 import org.jgroups.protocols.TCP;
 import org.jgroups.protocols.TCPPING;
@@ -77,7 +76,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Discovery</b> ({@code meld.cluster.discovery}): {@code static} probes the {@code host:port} list of
  * {@code meld.cluster.hosts} (JGroups TCPPING), {@code dns} the nodes a DNS name lists ({@link DnsNodes},
- * JGroups DNS_PING), {@code jvm} the nodes of this JVM (LOCAL_PING). All talk TCP only.
+ * JGroups DNS_PING), {@code jvm} the nodes of this JVM (JGroups LOCAL_PING, through {@link JvmPing}). All
+ * talk TCP only.
  *
  * <p><b>Failure detection</b>: every node sends a heartbeat every {@code meld.cluster.heartbeat-interval}
  * (JGroups FD_ALL3); a node heard from neither by heartbeat nor by message for {@code
@@ -97,8 +97,11 @@ public final class ClusterMembership implements AutoCloseable {
     private static final long FIRST_NODE_POLL_MILLIS = 50;
     private static final int MIN_JOIN_ATTEMPTS = 3;
 
-    /** Node 0 of each cluster of this JVM (jvm discovery), released once its channel is connected. */
-    private static final Map<String, CountDownLatch> FIRST_NODES = new ConcurrentHashMap<>();
+    /**
+     * The nodes of this JVM's clusters (jvm discovery) by {@link #joinKey}, each released once its channel
+     * is connected.
+     */
+    private static final Map<String, CountDownLatch> JOINED = new ConcurrentHashMap<>();
 
     /** Told when a formed node leaves the cluster. */
     @FunctionalInterface
@@ -130,7 +133,8 @@ public final class ClusterMembership implements AutoCloseable {
     private List<NodeInfo> nodes;
     private int rank = -1;
     private volatile boolean closing;
-    private String firstNodeOf;
+    /** This node's key in {@link #JOINED}, once it is there; else {@code null}. */
+    private String joinedKey;
 
     private ClusterMembership(JChannel channel, Listener listener, MeldConfig config, DnsNodes dns) {
         this.channel = channel;
@@ -182,7 +186,7 @@ public final class ClusterMembership implements AutoCloseable {
         });
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
-        if (self.rank() > 0 && !awaitFirstNode(clusterName, discovery, hosts, self.size(), deadline)) {
+        if (self.rank() > 0 && !awaitEarlierNodes(clusterName, discovery, hosts, self, deadline)) {
             String message = membership.missing(clusterName, self, hosts, timeout);
             membership.close();
             throw new ClusterFormationException(message);
@@ -197,9 +201,10 @@ public final class ClusterMembership implements AutoCloseable {
                             + ClusterSettings.PORT.name() + ")",
                     e);
         }
-        if (self.rank() == 0 && discovery == ClusterSettings.Discovery.JVM) {
-            membership.firstNodeOf = clusterName;
-            FIRST_NODES.computeIfAbsent(clusterName, k -> new CountDownLatch(1)).countDown();
+        if (self.rank() >= 0 && discovery == ClusterSettings.Discovery.JVM) {
+            membership.joinedKey = joinKey(clusterName, self.rank());
+            JOINED.computeIfAbsent(membership.joinedKey, k -> new CountDownLatch(1))
+                    .countDown();
         }
         try {
             membership.awaitFormation(clusterName, self, hosts, timeout, deadline);
@@ -237,8 +242,8 @@ public final class ClusterMembership implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        if (firstNodeOf != null) {
-            FIRST_NODES.remove(firstNodeOf);
+        if (joinedKey != null) {
+            JOINED.remove(joinedKey);
         }
         channel.close();
         closeQuietly(dns);
@@ -476,7 +481,7 @@ public final class ClusterMembership implements AutoCloseable {
         tcp.setDiagnosticsHandler(tcp.createDiagnosticsHandler().setEnabled(false));
 
         Discovery ping = switch (config.get(ClusterSettings.DISCOVERY)) {
-            case JVM -> new LOCAL_PING();
+            case JVM -> new JvmPing();
             case STATIC -> staticPing(config, size);
             case DNS ->
                 new DNS_PING()
@@ -552,16 +557,24 @@ public final class ClusterMembership implements AutoCloseable {
      * Nodes of rank above 0 join only once node 0 can answer them. Started together, every node finds
      * nobody yet, and JGroups lets a node that finds nobody found a cluster of its own; those clusters
      * merge later, which under load was seen to leave views that disagree for longer than the formation
-     * timeout. Waiting for node 0 (in this JVM: until its channel is connected; across processes: until
-     * its cluster port accepts connections) makes node 0 the one coordinator the others join.
+     * timeout. Waiting for node 0 (across processes: until its cluster port accepts connections) makes
+     * node 0 the one coordinator the others join.
+     *
+     * <p>In this JVM each node waits for the node of the rank below to be connected, so the nodes join
+     * one at a time. Joining together, a node's connection to the coordinator could be closed by the view
+     * that added the node before it, which the coordinator's transport applies by closing every
+     * connection of a non-member; the coordinator's next messages to it went over a new connection that
+     * could be refused while the old one was still open on its side, and were lost until sent again (see
+     * {@link JvmPing}, which keeps the connection of the member a view adds).
      */
-    private static boolean awaitFirstNode(
-            String clusterName, ClusterSettings.Discovery discovery, List<String> hosts, int size, long deadline) {
+    private static boolean awaitEarlierNodes(
+            String clusterName, ClusterSettings.Discovery discovery, List<String> hosts, NodeInfo self, long deadline) {
         try {
             if (discovery == ClusterSettings.Discovery.JVM) {
-                CountDownLatch first = FIRST_NODES.computeIfAbsent(clusterName, k -> new CountDownLatch(1));
-                return first.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } else if (discovery == ClusterSettings.Discovery.STATIC && hosts.size() == size) {
+                CountDownLatch below =
+                        JOINED.computeIfAbsent(joinKey(clusterName, self.rank() - 1), k -> new CountDownLatch(1));
+                return below.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } else if (discovery == ClusterSettings.Discovery.STATIC && hosts.size() == self.size()) {
                 InetSocketAddress first = hostAndPort(hosts.get(0));
                 while (!accepts(first)) {
                     if (System.nanoTime() - deadline >= 0) {
@@ -576,8 +589,13 @@ public final class ClusterMembership implements AutoCloseable {
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MeldException("interrupted while waiting for node 0 of cluster '" + clusterName + "'", e);
+            throw new MeldException(
+                    "interrupted while waiting for the nodes of lower rank in cluster '" + clusterName + "'", e);
         }
+    }
+
+    private static String joinKey(String clusterName, int rank) {
+        return clusterName + '#' + rank;
     }
 
     private static boolean accepts(InetSocketAddress address) {
