@@ -54,8 +54,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>The encoded size of each payload is printed once per trial ({@code bytes: ...}).
  *
- * <p>Run: {@code ./mvnw -q -pl meld-benchmarks -am package -DskipTests && java -cp "$(cat
- * meld-benchmarks/target/classpath.txt):meld-benchmarks/target/classes" org.openjdk.jmh.Main
+ * <p>Run: {@code ./mvnw -q -pl meld-benchmarks -am package -DskipTests && "$(bin/find-jdk)/bin/java"
+ * -cp "$(cat meld-benchmarks/target/classpath.txt):meld-benchmarks/target/classes" org.openjdk.jmh.Main
  * SerializerBenchmark}
  */
 @State(Scope.Thread)

@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * of 10^9 + 7 elements (no power of two, so the divisions are real) over 3 nodes, for each distribution;
  * and {@link FastDivisor} against the hardware divide it replaces.
  *
- * <p>Run: {@code ./mvnw -q -pl meld-benchmarks -am package -DskipTests && java -cp "$(cat
- * meld-benchmarks/target/classpath.txt):meld-benchmarks/target/classes" org.openjdk.jmh.Main
+ * <p>Run: {@code ./mvnw -q -pl meld-benchmarks -am package -DskipTests && "$(bin/find-jdk)/bin/java"
+ * -cp "$(cat meld-benchmarks/target/classpath.txt):meld-benchmarks/target/classes" org.openjdk.jmh.Main
  * ArrayLayoutBenchmark}
  */
 @State(Scope.Thread)

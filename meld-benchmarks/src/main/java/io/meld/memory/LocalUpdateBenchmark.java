@@ -31,8 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * x}, is measured the same three ways ({@code plainAtomicXor}, {@code meldAccumulateXor}, {@code
  * meldAccumulateXorIndices}): an XOR is a compare-and-set loop, not one locked instruction.
  *
- * <p>Run: {@code ./mvnw -q -pl meld-benchmarks -am package -DskipTests && java -cp "$(cat
- * meld-benchmarks/target/classpath.txt):meld-benchmarks/target/classes" org.openjdk.jmh.Main
+ * <p>Run: {@code ./mvnw -q -pl meld-benchmarks -am package -DskipTests && "$(bin/find-jdk)/bin/java"
+ * -cp "$(cat meld-benchmarks/target/classpath.txt):meld-benchmarks/target/classes" org.openjdk.jmh.Main
  * LocalUpdateBenchmark}
  */
 @State(Scope.Thread)

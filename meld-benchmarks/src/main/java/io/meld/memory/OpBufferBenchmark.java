@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * this is the append alone, without the network or the home's apply (which {@link LocalUpdateBenchmark}
  * includes for local elements).
  *
- * <p>Run: {@code ./mvnw -q -pl meld-benchmarks -am package -DskipTests && java -cp "$(cat
- * meld-benchmarks/target/classpath.txt):meld-benchmarks/target/classes" org.openjdk.jmh.Main
+ * <p>Run: {@code ./mvnw -q -pl meld-benchmarks -am package -DskipTests && "$(bin/find-jdk)/bin/java"
+ * -cp "$(cat meld-benchmarks/target/classpath.txt):meld-benchmarks/target/classes" org.openjdk.jmh.Main
  * OpBufferBenchmark}
  */
 @State(Scope.Thread)

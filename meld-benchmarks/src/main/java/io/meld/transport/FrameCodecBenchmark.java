@@ -28,8 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * (the slices are released, as the frame handler's caller does). Payloads of 20 bytes (a frame with one
  * remote get) and 256 KiB (a full combining buffer, {@code meld.memory.buffer-size}).
  *
- * <p>Run: {@code ./mvnw -q -pl meld-benchmarks -am package -DskipTests && java -cp "$(cat
- * meld-benchmarks/target/classpath.txt):meld-benchmarks/target/classes" org.openjdk.jmh.Main
+ * <p>Run: {@code ./mvnw -q -pl meld-benchmarks -am package -DskipTests && "$(bin/find-jdk)/bin/java"
+ * -cp "$(cat meld-benchmarks/target/classpath.txt):meld-benchmarks/target/classes" org.openjdk.jmh.Main
  * FrameCodecBenchmark}
  */
 @State(Scope.Thread)
