@@ -1,6 +1,7 @@
 package io.meld.bench;
 
 import io.meld.examples.Graph;
+import java.util.Arrays;
 
 /**
  * What one node of {@link PageRank} computes, without Meld and without any communication: the node's
@@ -32,6 +33,10 @@ public final class PageRankComputeOnly {
      * @param args {@code RANK NODES [SCALE EDGE_FACTOR]}: which node's part, of how many
      */
     public static void main(String[] args) {
+        if (args.length < 2 || args.length > 4) {
+            throw new IllegalArgumentException(
+                    "usage: PageRankComputeOnly RANK NODES [SCALE EDGE_FACTOR], not " + Arrays.toString(args));
+        }
         int rank = Integer.parseInt(args[0]);
         int nodes = Integer.parseInt(args[1]);
         int scale = args.length > 2 ? Integer.parseInt(args[2]) : 20;
@@ -41,16 +46,17 @@ public final class PageRankComputeOnly {
         }
         Graph graph = Graph.rmat(scale, edgeFactor, 1, 1);
         int n = graph.vertices();
-        // BLOCK over the nodes, as Meld's global arrays place the vertices.
-        int lo = (int) ((long) n * rank / nodes);
-        int hi = (int) ((long) n * (rank + 1) / nodes);
-        int local = hi - lo;
+        // BLOCK over the nodes, as Meld's global arrays place the vertices: the first n % nodes nodes
+        // hold one vertex more.
+        int local = n / nodes + (rank < n % nodes ? 1 : 0);
+        int lo = rank * (n / nodes) + Math.min(rank, n % nodes);
+        int hi = lo + local;
         Graph.InEdges[] parts = PageRank.bySource(graph.inEdges(lo, hi), lo, hi);
         int[] outDegree = new int[local];
         System.arraycopy(graph.outDegrees(), lo, outDegree, 0, local);
-        graph = null;
+        graph = null; // like a node, keep only this part's edges
         double[] replica = new double[n];
-        java.util.Arrays.fill(replica, 1.0 / n);
+        Arrays.fill(replica, 1.0 / n);
         double[] sums = new double[local];
         double[] rankOf = new double[local];
         double[] next = new double[local];
