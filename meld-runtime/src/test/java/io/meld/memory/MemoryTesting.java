@@ -52,14 +52,15 @@ final class MemoryTesting {
     /**
      * Occupies the I/O threads that serve this node's connections (every lane) to {@code peer}, so that
      * nothing arriving from any peer on those threads is handled, then opens {@code blocked} and holds
-     * them until {@code done} opens (at most 60 s; failing the test if it does not).
+     * them until {@code done} opens (at most 30 s, as long as {@link #blockIoThreads} holds them; failing
+     * the test if it does not).
      */
     static void holdIoThreads(GlobalArray array, int peer, CountDownLatch blocked, CountDownLatch done)
             throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         blockIoThreads(array, peer, release);
         blocked.countDown();
-        boolean finished = done.await(60, TimeUnit.SECONDS);
+        boolean finished = done.await(30, TimeUnit.SECONDS);
         release.countDown();
         assertThat(finished)
                 .as("the other node finished while the I/O threads were held")
