@@ -421,7 +421,7 @@ final class BenchCommand implements Callable<Integer> {
         void bandwidth(BandwidthOptions b) throws InterruptedException {
             double seconds = common.secondsOr(5);
             cli.message("bandwidth: bulk get and put of " + Setting.formatSize(b.bytes) + " between 2 nodes, " + seconds
-                    + " s each; then a raw TCP stream between 2 JVMs");
+                    + " s each; then raw TCP streams between 2 JVMs, of one buffer and of the same array");
             add(runner.bandwidth(b.bytes, seconds));
         }
 
@@ -577,8 +577,10 @@ final class BenchCommand implements Callable<Integer> {
             versionProvider = VersionCommand.Provider.class,
             sortOptions = false,
             description = {
-                "Bulk get and put of one large range between 2 nodes (GB/s, 1e9 bytes), beside one raw Java TCP"
-                        + " stream between 2 JVMs. Always 2 nodes and one transferring thread.",
+                "Bulk get and put of one large range between 2 nodes (GB/s, 1e9 bytes), beside two raw Java TCP"
+                        + " streams between 2 JVMs: one direct buffer sent again and again (the wire), and an"
+                        + " array of the same size from one heap into the other (the same work by hand)."
+                        + " Always 2 nodes and one transferring thread.",
             })
     static final class BandwidthCommand implements Callable<Integer> {
         @ParentCommand

@@ -289,8 +289,15 @@ final class BenchRunner {
                 1,
                 List.of(Integer.toString(port), s),
                 List.of("-Xmx128m", "-XX:+UseParallelGC"));
+        Run rawArray = launch(
+                RawTcpStream.class.getName(),
+                PAIR,
+                1,
+                List.of(Integer.toString(LoopbackPorts.pick(1).get(0)), s, Long.toString(bytes)),
+                List.of("-Xmx" + ((bytes >> 20) + 128) + "m", "-XX:+UseParallelGC"));
         Map<String, Object> m = meld.result("bandwidth_meld");
         Map<String, Object> r = raw.result("bandwidth_raw_tcp");
+        Map<String, Object> a = rawArray.result("bandwidth_raw_tcp");
         return new Json()
                 .put("benchmark", "bandwidth")
                 .put("nodes", PAIR)
@@ -303,7 +310,10 @@ final class BenchRunner {
                 .put("raw_tcp_gb_per_sec", get(r, "gb_per_sec"))
                 .put("get_ratio_to_raw_tcp", ratio(num(m, "get_gb_per_sec"), num(r, "gb_per_sec")))
                 .put("put_ratio_to_raw_tcp", ratio(num(m, "put_gb_per_sec"), num(r, "gb_per_sec")))
-                .put("verified", verified(meld, m) && verified(raw, r))
+                .put("raw_tcp_array_gb_per_sec", get(a, "gb_per_sec"))
+                .put("get_ratio_to_raw_tcp_array", ratio(num(m, "get_gb_per_sec"), num(a, "gb_per_sec")))
+                .put("put_ratio_to_raw_tcp_array", ratio(num(m, "put_gb_per_sec"), num(a, "gb_per_sec")))
+                .put("verified", verified(meld, m) && verified(raw, r) && verified(rawArray, a))
                 .put("gets", get(m, "gets"))
                 .put("puts", get(m, "puts"))
                 .put("raw_tcp_chunk_bytes", get(r, "bytes"));

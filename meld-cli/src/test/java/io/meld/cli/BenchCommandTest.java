@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("slow")
 class BenchCommandTest {
-    /** The fields issue 7 asks of each benchmark's JSON line. */
+    /** The fields issue 7 asks of each benchmark's JSON line, and the array stream's beside its raw TCP stream. */
     static final Map<String, List<String>> FIELDS = Map.of(
             "gups",
             List.of(
@@ -36,7 +36,10 @@ class BenchCommandTest {
                     "put_gb_per_sec",
                     "raw_tcp_gb_per_sec",
                     "get_ratio_to_raw_tcp",
-                    "put_ratio_to_raw_tcp"),
+                    "put_ratio_to_raw_tcp",
+                    "raw_tcp_array_gb_per_sec",
+                    "get_ratio_to_raw_tcp_array",
+                    "put_ratio_to_raw_tcp_array"),
             "pagerank",
             List.of(
                     "vertices",

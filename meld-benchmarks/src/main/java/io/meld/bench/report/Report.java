@@ -58,6 +58,8 @@ public final class Report {
             new Target("latency", "ratio_to_raw_tcp", "get p50 vs TCP", 1.1, false),
             new Target("bandwidth", "get_ratio_to_raw_tcp", "bulk get vs TCP", 0.9, true),
             new Target("bandwidth", "put_ratio_to_raw_tcp", "bulk put vs TCP", 0.9, true),
+            new Target("bandwidth", "get_ratio_to_raw_tcp_array", "bulk get vs TCP array", 0.9, true),
+            new Target("bandwidth", "put_ratio_to_raw_tcp_array", "bulk put vs TCP array", 0.9, true),
             new Target("pagerank", "ratio_to_shared_memory", "PageRank vs shared", 1.5, false));
 
     private static final Color MELD = new Color(0x1F77B4);
@@ -264,6 +266,7 @@ public final class Report {
         add(names, values, "Meld bulk get", Json.number(r, "get_gb_per_sec"));
         add(names, values, "Meld bulk put", Json.number(r, "put_gb_per_sec"));
         add(names, values, "raw TCP stream", Json.number(r, "raw_tcp_gb_per_sec"));
+        add(names, values, "raw TCP, array to array", Json.number(r, "raw_tcp_array_gb_per_sec"));
         CategoryChart chart = bars(
                 String.format(Locale.ROOT, "Bulk transfers of %s, 2 nodes", bytes((long) Json.number(r, "bytes"))),
                 "GB/s (1e9 bytes)",
@@ -272,8 +275,10 @@ public final class Report {
         save(
                 chart,
                 "bandwidth.png",
-                "Bulk get and put of one range between two nodes beside one raw Java TCP"
-                        + " stream between two JVMs, in the same run.");
+                "Bulk get and put of one range between two nodes beside two raw Java TCP streams"
+                        + " between two JVMs, in the same run: one direct buffer sent again and again (the"
+                        + " wire), and an array of the same size moved from one JVM's heap into the other's"
+                        + " through a direct buffer on each side (the same work, by hand).");
     }
 
     private void pagerankChart(Map<String, Object> r) throws IOException {
@@ -655,6 +660,24 @@ public final class Report {
                             "raw_tcp_gb_per_sec",
                             "put_ratio_to_raw_tcp",
                             verified));
+                    if (!Double.isNaN(Json.number(r, "raw_tcp_array_gb_per_sec"))) {
+                        rows.add(row(
+                                r,
+                                b,
+                                "bulk get GB/s vs raw TCP, array to array",
+                                "get_gb_per_sec",
+                                "raw_tcp_array_gb_per_sec",
+                                "get_ratio_to_raw_tcp_array",
+                                verified));
+                        rows.add(row(
+                                r,
+                                b,
+                                "bulk put GB/s vs raw TCP, array to array",
+                                "put_gb_per_sec",
+                                "raw_tcp_array_gb_per_sec",
+                                "put_ratio_to_raw_tcp_array",
+                                verified));
+                    }
                 }
                 case "pagerank" ->
                     rows.add(row(

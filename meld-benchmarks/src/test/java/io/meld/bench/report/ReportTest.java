@@ -61,6 +61,9 @@ class ReportTest {
                         .put("raw_tcp_gb_per_sec", 3.3)
                         .put("get_ratio_to_raw_tcp", 1.1 / 3.3)
                         .put("put_ratio_to_raw_tcp", 1.2 / 3.3)
+                        .put("raw_tcp_array_gb_per_sec", 1.2)
+                        .put("get_ratio_to_raw_tcp_array", 1.1 / 1.2)
+                        .put("put_ratio_to_raw_tcp_array", 1.0)
                         .put("verified", true)
                         .fields(),
                 new Json()
@@ -118,6 +121,8 @@ class ReportTest {
                 .contains("\u2265 0.7 met") // GUPS 0.8 against >= 0.7
                 .contains("\u2264 1.1 missed") // latency 1.25 against <= 1.1
                 .contains("\u2264 1.5 met") // PageRank 1.25 against <= 1.5
+                .contains("bulk put GB/s vs raw TCP, array to array")
+                .contains("\u2265 0.9 met") // bulk put 1.0 of the array stream against >= 0.9
                 .contains(">NO<"); // PageRank not verified
         assertThat(dir.resolve("results.jsonl")).exists();
         // Under CI (.ci/run installs the fonts) the charts must be drawn: a missing font fails the run there.
