@@ -21,13 +21,15 @@ import java.util.concurrent.Executors;
  * The vertices are spread over the nodes by {@code BLOCK}; each node keeps the in-edges of the vertices
  * it holds (every node makes the same graph, {@link #graph}, and keeps its part), split by where their
  * source lives: <i>near</i> edges come from the node's own vertices, <i>far</i> edges from the other
- * nodes'. The contributions {@code rank(u) / outdeg(u)} live in two global {@code double} arrays, one
+ * nodes'. The vertices are numbered so that within each node's range those that other nodes read (those
+ * with an out-edge to another node) come first ({@link BoundaryOrder}); the others' contributions never
+ * leave their node. The contributions {@code rank(u) / outdeg(u)} live in two global {@code double} arrays, one
  * read and one written per iteration (so a node that is already writing the next iteration's never races
  * with one still reading this iteration's). An iteration on a node:
  *
  * <ol>
- *   <li>starts fetching the other nodes' contributions into a local replica with bulk {@code get}s, on a
- *       thread of its own, and meanwhile
+ *   <li>starts fetching the contributions it reads from the other nodes into a local replica, one bulk
+ *       {@code get} per node of that node's first vertices, on a thread of its own, and meanwhile
  *   <li>sums the near edges of each vertex it holds from its own contributions, its threads splitting
  *       the vertices into ranges of equal work ({@link PageRankKernel#sum}, the baseline's loop); then,
  *       once the fetch is in,
@@ -126,11 +128,22 @@ public final class PageRank {
         };
     }
 
+    /** @return how many contributions {@code node} fetches per iteration */
+    private static long fetched(BoundaryOrder order, int nodes, int node) {
+        long sum = 0;
+        for (int r = 0; r < nodes; r++) {
+            sum += r == node ? 0 : order.exported(r);
+        }
+        return sum;
+    }
+
     private static boolean run(Meld meld, int iterations, Path out, String[] args) {
         int threads = meld.threads();
         long setupStart = System.nanoTime();
         Graph graph = graph(args, 2, threads);
         int n = graph.vertices();
+        BoundaryOrder order = BoundaryOrder.of(graph, meld.size());
+        graph = order.renumber(graph);
         try (GlobalDoubleArray c0 = meld.doubleArray("pagerank-contrib-0", n);
                 GlobalDoubleArray c1 = meld.doubleArray("pagerank-contrib-1", n);
                 GlobalDoubleArray ranks = meld.doubleArray("pagerank-ranks", n);
@@ -140,6 +153,11 @@ public final class PageRank {
             GlobalDoubleArray[] contrib = {c0, c1};
             int local = (int) c0.localLength();
             int lo = local == 0 ? 0 : (int) c0.globalIndex(0);
+            if (lo != order.first(meld.rank()) || lo + local != order.first(meld.rank() + 1)) {
+                throw new IllegalStateException("node " + meld.rank() + " holds vertices [" + lo + ", "
+                        + (lo + local) + ") where BLOCK was expected to place [" + order.first(meld.rank()) + ", "
+                        + order.first(meld.rank() + 1) + ")");
+            }
             Graph.InEdges in = graph.inEdges(lo, lo + local);
             int[] allDegrees = graph.outDegrees();
             int[] outDegree = new int[local];
@@ -175,8 +193,11 @@ public final class PageRank {
                     long t0 = System.nanoTime();
                     CompletableFuture<Void> fetch = CompletableFuture.runAsync(
                             () -> {
-                                current.get(0, replica, 0, lo);
-                                current.get(lo + local, replica, lo + local, n - lo - local);
+                                for (int r = 0; r < meld.size(); r++) {
+                                    if (r != meld.rank()) {
+                                        current.get(order.first(r), replica, order.first(r), order.exported(r));
+                                    }
+                                }
                             },
                             fetcher);
                     System.arraycopy(next, 0, replica, lo, local);
@@ -202,8 +223,9 @@ public final class PageRank {
             ranks.put(lo, rank, 0, local);
             meld.barrier();
             if (meld.rank() == 0) {
-                double[] all = new double[n];
-                ranks.get(0, all, 0, n);
+                double[] byNumber = new double[n];
+                ranks.get(0, byNumber, 0, n);
+                double[] all = order.byVertex(byNumber);
                 try {
                     PageRankKernel.write(out, all);
                 } catch (IOException e) {
@@ -224,6 +246,7 @@ public final class PageRank {
                         .put("fetch_seconds_per_iteration", phases[0] / 1e9 / iterations)
                         .put("compute_seconds_per_iteration", phases[1] / 1e9 / iterations)
                         .put("sync_seconds_per_iteration", phases[2] / 1e9 / iterations)
+                        .put("fetched_vertices_per_iteration", fetched(order, meld.size(), 0))
                         .put("rank_sum", total)
                         .put("verified", Math.abs(total - 1) < 1e-6));
             }

@@ -21,7 +21,9 @@ import java.util.Arrays;
  *
  * Each prints milliseconds per iteration, 10 iterations at a time, 8 times (the first rounds include
  * the JIT's warm-up). The ranks it computes are not checked: the replica's remote part keeps its first
- * values.
+ * values. The vertices are numbered as {@link PageRank} numbers them ({@link BoundaryOrder}); a fifth
+ * argument {@code original} keeps the graph's own numbering instead, to show what the order alone does
+ * to the compute.
  */
 public final class PageRankComputeOnly {
     private static final int ROUNDS = 8;
@@ -30,12 +32,14 @@ public final class PageRankComputeOnly {
     private PageRankComputeOnly() {}
 
     /**
-     * @param args {@code RANK NODES [SCALE EDGE_FACTOR]}: which node's part, of how many
+     * @param args {@code RANK NODES [SCALE EDGE_FACTOR [boundary|original]]}: which node's part, of how
+     *     many, and the numbering of the vertices
      */
     public static void main(String[] args) {
-        if (args.length < 2 || args.length > 4) {
+        if (args.length < 2 || args.length > 5 || args.length == 5 && !args[4].matches("boundary|original")) {
             throw new IllegalArgumentException(
-                    "usage: PageRankComputeOnly RANK NODES [SCALE EDGE_FACTOR], not " + Arrays.toString(args));
+                    "usage: PageRankComputeOnly RANK NODES [SCALE EDGE_FACTOR [boundary|original]], not "
+                            + Arrays.toString(args));
         }
         int rank = Integer.parseInt(args[0]);
         int nodes = Integer.parseInt(args[1]);
@@ -46,11 +50,14 @@ public final class PageRankComputeOnly {
         }
         Graph graph = Graph.rmat(scale, edgeFactor, 1, 1);
         int n = graph.vertices();
-        // BLOCK over the nodes, as Meld's global arrays place the vertices: the first n % nodes nodes
-        // hold one vertex more.
-        int local = n / nodes + (rank < n % nodes ? 1 : 0);
-        int lo = rank * (n / nodes) + Math.min(rank, n % nodes);
-        int hi = lo + local;
+        BoundaryOrder order = BoundaryOrder.of(graph, nodes);
+        if (args.length < 5 || args[4].equals("boundary")) {
+            graph = order.renumber(graph);
+        }
+        // BLOCK over the nodes, as Meld's global arrays place the vertices.
+        int lo = order.first(rank);
+        int hi = order.first(rank + 1);
+        int local = hi - lo;
         Graph.InEdges[] parts = PageRank.bySource(graph.inEdges(lo, hi), lo, hi);
         int[] outDegree = new int[local];
         System.arraycopy(graph.outDegrees(), lo, outDegree, 0, local);

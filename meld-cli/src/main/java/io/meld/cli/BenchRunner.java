@@ -377,7 +377,8 @@ final class BenchRunner {
             args = new ArrayList<>(List.of(
                     Integer.toString(spec.nodes() * spec.threads()),
                     Integer.toString(spec.iterations()),
-                    sharedRanks.toString()));
+                    sharedRanks.toString(),
+                    Integer.toString(spec.nodes())));
             args.addAll(spec.graphArgs());
             Run shared = launch(PageRankSharedMemory.class.getName(), 1, 1, args, List.of(heap, "-XX:+UseParallelGC"));
             Map<String, Object> m = meld.result("pagerank_meld");
@@ -413,6 +414,7 @@ final class BenchRunner {
                     .put("fetch_seconds_per_iteration", get(m, "fetch_seconds_per_iteration"))
                     .put("compute_seconds_per_iteration", get(m, "compute_seconds_per_iteration"))
                     .put("sync_seconds_per_iteration", get(m, "sync_seconds_per_iteration"))
+                    .put("fetched_vertices_per_iteration", get(m, "fetched_vertices_per_iteration"))
                     .put("shared_memory_threads", spec.nodes() * spec.threads());
         } finally {
             try {
