@@ -5,22 +5,26 @@ import io.meld.examples.Graph;
 /**
  * A numbering of a graph's vertices for {@link PageRank} on several nodes: each node still holds the same
  * range of vertex numbers ({@code BLOCK}), but within its range come first the vertices that another
- * node reads, those with an out-edge to a vertex of another node. A node then needs of another node's
- * contributions only that node's first {@link #exported} values: one contiguous bulk {@code get} of just
- * them, not of the whole range. This is how distributed graph and sparse-matrix codes lay out their
- * boundary (ghost) vertices. On the benchmark's R-MAT graph (scale 20, edge factor 16), where most
- * vertices have no out-edge or only a few, a node of 2 fetches 223,117 of the other's 524,288
- * contributions (43%).
+ * node reads (those with an out-edge to a vertex of another node), then those only its own node reads,
+ * then those nobody reads (no out-edge). A node then needs of another node's contributions only that
+ * node's first {@link #exported} values: one contiguous bulk {@code get} of just them, not of the whole
+ * range. This is how distributed graph and sparse-matrix codes lay out their boundary (ghost) vertices.
+ * On the benchmark's R-MAT graph (scale 20, edge factor 16), where most vertices have no out-edge or
+ * only a few, a node of 2 fetches 223,117 of the other's 524,288 contributions (43%).
  *
  * <p>The order also makes the iteration itself faster, on any number of threads: the vertices that are
- * read at all sit together, so the contributions an iteration reads fill fewer cache lines. {@link
- * PageRankSharedMemory} therefore uses the same order, so that Meld and its baseline read the same
- * layout.
+ * read at all sit together, so the contributions an iteration reads fill fewer cache lines. On one node
+ * the order is just that, read vertices first, and {@link PageRankSharedMemory} uses it: the baseline
+ * gets the layout best for it, not the generator's numbering.
  *
  * <p>Within each group the vertices keep their order; every node computes the same numbering from the
  * same graph.
  */
 final class BoundaryOrder {
+    private static final byte NOBODY = 0;
+    private static final byte OWN = 1;
+    private static final byte OTHERS = 2;
+
     /** {@code number[v]}: vertex {@code v}'s number in this order. */
     private final int[] number;
     /** Node {@code r}'s first vertex; {@code first[nodes]} is the vertex count. */
@@ -50,27 +54,26 @@ final class BoundaryOrder {
         for (int r = 0; r < nodes; r++) {
             java.util.Arrays.fill(owner, first[r], first[r + 1], r);
         }
-        boolean[] read = new boolean[n];
+        // Who reads each vertex's contribution: other nodes, only its own node, or nobody.
+        byte[] readers = new byte[n];
         int[] src = graph.src();
         int[] dst = graph.dst();
         for (int e = 0; e < src.length; e++) {
-            if (owner[src[e]] != owner[dst[e]]) {
-                read[src[e]] = true;
-            }
+            int u = src[e];
+            readers[u] = (byte) Math.max(readers[u], owner[u] != owner[dst[e]] ? OTHERS : OWN);
         }
         int[] number = new int[n];
         int[] exported = new int[nodes];
         for (int r = 0; r < nodes; r++) {
             int next = first[r];
-            for (int v = first[r]; v < first[r + 1]; v++) {
-                if (read[v]) {
-                    number[v] = next++;
+            for (byte group = OTHERS; group >= NOBODY; group--) {
+                for (int v = first[r]; v < first[r + 1]; v++) {
+                    if (readers[v] == group) {
+                        number[v] = next++;
+                    }
                 }
-            }
-            exported[r] = next - first[r];
-            for (int v = first[r]; v < first[r + 1]; v++) {
-                if (!read[v]) {
-                    number[v] = next++;
+                if (group == OTHERS) {
+                    exported[r] = next - first[r];
                 }
             }
         }

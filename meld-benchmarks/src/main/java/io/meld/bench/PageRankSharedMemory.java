@@ -9,11 +9,11 @@ import java.util.concurrent.atomic.DoubleAdder;
  * The shared-memory PageRank: the same pull iteration as Meld's ({@link PageRankKernel}), by a team of
  * threads in one JVM over one graph in compressed rows, each thread a fixed range of vertices of about
  * equal work, contributions double-buffered so no thread waits inside an iteration. One barrier per
- * iteration, as in Meld's. The vertices are numbered as Meld's program numbers them on the same number of
- * nodes ({@link BoundaryOrder}), so both read the contributions with the same memory layout: the order
- * alone changes how fast the iteration is (on the default R-MAT graph and 2 nodes, {@link
- * PageRankComputeOnly} took about a quarter less time per iteration than with the generator's own
- * numbering).
+ * iteration, as in Meld's. The vertices are numbered with those that are read (that have an out-edge)
+ * first ({@link BoundaryOrder} on one node), so the contributions an iteration reads fill fewer cache
+ * lines. The order alone changes how fast the iteration is: on the default R-MAT graph, 2 threads, 15.1-18.5
+ * ms per iteration (6 runs) against 17.2-20.1 in the order Meld's program uses on 2 nodes and 26.6-30.9
+ * (2 runs) in the generator's numbering, so the baseline gets the quickest.
  *
  * <p>Run by {@code bin/meld bench pagerank}; prints one JSON line, {@code
  * "benchmark":"pagerank_shared_memory"}, and writes the final ranks to a file to compare with Meld's.
@@ -23,7 +23,8 @@ public final class PageRankSharedMemory {
 
     /**
      * @param args {@code THREADS ITERATIONS OUT_FILE NODES GRAPH...} where {@code NODES} is the number
-     *     of nodes whose numbering to use (1: the graph's own) and {@code GRAPH} is {@code rmat SCALE
+     *     of nodes whose {@link BoundaryOrder} to use ({@code bin/meld bench} passes 1, the quickest here;
+     *     Meld's node count gives Meld's layout) and {@code GRAPH} is {@code rmat SCALE
      *     EDGE_FACTOR SEED} or {@code file PATH}; the ranks are written by vertex, in the graph's own
      *     numbering
      * @throws IOException when the graph or the output cannot be read or written

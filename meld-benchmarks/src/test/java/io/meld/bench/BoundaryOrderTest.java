@@ -57,8 +57,23 @@ class BoundaryOrderTest {
             total += read[v] ? 1 : 0;
         }
         assertThat(total).isEqualTo(sumExported(order, nodes));
+        // then the vertices only their own node reads, then those nobody reads
+        boolean[] readAtAll = new boolean[n];
+        for (int s : src) {
+            readAtAll[s] = true;
+        }
+        int[] group = new int[n]; // by number: 2 read by others, 1 by its own node only, 0 by nobody
+        for (int v = 0; v < n; v++) {
+            group[(int) back[v]] = read[v] ? 2 : readAtAll[v] ? 1 : 0;
+        }
+        for (int r = 0; r < nodes; r++) {
+            for (int k = order.first(r) + 1; k < order.first(r + 1); k++) {
+                assertThat(group[k]).as("number %d of node %d", k, r).isLessThanOrEqualTo(group[k - 1]);
+            }
+        }
         if (nodes == 1) {
             assertThat(total).isZero();
+            assertThat(group[0]).isEqualTo(1);
         } else {
             assertThat(total).isPositive().isLessThan(n);
         }

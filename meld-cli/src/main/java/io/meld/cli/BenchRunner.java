@@ -378,7 +378,7 @@ final class BenchRunner {
                     Integer.toString(spec.nodes() * spec.threads()),
                     Integer.toString(spec.iterations()),
                     sharedRanks.toString(),
-                    Integer.toString(spec.nodes())));
+                    "1")); // one node's BoundaryOrder: read vertices first, the baseline's quickest layout
             args.addAll(spec.graphArgs());
             Run shared = launch(PageRankSharedMemory.class.getName(), 1, 1, args, List.of(heap, "-XX:+UseParallelGC"));
             Map<String, Object> m = meld.result("pagerank_meld");
