@@ -433,6 +433,7 @@ public final class Report {
                 .build();
         style(chart.getStyler());
         chart.getStyler().setOverlapped(true);
+        chart.getStyler().setXAxisLabelRotation(20); // eight labels side by side overlap
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setLabelsVisible(true);
