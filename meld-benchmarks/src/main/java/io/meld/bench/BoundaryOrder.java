@@ -1,6 +1,7 @@
 package io.meld.bench;
 
 import io.meld.examples.Graph;
+import java.util.Arrays;
 
 /**
  * A numbering of a graph's vertices for {@link PageRank} on several nodes: each node still holds the same
@@ -43,8 +44,12 @@ final class BoundaryOrder {
      * @param nodes how many nodes hold its vertices, by {@code BLOCK} (the first {@code n % nodes} nodes
      *     one more than the others)
      * @return the order
+     * @throws IllegalArgumentException naming {@code nodes} when it is below 1
      */
     static BoundaryOrder of(Graph graph, int nodes) {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("a graph's vertices need at least 1 node, not " + nodes);
+        }
         int n = graph.vertices();
         int[] first = new int[nodes + 1];
         for (int r = 0; r <= nodes; r++) {
@@ -52,7 +57,7 @@ final class BoundaryOrder {
         }
         int[] owner = new int[n];
         for (int r = 0; r < nodes; r++) {
-            java.util.Arrays.fill(owner, first[r], first[r + 1], r);
+            Arrays.fill(owner, first[r], first[r + 1], r);
         }
         // Who reads each vertex's contribution: other nodes, only its own node, or nobody.
         byte[] readers = new byte[n];

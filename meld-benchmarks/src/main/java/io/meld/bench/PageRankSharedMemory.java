@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.DoubleAdder;
  * iteration, as in Meld's. The vertices are numbered with those that are read (that have an out-edge)
  * first ({@link BoundaryOrder} on one node), so the contributions an iteration reads fill fewer cache
  * lines. The order alone changes how fast the iteration is: on the default R-MAT graph, 2 threads, 15.1-18.5
- * ms per iteration (6 runs) against 17.2-20.1 in the order Meld's program uses on 2 nodes and 26.6-30.9
+ * ms per iteration (6 runs) against 14.2-20.1 (means 16.3 and 17.9) in the order Meld's program uses on 2 nodes and 26.6-30.9
  * (2 runs) in the generator's numbering, so the baseline gets the quickest.
  *
  * <p>Run by {@code bin/meld bench pagerank}; prints one JSON line, {@code

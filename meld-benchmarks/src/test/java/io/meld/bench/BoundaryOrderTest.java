@@ -1,6 +1,7 @@
 package io.meld.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meld.examples.Graph;
 import java.util.Arrays;
@@ -94,6 +95,15 @@ class BoundaryOrderTest {
             sum += order.exported(r);
         }
         return sum;
+    }
+
+    @Test
+    void shouldRefuseFewerThanOneNode() {
+        Graph graph = Graph.rmat(4, 2, 1, 1);
+
+        assertThatThrownBy(() -> BoundaryOrder.of(graph, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not 0");
     }
 
     @Test
