@@ -93,7 +93,9 @@ public final class PageRank {
 
     /**
      * Splits in-edges by their source: those from {@code [lo, hi)} and the others, each vertex's edges in
-     * their order.
+     * their order. The near edges' sources are numbered from {@code lo}, so they index the node's own
+     * contributions as it computed them, with no copy into the replica; the far edges' keep their vertex
+     * numbers, which index the replica.
      *
      * @return the near and the far edges
      */
@@ -115,7 +117,7 @@ public final class PageRank {
             for (int e = offsets[v]; e < offsets[v + 1]; e++) {
                 int src = sources[e];
                 if (src >= lo && src < hi) {
-                    nearSources[a++] = src;
+                    nearSources[a++] = src - lo;
                 } else {
                     farSources[b++] = src;
                 }
@@ -200,8 +202,7 @@ public final class PageRank {
                                 }
                             },
                             fetcher);
-                    System.arraycopy(next, 0, replica, lo, local);
-                    team.execute(t -> PageRankKernel.sum(near, bounds[t], bounds[t + 1], replica, sums));
+                    team.execute(t -> PageRankKernel.sum(near, bounds[t], bounds[t + 1], next, sums));
                     long t1 = System.nanoTime();
                     fetch.join();
                     long t2 = System.nanoTime();

@@ -71,8 +71,7 @@ public final class PageRankComputeOnly {
         for (int round = 0; round < ROUNDS; round++) {
             long start = System.nanoTime();
             for (int it = 0; it < ITERATIONS; it++) {
-                System.arraycopy(next, 0, replica, lo, local);
-                PageRankKernel.sum(parts[0], 0, local, replica, sums);
+                PageRankKernel.sum(parts[0], 0, local, next, sums);
                 PageRankKernel.finish(parts[1], 0, local, outDegree, replica, base, sums, rankOf, next);
             }
             System.out.printf(
