@@ -34,10 +34,10 @@ import java.util.concurrent.Executors;
  *       the vertices into ranges of equal work ({@link PageRankKernel#sum}, the baseline's loop); then,
  *       once the fetch is in,
  *   <li>adds the far edges and computes the new ranks ({@link PageRankKernel#finish});
- *   <li>writes its vertices' new contributions with one bulk {@code put} (local: owner computes) and
- *       sums the rank of dangling vertices over the nodes ({@code allReduce}). Every node enters the
- *       {@code allReduce} after its {@code put} and after its fetch of the array the others write next,
- *       so leaving it orders both: no barrier is needed.
+ *   <li>writes the new contributions of its vertices that others read with one bulk {@code put} (local:
+ *       owner computes) and sums the rank of dangling vertices over the nodes ({@code allReduce}). Every
+ *       node enters the {@code allReduce} after its {@code put} and after its fetch of the array the
+ *       others write next, so leaving it orders both: no barrier is needed.
  * </ol>
  *
  * The fetch thus overlaps the near half of the work; what the JSON calls {@code fetch} is only the wait
@@ -172,8 +172,11 @@ public final class PageRank {
             Graph.InEdges far = parts[1];
             in = null;
             double[] replica = new double[n];
-            double[] sums = new double[local];
+            // Each vertex's sum over its near edges goes where its new rank will: finish reads it there
+            // just before it writes the rank, so the iteration streams one local array fewer.
             double[] rank = new double[local];
+            // Other nodes read only this node's exported vertices, which BoundaryOrder numbered first.
+            int exported = order.exported(meld.rank());
             double[] next = new double[local];
             double setup = meld.allReduce((System.nanoTime() - setupStart) / 1e9, DoubleOp.MAX);
             double elapsed = 0;
@@ -186,7 +189,7 @@ public final class PageRank {
                 double[] partial = new double[threads];
                 team.execute(
                         t -> partial[t] = PageRankKernel.start(n, bounds[t], bounds[t + 1], outDegree, rank, next));
-                contrib[0].put(lo, next, 0, local);
+                contrib[0].put(lo, next, 0, exported);
                 double dangling = meld.allReduce(PageRankKernel.sum(partial), DoubleOp.SUM);
                 long begin = System.nanoTime();
                 for (int it = 0; it < count; it++) {
@@ -202,15 +205,15 @@ public final class PageRank {
                                 }
                             },
                             fetcher);
-                    team.execute(t -> PageRankKernel.sum(near, bounds[t], bounds[t + 1], next, sums));
+                    team.execute(t -> PageRankKernel.sum(near, bounds[t], bounds[t + 1], next, rank));
                     long t1 = System.nanoTime();
                     fetch.join();
                     long t2 = System.nanoTime();
                     double base = PageRankKernel.base(n, dangling);
                     team.execute(t -> partial[t] = PageRankKernel.finish(
-                            far, bounds[t], bounds[t + 1], outDegree, replica, base, sums, rank, next));
+                            far, bounds[t], bounds[t + 1], outDegree, replica, base, rank, rank, next));
                     long t3 = System.nanoTime();
-                    following.put(lo, next, 0, local);
+                    following.put(lo, next, 0, exported);
                     dangling = meld.allReduce(PageRankKernel.sum(partial), DoubleOp.SUM);
                     phases[0] += t2 - t1;
                     phases[1] += (t1 - t0) + (t3 - t2);

@@ -64,15 +64,14 @@ public final class PageRankComputeOnly {
         graph = null; // like a node, keep only this part's edges
         double[] replica = new double[n];
         Arrays.fill(replica, 1.0 / n);
-        double[] sums = new double[local];
         double[] rankOf = new double[local];
         double[] next = new double[local];
         double base = PageRankKernel.base(n, 0);
         for (int round = 0; round < ROUNDS; round++) {
             long start = System.nanoTime();
             for (int it = 0; it < ITERATIONS; it++) {
-                PageRankKernel.sum(parts[0], 0, local, next, sums);
-                PageRankKernel.finish(parts[1], 0, local, outDegree, replica, base, sums, rankOf, next);
+                PageRankKernel.sum(parts[0], 0, local, next, rankOf);
+                PageRankKernel.finish(parts[1], 0, local, outDegree, replica, base, rankOf, rankOf, next);
             }
             System.out.printf(
                     "node %d of %d: %.2f ms per iteration%n",

@@ -93,7 +93,8 @@ public final class PageRankKernel {
      * of 0.
      *
      * @param in the rest of the in-edges
-     * @param sums the sums so far, or {@code null} for none ({@code in} holds every in-edge)
+     * @param sums the sums so far, or {@code null} for none ({@code in} holds every in-edge); may be
+     *     {@code rank} itself, since each vertex's sum is read before its rank is written
      * @return the new rank of the dangling vertices among {@code [from, to)}, summed
      * @see #iterate the other parameters
      */
