@@ -43,6 +43,9 @@ final class ArrayLayout {
     private final long r;
     private final long bigBlocksEnd;
     private final long[] chunkBase;
+    // Whether every element's slot is its global index: on one node, or BLOCK with partitions of equal
+    // length, a whole number of chunks each, so chunk c of the array is chunk c of the storage.
+    private final boolean slotIsIndex;
     // Division by q + 1, q, the node count and k, done as multiplications (every operation needs them).
     private final FastDivisor byBig;
     private final FastDivisor bySmall;
@@ -74,6 +77,7 @@ final class ArrayLayout {
         for (int p = 0; p < nodes; p++) {
             chunkBase[p + 1] = chunkBase[p] + (partitionLength(p) + CHUNK_SIZE - 1) / CHUNK_SIZE;
         }
+        this.slotIsIndex = nodes == 1 || kind == Distribution.Kind.BLOCK && r == 0 && (q & CHUNK_MASK) == 0;
     }
 
     long length() {
@@ -168,10 +172,22 @@ final class ArrayLayout {
     }
 
     /**
+     * @return whether {@link #slot(long)} is the identity: the array is split into partitions of whole
+     *     chunks in index order (the usual power-of-two {@code BLOCK} array), so callers that map many
+     *     indices can skip the arithmetic
+     */
+    boolean slotIsIndex() {
+        return slotIsIndex;
+    }
+
+    /**
      * @param i a global index, {@code 0 <= i < length}
      * @return its storage slot
      */
     long slot(long i) {
+        if (slotIsIndex) {
+            return i;
+        }
         switch (kind) {
             case BLOCK -> {
                 if (i < bigBlocksEnd) {

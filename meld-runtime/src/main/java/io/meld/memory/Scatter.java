@@ -56,6 +56,7 @@ final class Scatter {
         long[] local = scratch[0];
         long[] remote = scratch[1];
         ArrayLayout layout = s.layout;
+        boolean identity = layout.slotIsIndex();
         int[] homes = s.homes;
         int rank = s.rank;
         int end = offset + length;
@@ -65,13 +66,25 @@ final class Scatter {
             // belongs to moves on, so the counters stay in registers and nothing is mispredicted.
             int locals = 0;
             int remotes = 0;
-            for (int i = 0; i < count; i++) {
-                long slot = layout.slot(indices[base + i]);
-                int isLocal = homes[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)] == rank ? 1 : 0;
-                local[locals] = slot;
-                remote[remotes] = slot;
-                locals += isLocal;
-                remotes += 1 - isLocal;
+            if (identity) {
+                // The usual power-of-two BLOCK array: an index is its slot, no arithmetic at all.
+                for (int i = 0; i < count; i++) {
+                    long slot = indices[base + i];
+                    int isLocal = homes[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)] == rank ? 1 : 0;
+                    local[locals] = slot;
+                    remote[remotes] = slot;
+                    locals += isLocal;
+                    remotes += 1 - isLocal;
+                }
+            } else {
+                for (int i = 0; i < count; i++) {
+                    long slot = layout.slot(indices[base + i]);
+                    int isLocal = homes[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)] == rank ? 1 : 0;
+                    local[locals] = slot;
+                    remote[remotes] = slot;
+                    locals += isLocal;
+                    remotes += 1 - isLocal;
+                }
             }
             if (locals > 0) {
                 if (s.isDouble) {

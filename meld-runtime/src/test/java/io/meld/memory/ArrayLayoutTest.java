@@ -253,6 +253,40 @@ class ArrayLayoutTest {
     }
 
     @Test
+    void shouldTakeIndicesAsSlotsExactlyWhenEveryPartitionIsWholeChunksInIndexOrder() {
+        long chunk = ArrayLayout.CHUNK_SIZE;
+        Object[][] shapes = {
+            {1L << 24, 2, Distribution.BLOCK, true},
+            {3 * chunk, 3, Distribution.BLOCK, true},
+            {1L << 40, 4, Distribution.BLOCK, true},
+            {12_345L, 1, Distribution.CYCLIC, true},
+            {5 * chunk + 7, 1, Distribution.blockCyclic(3), true},
+            {0L, 2, Distribution.BLOCK, true},
+            {1L << 24, 2, Distribution.CYCLIC, false},
+            {1L << 24, 2, Distribution.blockCyclic(1 << 20), false},
+            {3 * chunk, 2, Distribution.BLOCK, false},
+            {(1L << 24) + 2, 2, Distribution.BLOCK, false},
+            {1000L, 3, Distribution.BLOCK, false},
+        };
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (Object[] shape : shapes) {
+            long length = (Long) shape[0];
+            int nodes = (Integer) shape[1];
+            ArrayLayout layout = new ArrayLayout(length, nodes, (Distribution) shape[2]);
+            assertThat(layout.slotIsIndex()).as("%s", layout).isEqualTo(shape[3]);
+            for (int k = 0; k < 1000 && length > 0; k++) {
+                long i = k < nodes ? layout.globalIndex(k, 0) : random.nextLong(length);
+                // The slot computed from the partition and local index, which does not use the shortcut.
+                long slot = layout.slot(layout.partition(i), layout.localIndex(i));
+                assertThat(layout.slot(i)).as("slot of %d in %s", i, layout).isEqualTo(slot);
+                if (layout.slotIsIndex()) {
+                    assertThat(slot).as("slot of %d in %s", i, layout).isEqualTo(i);
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldRejectLengthsAndNodeCountsItCannotLayOut() {
         assertThatThrownBy(() -> new ArrayLayout(-1, 2, Distribution.BLOCK))
                 .isInstanceOf(IllegalArgumentException.class)
