@@ -150,15 +150,10 @@ class SequentialModelTest {
                 }
                 meld.barrier();
                 long[] all = new long[length];
-                // The first differing position, not AssertJ's element diff, which is quadratic in the length.
                 added.get(0, all, 0, length);
-                assertThat(Arrays.mismatch(all, addModel))
-                        .as("first wrong element of %s on node %d", added, meld.rank())
-                        .isEqualTo(-1);
+                assertSameLongs(all, addModel, added + " on node " + meld.rank());
                 xored.get(0, all, 0, length);
-                assertThat(Arrays.mismatch(all, xorModel))
-                        .as("first wrong element of %s on node %d", xored, meld.rank())
-                        .isEqualTo(-1);
+                assertSameLongs(all, xorModel, xored + " on node " + meld.rank());
                 double[] sums = new double[length];
                 summed.get(0, sums, 0, length);
                 assertSameDoubles(sums, sumModel, summed + " on node " + meld.rank());
@@ -585,6 +580,19 @@ class SequentialModelTest {
             previous = g;
         }
         assertThat(meld.allReduce(a.localLength(), LongOp.SUM)).isEqualTo(LENGTH);
+    }
+
+    /**
+     * Names the first differing element; AssertJ's {@code containsExactly} computes a diff that is
+     * quadratic in the length, minutes on the 2M-element arrays above.
+     */
+    static void assertSameLongs(long[] actual, long[] expected, String what) {
+        assertThat(actual).as(what).hasSameSizeAs(expected);
+        int at = Arrays.mismatch(actual, expected);
+        if (at >= 0) {
+            throw new AssertionError(
+                    what + ": element " + at + " is " + actual[at] + " where " + expected[at] + " was expected");
+        }
     }
 
     /** Compares as {@link Double#equals}: every NaN alike, {@code 0.0} and {@code -0.0} apart. */
