@@ -82,6 +82,9 @@ public final class Transport implements AutoCloseable {
     private final Class<? extends SocketChannel> channelType;
     private final Channel serverChannel;
     private final WriteBufferWaterMark waterMark;
+    /** The connections' congestion control, or {@code null} for the system's. */
+    private final CongestionControl congestion;
+
     private final int lanes;
     /** Links by {@code rank * lanes + lane}. */
     private final AtomicReferenceArray<Link> links;
@@ -108,6 +111,7 @@ public final class Transport implements AutoCloseable {
                 (int) Math.min(high / 2, Integer.MAX_VALUE), (int) Math.min(high, Integer.MAX_VALUE));
 
         boolean epoll = config.get(TransportSettings.NATIVE) && Epoll.isAvailable();
+        this.congestion = CongestionControl.of(config, epoll);
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         Class<? extends ServerChannel> serverType =
@@ -136,6 +140,9 @@ public final class Transport implements AutoCloseable {
                                 .addLast(new ConnectionHandler(Transport.this));
                     }
                 });
+        if (congestion != null) {
+            server.childOption(congestion.option(), congestion.value());
+        }
         InetSocketAddress bind = new InetSocketAddress(b.bindAddress, b.port);
         ChannelFuture bound = server.bind(bind).awaitUninterruptibly();
         if (!bound.isSuccess()) {
@@ -567,6 +574,9 @@ public final class Transport implements AutoCloseable {
                                     .addLast(new ConnectionHandler(Transport.this, peer, ConnectAttempt.this));
                         }
                     });
+            if (congestion != null) {
+                b.option(congestion.option(), congestion.value());
+            }
             ChannelFuture f = b.connect(peer.host(), peer.port());
             channel = f.channel();
             f.addListener((ChannelFutureListener) done -> {

@@ -60,6 +60,15 @@ public final class TransportSettings {
             true,
             "Use Linux epoll through Netty's native transport when it is available (Java NIO otherwise).");
 
+    /** The connections' TCP congestion control. */
+    public static final Setting<String> CONGESTION_CONTROL = Setting.stringSetting(
+            "meld.transport.congestion-control",
+            "cubic",
+            "TCP congestion control of the data path's connections (Linux, with meld.transport.native), e.g."
+                    + " cubic or reno; system keeps the system's default. A pacing algorithm such as BBR holds back"
+                    + " the bursts of large frames Meld sends and, between nodes on one machine, reorders them."
+                    + " A name the kernel does not allow is logged and the default kept.");
+
     /** Per-link queue bound. */
     public static final Setting<Long> SEND_BUFFER = Setting.sizeSetting(
             "meld.transport.send-buffer",
@@ -97,6 +106,7 @@ public final class TransportSettings {
                 IO_THREADS,
                 LANES,
                 NATIVE,
+                CONGESTION_CONTROL,
                 SEND_BUFFER,
                 CONNECT_TIMEOUT,
                 HANDSHAKE_TIMEOUT);
