@@ -2,6 +2,7 @@ package io.meld.transport;
 
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
+import io.netty.channel.Channel;
 import io.netty.channel.unix.RawUnixChannelOption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +47,13 @@ final class CongestionControl {
 
     private static final Path ALLOWED = Path.of("/proc/sys/net/ipv4/tcp_allowed_congestion_control");
 
+    private final String name;
     private final RawUnixChannelOption option;
     private final ByteBuffer value;
+    private final AtomicBoolean warned = new AtomicBoolean();
 
-    private CongestionControl(RawUnixChannelOption option, ByteBuffer value) {
+    private CongestionControl(String name, RawUnixChannelOption option, ByteBuffer value) {
+        this.name = name;
         this.option = option;
         this.value = value;
     }
@@ -88,7 +93,7 @@ final class CongestionControl {
         byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
         ByteBuffer value = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
         return new CongestionControl(
-                new RawUnixChannelOption("TCP_CONGESTION", IPPROTO_TCP, TCP_CONGESTION, bytes.length), value);
+                name, new RawUnixChannelOption("TCP_CONGESTION", IPPROTO_TCP, TCP_CONGESTION, bytes.length), value);
     }
 
     /** @return the algorithms this kernel lets any process choose, or {@code null} when that is unknown */
@@ -100,12 +105,30 @@ final class CongestionControl {
         }
     }
 
-    RawUnixChannelOption option() {
-        return option;
+    /**
+     * Sets the algorithm on a new connection, before it connects or as it is accepted. Each call hands
+     * Netty a buffer of its own: {@code setsockopt} consumes the buffer it is given, so one shared
+     * buffer would leave the second connection an empty name (and Netty refuses to register a channel
+     * whose option fails validation). A connection whose {@code setsockopt} fails keeps the system's
+     * default; the first such failure is logged.
+     *
+     * @param channel a data path connection, on its I/O thread
+     */
+    void apply(Channel channel) {
+        try {
+            channel.config().setOption(option, value.duplicate());
+        } catch (RuntimeException e) {
+            if (warned.compareAndSet(false, true)) {
+                LOG.warn(
+                        "cannot set {} on {} ({}); such connections keep the system's default",
+                        name,
+                        channel,
+                        e.toString());
+            }
+        }
     }
 
-    /** @return the name, for {@code setsockopt}: a duplicate, since Netty reads it from its position */
-    ByteBuffer value() {
-        return value.duplicate();
+    RawUnixChannelOption option() {
+        return option;
     }
 }

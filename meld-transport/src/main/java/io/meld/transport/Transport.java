@@ -135,14 +135,14 @@ public final class Transport implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (congestion != null) {
+                            congestion.apply(ch);
+                        }
                         ch.pipeline()
                                 .addLast(new FrameDecoder(maxFrameSize, known))
                                 .addLast(new ConnectionHandler(Transport.this));
                     }
                 });
-        if (congestion != null) {
-            server.childOption(congestion.option(), congestion.value());
-        }
         InetSocketAddress bind = new InetSocketAddress(b.bindAddress, b.port);
         ChannelFuture bound = server.bind(bind).awaitUninterruptibly();
         if (!bound.isSuccess()) {
@@ -569,14 +569,14 @@ public final class Transport implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (congestion != null) {
+                                congestion.apply(ch);
+                            }
                             ch.pipeline()
                                     .addLast(new FrameDecoder(maxFrameSize, knownTypes))
                                     .addLast(new ConnectionHandler(Transport.this, peer, ConnectAttempt.this));
                         }
                     });
-            if (congestion != null) {
-                b.option(congestion.option(), congestion.value());
-            }
             ChannelFuture f = b.connect(peer.host(), peer.port());
             channel = f.channel();
             f.addListener((ChannelFutureListener) done -> {
