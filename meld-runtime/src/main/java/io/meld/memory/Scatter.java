@@ -66,25 +66,15 @@ final class Scatter {
             // belongs to moves on, so the counters stay in registers and nothing is mispredicted.
             int locals = 0;
             int remotes = 0;
-            if (identity) {
-                // The usual power-of-two BLOCK array: an index is its slot, no arithmetic at all.
-                for (int i = 0; i < count; i++) {
-                    long slot = indices[base + i];
-                    int isLocal = homes[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)] == rank ? 1 : 0;
-                    local[locals] = slot;
-                    remote[remotes] = slot;
-                    locals += isLocal;
-                    remotes += 1 - isLocal;
-                }
-            } else {
-                for (int i = 0; i < count; i++) {
-                    long slot = layout.slot(indices[base + i]);
-                    int isLocal = homes[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)] == rank ? 1 : 0;
-                    local[locals] = slot;
-                    remote[remotes] = slot;
-                    locals += isLocal;
-                    remotes += 1 - isLocal;
-                }
+            for (int i = 0; i < count; i++) {
+                // The usual power-of-two BLOCK array's index is its slot: the loop-invariant test lets the
+                // compiler make a copy of this loop without the layout arithmetic.
+                long slot = identity ? indices[base + i] : layout.slot(indices[base + i]);
+                int isLocal = homes[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)] == rank ? 1 : 0;
+                local[locals] = slot;
+                remote[remotes] = slot;
+                locals += isLocal;
+                remotes += 1 - isLocal;
             }
             if (locals > 0) {
                 if (s.isDouble) {
