@@ -30,6 +30,8 @@ import java.util.stream.Collectors;
 final class NodeProcesses implements AutoCloseable {
     final Capture out = new Capture();
 
+    private final List<String> command = new ArrayList<>();
+    private final List<Map<String, String>> envs = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
     private final Reaper reaper = new Reaper();
 
@@ -45,16 +47,13 @@ final class NodeProcesses implements AutoCloseable {
         List<Integer> ports = LoopbackPorts.pick(nodes);
         String hosts = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
         String cluster = "meld-test-" + UUID.randomUUID().toString().substring(0, 8);
+        command.add(LocalLauncher.javaExecutable());
+        command.addAll(LocalLauncher.BASE_JVM_OPTIONS);
+        command.addAll(TestPrograms.NODE_JVM_OPTIONS);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildMain.class.getName()));
+        command.add(main.getName());
+        command.addAll(args);
         for (int rank = 0; rank < nodes; rank++) {
-            List<String> command = new ArrayList<>();
-            command.add(LocalLauncher.javaExecutable());
-            command.addAll(LocalLauncher.BASE_JVM_OPTIONS);
-            command.addAll(TestPrograms.NODE_JVM_OPTIONS);
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildMain.class.getName()));
-            command.add(main.getName());
-            command.addAll(args);
-            ProcessBuilder builder = new ProcessBuilder(command);
-            builder.environment().keySet().removeIf(k -> k.startsWith("MELD_"));
             Map<String, String> env = new LinkedHashMap<>();
             env.put(RuntimeSettings.RANK.envName(), Integer.toString(rank));
             env.put(RuntimeSettings.SIZE.envName(), Integer.toString(nodes));
@@ -69,17 +68,37 @@ final class NodeProcesses implements AutoCloseable {
             env.put(ClusterSettings.PORT.envName(), Integer.toString(ports.get(rank)));
             env.put(ClusterSettings.HOSTS.envName(), hosts);
             env.putAll(settings);
-            builder.environment().putAll(env);
-            try {
-                Process p = builder.start();
-                processes.add(p);
-                reaper.track(p.toHandle());
-                pump(rank, p.getInputStream());
-                pump(rank, p.getErrorStream());
-            } catch (IOException e) {
-                close();
-                throw new UncheckedIOException("cannot start node " + rank + ": " + command, e);
-            }
+            envs.add(env);
+            processes.add(start(rank, "[" + rank + "] "));
+        }
+    }
+
+    /**
+     * Starts node {@code rank} again, as a new process with the same settings (the same cluster, rank and
+     * port): what a scheduler that restarts a failed node does. Its lines land in {@link #out} as {@code
+     * [rank'] line}; {@link #process(int)} then returns it.
+     *
+     * @return the new process
+     */
+    Process restart(int rank) {
+        Process p = start(rank, "[" + rank + "'] ");
+        processes.set(rank, p);
+        return p;
+    }
+
+    private Process start(int rank, String prefix) {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().keySet().removeIf(k -> k.startsWith("MELD_"));
+        builder.environment().putAll(envs.get(rank));
+        try {
+            Process p = builder.start();
+            reaper.track(p.toHandle());
+            pump(rank, prefix, p.getInputStream());
+            pump(rank, prefix, p.getErrorStream());
+            return p;
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException("cannot start node " + rank + ": " + command, e);
         }
     }
 
@@ -94,8 +113,8 @@ final class NodeProcesses implements AutoCloseable {
         reaper.killAll();
     }
 
-    private void pump(int rank, InputStream stream) {
-        byte[] prefix = ("[" + rank + "] ").getBytes(StandardCharsets.UTF_8);
+    private void pump(int rank, String label, InputStream stream) {
+        byte[] prefix = label.getBytes(StandardCharsets.UTF_8);
         Thread t = new Thread(
                 () -> {
                     try (BufferedReader in =

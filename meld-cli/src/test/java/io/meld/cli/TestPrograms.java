@@ -7,6 +7,8 @@ import io.meld.LongOp;
 import io.meld.Meld;
 import io.meld.NodeFailedException;
 import io.meld.config.MeldConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -312,6 +314,56 @@ final class TestPrograms {
                 System.out.println("FAILED op=" + op + " at=" + at + " type="
                         + e.getClass().getSimpleName() + " node=" + node + " message=" + message);
             }
+        }
+    }
+
+    /**
+     * Three nodes, one of which ({@code args[0]}, the victim) sleeps after {@code READY} until the test
+     * kills it; the test may then start it again, as a scheduler restarts a failed node, and the new process
+     * runs this program too. The other two wait in a barrier until the victim's failure is reported, then
+     * go on without it until the file {@code args[1]} exists: each adds 1 to elements the other holds,
+     * fences, tells the other how many adds it made, and checks that its own elements got exactly the
+     * other's adds.
+     *
+     * <p>Lines: {@code READY r}; {@code FAILED node=N}; {@code CHECKED got=G expected=E}; {@code CLOSED}.
+     */
+    static final class Rejoin {
+        public static void main(String[] args) throws InterruptedException {
+            int victim = Integer.parseInt(args[0]);
+            Path stop = Path.of(args[1]);
+            Meld meld = Meld.join();
+            int rank = meld.rank();
+            GlobalLongArray a = meld.longArray("rejoin", 1024L * meld.size()); // node r holds [1024r, 1024r + 1024)
+            meld.barrier();
+            System.out.println("READY " + rank);
+            if (rank == victim) {
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            try {
+                meld.barrier();
+            } catch (NodeFailedException e) {
+                System.out.println("FAILED node=" + e.node());
+            }
+            int other = 3 - victim - rank;
+            long adds = 0;
+            while (!Files.exists(stop)) {
+                a.add(1024L * other + (adds & 1023), 1);
+                if ((++adds & 1023) == 0) {
+                    meld.fence();
+                    Thread.sleep(5);
+                }
+            }
+            meld.fence();
+            meld.send(other, 7, new long[] {adds});
+            long expected = meld.receive(other, 7).longs()[0];
+            long got = 0;
+            for (long i = 1024L * rank; i < 1024L * (rank + 1); i++) {
+                got += a.get(i);
+            }
+            System.out.println("CHECKED got=" + got + " expected=" + expected);
+            meld.close();
+            System.out.println("CLOSED");
+            System.exit(got == expected ? 0 : 1);
         }
     }
 }

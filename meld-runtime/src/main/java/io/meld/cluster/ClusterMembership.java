@@ -72,7 +72,9 @@ import org.slf4j.LoggerFactory;
  * disagree meet, or a node times out, the first to fail leaves at once, and the others must still see
  * the view that showed the problem, and count the node that was there. Past {@code
  * meld.cluster.formation-timeout} formation fails with a message naming the nodes never seen.
- * Afterwards, a node that leaves the view is reported to the {@link Listener}.
+ * Afterwards, a node that leaves the view is reported to the {@link Listener}, and a node that asks to
+ * join is turned away with the reason ({@link LateJoinGuard}): Meld does not let nodes into a running
+ * cluster.
  *
  * <p><b>Discovery</b> ({@code meld.cluster.discovery}): {@code static} probes the {@code host:port} list of
  * {@code meld.cluster.hosts} (JGroups TCPPING), {@code dns} the nodes a DNS name lists ({@link DnsNodes},
@@ -128,10 +130,14 @@ public final class ClusterMembership implements AutoCloseable {
     private final MeldConfig config;
     /** The DNS lookups of dns discovery, for formation errors; {@code null} in the other modes. */
     private final DnsNodes dns;
+    /** Turns away nodes that ask to join once the cluster has formed. */
+    private final LateJoinGuard guard;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition viewChanged = lock.newCondition();
     private View latest;
+    /** Why a running cluster of the same name turned this node away, once one did. */
+    private String turnedAway;
     /** Views that arrived during formation and formation has not looked at yet. */
     private final ArrayDeque<View> unseen = new ArrayDeque<>();
     /** Every Meld node that was in some view during formation, in the order first seen. */
@@ -144,11 +150,13 @@ public final class ClusterMembership implements AutoCloseable {
     /** This node's key in {@link #JOINED}, once it is there; else {@code null}. */
     private String joinedKey;
 
-    private ClusterMembership(JChannel channel, Listener listener, MeldConfig config, DnsNodes dns) {
+    private ClusterMembership(
+            JChannel channel, Listener listener, MeldConfig config, DnsNodes dns, LateJoinGuard guard) {
         this.channel = channel;
         this.listener = listener;
         this.config = config;
         this.dns = dns;
+        this.guard = guard;
     }
 
     /**
@@ -173,8 +181,9 @@ public final class ClusterMembership implements AutoCloseable {
         ClusterSettings.checkConsistent(config);
         DnsNodes dns = discovery == ClusterSettings.Discovery.DNS ? dnsNodes(config) : null;
         JChannel channel;
+        LateJoinGuard guard = new LateJoinGuard();
         try {
-            channel = new JChannel(stack(config, dns, self.size(), self.rank()));
+            channel = new JChannel(stack(config, dns, guard, self.size(), self.rank()));
         } catch (ConfigException e) {
             closeQuietly(dns);
             throw e;
@@ -182,7 +191,8 @@ public final class ClusterMembership implements AutoCloseable {
             closeQuietly(dns);
             throw new ClusterFormationException("cannot set up the cluster layer: " + e.getMessage(), e);
         }
-        ClusterMembership membership = new ClusterMembership(channel, listener, config, dns);
+        ClusterMembership membership = new ClusterMembership(channel, listener, config, dns, guard);
+        guard.onTurnedAway(membership::turnedAway);
         byte[] info = self.encode();
         channel.addAddressGenerator(() -> address(self.rank(), label).put(INFO_KEY, info));
         channel.setName(label);
@@ -203,6 +213,10 @@ public final class ClusterMembership implements AutoCloseable {
             channel.connect(clusterName);
         } catch (Exception e) {
             membership.close();
+            if (cause(e, SecurityException.class) instanceof SecurityException turnedAway) {
+                // The coordinator's LateJoinGuard said why; the settings are not to blame.
+                throw new ClusterFormationException(turnedAway.getMessage(), e);
+            }
             throw new ClusterFormationException(
                     label + " cannot join cluster '" + clusterName + "' on " + bind + ":" + port + ": "
                             + rootMessage(e) + " (" + ClusterSettings.BIND_ADDRESS.name() + ", "
@@ -281,6 +295,19 @@ public final class ClusterMembership implements AutoCloseable {
         }
     }
 
+    /** A running cluster's {@link LateJoinGuard} turned this node away: formation fails with the reason. */
+    private void turnedAway(String reason) {
+        lock.lock();
+        try {
+            if (ranksByAddress == null && turnedAway == null) {
+                turnedAway = reason;
+                viewChanged.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void awaitFormation(
             String clusterName, NodeInfo self, List<String> hosts, Duration timeout, long deadline) {
         lock.lock();
@@ -300,6 +327,9 @@ public final class ClusterMembership implements AutoCloseable {
                         assignRanks(members, infos, self);
                         return;
                     }
+                }
+                if (turnedAway != null) {
+                    throw new ClusterFormationException(turnedAway);
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -405,6 +435,24 @@ public final class ClusterMembership implements AutoCloseable {
         this.nodes = List.of(byRank);
         this.ranksByAddress = Map.copyOf(ranks);
         this.rank = ranks.get(channel.getAddress());
+        String clusterName = config.get(ClusterSettings.NAME);
+        guard.formed(a -> ranksByAddress.containsKey(a) ? null : lateJoiner(clusterName, a));
+    }
+
+    /** Why {@code joiner}, not a member of the formed cluster, may not join it. */
+    private String lateJoiner(String clusterName, Address joiner) {
+        NodeInfo info = null;
+        try {
+            byte[] bytes = joiner instanceof ExtendedUUID e ? e.get(INFO_KEY) : null;
+            info = bytes == null ? null : NodeInfo.decode(bytes);
+        } catch (IllegalArgumentException e) {
+            // described by its JGroups address below
+        }
+        return (info == null ? "a node (JGroups address " + joiner + ")" : describe(info)) + " cannot join cluster '"
+                + clusterName
+                + "': it formed as " + describe(nodes) + " and is running; Meld lets no node into a running"
+                + " cluster, also not in the place of a failed one: start the whole cluster again, or give this one"
+                + " its own meld.cluster.name";
     }
 
     /** Under lock: why formation timed out. Counts every node seen, also one that gave up and left since. */
@@ -459,6 +507,16 @@ public final class ClusterMembership implements AutoCloseable {
         return (n.rank() >= 0 ? "node " + n.rank() : "a node") + " (" + n.hostName() + ", pid " + n.pid() + ")";
     }
 
+    /** @return the first throwable of type {@code type} in {@code e}'s causal chain, or {@code null} */
+    private static Throwable cause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
     private static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
@@ -470,9 +528,10 @@ public final class ClusterMembership implements AutoCloseable {
     /**
      * The JGroups stack, built in code: TCP, the discovery of the configured mode, merging of split
      * clusters, failure detection (heartbeats, then a direct check of a suspect), reliable delivery, the
-     * group membership service and fragmentation.
+     * {@link LateJoinGuard}, the group membership service and fragmentation.
      */
-    private static List<Protocol> stack(MeldConfig config, DnsNodes dns, int size, int rank) throws Exception {
+    private static List<Protocol> stack(MeldConfig config, DnsNodes dns, LateJoinGuard guard, int size, int rank)
+            throws Exception {
         String bind = config.get(ClusterSettings.BIND_ADDRESS);
         InetAddress bindAddress;
         try {
@@ -514,6 +573,7 @@ public final class ClusterMembership implements AutoCloseable {
                 new NAKACK2(),
                 new UNICAST3(),
                 new STABLE(),
+                guard,
                 new GMS()
                         .setJoinTimeout(joinTimeoutMillis(rank))
                         .setMaxJoinAttempts(maxJoinAttempts(config.get(ClusterSettings.FORMATION_TIMEOUT), rank))

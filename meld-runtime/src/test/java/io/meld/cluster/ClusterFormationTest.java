@@ -155,6 +155,40 @@ class ClusterFormationTest {
     }
 
     @Test
+    void shouldTurnAwayANodeThatJoinsAClusterThatHasFormedAndLetTheClusterGoOn() throws Exception {
+        List<Integer> ports = StaticNodes.freePorts(3);
+        try (StaticNodes nodes = new StaticNodes()) {
+            for (int rank = 0; rank < 2; rank++) {
+                nodes.start(nodes.node(2, ports.subList(0, 2), rank).with(ClusterSettings.FORMATION_TIMEOUT, ENOUGH));
+            }
+            List<Meld> running = nodes.awaitJoined();
+            assertThat(running).hasSize(2);
+
+            // Another node 1 (another run, or node 1 started again), on a port of its own.
+            nodes.start(nodes.node(2, ports.subList(0, 2), 1)
+                    .with(ClusterSettings.PORT, ports.get(2))
+                    .with(ClusterSettings.FORMATION_TIMEOUT, ENOUGH));
+
+            assertThat(nodes.awaitFailures())
+                    .singleElement()
+                    .satisfies(e -> assertThat(e)
+                            .isInstanceOf(ClusterFormationException.class)
+                            .hasMessageMatching("node 1 \\(.*\\) cannot join cluster 'meld-test-.*': it formed as"
+                                    + " \\[node 0 \\(.*\\), node 1 \\(.*\\)] and is running; Meld lets no node into a"
+                                    + " running cluster, also not in the place of a failed one: .*"));
+            List<CompletableFuture<Long>> sums = new ArrayList<>();
+            for (Meld m : running) {
+                sums.add(CompletableFuture.supplyAsync(() -> m.allReduce(1L << m.rank(), LongOp.SUM)));
+            }
+            for (CompletableFuture<Long> sum : sums) {
+                assertThat(sum.get(20, TimeUnit.SECONDS))
+                        .as("the running nodes go on")
+                        .isEqualTo(3);
+            }
+        }
+    }
+
+    @Test
     void shouldFailEveryNodeWhenSomeNodesHaveARankAndOthersNot() throws Exception {
         List<Integer> ports = StaticNodes.freePorts(2);
         try (StaticNodes nodes = new StaticNodes()) {

@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * directions. A connection starts with a handshake ({@link HandshakeCodec}): the connecting node sends
  * HELLO with the protocol version, the cluster, both ranks, the cluster size and its incarnation; the
  * other answers WELCOME, or REJECT with a reason and closes. A version mismatch, a node of another
- * cluster or a wrong rank is refused with a message that says so.
+ * cluster, a wrong rank, or another incarnation of a rank than the one that formed the cluster (a node
+ * started again after it failed) is refused with a message that says so.
  *
  * <p>Every frame is checked before its handler sees it (length, type, sequence number). A frame that
  * fails a check, or a payload its handler cannot decode ({@link ProtocolException}), closes that one
@@ -92,6 +93,12 @@ public final class Transport implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition linksChanged = lock.newCondition();
     private final List<Runnable> waitingForRank = new ArrayList<>();
+    /**
+     * The incarnation of each peer that formed the cluster, by rank (0: unknown), set with {@link #rank}
+     * under {@link #lock}, before any deferred HELLO is looked at.
+     */
+    private volatile long[] incarnations;
+
     private volatile boolean closing;
 
     private Transport(Builder b) {
@@ -222,8 +229,11 @@ public final class Transport implements AutoCloseable {
             }
         }
         List<Runnable> deferred;
+        long[] known = new long[size];
+        peers.forEach(p -> known[p.rank()] = p.incarnation());
         lock.lock();
         try {
+            this.incarnations = known;
             this.rank = rank;
             deferred = new ArrayList<>(waitingForRank);
             waitingForRank.clear();
@@ -383,6 +393,11 @@ public final class Transport implements AutoCloseable {
         if (h.senderRank() < 0 || h.senderRank() >= rank) {
             return "node " + h.senderRank() + " may not connect to node " + rank
                     + " (the lower rank of a pair opens the connection, and ranks run from 0 to " + (size - 1) + ")";
+        }
+        long expected = incarnations[h.senderRank()];
+        if (expected != 0 && h.incarnation() != expected) {
+            return "node " + h.senderRank() + " is not the node " + h.senderRank() + " that formed the cluster with"
+                    + " node " + rank + " (another incarnation: it was started again, or belongs to another run)";
         }
         if (h.lane() >= lanes) {
             return "node " + h.senderRank() + " opened lane " + h.lane() + ", but node " + rank + " has " + lanes

@@ -110,6 +110,33 @@ class HandshakeTest {
     }
 
     @Test
+    void shouldRejectAnotherIncarnationOfARankThanTheOneThatFormedTheCluster() throws IOException {
+        // Node 0 started again (after it failed, say): same cluster, same rank, a new incarnation. Node 1
+        // knows the node 0 it formed the cluster with, and says why before it would say "already connected".
+        byte[] hello = RawPeer.handshake(
+                HandshakeCodec.MAGIC,
+                Transport.PROTOCOL_VERSION,
+                TestCluster.CLUSTER_ID,
+                0,
+                1,
+                2,
+                TestCluster.incarnation(0) + 1);
+        try (TestCluster c = TestCluster.of(2).start();
+                RawPeer raw = RawPeer.connect(c.address(1))) {
+            int mark = LogCapture.mark();
+            raw.write(RawPeer.frame(FrameType.HELLO, 0, 0, hello));
+            RawPeer.RawFrame reject = raw.read();
+            assertThat(reject.type()).as("the answer to %s", reject).isEqualTo(FrameType.REJECT);
+            assertThat(reject.text())
+                    .isEqualTo("node 0 is not the node 0 that formed the cluster with node 1 (another incarnation:"
+                            + " it was started again, or belongs to another run)");
+            assertThat(raw.awaitClosedByNode(Await.TIMEOUT)).isTrue();
+            LogCapture.awaitLine(mark, "WARN", "127.0.0.1:" + raw.localPort(), "another incarnation");
+            c.assertLinkWorks(0, 1);
+        }
+    }
+
+    @Test
     void shouldRejectAnotherClusterSize() throws IOException {
         assertRejected(RawPeer.handshake(0, 2, 4), "the peer expects a cluster of 4 nodes, node 2 one of 3");
     }
