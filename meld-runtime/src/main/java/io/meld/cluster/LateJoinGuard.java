@@ -26,14 +26,16 @@ import org.slf4j.LoggerFactory;
  * formation for done, and wait on a data path nobody opens to it. Turned away, it gets a JOIN response
  * that carries the reason, and its {@code connect} fails with it at once.
  *
- * <p>Sits right below GMS, as JGroups' AUTH does, and looks only at join and merge requests, which reach
- * the coordinator; every member has one, so whoever is the coordinator when the request comes answers
- * it. Requests of members of the formed cluster pass, and before formation every request passes.
+ * <p>Sits right below GMS, as JGroups' AUTH does, and looks only at join requests and merge requests and
+ * responses, which reach coordinators; every member has one, so whoever is the coordinator when one
+ * comes answers it. Those of members of the formed cluster pass, and before formation all pass.
  *
  * <p>A node started again as node 0 usually finds nobody within its short join timeout and starts a
- * cluster of its own, which JGroups then tries to merge with the running one. The merge request is
- * dropped, and the guard tells the node why in a message of its own ({@link TurnedAway}); the node's
- * guard hands the reason to {@link #onTurnedAway}'s callback, and its formation fails with it.
+ * cluster of its own, which JGroups then tries to merge with the running one: the node asks for the
+ * merge, or answers the running cluster's coordinator that asked. Its request or answer is dropped, so
+ * the merge never happens, and the guard tells the node why in a message of its own ({@link
+ * TurnedAway}); the node's guard hands the reason to {@link #onTurnedAway}'s callback, and its
+ * formation fails with it.
  *
  * <p><b>Concurrency</b>: {@link #formed} and {@link #onTurnedAway} are called once by the forming thread;
  * messages arrive on JGroups threads and read what they published.
@@ -104,7 +106,7 @@ final class LateJoinGuard extends Protocol {
         }
         byte type = header.getType();
         boolean join = type == GMS.GmsHeader.JOIN_REQ || type == GMS.GmsHeader.JOIN_REQ_WITH_STATE_TRANSFER;
-        if (!join && type != GMS.GmsHeader.MERGE_REQ) {
+        if (!join && type != GMS.GmsHeader.MERGE_REQ && type != GMS.GmsHeader.MERGE_RSP) {
             return false;
         }
         Address from = msg.getSrc();
