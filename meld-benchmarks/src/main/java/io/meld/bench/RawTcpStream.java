@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.LongBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.Locale;
 
 /**
  * Raw Java TCP streams, the baselines of bulk transfers: one JVM streams over one loopback TCP connection
@@ -30,6 +31,12 @@ import java.nio.channels.SocketChannel;
  *       the timed passes the receiver checks every element.
  * </ul>
  *
+ * <p>The array mode can also leave one side's array off the heap, in a direct buffer of {@code BYTES}
+ * that the socket reads into or writes from in place, so that only the other side copies: what a bulk
+ * transfer could cost if one end's data lived off the heap. {@code COPIES} says who copies: {@code both}
+ * (the default, as above), {@code sender} (the receiver's array is off the heap) or {@code receiver} (the
+ * sender's is). Not part of {@code bench bandwidth}; {@code docs/performance.md} quotes it.
+ *
  * <p>Started by {@code bin/meld bench bandwidth} as a 2-node program: node 0 ({@code meld.rank})
  * listens and receives, node 1 connects and sends until node 0 closes the connection. Node 0 prints one
  * JSON line, {@code "benchmark":"bandwidth_raw_tcp"}, with its {@code mode} and {@code gb_per_sec} (1e9
@@ -42,19 +49,87 @@ public final class RawTcpStream {
     private RawTcpStream() {}
 
     /**
-     * @param args {@code PORT SECONDS [BYTES]}: without {@code BYTES} the wire mode, with it the array
-     *     mode, streaming an array of {@code BYTES} bytes (a multiple of 8)
+     * @param args {@code PORT SECONDS [BYTES [COPIES]]}: without {@code BYTES} the wire mode, with it the
+     *     array mode, streaming an array of {@code BYTES} bytes (a multiple of 8); {@code COPIES} is {@code
+     *     both}, {@code sender} or {@code receiver}
      * @throws IOException when the connection fails
      */
     public static void main(String[] args) throws IOException {
         int port = Integer.parseInt(args[0]);
         double seconds = Double.parseDouble(args[1]);
-        long[] array = args.length > 2 ? new long[elements(Long.parseLong(args[2]))] : null;
+        Copies copies = args.length > 3 ? Copies.parse(args[3]) : Copies.BOTH;
+        Elements array = args.length > 2 ? new Elements(elements(Long.parseLong(args[2])), copies) : null;
         int rank = MeldConfig.load().get(RuntimeSettings.RANK);
         if (rank == 1) {
             send(port, array);
         } else if (rank == 0) {
             System.exit(receive(port, seconds, array) ? 0 : 1);
+        }
+    }
+
+    /** Which side of the array mode copies between its array and its direct buffer. */
+    enum Copies {
+        BOTH,
+        SENDER,
+        RECEIVER;
+
+        static Copies parse(String name) {
+            for (Copies c : values()) {
+                if (c.name().equalsIgnoreCase(name)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException(
+                    "COPIES '" + name + "' is not one of both, sender, receiver (which side copies its array)");
+        }
+    }
+
+    /**
+     * One side's array of the array mode: a {@code long[]} on the heap, copied through the 1 MiB chunk
+     * buffer, or a direct buffer the socket reads or writes in place, when the other side is the one that
+     * copies.
+     */
+    private static final class Elements {
+        final int length;
+        final Copies copies;
+        long[] heap;
+        ByteBuffer direct;
+
+        Elements(int length, Copies copies) {
+            this.length = length;
+            this.copies = copies;
+        }
+
+        /** Allocates this side's array: on the heap if this side copies. */
+        Elements on(boolean sender) {
+            boolean copying = copies == Copies.BOTH || (copies == Copies.SENDER) == sender;
+            if (copying) {
+                heap = new long[length];
+            } else {
+                direct = ByteBuffer.allocateDirect(8 * length).order(ByteOrder.nativeOrder());
+            }
+            return this;
+        }
+
+        long get(int i) {
+            return heap != null ? heap[i] : direct.getLong(8 * i);
+        }
+
+        void set(int i, long value) {
+            if (heap != null) {
+                heap[i] = value;
+            } else {
+                direct.putLong(8 * i, value);
+            }
+        }
+
+        /** @return the direct buffer's bytes of elements {@code [at, at + n)}, as a fresh view */
+        ByteBuffer slice(int at, int n) {
+            return direct.slice(8 * at, 8 * n);
+        }
+
+        String mode() {
+            return copies == Copies.BOTH ? "array" : "array_" + copies.name().toLowerCase(Locale.ROOT) + "_copies";
         }
     }
 
@@ -67,7 +142,10 @@ public final class RawTcpStream {
     }
 
     /** @param array the array to fill again and again, or {@code null} for the wire mode */
-    private static boolean receive(int port, double seconds, long[] array) throws IOException {
+    private static boolean receive(int port, double seconds, Elements array) throws IOException {
+        if (array != null) {
+            array.on(false);
+        }
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
             try (SocketChannel channel = server.accept()) {
@@ -92,12 +170,12 @@ public final class RawTcpStream {
                 long unitBytes = array == null ? CHUNK : 8L * array.length;
                 if (array != null) {
                     for (int i = 0; i < array.length; i++) {
-                        wrong += array[i] == Bandwidth.value(i) ? 0 : 1;
+                        wrong += array.get(i) == Bandwidth.value(i) ? 0 : 1;
                     }
                 }
                 System.out.println(new Json()
                         .put("benchmark", "bandwidth_raw_tcp")
-                        .put("mode", array == null ? "wire" : "array")
+                        .put("mode", array == null ? "wire" : array.mode())
                         .put("nodes", 2)
                         .put("bytes", unitBytes)
                         .put("chunk_bytes", (long) CHUNK)
@@ -112,38 +190,41 @@ public final class RawTcpStream {
     }
 
     /**
-     * Reads one pass of the array mode: every chunk into the direct buffer, then into its place.
+     * Reads one pass of the array mode: every chunk into the direct buffer, then into its place; or, when
+     * the array is off the heap, straight into its place.
      *
      * @param longs a view of all of {@code chunk}
      */
-    private static int readArray(SocketChannel channel, ByteBuffer chunk, LongBuffer longs, long[] array)
+    private static int readArray(SocketChannel channel, ByteBuffer chunk, LongBuffer longs, Elements array)
             throws IOException {
         for (int at = 0; at < array.length; at += CHUNK / 8) {
             int n = Math.min(CHUNK / 8, array.length - at);
-            chunk.clear().limit(n * 8);
-            while (chunk.hasRemaining()) {
-                if (channel.read(chunk) < 0) {
-                    throw new IOException("the sender closed the stream");
-                }
+            if (array.heap == null) {
+                readFully(channel, array.slice(at, n));
+                continue;
             }
+            readFully(channel, chunk.clear().limit(n * 8));
             longs.clear();
-            longs.get(array, at, n);
+            longs.get(array.heap, at, n);
         }
         return 0;
     }
 
     private static int readChunk(SocketChannel channel, ByteBuffer chunk, long seq) throws IOException {
-        chunk.clear();
-        while (chunk.hasRemaining()) {
-            if (channel.read(chunk) < 0) {
-                throw new IOException("the sender closed the stream");
-            }
-        }
+        readFully(channel, chunk.clear());
         return chunk.getLong(0) == seq ? 0 : 1;
     }
 
+    private static void readFully(SocketChannel channel, ByteBuffer into) throws IOException {
+        while (into.hasRemaining()) {
+            if (channel.read(into) < 0) {
+                throw new IOException("the sender closed the stream");
+            }
+        }
+    }
+
     /** @param array the array to send again and again, or {@code null} for the wire mode */
-    private static void send(int port, long[] array) throws IOException {
+    private static void send(int port, Elements array) throws IOException {
         try (SocketChannel channel = connect(port)) {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.nativeOrder());
@@ -151,8 +232,9 @@ public final class RawTcpStream {
                 if (array == null) {
                     sendChunks(channel, chunk);
                 } else {
+                    array.on(true);
                     for (int i = 0; i < array.length; i++) {
-                        array[i] = Bandwidth.value(i);
+                        array.set(i, Bandwidth.value(i));
                     }
                     sendArray(channel, chunk, array);
                 }
@@ -176,16 +258,21 @@ public final class RawTcpStream {
         }
     }
 
-    private static void sendArray(SocketChannel channel, ByteBuffer chunk, long[] array) throws IOException {
+    private static void sendArray(SocketChannel channel, ByteBuffer chunk, Elements array) throws IOException {
         LongBuffer longs = chunk.asLongBuffer(); // before the first write moves the position
         while (true) {
             for (int at = 0; at < array.length; at += CHUNK / 8) {
                 int n = Math.min(CHUNK / 8, array.length - at);
-                longs.clear();
-                longs.put(array, at, n);
-                chunk.clear().limit(n * 8);
-                while (chunk.hasRemaining()) {
-                    channel.write(chunk);
+                ByteBuffer out;
+                if (array.heap != null) {
+                    longs.clear();
+                    longs.put(array.heap, at, n);
+                    out = chunk.clear().limit(n * 8);
+                } else {
+                    out = array.slice(at, n);
+                }
+                while (out.hasRemaining()) {
+                    channel.write(out);
                 }
             }
         }
