@@ -2,7 +2,6 @@ package io.meld.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meld.cluster.ClusterSettings;
 import io.meld.testing.RealComponents;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,16 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag(RealComponents.TAG)
 @Timeout(120)
 class RejoinProcessTest {
-    private static final Map<String, String> SETTINGS = Map.of(
-            ClusterSettings.HEARTBEAT_INTERVAL.envName(),
-            "500ms",
-            ClusterSettings.FAILURE_TIMEOUT.envName(),
-            "2s",
-            ClusterSettings.SUSPECT_TIMEOUT.envName(),
-            "1s",
-            "MELD_TRANSPORT_IO_THREADS",
-            "1");
-
     @TempDir
     Path dir;
 
@@ -54,7 +43,7 @@ class RejoinProcessTest {
     private void rejoin(int victim) throws Exception {
         Path stop = dir.resolve("stop");
         try (NodeProcesses nodes = new NodeProcesses(
-                3, TestPrograms.Rejoin.class, List.of(Integer.toString(victim), stop.toString()), SETTINGS)) {
+                3, TestPrograms.Rejoin.class, List.of(Integer.toString(victim), stop.toString()), Map.of())) {
             nodes.out.awaitLines(3, l -> l.matches("\\[\\d] READY \\d"), Duration.ofSeconds(60));
             nodes.process(victim).destroyForcibly().waitFor();
             nodes.out.awaitLines(2, l -> l.contains("FAILED node=" + victim), Duration.ofSeconds(30));
