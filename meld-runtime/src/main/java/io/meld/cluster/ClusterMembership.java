@@ -137,7 +137,7 @@ public final class ClusterMembership implements AutoCloseable {
     private final Condition viewChanged = lock.newCondition();
     private View latest;
     /** Why a running cluster of the same name turned this node away, once one did. */
-    private String turnedAway;
+    private String whyTurnedAway;
     /** Views that arrived during formation and formation has not looked at yet. */
     private final ArrayDeque<View> unseen = new ArrayDeque<>();
     /** Every Meld node that was in some view during formation, in the order first seen. */
@@ -299,8 +299,8 @@ public final class ClusterMembership implements AutoCloseable {
     private void turnedAway(String reason) {
         lock.lock();
         try {
-            if (ranksByAddress == null && turnedAway == null) {
-                turnedAway = reason;
+            if (ranksByAddress == null && whyTurnedAway == null) {
+                whyTurnedAway = reason;
                 viewChanged.signalAll();
             }
         } finally {
@@ -328,8 +328,8 @@ public final class ClusterMembership implements AutoCloseable {
                         return;
                     }
                 }
-                if (turnedAway != null) {
-                    throw new ClusterFormationException(turnedAway);
+                if (whyTurnedAway != null) {
+                    throw new ClusterFormationException(whyTurnedAway);
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
