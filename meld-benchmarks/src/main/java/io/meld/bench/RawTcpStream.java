@@ -59,6 +59,10 @@ public final class RawTcpStream {
         double seconds = Double.parseDouble(args[1]);
         Copies copies = args.length > 3 ? Copies.parse(args[3]) : Copies.BOTH;
         Elements array = args.length > 2 ? new Elements(elements(Long.parseLong(args[2])), copies) : null;
+        if (array != null && copies != Copies.BOTH && 8L * array.length > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("array of " + args[2] + " bytes: with COPIES " + args[3]
+                    + " one side keeps it in one direct buffer, which holds at most " + Integer.MAX_VALUE + " bytes");
+        }
         int rank = MeldConfig.load().get(RuntimeSettings.RANK);
         if (rank == 1) {
             send(port, array);

@@ -46,6 +46,16 @@ class RawTcpStreamTest {
                 .contains("COPIES 'neither' is not one of both, sender, receiver");
     }
 
+    @Test
+    void shouldRefuseAnArrayTooLargeForOneDirectBufferWhenOneSideKeepsItOffTheHeap() throws InterruptedException {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = launch(new ByteArrayOutputStream(), err, "4294967296", "sender");
+
+        assertThat(status).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("array of 4294967296 bytes: with COPIES sender one side keeps it in one direct buffer");
+    }
+
     private static Map<String, Object> stream(String... more) throws InterruptedException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
