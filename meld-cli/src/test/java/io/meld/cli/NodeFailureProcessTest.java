@@ -120,16 +120,7 @@ class NodeFailureProcessTest {
                 assertThat(last)
                         .as("ms from the fault to the last wait failing")
                         .isLessThan(BOUND.toMillis());
-                for (int r = 0; r < 3; r++) {
-                    if (r != victim) {
-                        assertThat(nodes.process(r).waitFor(30, TimeUnit.SECONDS))
-                                .as("survivor %d ended", r)
-                                .isTrue();
-                        assertThat(nodes.process(r).exitValue())
-                                .as("survivor %d's exit status", r)
-                                .isZero();
-                    }
-                }
+                nodes.assertSurvivorsEnded(victim);
             } finally {
                 signal("CONT", nodes.process(victim)); // a frozen process is killed either way; woken, it goes at once
             }

@@ -1,5 +1,7 @@
 package io.meld.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.meld.cluster.ClusterSettings;
 import io.meld.runtime.ChildMain;
 import io.meld.runtime.RuntimeSettings;
@@ -14,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -105,6 +108,24 @@ final class NodeProcesses implements AutoCloseable {
     /** @return node {@code rank}'s process */
     Process process(int rank) {
         return processes.get(rank);
+    }
+
+    /**
+     * Asserts that every node but {@code victim} ends within 30 s, with status 0.
+     *
+     * @param victim the node a test killed or froze
+     */
+    void assertSurvivorsEnded(int victim) throws InterruptedException {
+        for (int r = 0; r < processes.size(); r++) {
+            if (r != victim) {
+                assertThat(processes.get(r).waitFor(30, TimeUnit.SECONDS))
+                        .as("survivor %d ended", r)
+                        .isTrue();
+                assertThat(processes.get(r).exitValue())
+                        .as("survivor %d's exit status:%n%s", r, out.text())
+                        .isZero();
+            }
+        }
     }
 
     /** Kills every node still running, and waits for them. */

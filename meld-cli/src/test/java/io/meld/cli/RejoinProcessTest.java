@@ -73,16 +73,7 @@ class RejoinProcessTest {
                     assertThat(f[0].substring(4)).as(line).isEqualTo(f[1].substring(9));
                 }
             }
-            for (int r = 0; r < 3; r++) {
-                if (r != victim) {
-                    assertThat(nodes.process(r).waitFor(30, TimeUnit.SECONDS))
-                            .as("survivor %d ended", r)
-                            .isTrue();
-                    assertThat(nodes.process(r).exitValue())
-                            .as("survivor %d's exit status:%n%s", r, nodes.out.text())
-                            .isZero();
-                }
-            }
+            nodes.assertSurvivorsEnded(victim);
         }
     }
 }
