@@ -66,13 +66,7 @@ class RejoinProcessTest {
                     .noneMatch(l -> l.contains("READY"));
 
             Files.createFile(stop);
-            nodes.out.awaitLines(2, l -> l.contains("CHECKED"), Duration.ofSeconds(30));
-            for (String line : nodes.out.lines()) {
-                if (line.contains("CHECKED")) {
-                    String[] f = line.substring(line.indexOf("got=")).split(" ");
-                    assertThat(f[0].substring(4)).as(line).isEqualTo(f[1].substring(9));
-                }
-            }
+            // A survivor whose elements did not get exactly the other's adds exits with status 1.
             nodes.assertSurvivorsEnded(victim);
         }
     }
