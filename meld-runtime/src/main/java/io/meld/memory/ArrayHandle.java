@@ -4,13 +4,23 @@ import io.meld.Distribution;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What the two array classes share: identity, bounds checks, the mapping queries and the collective
- * {@link #close()}.
+ * What the two array classes share: identity, bounds checks, the mapping queries, the way to a local
+ * element, and the collective {@link #close()}.
+ *
+ * <h2>The way to a local element</h2>
+ *
+ * An operation first asks {@link #local(long)} whether this node holds the element, with the layout's
+ * arithmetic and nothing else: for {@link Distribution#BLOCK} (and on one node) a subtraction and one
+ * unsigned comparison against the node's range, which also rejects an index outside the array; for
+ * the cyclic distributions a division by a constant, done as a multiplication ({@link FastDivisor}).
+ * The local index then names the chunk ({@code local >>> shift}) and the position ({@code local &
+ * mask}) in this node's own chunk table. Everything else (an index out of range, a freed array, a
+ * remote element) takes the slow path, which checks and throws or delegates.
  *
  * <p><b>Concurrency</b>: immutable apart from the storage's state ({@link GlobalStorage#state}), which a
- * free or the node's close sets (volatile) so
- * that later operations from any thread fail; an operation racing with the free is the program's data
- * race, answered by the home with an error if its frame arrives after the free.
+ * free or the node's close sets (volatile) so that later operations from any thread fail; an operation
+ * racing with the free is the program's data race, answered by the home with an error if its frame
+ * arrives after the free.
  */
 abstract class ArrayHandle {
     final MemoryService service;
@@ -18,10 +28,16 @@ abstract class ArrayHandle {
     final ArrayLayout layout;
     final long length;
     final int rank;
-    final long[][] chunks;
     final int[] homes;
+    final int shift;
+    final int mask;
     /** Whether fire-and-forget operations on local elements are buffered ({@code meld.memory.local-batching}). */
     final boolean batchLocal;
+    /** Whether this node's elements are the global indices {@code [localStart, localStart + localCount)}. */
+    private final boolean contiguous;
+
+    private final long localStart;
+    private final long localCount;
 
     ArrayHandle(MemoryService service, GlobalStorage storage) {
         this.service = service;
@@ -29,9 +45,13 @@ abstract class ArrayHandle {
         this.layout = storage.layout;
         this.length = layout.length();
         this.rank = storage.rank;
-        this.chunks = storage.chunks;
         this.homes = storage.homes;
+        this.shift = storage.chunkShift;
+        this.mask = storage.chunkMask;
         this.batchLocal = service.batchesLocal();
+        this.localCount = layout.partitionLength(rank);
+        this.contiguous = layout.nodes() == 1 || storage.distribution.kind() == Distribution.Kind.BLOCK;
+        this.localStart = localCount > 0 ? layout.globalIndex(rank, 0) : 0;
     }
 
     public final String name() {
@@ -51,13 +71,13 @@ abstract class ArrayHandle {
     }
 
     public final long localLength() {
-        return storage.localLength();
+        return localCount;
     }
 
     public final long globalIndex(long localIndex) {
-        if (localIndex < 0 || localIndex >= storage.localLength()) {
+        if (localIndex < 0 || localIndex >= localCount) {
             throw new IndexOutOfBoundsException("local index " + localIndex + " of array '" + storage.name
-                    + "' is outside node " + rank + "'s " + storage.localLength() + " elements");
+                    + "' is outside node " + rank + "'s " + localCount + " elements");
         }
         return layout.globalIndex(rank, localIndex);
     }
@@ -75,6 +95,24 @@ abstract class ArrayHandle {
                 + (storage.state == GlobalStorage.LIVE ? "" : " (" + storage.stateText() + ")");
     }
 
+    /**
+     * @param index any global index
+     * @return the element's index in this node's share when this node holds it and the array is live,
+     *     otherwise -1 (also for an index outside the array: the slow path then says what is wrong)
+     */
+    final long local(long index) {
+        long local;
+        if (contiguous) {
+            local = index - localStart;
+            if (Long.compareUnsigned(local, localCount) >= 0) {
+                return -1;
+            }
+        } else if (index < 0 || index >= length || (local = layout.localIndexIn(rank, index)) < 0) {
+            return -1;
+        }
+        return storage.state == GlobalStorage.LIVE ? local : -1;
+    }
+
     /** @return the element's slot, after checking the index and that the array is live */
     final long slot(long index) {
         if (index < 0 || index >= length) {
@@ -87,6 +125,18 @@ abstract class ArrayHandle {
         return layout.slot(index);
     }
 
+    /** A local element's chunk number in the storage's chunk tables. */
+    final int chunkOf(long local) {
+        return storage.localBase + (int) (local >>> shift);
+    }
+
+    /**
+     * Applies one operation to an element of this node's storage, by its global chunk number and position.
+     *
+     * @return the answer the opcode defines, as bits
+     */
+    abstract long applyHere(int opcode, int operation, int chunk, int pos, long a, long b);
+
     /**
      * A blocking operation: at once on a local element (after this thread's pending local operations),
      * delegated to the home otherwise.
@@ -94,13 +144,17 @@ abstract class ArrayHandle {
      * @return the answer the opcode defines, as bits
      */
     final long update(long index, int opcode, int operation, long a, long b) {
+        long local = local(index);
+        if (local >= 0) {
+            service.settleLocal();
+            return applyHere(opcode, operation, chunkOf(local), (int) local & mask, a, b);
+        }
         long slot = slot(index);
-        int chunk = (int) (slot >>> ArrayLayout.CHUNK_SHIFT);
+        int chunk = (int) (slot >>> shift);
         int home = homes[chunk];
         if (home == rank) {
             service.settleLocal();
-            return Atomics.apply(
-                    opcode, storage.isDouble, operation, chunks[chunk], (int) (slot & ArrayLayout.CHUNK_MASK), a, b);
+            return applyHere(opcode, operation, chunk, (int) slot & mask, a, b);
         }
         return service.call(storage, home, opcode, operation, slot, a, b, index);
     }
@@ -109,14 +163,29 @@ abstract class ArrayHandle {
     final <T> CompletableFuture<T> async(
             long index, int opcode, int operation, long a, long b, Pending.Future.Converter<T> converter) {
         long slot = slot(index);
-        int chunk = (int) (slot >>> ArrayLayout.CHUNK_SHIFT);
+        int chunk = (int) (slot >>> shift);
         int home = homes[chunk];
         if (home == rank) {
             service.settleLocal();
-            return CompletableFuture.completedFuture(converter.convert(Atomics.apply(
-                    opcode, storage.isDouble, operation, chunks[chunk], (int) (slot & ArrayLayout.CHUNK_MASK), a, b)));
+            return CompletableFuture.completedFuture(
+                    converter.convert(applyHere(opcode, operation, chunk, (int) slot & mask, a, b)));
         }
         return service.callAsync(storage, home, opcode, operation, slot, a, b, index, converter);
+    }
+
+    /**
+     * A fire-and-forget operation: applied at once on a local element when local operations are not
+     * buffered, queued for the home (this one included) otherwise.
+     */
+    final void post(long index, int opcode, int operation, long a) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> shift);
+        int home = homes[chunk];
+        if (!batchLocal && home == rank) {
+            applyHere(opcode, operation, chunk, (int) slot & mask, a, 0);
+            return;
+        }
+        service.post(storage, home, opcode, operation, slot, a);
     }
 
     /** Throws when the array is freed or its node closed. */

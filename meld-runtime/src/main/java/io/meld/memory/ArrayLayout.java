@@ -15,26 +15,30 @@ import io.meld.Distribution;
  *
  * <h2>Chunks and slots</h2>
  *
- * Each partition is stored in chunks of {@link #CHUNK_SIZE} elements (the last one shorter), so a
- * node's share may exceed 2<sup>31</sup> elements and a chunk can be re-homed on its own. Chunks are
- * numbered globally, partition by partition: partition {@code p}'s chunks are {@code chunkBase(p)} to
- * {@code chunkBase(p + 1) - 1}. An element's <i>slot</i> is {@code chunkBase(p) * CHUNK_SIZE +
- * localIndex}: its chunk is {@code slot >>> CHUNK_SHIFT} and its position in the chunk {@code slot &
- * CHUNK_MASK}. Slots are what travel on the wire, so the home does no arithmetic beyond a shift and a
- * mask; the chunk-to-home table ({@code MemoryService}) says which node holds each chunk.
+ * Each partition is stored in chunks of {@link #chunkSize()} elements (the last one shorter): the
+ * smallest power of two that holds the largest partition, but at most {@code 2^maxChunkShift} ({@code
+ * meld.memory.chunk-size}). So a node's share is one plain Java array up to that size, and larger
+ * shares (even beyond 2<sup>31</sup> elements) are several. Chunks are numbered globally, partition by
+ * partition: partition {@code p}'s chunks are {@code chunkBase(p)} to {@code chunkBase(p + 1) - 1}. An
+ * element's <i>slot</i> is {@code (chunkBase(p) << chunkShift) + localIndex}: its chunk is {@code slot
+ * >>> chunkShift} and its position in the chunk {@code slot & chunkMask}, and the local chunk {@code c}
+ * of a partition holds its local indices from {@code c << chunkShift} on. Slots are what travel on the
+ * wire, so the home does no arithmetic beyond a shift and a mask; the chunk-to-home table ({@link
+ * GlobalStorage#homes}) says which node holds each chunk.
  *
  * <p>Immutable; every method is a pure function, safe from any thread. Lengths up to {@code 2^62} are
  * supported without allocating anything here.
  */
 final class ArrayLayout {
-    /** log2 of the elements per chunk. */
-    static final int CHUNK_SHIFT = 20;
-    /** Elements per chunk: 2^20, 8 MiB of {@code long}. */
-    static final long CHUNK_SIZE = 1L << CHUNK_SHIFT;
-    /** Position of a slot within its chunk. */
-    static final long CHUNK_MASK = CHUNK_SIZE - 1;
+    /** log2 of the most elements a chunk holds unless configured otherwise: 2^30, 8 GiB of {@code long}. */
+    static final int DEFAULT_MAX_CHUNK_SHIFT = 30;
+
+    /** The largest {@code maxChunkShift}: a chunk is one Java array, whose length is an {@code int}. */
+    static final int MAX_CHUNK_SHIFT = 30;
 
     private final long length;
+    private final int chunkShift;
+    private final long chunkMask;
     private final int nodes;
     private final Distribution.Kind kind;
     private final long k;
@@ -52,7 +56,22 @@ final class ArrayLayout {
     private final FastDivisor byNodes;
     private final FastDivisor byBlock;
 
+    /** A layout with chunks of at most {@code 2^}{@value #DEFAULT_MAX_CHUNK_SHIFT} elements. */
     ArrayLayout(long length, int nodes, Distribution distribution) {
+        this(length, nodes, distribution, DEFAULT_MAX_CHUNK_SHIFT);
+    }
+
+    /**
+     * @param length the number of elements, {@code 0 <= length <= 2^62}
+     * @param nodes the number of partitions, at least 1
+     * @param distribution how elements map to partitions
+     * @param maxChunkShift log2 of the most elements one chunk holds, from 0 to {@value #MAX_CHUNK_SHIFT}
+     */
+    ArrayLayout(long length, int nodes, Distribution distribution, int maxChunkShift) {
+        if (maxChunkShift < 0 || maxChunkShift > MAX_CHUNK_SHIFT) {
+            throw new IllegalArgumentException(
+                    "chunk shift " + maxChunkShift + " is outside [0, " + MAX_CHUNK_SHIFT + "]");
+        }
         if (length < 0) {
             throw new IllegalArgumentException("array length " + length + " is negative");
         }
@@ -73,11 +92,33 @@ final class ArrayLayout {
         this.bySmall = new FastDivisor(Math.max(q, 1));
         this.byNodes = new FastDivisor(nodes);
         this.byBlock = new FastDivisor(k);
+        long largest = 0;
+        for (int p = 0; p < nodes; p++) {
+            largest = Math.max(largest, partitionLength(p));
+        }
+        // The smallest power of two that holds the largest partition: each share is one chunk if it can be.
+        this.chunkShift = Math.min(maxChunkShift, 64 - Long.numberOfLeadingZeros(Math.max(0, largest - 1)));
+        this.chunkMask = (1L << chunkShift) - 1;
         this.chunkBase = new long[nodes + 1];
         for (int p = 0; p < nodes; p++) {
-            chunkBase[p + 1] = chunkBase[p] + (partitionLength(p) + CHUNK_SIZE - 1) / CHUNK_SIZE;
+            chunkBase[p + 1] = chunkBase[p] + ((partitionLength(p) + chunkMask) >>> chunkShift);
         }
-        this.slotIsIndex = nodes == 1 || kind == Distribution.Kind.BLOCK && r == 0 && (q & CHUNK_MASK) == 0;
+        this.slotIsIndex = nodes == 1 || kind == Distribution.Kind.BLOCK && r == 0 && (q & chunkMask) == 0;
+    }
+
+    /** @return log2 of the elements a chunk holds (its last one may hold fewer) */
+    int chunkShift() {
+        return chunkShift;
+    }
+
+    /** @return the elements a full chunk holds */
+    long chunkSize() {
+        return 1L << chunkShift;
+    }
+
+    /** @return the mask of a slot's position within its chunk */
+    long chunkMask() {
+        return chunkMask;
     }
 
     long length() {
@@ -108,13 +149,13 @@ final class ArrayLayout {
 
     /** @return the number of elements of chunk {@code c} of partition {@code p} ({@code c} counted within it) */
     int chunkLength(int p, long c) {
-        long rest = partitionLength(p) - (c << CHUNK_SHIFT);
-        return (int) Math.min(CHUNK_SIZE, rest);
+        long rest = partitionLength(p) - (c << chunkShift);
+        return (int) Math.min(1L << chunkShift, rest);
     }
 
     /** @return whether every slot fits 32 bits, so the wire can carry 4-byte slots */
     boolean narrowSlots() {
-        return (chunkBase[nodes] << CHUNK_SHIFT) <= 0xFFFF_FFFFL + 1;
+        return (chunkBase[nodes] << chunkShift) <= 0xFFFF_FFFFL + 1;
     }
 
     /**
@@ -160,6 +201,31 @@ final class ArrayLayout {
 
     /**
      * @param p a partition
+     * @param i a global index, {@code 0 <= i < length}
+     * @return its index within partition {@code p} when {@code p} holds it, otherwise -1: {@link
+     *     #partition} and {@link #localIndex} in one, sharing their divisions
+     */
+    long localIndexIn(int p, long i) {
+        switch (kind) {
+            case BLOCK -> {
+                long start = globalIndex(p, 0);
+                long local = i - start;
+                return Long.compareUnsigned(local, partitionLength(p)) < 0 ? local : -1;
+            }
+            case CYCLIC -> {
+                long round = byNodes.divide(i);
+                return i - round * nodes == p ? round : -1;
+            }
+            default -> {
+                long block = byBlock.divide(i);
+                long round = byNodes.divide(block);
+                return block - round * nodes == p ? round * k + (i - block * k) : -1;
+            }
+        }
+    }
+
+    /**
+     * @param p a partition
      * @param local an index within it, {@code 0 <= local < partitionLength(p)}
      * @return the global index
      */
@@ -192,21 +258,21 @@ final class ArrayLayout {
             case BLOCK -> {
                 if (i < bigBlocksEnd) {
                     long p = byBig.divide(i);
-                    return (chunkBase[(int) p] << CHUNK_SHIFT) + i - p * (q + 1);
+                    return (chunkBase[(int) p] << chunkShift) + i - p * (q + 1);
                 }
                 long j = i - bigBlocksEnd;
                 long t = bySmall.divide(j);
-                return (chunkBase[(int) (r + t)] << CHUNK_SHIFT) + j - t * q;
+                return (chunkBase[(int) (r + t)] << chunkShift) + j - t * q;
             }
             case CYCLIC -> {
                 long round = byNodes.divide(i);
-                return (chunkBase[(int) (i - round * nodes)] << CHUNK_SHIFT) + round;
+                return (chunkBase[(int) (i - round * nodes)] << chunkShift) + round;
             }
             default -> {
                 long block = byBlock.divide(i);
                 long round = byNodes.divide(block);
                 int p = (int) (block - round * nodes);
-                return (chunkBase[p] << CHUNK_SHIFT) + round * k + (i - block * k);
+                return (chunkBase[p] << chunkShift) + round * k + (i - block * k);
             }
         }
     }
@@ -217,7 +283,7 @@ final class ArrayLayout {
      * @return its storage slot
      */
     long slot(int p, long local) {
-        return (chunkBase[p] << CHUNK_SHIFT) + local;
+        return (chunkBase[p] << chunkShift) + local;
     }
 
     /**
@@ -269,6 +335,6 @@ final class ArrayLayout {
     @Override
     public String toString() {
         return "ArrayLayout[" + length + " over " + nodes + ", " + kind
-                + (kind == Distribution.Kind.BLOCK_CYCLIC ? "(" + k + ")" : "") + "]";
+                + (kind == Distribution.Kind.BLOCK_CYCLIC ? "(" + k + ")" : "") + ", chunks of 2^" + chunkShift + "]";
     }
 }

@@ -139,7 +139,7 @@ final class Bulk {
                 int home = s.home(slot);
                 long end = lo;
                 while (end < hi && s.home(layout.slot(p, end)) == home) {
-                    end = Math.min(hi, end + (ArrayLayout.CHUNK_SIZE - (layout.slot(p, end) & ArrayLayout.CHUNK_MASK)));
+                    end = Math.min(hi, end + (layout.chunkSize() - (layout.slot(p, end) & layout.chunkMask())));
                 }
                 out.add(new Segment(home, p, lo, slot, (int) (end - lo)));
                 lo = end;
@@ -187,20 +187,12 @@ final class Bulk {
         long slot = seg.slot;
         int done = 0;
         while (done < seg.count) {
-            long[] chunk = s.localChunk(slot);
-            int pos = (int) (slot & ArrayLayout.CHUNK_MASK);
-            int m = Math.min(seg.count - done, chunk.length - pos);
+            int pos = s.position(slot);
+            int m = Math.min(seg.count - done, s.heldFrom(slot));
+            Object chunk = s.isDouble ? s.doubleChunk(slot) : s.longChunk(slot);
             for (int e = 0, n; e < m; e += n) {
                 n = run(s, seg, done + e, m - e);
-                int at = position(s, seg, done + e, from, offset);
-                if (dst instanceof long[] a) {
-                    System.arraycopy(chunk, pos + e, a, at, n);
-                } else {
-                    double[] d = (double[]) dst;
-                    for (int i = 0; i < n; i++) {
-                        d[at + i] = Double.longBitsToDouble(chunk[pos + e + i]);
-                    }
-                }
+                System.arraycopy(chunk, pos + e, dst, position(s, seg, done + e, from, offset), n);
             }
             done += m;
             slot += m;
@@ -212,20 +204,12 @@ final class Bulk {
         long slot = seg.slot;
         int done = 0;
         while (done < seg.count) {
-            long[] chunk = s.localChunk(slot);
-            int pos = (int) (slot & ArrayLayout.CHUNK_MASK);
-            int m = Math.min(seg.count - done, chunk.length - pos);
+            int pos = s.position(slot);
+            int m = Math.min(seg.count - done, s.heldFrom(slot));
+            Object chunk = s.isDouble ? s.doubleChunk(slot) : s.longChunk(slot);
             for (int e = 0, n; e < m; e += n) {
                 n = run(s, seg, done + e, m - e);
-                int at = position(s, seg, done + e, from, offset);
-                if (src instanceof long[] a) {
-                    System.arraycopy(a, at, chunk, pos + e, n);
-                } else {
-                    double[] d = (double[]) src;
-                    for (int i = 0; i < n; i++) {
-                        chunk[pos + e + i] = Double.doubleToRawLongBits(d[at + i]);
-                    }
-                }
+                System.arraycopy(src, position(s, seg, done + e, from, offset), chunk, pos + e, n);
             }
             done += m;
             slot += m;
@@ -334,11 +318,14 @@ final class Bulk {
                 long at = slot + done;
                 int written = 0;
                 while (written < m) {
-                    long[] chunk = s.localChunk(at);
-                    int pos = (int) (at & ArrayLayout.CHUNK_MASK);
-                    int k = Math.min(m - written, chunk.length - pos);
+                    int pos = s.position(at);
+                    int k = Math.min(m - written, s.heldFrom(at));
                     ByteBuffer out = frame.nioBuffer(frame.writerIndex(), k * 8).order(ByteOrder.LITTLE_ENDIAN);
-                    out.asLongBuffer().put(chunk, pos, k);
+                    if (s.isDouble) {
+                        out.asDoubleBuffer().put(s.doubleChunk(at), pos, k);
+                    } else {
+                        out.asLongBuffer().put(s.longChunk(at), pos, k);
+                    }
                     frame.writerIndex(frame.writerIndex() + k * 8);
                     written += k;
                     at += k;

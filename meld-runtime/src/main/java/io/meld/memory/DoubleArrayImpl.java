@@ -1,8 +1,6 @@
 package io.meld.memory;
 
-import static io.meld.memory.ArrayLayout.CHUNK_MASK;
-import static io.meld.memory.ArrayLayout.CHUNK_SHIFT;
-import static io.meld.memory.Atomics.LONGS;
+import static io.meld.memory.Atomics.DOUBLES;
 
 import io.meld.DoubleOp;
 import io.meld.GlobalDoubleArray;
@@ -10,9 +8,9 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A node's handle to a global {@code double} array. Elements are stored as their raw bits: reads and
- * writes move bits, additions and min/max are compare-and-set loops on the bits ({@link Atomics}), and
- * compareAndSet compares bits.
+ * A node's handle to a global {@code double} array, stored in {@code double[]} chunks. Additions and
+ * min/max are compare-and-set loops on the element's bits ({@link Atomics}), and compareAndSet compares
+ * bits; operands and answers travel to and from remote homes as raw bits.
  *
  * <p><b>Concurrency</b>: shared by all threads of the node; stateless apart from {@link ArrayHandle}.
  */
@@ -21,24 +19,32 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
     private static final Pending.Future.Converter<Void> NONE = v -> null;
     private static final Pending.Future.Converter<Boolean> BOOLEAN = v -> v != 0;
 
+    /** The storage's chunks by global chunk number. */
+    private final double[][] chunks;
+
     DoubleArrayImpl(MemoryService service, GlobalStorage storage) {
         super(service, storage);
+        this.chunks = storage.doubleChunks;
     }
 
     @Override
     public double get(long index) {
-        long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (home == rank) {
+        long local = local(index);
+        if (local >= 0) {
             service.settleLocal();
-            return Double.longBitsToDouble((long) LONGS.getVolatile(chunks[chunk], (int) (slot & CHUNK_MASK)));
+            return (double) DOUBLES.getVolatile(chunks[chunkOf(local)], (int) local & mask);
         }
-        return Double.longBitsToDouble(service.call(storage, home, OpCodec.GET, 0, slot, 0, 0, index));
+        return Double.longBitsToDouble(update(index, OpCodec.GET, 0, 0, 0));
     }
 
     @Override
     public void set(long index, double value) {
+        long local = local(index);
+        if (local >= 0) {
+            service.settleLocal();
+            DOUBLES.setVolatile(chunks[chunkOf(local)], (int) local & mask, value);
+            return;
+        }
         update(index, OpCodec.SET, 0, bits(value), 0);
     }
 
@@ -152,14 +158,8 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
         return Double.doubleToRawLongBits(value);
     }
 
-    private void post(long index, int opcode, int operation, long a) {
-        long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (!batchLocal && home == rank) {
-            Atomics.apply(opcode, true, operation, chunks[chunk], (int) (slot & CHUNK_MASK), a, 0);
-            return;
-        }
-        service.post(storage, home, opcode, operation, slot, a);
+    @Override
+    long applyHere(int opcode, int operation, int chunk, int pos, long a, long b) {
+        return Atomics.applyDouble(opcode, operation, chunks[chunk], pos, a, b);
     }
 }

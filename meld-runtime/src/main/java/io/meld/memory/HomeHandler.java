@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,13 +162,14 @@ final class HomeHandler {
         }
         int n = p.readableBytes() / 8;
         while (n > 0) {
-            long[] chunk = s.localChunk(slot);
-            int pos = (int) (slot & ArrayLayout.CHUNK_MASK);
-            int m = Math.min(n, chunk.length - pos);
-            p.nioBuffer(p.readerIndex(), m * 8)
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .asLongBuffer()
-                    .get(chunk, pos, m);
+            int pos = s.position(slot);
+            int m = Math.min(n, s.heldFrom(slot));
+            ByteBuffer in = p.nioBuffer(p.readerIndex(), m * 8).order(ByteOrder.LITTLE_ENDIAN);
+            if (s.isDouble) {
+                in.asDoubleBuffer().get(s.doubleChunk(slot), pos, m);
+            } else {
+                in.asLongBuffer().get(s.longChunk(slot), pos, m);
+            }
             p.skipBytes(m * 8);
             slot += m;
             n -= m;
@@ -234,9 +236,9 @@ final class HomeHandler {
                 c = (long) LONG_LE.get(b, at);
                 at += 8;
             }
-            long[] chunk = s.localChunk(slot);
-            long result =
-                    Atomics.apply(opcode, isDouble, operation, chunk, (int) (slot & ArrayLayout.CHUNK_MASK), a, c);
+            long result = isDouble
+                    ? Atomics.applyDouble(opcode, operation, s.doubleChunk(slot), s.position(slot), a, c)
+                    : Atomics.applyLong(opcode, operation, s.longChunk(slot), s.position(slot), a, c);
             if (answers) {
                 out.value(id, result);
             }
@@ -259,7 +261,7 @@ final class HomeHandler {
                 for (int k = 0; k < n; k++) {
                     slots[k] = (int) INT_LE.get(b, at + 4 * k) & 0xFFFF_FFFFL;
                 }
-                Atomics.addAll(s.chunks, slots, 0, n, delta);
+                Atomics.addAll(s.longChunks, s.chunkShift, s.chunkMask, slots, 0, n, delta);
             }
         } catch (ArrayIndexOutOfBoundsException | NullPointerException e) {
             throw notHeld(s, slots, n);
@@ -299,7 +301,13 @@ final class HomeHandler {
                         operands[k] = (long) LONG_LE.get(b, at + 12 * k + 4);
                     }
                 }
-                Atomics.accumulateAll(s.chunks, slots, operands, shared, 0, n, isDouble, operation);
+                if (isDouble) {
+                    Atomics.accumulateAllDouble(
+                            s.doubleChunks, s.chunkShift, s.chunkMask, slots, operands, shared, 0, n, operation);
+                } else {
+                    Atomics.accumulateAll(
+                            s.longChunks, s.chunkShift, s.chunkMask, slots, operands, shared, 0, n, operation);
+                }
             }
         } catch (ArrayIndexOutOfBoundsException | NullPointerException e) {
             throw notHeld(s, slots, n);
@@ -310,7 +318,7 @@ final class HomeHandler {
     private static ProtocolException notHeld(GlobalStorage s, long[] slots, int n) {
         for (int k = 0; k < n; k++) {
             try {
-                s.localChunk(slots[k]);
+                s.heldFrom(slots[k]);
             } catch (ProtocolException e) {
                 return e;
             }

@@ -1,7 +1,5 @@
 package io.meld.memory;
 
-import static io.meld.memory.ArrayLayout.CHUNK_MASK;
-import static io.meld.memory.ArrayLayout.CHUNK_SHIFT;
 import static io.meld.memory.Atomics.LONGS;
 
 import io.meld.GlobalLongArray;
@@ -21,33 +19,33 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
     private static final Pending.Future.Converter<Void> NONE = v -> null;
     private static final Pending.Future.Converter<Boolean> BOOLEAN = v -> v != 0;
 
+    /** The storage's chunks by global chunk number. */
+    private final long[][] chunks;
+
     LongArrayImpl(MemoryService service, GlobalStorage storage) {
         super(service, storage);
+        this.chunks = storage.longChunks;
     }
 
     @Override
     public long get(long index) {
-        long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (home == rank) {
+        long local = local(index);
+        if (local >= 0) {
             service.settleLocal();
-            return (long) LONGS.getVolatile(chunks[chunk], (int) (slot & CHUNK_MASK));
+            return (long) LONGS.getVolatile(chunks[chunkOf(local)], (int) local & mask);
         }
-        return service.call(storage, home, OpCodec.GET, 0, slot, 0, 0, index);
+        return update(index, OpCodec.GET, 0, 0, 0);
     }
 
     @Override
     public void set(long index, long value) {
-        long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (home == rank) {
+        long local = local(index);
+        if (local >= 0) {
             service.settleLocal();
-            LONGS.setVolatile(chunks[chunk], (int) (slot & CHUNK_MASK), value);
+            LONGS.setVolatile(chunks[chunkOf(local)], (int) local & mask, value);
             return;
         }
-        service.call(storage, home, OpCodec.SET, 0, slot, value, 0, index);
+        update(index, OpCodec.SET, 0, value, 0);
     }
 
     @Override
@@ -114,26 +112,12 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
 
     @Override
     public void put(long index, long value) {
-        long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (!batchLocal && home == rank) {
-            LONGS.setVolatile(chunks[chunk], (int) (slot & CHUNK_MASK), value);
-            return;
-        }
-        service.post(storage, home, OpCodec.PUT, 0, slot, value);
+        post(index, OpCodec.PUT, 0, value);
     }
 
     @Override
     public void add(long index, long delta) {
-        long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (!batchLocal && home == rank) {
-            Atomics.add(chunks[chunk], (int) (slot & CHUNK_MASK), delta);
-            return;
-        }
-        service.post(storage, home, OpCodec.ADD, 0, slot, delta);
+        post(index, OpCodec.ADD, 0, delta);
     }
 
     @Override
@@ -145,14 +129,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
     @Override
     public void accumulate(long index, LongOp op, long value) {
         Objects.requireNonNull(op, "op");
-        long slot = slot(index);
-        int chunk = (int) (slot >>> CHUNK_SHIFT);
-        int home = homes[chunk];
-        if (!batchLocal && home == rank) {
-            Atomics.accumulateLong(chunks[chunk], (int) (slot & CHUNK_MASK), op, value);
-            return;
-        }
-        service.post(storage, home, OpCodec.ACCUMULATE, op.ordinal(), slot, value);
+        post(index, OpCodec.ACCUMULATE, op.ordinal(), value);
     }
 
     @Override
@@ -175,5 +152,10 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         Objects.requireNonNull(src, "src");
         checkRange(from, src.length, offset, length);
         service.bulkPut(storage, from, src, offset, length);
+    }
+
+    @Override
+    long applyHere(int opcode, int operation, int chunk, int pos, long a, long b) {
+        return Atomics.applyLong(opcode, operation, chunks[chunk], pos, a, b);
     }
 }

@@ -100,6 +100,16 @@ public final class MemoryService {
     /** Volatile access to {@link #failed}'s entries, where registration must not miss a failure. */
     private static final VarHandle FAILED = MethodHandles.arrayElementVarHandle(Throwable[].class);
 
+    private static final VarHandle LOCAL_DIRTY;
+
+    static {
+        try {
+            LOCAL_DIRTY = MethodHandles.lookup().findVarHandle(MemoryService.class, "localDirty", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final int size;
     private final int bufferSize;
     /**
@@ -115,6 +125,9 @@ public final class MemoryService {
     private final long timeoutNanos;
     private final boolean batchLocal;
     private final long spinNanos;
+    /** log2 of {@code meld.memory.chunk-size}. */
+    private final int maxChunkShift;
+
     final PendingRequests pending = new PendingRequests();
     private final ThreadLocal<Sender> senders = new ThreadLocal<>();
 
@@ -131,6 +144,14 @@ public final class MemoryService {
 
     private final List<OpBuffer> buffers = new CopyOnWriteArrayList<>();
     private final AtomicInteger dirty = new AtomicInteger();
+
+    /**
+     * How many buffers of this node's own elements hold operations: counted up before a buffer takes its
+     * first one and down once it has been applied, so a thread that reads 0 knows its own buffered local
+     * operations are applied, and sees what applying them wrote (volatile read after the decrement).
+     */
+    @SuppressWarnings("unused") // through LOCAL_DIRTY
+    private volatile int localDirty;
     /** Threads in {@link #await}: only one waiting alone polls. */
     private final AtomicInteger waiting = new AtomicInteger();
 
@@ -169,6 +190,12 @@ public final class MemoryService {
         this.timeoutNanos = config.get(MemorySettings.TIMEOUT).toNanos();
         this.batchLocal = config.get(MemorySettings.LOCAL_BATCHING);
         this.spinNanos = config.get(MemorySettings.SPIN).toNanos();
+        long chunkSize = config.get(MemorySettings.CHUNK_SIZE);
+        if (Long.bitCount(chunkSize) != 1) {
+            throw new ConfigException(MemorySettings.CHUNK_SIZE.name() + "=" + chunkSize + " (from "
+                    + config.source(MemorySettings.CHUNK_SIZE) + ") is not a power of two");
+        }
+        this.maxChunkShift = Long.numberOfTrailingZeros(chunkSize);
         this.failed = new Throwable[size];
         this.home = new HomeHandler(this);
         this.replies = new ReplyHandler(this);
@@ -655,8 +682,11 @@ public final class MemoryService {
     }
 
     /** A buffer went from empty to holding operations. */
-    void dirtied() {
+    void dirtied(int destination) {
         dirty.incrementAndGet();
+        if (destination == rank) {
+            LOCAL_DIRTY.getAndAdd(this, 1);
+        }
     }
 
     /** A buffer was left holding operations: the flusher must look at it, so it must not sleep. */
@@ -666,9 +696,12 @@ public final class MemoryService {
         }
     }
 
-    /** A buffer was sent and is empty again. */
-    void cleaned() {
+    /** A buffer was sent (or, for this node's own, applied) and is empty again. */
+    void cleaned(int destination) {
         dirty.decrementAndGet();
+        if (destination == rank) {
+            LOCAL_DIRTY.getAndAdd(this, -1);
+        }
     }
 
     /**
@@ -812,9 +845,12 @@ public final class MemoryService {
      * an operation it issues next on a local element comes after them (issue order to one home).
      */
     void settleLocal() {
-        Sender s = existingSender();
-        if (s != null) {
-            s.flushIfPending(rank);
+        // Most calls find no buffer of this node's own elements holding anything: one load decides.
+        if ((int) LOCAL_DIRTY.getVolatile(this) != 0) {
+            Sender s = existingSender();
+            if (s != null) {
+                s.flushIfPending(rank);
+            }
         }
     }
 
@@ -861,12 +897,13 @@ public final class MemoryService {
         GlobalStorage storage = null;
         if (problem == null) {
             try {
-                storage = new GlobalStorage(id, name, isDouble, length, distribution, size, rank);
+                storage = new GlobalStorage(id, name, isDouble, length, distribution, size, rank, maxChunkShift, false);
             } catch (IllegalArgumentException e) {
                 problem = e.getMessage();
             } catch (OutOfMemoryError e) {
                 problem = "node " + rank + " has no memory for its part of array '" + name + "' ("
-                        + new ArrayLayout(length, size, distribution).partitionLength(rank) + " elements): "
+                        + new ArrayLayout(length, size, distribution, maxChunkShift).partitionLength(rank)
+                        + " elements): "
                         + e.getMessage();
             }
         }

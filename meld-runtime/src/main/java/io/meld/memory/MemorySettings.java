@@ -62,10 +62,21 @@ public final class MemorySettings {
                     + " issuing thread's fence, as the memory model allows. false applies each at once, with"
                     + " an atomic instruction on the calling thread.");
 
+    /** The most elements one storage chunk holds. */
+    public static final Setting<Long> CHUNK_SIZE = Setting.longSetting(
+            "meld.memory.chunk-size",
+            1L << 30,
+            16,
+            1L << 30,
+            "The most elements one chunk of a global array's storage holds, a power of two. A node's share"
+                    + " of an array is one plain Java array when it is no longer than this, and chunks of this"
+                    + " many elements otherwise (local views hand them out one at a time). Every node must use"
+                    + " the same value; lower it only to test code on shares of several chunks.");
+
     private MemorySettings() {}
 
     /** @return every memory setting */
     public static List<Setting<?>> all() {
-        return List.of(BUFFER_SIZE, FLUSH_DELAY, TIMEOUT, SPIN, LOCAL_BATCHING);
+        return List.of(BUFFER_SIZE, FLUSH_DELAY, TIMEOUT, SPIN, LOCAL_BATCHING, CHUNK_SIZE);
     }
 }

@@ -299,7 +299,7 @@ final class OpBuffer {
         closeRun();
         if (pos == 0) {
             EMPTY.setOpaque(this, false);
-            service.dirtied();
+            service.dirtied(destination);
             dirtiedInHold = true;
         }
         runStart = pos;
@@ -358,7 +358,7 @@ final class OpBuffer {
             service.sendOps(owner, destination, data, length, unawaited);
         } finally {
             EMPTY.setOpaque(this, true);
-            service.cleaned();
+            service.cleaned(destination);
             // Empty only once sent, which for this node's own buffer means applied: an owner that reads
             // 0 without taking the buffer (isEmptyForOwner) then knows its operations are done, also
             // when the flusher sent them. Release, so that it also sees what applying them wrote.

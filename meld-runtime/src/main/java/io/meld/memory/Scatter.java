@@ -58,6 +58,7 @@ final class Scatter {
         ArrayLayout layout = s.layout;
         boolean identity = layout.slotIsIndex();
         int[] homes = s.homes;
+        int shift = s.chunkShift;
         int rank = s.rank;
         int end = offset + length;
         for (int base = offset; base < end; base += BLOCK) {
@@ -70,7 +71,7 @@ final class Scatter {
                 // The usual power-of-two BLOCK array's index is its slot: the loop-invariant test lets the
                 // compiler make a copy of this loop without the layout arithmetic.
                 long slot = identity ? indices[base + i] : layout.slot(indices[base + i]);
-                int isLocal = homes[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)] == rank ? 1 : 0;
+                int isLocal = homes[(int) (slot >>> shift)] == rank ? 1 : 0;
                 local[locals] = slot;
                 remote[remotes] = slot;
                 locals += isLocal;
@@ -78,9 +79,10 @@ final class Scatter {
             }
             if (locals > 0) {
                 if (s.isDouble) {
-                    Atomics.accumulateAll(s.chunks, local, null, delta, 0, locals, true, DoubleOp.SUM.ordinal());
+                    Atomics.accumulateAllDouble(
+                            s.doubleChunks, shift, s.chunkMask, local, null, delta, 0, locals, DoubleOp.SUM.ordinal());
                 } else {
-                    Atomics.addAll(s.chunks, local, 0, locals, delta);
+                    Atomics.addAll(s.longChunks, shift, s.chunkMask, local, 0, locals, delta);
                 }
             }
             if (remotes > 0) {
@@ -143,8 +145,21 @@ final class Scatter {
                 remotes += 1 - isLocal;
             }
             if (locals > 0) {
-                Atomics.accumulateAll(
-                        s.chunks, localSlots, localValues, 0 /* unused */, 0, locals, s.isDouble, operation);
+                if (s.isDouble) {
+                    Atomics.accumulateAllDouble(
+                            s.doubleChunks,
+                            s.chunkShift,
+                            s.chunkMask,
+                            localSlots,
+                            localValues,
+                            0,
+                            0,
+                            locals,
+                            operation);
+                } else {
+                    Atomics.accumulateAll(
+                            s.longChunks, s.chunkShift, s.chunkMask, localSlots, localValues, 0, 0, locals, operation);
+                }
             }
             if (remotes == 0) {
                 continue;
@@ -221,7 +236,7 @@ final class Scatter {
     }
 
     private static int home(GlobalStorage s, long slot) {
-        return s.homes[(int) (slot >>> ArrayLayout.CHUNK_SHIFT)];
+        return s.homes[(int) (slot >>> s.chunkShift)];
     }
 
     /**

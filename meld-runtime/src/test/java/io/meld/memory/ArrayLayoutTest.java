@@ -65,11 +65,20 @@ class ArrayLayoutTest {
         return shapes.stream();
     }
 
-    /** Lengths far beyond memory, and lengths whose partitions span several chunks. */
+    /**
+     * Lengths far beyond memory, and lengths whose partitions span several chunks: of the default size,
+     * and of 2^20 elements ({@code meld.memory.chunk-size}).
+     */
     static Stream<Arguments> hugeShapes() {
         List<Arguments> shapes = new ArrayList<>();
         long[] lengths = {
-            3 * ArrayLayout.CHUNK_SIZE + 7, (1L << 32) + 5, 1L << 40, (1L << 40) + 3, (1L << 62) - 1, 1L << 62,
+            (3L << ArrayLayout.DEFAULT_MAX_CHUNK_SHIFT) + 7,
+            (1L << 32) + 5,
+            1L << 40,
+            (1L << 40) + 3,
+            (1L << 62) - 1,
+            1L << 62,
+            (3L << 20) + 7
         };
         for (long length : lengths) {
             for (int nodes : new int[] {1, 2, 3, 7}) {
@@ -79,17 +88,33 @@ class ArrayLayoutTest {
                         Distribution.blockCyclic(3),
                         Distribution.blockCyclic(1 << 20),
                         Distribution.blockCyclic(Integer.MAX_VALUE))) {
-                    shapes.add(Arguments.of(length, nodes, d));
+                    for (int shift : new int[] {ArrayLayout.DEFAULT_MAX_CHUNK_SHIFT, 20}) {
+                        if (length >>> shift < (1L << 30)) { // a node tracks at most 2^31 - 9 chunks
+                            shapes.add(Arguments.of(length, nodes, d, shift));
+                        }
+                    }
                 }
             }
         }
         return shapes.stream();
     }
 
+    /**
+     * The layout of a small shape: with chunks as large as the largest partition needs for some shapes,
+     * and with tiny chunks (1 to 16 elements) for the others, so that shares of several chunks, and the
+     * boundaries between chunks, are checked at every index.
+     */
+    static ArrayLayout layoutOf(long length, int nodes, Distribution d) {
+        if ((length + nodes) % 2 == 0) {
+            return new ArrayLayout(length, nodes, d);
+        }
+        return new ArrayLayout(length, nodes, d, (int) ((length * 31 + nodes) % 5));
+    }
+
     @ParameterizedTest(name = "{0} elements over {1} nodes, {2}")
     @MethodSource({"edgeShapes", "randomShapes"})
     void shouldMapEveryIndexToOnePartitionAndBackWithoutGaps(long length, int nodes, Distribution d) {
-        ArrayLayout layout = new ArrayLayout(length, nodes, d);
+        ArrayLayout layout = layoutOf(length, nodes, d);
         long[] seen = new long[nodes];
         Set<Long> slots = new HashSet<>();
         for (long i = 0; i < length; i++) {
@@ -103,6 +128,11 @@ class ArrayLayoutTest {
                     .as("global index of %d", i)
                     .isEqualTo(i);
             seen[p]++;
+            for (int q = 0; q < nodes; q++) {
+                assertThat(layout.localIndexIn(q, i))
+                        .as("local index of %d in partition %d of %s", i, q, layout)
+                        .isEqualTo(q == p ? layout.localIndex(i) : -1);
+            }
             long slot = layout.slot(i);
             assertThat(slot).isEqualTo(layout.slot(p, layout.localIndex(i)));
             assertThat(slots.add(slot)).as("slot %d of %d is unique", slot, i).isTrue();
@@ -170,10 +200,11 @@ class ArrayLayoutTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} elements over {1} nodes, {2}")
+    @ParameterizedTest(name = "{0} elements over {1} nodes, {2}, chunks of at most 2^{3}")
     @MethodSource("hugeShapes")
-    void shouldHoldTheSamePropertiesForHugeLengthsAtSampledIndices(long length, int nodes, Distribution d) {
-        ArrayLayout layout = new ArrayLayout(length, nodes, d);
+    void shouldHoldTheSamePropertiesForHugeLengthsAtSampledIndices(
+            long length, int nodes, Distribution d, int maxChunkShift) {
+        ArrayLayout layout = new ArrayLayout(length, nodes, d, maxChunkShift);
         long sum = 0;
         for (int p = 0; p < nodes; p++) {
             sum = Math.addExact(sum, layout.partitionLength(p));
@@ -187,6 +218,8 @@ class ArrayLayoutTest {
             assertThat(p).as("partition of %d in %s", i, layout).isEqualTo(expectedPartition(i, length, nodes, d));
             long local = layout.localIndex(i);
             assertThat(local).isBetween(0L, layout.partitionLength(p) - 1);
+            assertThat(layout.localIndexIn(p, i)).isEqualTo(local);
+            assertThat(layout.localIndexIn((p + 1) % nodes, i)).isEqualTo(nodes == 1 ? local : -1);
             assertThat(layout.globalIndex(p, local))
                     .as("global index of %d in %s", i, layout)
                     .isEqualTo(i);
@@ -254,7 +287,7 @@ class ArrayLayoutTest {
 
     @Test
     void shouldTakeIndicesAsSlotsExactlyWhenEveryPartitionIsWholeChunksInIndexOrder() {
-        long chunk = ArrayLayout.CHUNK_SIZE;
+        long chunk = 1L << 20;
         Object[][] shapes = {
             {1L << 24, 2, Distribution.BLOCK, true},
             {3 * chunk, 3, Distribution.BLOCK, true},
@@ -272,7 +305,7 @@ class ArrayLayoutTest {
         for (Object[] shape : shapes) {
             long length = (Long) shape[0];
             int nodes = (Integer) shape[1];
-            ArrayLayout layout = new ArrayLayout(length, nodes, (Distribution) shape[2]);
+            ArrayLayout layout = new ArrayLayout(length, nodes, (Distribution) shape[2], 20);
             assertThat(layout.slotIsIndex()).as("%s", layout).isEqualTo(shape[3]);
             for (int k = 0; k < 1000 && length > 0; k++) {
                 long i = k < nodes ? layout.globalIndex(k, 0) : random.nextLong(length);
@@ -324,11 +357,11 @@ class ArrayLayoutTest {
 
     /** The slot's chunk is one of its partition's, and its position lies within that chunk. */
     private static void checkSlot(ArrayLayout layout, int p, long local, long slot) {
-        long chunk = slot >>> ArrayLayout.CHUNK_SHIFT;
-        long position = slot & ArrayLayout.CHUNK_MASK;
+        long chunk = slot >>> layout.chunkShift();
+        long position = slot & layout.chunkMask();
         assertThat(chunk).isBetween(layout.chunkBase(p), layout.chunkBase(p) + layout.chunkCount(p) - 1);
         long c = chunk - layout.chunkBase(p);
-        assertThat(c * ArrayLayout.CHUNK_SIZE + position)
+        assertThat(c * layout.chunkSize() + position)
                 .as("chunk and position of local %d of partition %d", local, p)
                 .isEqualTo(local);
         assertThat(position).isLessThan(layout.chunkLength(p, c));
@@ -337,27 +370,41 @@ class ArrayLayoutTest {
         }
     }
 
-    /** Chunks are numbered partition by partition, each full but the last, and cover the partition. */
+    /**
+     * Chunks are numbered partition by partition, each full but the last, and cover the partition; a
+     * chunk is the smallest power of two that holds the largest partition, unless that exceeds the most
+     * a chunk may hold.
+     */
     private static void checkChunks(ArrayLayout layout) {
         assertThat(layout.chunkBase(0)).isZero();
+        long largest = 0;
+        for (int p = 0; p < layout.nodes(); p++) {
+            largest = Math.max(largest, layout.partitionLength(p));
+        }
+        if (layout.chunkSize() > 1) {
+            assertThat(layout.chunkSize() / 2).as("chunk size of %s", layout).isLessThan(largest);
+        }
+        if (layout.chunkSize() < largest) {
+            assertThat(layout.chunkCount(0)).isGreaterThan(1);
+        }
         long total = 0;
         for (int p = 0; p < layout.nodes(); p++) {
             long len = layout.partitionLength(p);
             long count = layout.chunkCount(p);
             assertThat(count)
                     .as("chunks of partition %d of %s", p, layout)
-                    .isEqualTo((len + ArrayLayout.CHUNK_SIZE - 1) / ArrayLayout.CHUNK_SIZE);
+                    .isEqualTo((len + layout.chunkSize() - 1) / layout.chunkSize());
             assertThat(layout.chunkBase(p)).isEqualTo(total);
             total += count;
             if (count > 0) {
-                assertThat(layout.chunkLength(p, 0)).isEqualTo(Math.min(len, ArrayLayout.CHUNK_SIZE));
-                long lastLength = len - (count - 1) * ArrayLayout.CHUNK_SIZE;
+                assertThat(layout.chunkLength(p, 0)).isEqualTo(Math.min(len, layout.chunkSize()));
+                long lastLength = len - (count - 1) * layout.chunkSize();
                 assertThat(layout.chunkLength(p, count - 1)).isEqualTo(lastLength);
             }
         }
         assertThat(layout.chunks()).isEqualTo(total);
         // The largest slot decides whether slots fit 32 bits.
-        assertThat(layout.narrowSlots()).isEqualTo((total << ArrayLayout.CHUNK_SHIFT) - 1 <= 0xFFFF_FFFFL);
+        assertThat(layout.narrowSlots()).isEqualTo((total << layout.chunkShift()) - 1 <= 0xFFFF_FFFFL);
     }
 
     /**
@@ -382,15 +429,16 @@ class ArrayLayoutTest {
                     out.add(layout.globalIndex(p, local));
                 }
             }
-            for (long c = 1; c <= 3 && c * ArrayLayout.CHUNK_SIZE < len; c++) {
+            long chunk = layout.chunkSize();
+            for (long c = 1; c <= 3 && c * chunk < len; c++) {
                 for (long delta = -1; delta <= 0; delta++) {
-                    out.add(layout.globalIndex(p, c * ArrayLayout.CHUNK_SIZE + delta));
+                    out.add(layout.globalIndex(p, c * chunk + delta));
                 }
             }
-            long lastChunk = (len - 1) >>> ArrayLayout.CHUNK_SHIFT;
+            long lastChunk = (len - 1) >>> layout.chunkShift();
             if (lastChunk > 0) {
-                out.add(layout.globalIndex(p, lastChunk * ArrayLayout.CHUNK_SIZE - 1));
-                out.add(layout.globalIndex(p, lastChunk * ArrayLayout.CHUNK_SIZE));
+                out.add(layout.globalIndex(p, lastChunk * chunk - 1));
+                out.add(layout.globalIndex(p, lastChunk * chunk));
             }
         }
         return out;

@@ -110,9 +110,10 @@ class BulkTransferTest {
 
     @Test
     void shouldRoundTripRangesThatCrossChunkBoundariesInsidePartitions() {
-        // 2 nodes: each partition holds ~1.3 M elements, so more than one 2^20-element chunk.
-        int length = (int) (2.5 * ArrayLayout.CHUNK_SIZE) + 3;
-        Meld.local(2, smallFrames(), meld -> {
+        // 2 nodes, chunks of 2^12 elements: each partition holds ~5,100 elements, so two chunks.
+        int chunk = 1 << 12;
+        int length = (int) (2.5 * chunk) + 3;
+        Meld.local(2, smallFrames().with("meld.memory.chunk-size", Integer.toString(chunk)), meld -> {
             for (Distribution distribution : List.of(Distribution.BLOCK, Distribution.CYCLIC)) {
                 GlobalLongArray a = meld.longArray("chunky-" + distribution, length, distribution);
                 int from = 100;
@@ -136,7 +137,7 @@ class BulkTransferTest {
                 }
                 // Elements right at a chunk boundary of each partition, read one by one.
                 for (int p = 0; p < 2; p++) {
-                    for (long local : new long[] {ArrayLayout.CHUNK_SIZE - 1, ArrayLayout.CHUNK_SIZE}) {
+                    for (long local : new long[] {chunk - 1, chunk}) {
                         long g = ((ArrayHandle) a).layout.globalIndex(p, local);
                         assertThat(a.get(g)).as("%s[%d]", a, g).isEqualTo(dst[(int) g]);
                     }

@@ -105,7 +105,7 @@ class HomeHandlerTest {
             GlobalLongArray longs = meld.longArray("checked", 100);
             HomeHandler home = new HomeHandler(service(longs));
             int l = ((ArrayHandle) longs).storage.id;
-            long outside = ArrayLayout.CHUNK_SIZE * 3 + 1;
+            long outside = (3L << 20) + 1;
             for (byte[] bad : new byte[][] {
                 run(OpCodec.ADD, OpCodec.SHARED, 0, l, 1L, new long[] {1, outside}, null),
                 run(OpCodec.ACCUMULATE, 0, LongOp.XOR.ordinal(), l, null, new long[] {2, outside}, new long[] {1, 1}),

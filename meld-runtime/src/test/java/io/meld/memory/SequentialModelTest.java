@@ -71,6 +71,11 @@ class SequentialModelTest {
     }
 
     @Test
+    void shouldMatchTheModelWhenEveryShareIsSplitIntoChunksOfSixteenElements() {
+        run(2, config("meld.memory.chunk-size", "16"), 55); // 19 elements a node: chunks of 16 and 3
+    }
+
+    @Test
     void shouldMatchTheModelWhenLocalFireAndForgetOperationsApplyAtOnce() {
         run(3, config("meld.memory.local-batching", "false"), 77);
     }
@@ -210,7 +215,15 @@ class SequentialModelTest {
     private static GlobalStorage wide(ArrayHandle handle) {
         GlobalStorage s = handle.storage;
         return new GlobalStorage(
-                s.id, s.name, s.isDouble, s.layout.length(), s.distribution, s.layout.nodes(), s.rank, true);
+                s.id,
+                s.name,
+                s.isDouble,
+                s.layout.length(),
+                s.distribution,
+                s.layout.nodes(),
+                s.rank,
+                s.layout.chunkShift(),
+                true);
     }
 
     private static void run(int nodes, MeldConfig config, long seed) {
