@@ -224,4 +224,33 @@ public non-sealed interface GlobalDoubleArray extends GlobalArray {
      * @throws IndexOutOfBoundsException when the range is outside the array or {@code src}
      */
     void put(long from, double[] src, int offset, int length);
+
+    /**
+     * Copies {@code src[offset, offset + length)} into the elements {@code [from, from + length)}, then
+     * applies {@code signal} to its flag: put-with-signal. Whoever sees the flag's new value (with {@link
+     * GlobalLongArray#waitUntil}, or any operation on the flag) sees the data too. Returns once {@code src}
+     * may be reused; like a fire-and-forget operation, the put and its signal are complete when this
+     * thread's {@link Meld#fence()} returns.
+     *
+     * <p>When the range lies at the flag's home, the data and the signal travel together, in order, and
+     * this call does not wait. Parts of the range elsewhere are written first, and the signal sent once
+     * they are: then the call waits for those homes' answers.
+     *
+     * @param from the first element
+     * @param src the values
+     * @param offset the first position in {@code src}
+     * @param length how many
+     * @param signal the flag update to apply after the data
+     * @throws IndexOutOfBoundsException when the range is outside the array or {@code src}, or the flag
+     *     outside its array
+     * @throws IllegalArgumentException when the flag's array is not one of this node's arrays
+     */
+    void put(long from, double[] src, int offset, int length, Signal signal);
+
+    /**
+     * @return this node's share of the array, to read and write plainly at the speed of a Java array
+     *     (see {@link LocalDoubleArray} for when that is allowed)
+     * @throws IllegalStateException when the array has been freed
+     */
+    LocalDoubleArray local();
 }

@@ -1,6 +1,8 @@
 package io.meld;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongPredicate;
 
 /**
  * An array of {@code long} spread over the nodes of the cluster, which every thread of every node can
@@ -224,4 +226,66 @@ public non-sealed interface GlobalLongArray extends GlobalArray {
      * @throws IndexOutOfBoundsException when the range is outside the array or {@code src}
      */
     void put(long from, long[] src, int offset, int length);
+
+    /**
+     * Copies {@code src[offset, offset + length)} into the elements {@code [from, from + length)}, then
+     * applies {@code signal} to its flag: put-with-signal. Whoever sees the flag's new value (with {@link
+     * GlobalLongArray#waitUntil}, or any operation on the flag) sees the data too. Returns once {@code src}
+     * may be reused; like a fire-and-forget operation, the put and its signal are complete when this
+     * thread's {@link Meld#fence()} returns.
+     *
+     * <p>When the range lies at the flag's home, the data and the signal travel together, in order, and
+     * this call does not wait. Parts of the range elsewhere are written first, and the signal sent once
+     * they are: then the call waits for those homes' answers.
+     *
+     * @param from the first element
+     * @param src the values
+     * @param offset the first position in {@code src}
+     * @param length how many
+     * @param signal the flag update to apply after the data
+     * @throws IndexOutOfBoundsException when the range is outside the array or {@code src}, or the flag
+     *     outside its array
+     * @throws IllegalArgumentException when the flag's array is not one of this node's arrays
+     */
+    void put(long from, long[] src, int offset, int length, Signal signal);
+
+    /**
+     * @return this node's share of the array, to read and write plainly at the speed of a Java array
+     *     (see {@link LocalLongArray} for when that is allowed)
+     * @throws IllegalStateException when the array has been freed
+     */
+    LocalLongArray local();
+
+    /**
+     * Waits until element {@code index}, which this node must hold, satisfies {@code condition}, and
+     * returns the value that did (OpenSHMEM's {@code wait_until}): the receiving end of {@link Signal}s and
+     * of any flag that other threads or nodes write with operations. The element is read with the
+     * atomics' ordering, so once the condition holds, whatever the writer ordered before its write (the
+     * data of a put-with-signal, or its earlier operations to this node) is visible to this thread, to
+     * plain reads as well.
+     *
+     * <p>The thread polls for a short while ({@code meld.memory.spin}) and then parks; every operation that
+     * writes an element of this array (from any thread or node) wakes it. A plain write through a {@link
+     * #local() local view} wakes nobody: it is seen within a millisecond.
+     *
+     * @param index the element, one of this node's ({@code owner(index) == rank})
+     * @param condition what its value must satisfy; called on this thread, any number of times
+     * @return the value that satisfied the condition
+     * @throws IllegalArgumentException when another node holds the element, naming it and its owner
+     * @throws IndexOutOfBoundsException when the index is outside the array
+     * @throws MeldException when the thread is interrupted while it waits (its interrupt status is set)
+     * @throws IllegalStateException when the array is freed or the node closes, also while waiting
+     */
+    long waitUntil(long index, LongPredicate condition);
+
+    /**
+     * Like {@link #waitUntil(long, LongPredicate)}, waiting at most {@code timeout}.
+     *
+     * @param index the element, one of this node's
+     * @param condition what its value must satisfy
+     * @param timeout how long to wait at most
+     * @return the value that satisfied the condition
+     * @throws MeldTimeoutException when it did not within the timeout, naming the element and its value
+     */
+    long waitUntil(long index, LongPredicate condition, Duration timeout);
 }

@@ -3,6 +3,7 @@ package io.meld;
 import io.meld.config.MeldConfig;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
 import java.util.function.LongConsumer;
@@ -212,6 +213,33 @@ public interface Meld extends AutoCloseable {
      * @param body what to run for each index
      */
     void forall(long from, long to, LoopOptions options, LongConsumer body);
+
+    /**
+     * Runs {@code body} over this node's own elements of {@code array}, handed over as {@link LocalSpan
+     * spans} of plain storage (owner computes, at memory speed): every node covers its share, split into
+     * spans over its worker threads with work stealing. The body loops over each span's positions itself,
+     * so a loop over arrays distributed alike costs what the same loop over Java arrays costs. A
+     * collective, ending like {@link #forall(GlobalArray, LongConsumer)}: when it returns on any node,
+     * every span of every node is done and every operation the bodies issued is complete.
+     *
+     * @param array whose elements to cover
+     * @param body what to run for each span; called by several threads at once, each span once
+     */
+    default void forallLocal(GlobalArray array, Consumer<LocalSpan> body) {
+        forallLocal(array, 0, array.length(), body);
+    }
+
+    /**
+     * Runs {@code body} over this node's elements of {@code array} with global indices in {@code [from,
+     * to)}; see {@link #forallLocal(GlobalArray, Consumer)}.
+     *
+     * @param array whose elements to cover
+     * @param from the first global index
+     * @param to the global index after the last
+     * @param body what to run for each span
+     * @throws IndexOutOfBoundsException when the range is outside the array
+     */
+    void forallLocal(GlobalArray array, long from, long to, Consumer<LocalSpan> body);
 
     /**
      * Allocates a global array of {@code long}, zeroed, spread in {@link Distribution#BLOCK blocks}. A

@@ -1,6 +1,7 @@
 package io.meld.compute;
 
 import io.meld.GlobalArray;
+import io.meld.LocalSpan;
 import io.meld.LongOp;
 import io.meld.LoopOptions;
 import io.meld.MeldException;
@@ -18,6 +19,7 @@ import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -32,6 +34,10 @@ import java.util.function.LongConsumer;
  *       recursively down to a grain (a sixteenth of a worker's share by default), and idle workers
  *       steal pending halves. Virtual threads: {@code concurrency} of them take {@code grain} iterations
  *       at a time from a shared cursor until the run is used up.
+ *   <li>{@code forallLocal} splits the run the same way, into pieces of at least {@value #MIN_SPAN}
+ *       elements, and hands each piece to the body as {@link io.meld.LocalSpan spans} of storage (one
+ *       per chunk, or per block of a block-cyclic array): one call of the body per span, whose own loop
+ *       over plain arrays is what the JIT compiles.
  *   <li>When the run is done, the buffers the loop's threads filled are sent ({@link
  *       MemoryService#flushFor}), the calling thread fences, and the nodes agree, in one reduction,
  *       whether any iteration anywhere failed. So when {@code forall} returns, every iteration on every
@@ -47,6 +53,8 @@ import java.util.function.LongConsumer;
  */
 public final class LoopRunner implements AutoCloseable {
     private static final int SPLITS_PER_WORKER = 16;
+    /** The fewest elements a worker of {@link #forallLocal} takes at a time (a span may still be shorter). */
+    private static final long MIN_SPAN = 4096;
 
     private final int rank;
     private final int size;
@@ -104,6 +112,28 @@ public final class LoopRunner implements AutoCloseable {
     }
 
     /**
+     * Runs {@code body} over the spans of this node's elements of {@code [from, to)} of {@code array}.
+     *
+     * @param array the array
+     * @param from the first index
+     * @param to the index after the last
+     * @param body what to run for each span
+     */
+    public void forallLocal(GlobalArray array, long from, long to, Consumer<LocalSpan> body) {
+        Objects.requireNonNull(body, "body");
+        LoopSpace space = LoopSpace.of(array, from, to);
+        long lo = space.first();
+        long hi = space.end();
+        Failure failure = new Failure();
+        if (lo < hi) {
+            // Spans long enough that the body's own loop, not the call per span, is what costs.
+            long grain = Math.max(MIN_SPAN, (hi - lo) / ((long) threads * SPLITS_PER_WORKER));
+            pool.invoke(new Range(lo, hi, grain, (a, b) -> space.spans(a, b, body), failure));
+        }
+        end(failure);
+    }
+
+    /**
      * Runs {@code body} for this node's block of {@code [from, to)}.
      *
      * @param from the first index
@@ -141,6 +171,12 @@ public final class LoopRunner implements AutoCloseable {
         long global(long local);
     }
 
+    /** What a worker does with a run of local indices it took. */
+    @FunctionalInterface
+    private interface Leaf {
+        void run(long lo, long hi);
+    }
+
     private void run(long lo, long hi, IndexMap map, LoopOptions options, LongConsumer body) {
         Failure failure = new Failure();
         if (lo < hi) {
@@ -150,9 +186,24 @@ public final class LoopRunner implements AutoCloseable {
                 long grain = options.grain() > 0
                         ? options.grain()
                         : Math.max(1, (hi - lo) / ((long) threads * SPLITS_PER_WORKER));
-                pool.invoke(new Range(lo, hi, grain, map, body, failure));
+                pool.invoke(new Range(lo, hi, grain, (a, b) -> each(a, b, map, body), failure));
             }
         }
+        end(failure);
+    }
+
+    /** Runs the body for each local index of {@code [lo, hi)}. */
+    private static void each(long lo, long hi, IndexMap map, LongConsumer body) {
+        for (long j = lo; j < hi; j++) {
+            body.accept(map.global(j));
+        }
+    }
+
+    /**
+     * The end of every loop: sends what the loop's threads buffered, fences, and agrees with the other
+     * nodes whether an iteration failed anywhere; throws when one did.
+     */
+    private void end(Failure failure) {
         List<Thread> loopThreads = new ArrayList<>(workers);
         memory.flushFor(loopThreads);
         memory.fence();
@@ -236,16 +287,14 @@ public final class LoopRunner implements AutoCloseable {
         private final long lo;
         private final long hi;
         private final long grain;
-        private final transient IndexMap map;
-        private final transient LongConsumer body;
+        private final transient Leaf leaf;
         private final transient Failure failure;
 
-        Range(long lo, long hi, long grain, IndexMap map, LongConsumer body, Failure failure) {
+        Range(long lo, long hi, long grain, Leaf leaf, Failure failure) {
             this.lo = lo;
             this.hi = hi;
             this.grain = grain;
-            this.map = map;
-            this.body = body;
+            this.leaf = leaf;
             this.failure = failure;
         }
 
@@ -256,18 +305,16 @@ public final class LoopRunner implements AutoCloseable {
             }
             if (hi - lo <= grain) {
                 try {
-                    for (long j = lo; j < hi; j++) {
-                        body.accept(map.global(j));
-                    }
+                    leaf.run(lo, hi);
                 } catch (Throwable t) {
                     failure.record(t);
                 }
                 return;
             }
             long mid = lo + (hi - lo) / 2;
-            Range right = new Range(mid, hi, grain, map, body, failure);
+            Range right = new Range(mid, hi, grain, leaf, failure);
             right.fork();
-            new Range(lo, mid, grain, map, body, failure).compute();
+            new Range(lo, mid, grain, leaf, failure).compute();
             right.join();
         }
     }

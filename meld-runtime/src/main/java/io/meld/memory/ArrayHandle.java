@@ -147,14 +147,20 @@ abstract class ArrayHandle {
         long local = local(index);
         if (local >= 0) {
             service.settleLocal();
-            return applyHere(opcode, operation, chunkOf(local), (int) local & mask, a, b);
+            long answer = applyHere(opcode, operation, chunkOf(local), (int) local & mask, a, b);
+            if (opcode != OpCodec.GET) {
+                storage.wakeWaiters();
+            }
+            return answer;
         }
         long slot = slot(index);
         int chunk = (int) (slot >>> shift);
         int home = homes[chunk];
         if (home == rank) {
             service.settleLocal();
-            return applyHere(opcode, operation, chunk, (int) slot & mask, a, b);
+            long answer = applyHere(opcode, operation, chunk, (int) slot & mask, a, b);
+            storage.wakeWaiters();
+            return answer;
         }
         return service.call(storage, home, opcode, operation, slot, a, b, index);
     }
@@ -167,8 +173,9 @@ abstract class ArrayHandle {
         int home = homes[chunk];
         if (home == rank) {
             service.settleLocal();
-            return CompletableFuture.completedFuture(
-                    converter.convert(applyHere(opcode, operation, chunk, (int) slot & mask, a, b)));
+            long answer = applyHere(opcode, operation, chunk, (int) slot & mask, a, b);
+            storage.wakeWaiters();
+            return CompletableFuture.completedFuture(converter.convert(answer));
         }
         return service.callAsync(storage, home, opcode, operation, slot, a, b, index, converter);
     }
@@ -183,6 +190,7 @@ abstract class ArrayHandle {
         int home = homes[chunk];
         if (!batchLocal && home == rank) {
             applyHere(opcode, operation, chunk, (int) slot & mask, a, 0);
+            storage.wakeWaiters();
             return;
         }
         service.post(storage, home, opcode, operation, slot, a);

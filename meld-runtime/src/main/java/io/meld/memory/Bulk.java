@@ -38,7 +38,7 @@ final class Bulk {
         List<Integer> ids = new ArrayList<>();
         RuntimeException first = null;
         List<Segment> segments = segments(s, from, length);
-        checkMayWait(service, s, segments, "bulk get");
+        checkMayWait(service, s, segments, -1, "bulk get");
         // The requests go out first: the homes stream their parts while this thread copies its own.
         for (Segment seg : segments) {
             if (seg.home == s.rank) {
@@ -77,14 +77,88 @@ final class Bulk {
 
     static void put(MemoryService service, GlobalStorage s, long from, Object src, int offset, int length) {
         service.settleLocal();
+        List<Segment> segments = segments(s, from, length);
+        checkMayWait(service, s, segments, -1, "bulk put");
+        RuntimeException first = putAwaited(service, s, segments, -1, from, src, offset);
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /**
+     * A put with a signal ({@link io.meld.Signal}): the segments away from the flag's home are written
+     * and answered first; the segments at the flag's home leave unanswered on the connection its
+     * operations take, followed by the signal itself, so the home applies them in that order without a
+     * round trip. They count as frames nobody waited for: the thread's next fence covers them.
+     */
+    static void putSignal(
+            MemoryService service,
+            GlobalStorage s,
+            long from,
+            Object src,
+            int offset,
+            int length,
+            LongArrayImpl flags,
+            long flagIndex,
+            boolean add,
+            long value) {
+        int flagHome = flags.owner(flagIndex); // checks the index and that the flags are live
+        service.settleLocal();
+        List<Segment> segments = segments(s, from, length);
+        checkMayWait(service, s, segments, flagHome, "bulk put");
+        RuntimeException first = putAwaited(service, s, segments, flagHome, from, src, offset);
+        if (first != null) {
+            throw first; // not all the data is written: no signal
+        }
+        if (flagHome != s.rank) {
+            Sender sender = service.sender();
+            boolean streamed = false;
+            for (Segment seg : segments) {
+                if (seg.home == flagHome) {
+                    if (!streamed) {
+                        sender.flush(flagHome); // the thread's earlier operations to that node first
+                        streamed = true;
+                    }
+                    stream(service.linkTo(flagHome, sender.lane), s, seg, 0, from, src, offset, false);
+                }
+            }
+            if (streamed) {
+                service.unsettle(flagHome, sender.lane);
+            }
+        }
+        if (add) {
+            flags.add(flagIndex, value);
+        } else {
+            flags.put(flagIndex, value);
+        }
+        service.sender().flush(flagHome); // someone waits for it: it leaves now (applied now, when local)
+    }
+
+    /**
+     * Writes the segments held here and streams those of other nodes but {@code skipHome}, then waits
+     * for the homes' answers.
+     *
+     * @return the first failure, or {@code null}
+     */
+    private static RuntimeException putAwaited(
+            MemoryService service,
+            GlobalStorage s,
+            List<Segment> segments,
+            int skipHome,
+            long from,
+            Object src,
+            int offset) {
         List<Pending.Blocking> waits = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         RuntimeException first = null;
-        List<Segment> segments = segments(s, from, length);
-        checkMayWait(service, s, segments, "bulk put");
+        boolean copied = false;
         for (Segment seg : segments) {
             if (seg.home == s.rank) {
                 copyIn(s, seg, from, src, offset);
+                copied = true;
+                continue;
+            }
+            if (seg.home == skipHome) {
                 continue;
             }
             Pending.Blocking p = new Pending.Blocking(
@@ -97,7 +171,7 @@ final class Bulk {
             try {
                 Sender sender = service.sender();
                 sender.flush(seg.home);
-                stream(service.linkTo(seg.home, sender.lane), s, seg, id, from, src, offset);
+                stream(service.linkTo(seg.home, sender.lane), s, seg, id, from, src, offset, true);
                 waits.add(p);
                 ids.add(id);
             } catch (RuntimeException e) {
@@ -105,11 +179,14 @@ final class Bulk {
                 first = first == null ? e : first;
             }
         }
+        if (copied) {
+            s.wakeWaiters();
+        }
         first = awaitAll(service, waits, ids, first);
         if (first != null) {
             unsettle(service, waits);
-            throw first;
         }
+        return first;
     }
 
     /** A transfer failed: what it sent may yet be applied, so the next fence must cover its connections. */
@@ -148,10 +225,14 @@ final class Bulk {
         return out;
     }
 
-    /** Refuses a transfer that would wait on the I/O thread that must read a home's answer, before any of it is done. */
-    private static void checkMayWait(MemoryService service, GlobalStorage s, List<Segment> segments, String what) {
+    /**
+     * Refuses a transfer that would wait on the I/O thread that must read a home's answer, before any of
+     * it is done; the segments at {@code unawaitedHome} are not waited for.
+     */
+    private static void checkMayWait(
+            MemoryService service, GlobalStorage s, List<Segment> segments, int unawaitedHome, String what) {
         for (Segment seg : segments) {
-            if (seg.home != s.rank) {
+            if (seg.home != s.rank && seg.home != unawaitedHome) {
                 service.checkMayWaitFor(seg.home, service.sender().lane, what + " of '" + s.name + "'");
             }
         }
@@ -216,15 +297,19 @@ final class Bulk {
         }
     }
 
-    /** A remote segment, from the caller's array to BULK_PUT frames; the last one asks for an answer. */
-    private static void stream(Link link, GlobalStorage s, Segment seg, int id, long from, Object src, int offset) {
+    /**
+     * A remote segment, from the caller's array to BULK_PUT frames; the last one asks for an answer when
+     * {@code answered}.
+     */
+    private static void stream(
+            Link link, GlobalStorage s, Segment seg, int id, long from, Object src, int offset, boolean answered) {
         int perFrame = (link.maxPayload() - OpCodec.BULK_PUT_HEADER) / 8;
         int done = 0;
         do {
             int m = Math.min(perFrame, seg.count - done);
             boolean last = done + m == seg.count;
-            ByteBuf frame =
-                    link.newFrame(FrameType.BULK_PUT, last ? OpCodec.LAST_CHUNK : 0, OpCodec.BULK_PUT_HEADER + m * 8);
+            ByteBuf frame = link.newFrame(
+                    FrameType.BULK_PUT, last && answered ? OpCodec.LAST_CHUNK : 0, OpCodec.BULK_PUT_HEADER + m * 8);
             frame.writeIntLE(id).writeIntLE(s.id).writeLongLE(seg.slot + done);
             ByteBuffer out = frame.nioBuffer(frame.writerIndex(), m * 8).order(ByteOrder.LITTLE_ENDIAN);
             LongBuffer longs = src instanceof long[] ? out.asLongBuffer() : null;

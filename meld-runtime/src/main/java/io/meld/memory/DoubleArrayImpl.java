@@ -4,6 +4,8 @@ import static io.meld.memory.Atomics.DOUBLES;
 
 import io.meld.DoubleOp;
 import io.meld.GlobalDoubleArray;
+import io.meld.LocalDoubleArray;
+import io.meld.Signal;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -156,6 +158,20 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
 
     private static long bits(double value) {
         return Double.doubleToRawLongBits(value);
+    }
+
+    @Override
+    public void put(long from, double[] src, int offset, int length, Signal signal) {
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(signal, "signal");
+        checkRange(from, src.length, offset, length);
+        service.bulkPut(storage, from, src, offset, length, signal);
+    }
+
+    @Override
+    public LocalDoubleArray local() {
+        checkLive();
+        return new DoubleLocalView(this);
     }
 
     @Override

@@ -137,6 +137,9 @@ final class HomeHandler {
                             + " but the operations say otherwise");
                 } else {
                     apply(s, opcode, runFlags, operation, count, shared, b, pos, out);
+                    if (opcode != OpCodec.GET) {
+                        s.wakeWaiters();
+                    }
                 }
             }
             pos += count * element;
@@ -174,6 +177,7 @@ final class HomeHandler {
             slot += m;
             n -= m;
         }
+        s.wakeWaiters();
         if (last) {
             ReplyWriter out = new ReplyWriter(link);
             out.value(requestId, 0);

@@ -3,9 +3,13 @@ package io.meld.memory;
 import static io.meld.memory.Atomics.LONGS;
 
 import io.meld.GlobalLongArray;
+import io.meld.LocalLongArray;
 import io.meld.LongOp;
+import io.meld.Signal;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongPredicate;
 
 /**
  * A node's handle to a global {@code long} array. Every operation finds the element's slot and home;
@@ -43,6 +47,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         if (local >= 0) {
             service.settleLocal();
             LONGS.setVolatile(chunks[chunkOf(local)], (int) local & mask, value);
+            storage.wakeWaiters();
             return;
         }
         update(index, OpCodec.SET, 0, value, 0);
@@ -152,6 +157,45 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         Objects.requireNonNull(src, "src");
         checkRange(from, src.length, offset, length);
         service.bulkPut(storage, from, src, offset, length);
+    }
+
+    @Override
+    public void put(long from, long[] src, int offset, int length, Signal signal) {
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(signal, "signal");
+        checkRange(from, src.length, offset, length);
+        service.bulkPut(storage, from, src, offset, length, signal);
+    }
+
+    @Override
+    public LocalLongArray local() {
+        checkLive();
+        return new LongLocalView(this);
+    }
+
+    @Override
+    public long waitUntil(long index, LongPredicate condition) {
+        return waitUntil(index, condition, -1);
+    }
+
+    @Override
+    public long waitUntil(long index, LongPredicate condition, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        return waitUntil(index, condition, Math.max(0, timeout.toNanos()));
+    }
+
+    private long waitUntil(long index, LongPredicate condition, long timeoutNanos) {
+        Objects.requireNonNull(condition, "condition");
+        long local = local(index);
+        if (local < 0) {
+            int owner = owner(index); // throws for an index out of range or a freed array
+            throw new IllegalArgumentException("waitUntil on element " + index + " of array '" + storage.name
+                    + "', which node " + owner + " holds, not node " + rank + ": a node waits on its own"
+                    + " elements (have the writer signal a flag of the waiting node)");
+        }
+        // The thread's own buffered operations on this node come first (issue order).
+        service.settleLocal();
+        return service.waitUntil(storage, chunks[chunkOf(local)], (int) local & mask, index, condition, timeoutNanos);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.meld.memory;
 
 import io.meld.GlobalArray;
+import io.meld.LocalSpan;
+import java.util.function.Consumer;
 
 /**
  * The part of a range of a global array's indices that this node holds, as a run of local indices,
@@ -9,14 +11,16 @@ import io.meld.GlobalArray;
  * <p>Internal to Meld (public for {@code io.meld.compute}). Immutable.
  */
 public final class LoopSpace {
+    private final ArrayHandle array;
     private final ArrayLayout layout;
     private final int rank;
     private final long first;
     private final long end;
 
-    private LoopSpace(ArrayLayout layout, int rank, long first, long end) {
-        this.layout = layout;
-        this.rank = rank;
+    private LoopSpace(ArrayHandle array, long first, long end) {
+        this.array = array;
+        this.layout = array.layout;
+        this.rank = array.rank;
         this.first = first;
         this.end = end;
     }
@@ -39,8 +43,7 @@ public final class LoopSpace {
         }
         handle.checkLive();
         ArrayLayout layout = handle.layout;
-        return new LoopSpace(
-                layout, handle.rank, layout.firstLocal(handle.rank, from), layout.firstLocal(handle.rank, to));
+        return new LoopSpace(handle, layout.firstLocal(handle.rank, from), layout.firstLocal(handle.rank, to));
     }
 
     /** @return the first local index */
@@ -59,5 +62,16 @@ public final class LoopSpace {
      */
     public long global(long local) {
         return layout.globalIndex(rank, local);
+    }
+
+    /**
+     * Hands {@code body} the local indices {@code [lo, hi)} as spans of storage, in order.
+     *
+     * @param lo a local index in {@code [first(), end()]}
+     * @param hi a local index in {@code [lo, end()]}
+     * @param body what to run for each span
+     */
+    public void spans(long lo, long hi, Consumer<? super LocalSpan> body) {
+        Span.cut(array, lo, hi, body);
     }
 }

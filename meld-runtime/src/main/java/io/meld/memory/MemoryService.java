@@ -7,6 +7,7 @@ import io.meld.GlobalLongArray;
 import io.meld.MeldException;
 import io.meld.MeldTimeoutException;
 import io.meld.NodeFailedException;
+import io.meld.Signal;
 import io.meld.codec.ObjectCodec;
 import io.meld.collective.CollectiveEngine;
 import io.meld.config.ConfigException;
@@ -34,6 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,6 +100,8 @@ public final class MemoryService {
     private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final int IDLE_LOOKS_WHILE_RUNNING = 8;
     private static final int RECENT = 256;
+    /** The longest a thread in {@link #waitUntil} parks before it looks again: plain writes wake nobody. */
+    private static final long WAIT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** Volatile access to {@link #failed}'s entries, where registration must not miss a failure. */
     private static final VarHandle FAILED = MethodHandles.arrayElementVarHandle(Throwable[].class);
 
@@ -169,6 +174,7 @@ public final class MemoryService {
     private Thread flusher;
     private volatile boolean flusherSleeping;
     private volatile boolean closed;
+    private volatile BooleanSupplier everyOtherClosed = () -> false;
 
     /**
      * @param size the number of nodes
@@ -227,9 +233,11 @@ public final class MemoryService {
      * @param rank this node's rank
      * @param transport the connected transport
      * @param collectives the node's collectives, for allocation and freeing
+     * @param everyOtherClosed whether every other node has closed (so none writes this node's flags again)
      */
-    public void start(int rank, Transport transport, CollectiveEngine collectives) {
+    public void start(int rank, Transport transport, CollectiveEngine collectives, BooleanSupplier everyOtherClosed) {
         this.rank = rank;
+        this.everyOtherClosed = everyOtherClosed;
         this.lanes = transport.lanes();
         this.unawaited = new AtomicLongArray(size * lanes);
         this.fenced = new AtomicLongArray(size * lanes);
@@ -381,6 +389,7 @@ public final class MemoryService {
             }
         }
         pending.failNode(node, cause);
+        wakeAllWaiters();
     }
 
     /** Stops the flusher and fails every operation still waiting. */
@@ -401,6 +410,7 @@ public final class MemoryService {
             }
         }
         pending.failAll(p -> new IllegalStateException(p.describe() + " failed: node " + rank + " closed"));
+        wakeAllWaiters();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -541,6 +551,29 @@ public final class MemoryService {
     }
 
     /**
+     * Copies {@code src} into {@code [from, from + length)}, then applies {@code signal}; see {@link
+     * Bulk#putSignal}.
+     */
+    void bulkPut(GlobalStorage s, long from, Object src, int offset, int length, Signal signal) {
+        checkOpen();
+        if (!(signal.array() instanceof LongArrayImpl flags) || flags.service != this) {
+            throw new IllegalArgumentException(
+                    "the signal's array " + signal.array() + " is not one of node " + rank + "'s arrays");
+        }
+        Bulk.putSignal(
+                this,
+                s,
+                from,
+                src,
+                offset,
+                length,
+                flags,
+                signal.index(),
+                signal.op() == Signal.Op.ADD,
+                signal.value());
+    }
+
+    /**
      * Lets array handles cross in remote tasks: as their id, arriving as this node's handle of the same
      * array.
      *
@@ -582,6 +615,7 @@ public final class MemoryService {
         fence();
         collectives.barrier();
         s.state = GlobalStorage.FREED;
+        s.wakeWaiters();
         unregister(s);
     }
 
@@ -838,6 +872,97 @@ public final class MemoryService {
             waiting.decrementAndGet();
         }
         return p.value();
+    }
+
+    /**
+     * Waits until a local {@code long} element satisfies {@code condition} ({@link
+     * io.meld.GlobalLongArray#waitUntil}). Polls like {@link #await} (for up to {@code meld.memory.spin},
+     * yielding, when it is the only waiting thread of the node), then counts itself among the array's
+     * waiters and parks: every operation that writes one of the array's elements wakes the waiters, and
+     * so do a failure and the node's close. It parks at most {@link #WAIT_POLL_NANOS} at a time, to see
+     * plain writes, which wake nobody.
+     *
+     * @param timeoutNanos how long to wait at most, or -1 for no limit
+     * @throws NodeFailedException when a node has failed (the writer the thread waits for might be that one)
+     * @throws MeldTimeoutException when the timeout passes first
+     */
+    long waitUntil(GlobalStorage s, long[] chunk, int pos, long index, LongPredicate condition, long timeoutNanos) {
+        long value = (long) Atomics.LONGS.getVolatile(chunk, pos);
+        if (condition.test(value)) {
+            return value;
+        }
+        long start = System.nanoTime();
+        int others = waiting.getAndIncrement();
+        try {
+            if (spinNanos > 0 && others == 0 && !Thread.currentThread().isVirtual()) {
+                long until = start + Math.min(spinNanos, timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos);
+                while (System.nanoTime() - until < 0 && waiting.get() == 1) {
+                    value = (long) Atomics.LONGS.getVolatile(chunk, pos);
+                    if (condition.test(value)) {
+                        return value;
+                    }
+                    Thread.yield();
+                }
+            }
+            s.startWaiting();
+            try {
+                while (true) {
+                    value = (long) Atomics.LONGS.getVolatile(chunk, pos);
+                    if (condition.test(value)) {
+                        return value;
+                    }
+                    if (s.state != GlobalStorage.LIVE) {
+                        throw new IllegalStateException("waitUntil on element " + index + " of array '" + s.name
+                                + "': the array " + s.stateText());
+                    }
+                    checkNoFailure("waitUntil on element " + index + " of array '" + s.name + "'");
+                    if (everyOtherClosed.getAsBoolean()) {
+                        throw new MeldException("every other node has closed, so node " + rank + " waits in vain on"
+                                + " element " + index + " of array '" + s.name + "' (its value is " + value + ")");
+                    }
+                    long park = WAIT_POLL_NANOS;
+                    if (timeoutNanos >= 0) {
+                        long left = timeoutNanos - (System.nanoTime() - start);
+                        if (left <= 0) {
+                            throw new MeldTimeoutException("waitUntil on element " + index + " of array '" + s.name
+                                    + "' timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                                    + "ms on node " + rank + "; its value is " + value);
+                        }
+                        park = Math.min(park, left);
+                    }
+                    LockSupport.parkNanos(s, park);
+                    if (Thread.interrupted()) {
+                        Thread.currentThread().interrupt();
+                        throw new MeldException("waitUntil on element " + index + " of array '" + s.name
+                                + "': the waiting thread was interrupted");
+                    }
+                }
+            } finally {
+                s.stopWaiting();
+            }
+        } finally {
+            waiting.decrementAndGet();
+        }
+    }
+
+    /** Throws {@link NodeFailedException} naming the first failed node, if any. */
+    private void checkNoFailure(String what) {
+        for (int r = 0; r < size; r++) {
+            Throwable f = (Throwable) FAILED.getVolatile(failed, r);
+            if (f != null) {
+                throw new NodeFailedException(
+                        r, what + " on node " + rank + " failed: node " + r + " failed: " + f.getMessage(), f);
+            }
+        }
+    }
+
+    /** Wakes every thread in {@link #waitUntil}, to look at the node's state again. */
+    private void wakeAllWaiters() {
+        for (GlobalStorage s : arrays) {
+            if (s != null) {
+                s.wakeWaiters();
+            }
+        }
     }
 
     /**

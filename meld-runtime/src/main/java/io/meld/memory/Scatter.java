@@ -84,6 +84,7 @@ final class Scatter {
                 } else {
                     Atomics.addAll(s.longChunks, shift, s.chunkMask, local, 0, locals, delta);
                 }
+                s.wakeWaiters();
             }
             if (remotes > 0) {
                 post(service, s, remote, remotes, local, delta);
@@ -160,6 +161,7 @@ final class Scatter {
                     Atomics.accumulateAll(
                             s.longChunks, s.chunkShift, s.chunkMask, localSlots, localValues, 0, 0, locals, operation);
                 }
+                s.wakeWaiters();
             }
             if (remotes == 0) {
                 continue;

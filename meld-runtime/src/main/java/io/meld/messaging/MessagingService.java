@@ -609,6 +609,24 @@ public final class MessagingService {
         }
     }
 
+    /**
+     * @return whether every other node has closed (said BYE on every lane): none of them sends or writes
+     *     anything more
+     */
+    public boolean everyOtherNodeClosed() {
+        lock.lock();
+        try {
+            for (int r = 0; r < size; r++) {
+                if (r != rank && !peerClosed[r]) {
+                    return false;
+                }
+            }
+            return size > 1;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void checkPeerOpen(int node, int tag) {
         lock.lock();
         try {

@@ -8,6 +8,7 @@ import io.meld.GlobalDoubleArray;
 import io.meld.GlobalLatch;
 import io.meld.GlobalLock;
 import io.meld.GlobalLongArray;
+import io.meld.LocalSpan;
 import io.meld.LoopOptions;
 import io.meld.Meld;
 import io.meld.MeldException;
@@ -42,6 +43,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
 import java.util.function.LongConsumer;
@@ -180,7 +182,7 @@ final class MeldNode implements Meld {
         }
         transport.connect(rank, peers, config.get(TransportSettings.CONNECT_TIMEOUT));
         collectives.start(rank, transport);
-        memory.start(rank, transport, collectives);
+        memory.start(rank, transport, collectives, messaging::everyOtherNodeClosed);
         messaging.start(rank, transport);
         sync.start(rank, transport, collectives, memory);
         int configured = config.get(RuntimeSettings.THREADS);
@@ -235,6 +237,12 @@ final class MeldNode implements Meld {
     public void forall(long from, long to, LoopOptions options, LongConsumer body) {
         ensureOpen();
         loops.forall(from, to, options, body);
+    }
+
+    @Override
+    public void forallLocal(GlobalArray array, long from, long to, Consumer<LocalSpan> body) {
+        ensureOpen();
+        loops.forallLocal(array, from, to, body);
     }
 
     @Override
