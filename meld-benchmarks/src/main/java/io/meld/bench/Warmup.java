@@ -87,6 +87,18 @@ final class Warmup {
         return false;
     }
 
+    /**
+     * How many iterations make a round of about {@value #ROUND_SECONDS} s, for a benchmark whose
+     * iterations are collectives (every node must run as many).
+     *
+     * @param secondsPerIteration how long one iteration took, the same figure on every node (e.g. the
+     *     slowest node's)
+     * @return at least 1
+     */
+    static int iterationsPerRound(double secondsPerIteration) {
+        return (int) Math.max(1, Math.min(100_000, ROUND_SECONDS / Math.max(1e-9, secondsPerIteration)));
+    }
+
     /** @return the seconds from the start to the end of the last round */
     double seconds() {
         return (roundStart - start) / 1e9;

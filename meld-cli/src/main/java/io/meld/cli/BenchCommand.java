@@ -34,6 +34,8 @@ import picocli.CommandLine.Spec;
  * meld bench bandwidth [--seconds S] [--bytes B]
  * meld bench pagerank  [--nodes N] [--threads T] [--scale S --edge-factor F --seed X | --graph FILE] [--iterations I]
  * meld bench memory    [--nodes N] [--length-log2 K] [--overhead MIB]
+ * meld bench nstream   [--nodes N] [--threads T] [--nstream-log2 K] [--nstream-iterations I]
+ * meld bench stencil   [--nodes N] [--threads T] [--stencil-n N] [--stencil-iterations I]
  * meld bench all       (every one of them, with the options of each)
  * meld bench report    --from results.jsonl --report DIR
  * </pre>
@@ -48,6 +50,8 @@ import picocli.CommandLine.Spec;
             BenchCommand.BandwidthCommand.class,
             BenchCommand.PageRankCommand.class,
             BenchCommand.MemoryCommand.class,
+            BenchCommand.NstreamCommand.class,
+            BenchCommand.StencilCommand.class,
             BenchCommand.AllCommand.class,
             BenchCommand.ReportCommand.class
         },
@@ -361,6 +365,71 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The options of {@code nstream}. */
+    static final class NstreamOptions {
+        @Spec(Spec.Target.MIXEE)
+        private CommandSpec spec;
+
+        int lengthLog2 = 25;
+        int iterations = 20;
+        int elementIterations = 2;
+
+        @Option(
+                names = "--nstream-log2",
+                paramLabel = "K",
+                order = 70,
+                description = "Each of the three arrays has 2^K doubles per node, K from 10 to 28; default 25"
+                        + " (256 MiB each, so they do not fit in a cache).")
+        void lengthLog2(int value) {
+            lengthLog2 = CliOptions.inRange(spec, "--nstream-log2", value, 10, 28);
+        }
+
+        @Option(
+                names = "--nstream-iterations",
+                paramLabel = "I",
+                order = 71,
+                description = "Timed triads of the idiomatic form and the baseline, from 1 to 10000; default 20.")
+        void iterations(int value) {
+            iterations = CliOptions.inRange(spec, "--nstream-iterations", value, 1, 10_000);
+        }
+
+        @Option(
+                names = "--nstream-element-iterations",
+                paramLabel = "I",
+                order = 72,
+                description = "Timed triads of the get/set form, from 1 to 10000; default 2 (it is slow).")
+        void elementIterations(int value) {
+            elementIterations = CliOptions.inRange(spec, "--nstream-element-iterations", value, 1, 10_000);
+        }
+    }
+
+    /** The options of {@code stencil}. */
+    static final class StencilOptions {
+        @Spec(Spec.Target.MIXEE)
+        private CommandSpec spec;
+
+        int n = 4096;
+        int iterations = 100;
+
+        @Option(
+                names = "--stencil-n",
+                paramLabel = "N",
+                order = 80,
+                description = "The grid has N x N points, N from 16 to 32768; default 4096.")
+        void n(int value) {
+            n = CliOptions.inRange(spec, "--stencil-n", value, 16, 32_768);
+        }
+
+        @Option(
+                names = "--stencil-iterations",
+                paramLabel = "I",
+                order = 81,
+                description = "Timed iterations of each version, from 1 to 100000; default 100.")
+        void iterations(int value) {
+            iterations = CliOptions.inRange(spec, "--stencil-iterations", value, 1, 100_000);
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Running and reporting
 
@@ -443,6 +512,39 @@ final class BenchCommand implements Callable<Integer> {
         void memory(MemoryOptions m) throws InterruptedException {
             cli.message("memory: 2^" + m.lengthLog2 + " longs over " + common.nodes + " nodes; peak resident memory");
             add(runner.memory(common.nodes, m.lengthLog2, (long) m.overheadMib << 20));
+        }
+
+        void nstream(NstreamOptions o) throws InterruptedException {
+            int nodes = common.nodes;
+            int threads = common.threadsFor(nodes);
+            cli.message(String.format(
+                    Locale.ROOT,
+                    "nstream: 3 arrays of 2^%d doubles per node on %d nodes x %d threads, %d triads (and %d one"
+                            + " get/set at a time); then shared memory with %d threads",
+                    o.lengthLog2,
+                    nodes,
+                    threads,
+                    o.iterations,
+                    o.elementIterations,
+                    nodes * threads));
+            add(runner.nstream(
+                    new BenchRunner.NstreamSpec(nodes, threads, o.lengthLog2, o.iterations, o.elementIterations)));
+        }
+
+        void stencil(StencilOptions o) throws InterruptedException {
+            int nodes = common.nodes;
+            int threads = common.threadsFor(nodes);
+            cli.message(String.format(
+                    Locale.ROOT,
+                    "stencil: star radius 2 on %d x %d, %d iterations on %d nodes x %d threads, global arrays with"
+                            + " signals, then messages; then shared memory with %d threads",
+                    o.n,
+                    o.n,
+                    o.iterations,
+                    nodes,
+                    threads,
+                    nodes * threads));
+            add(runner.stencil(new BenchRunner.StencilSpec(nodes, threads, o.n, o.iterations)));
         }
 
         private void add(Json result) {
@@ -661,6 +763,65 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** {@code meld bench nstream}. */
+    @Command(
+            name = "nstream",
+            mixinStandardHelpOptions = true,
+            versionProvider = VersionCommand.Provider.class,
+            sortOptions = false,
+            description = {
+                "The Parallel Research Kernels' nstream (STREAM triad, A += B + 3 C) on three global double arrays:"
+                        + " the idiomatic form over local views (forallLocal), and one get/set per access;"
+                        + " beside the same triad on plain arrays by as many threads in one JVM. GB/s counts"
+                        + " 32 bytes per element and iteration, as PRK does.",
+            })
+    static final class NstreamCommand implements Callable<Integer> {
+        @ParentCommand
+        private BenchCommand bench;
+
+        @Mixin
+        private Common common;
+
+        @Mixin
+        private NstreamOptions nstream;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Session session = new Session(bench.cli, common);
+            session.nstream(nstream);
+            return session.finish();
+        }
+    }
+
+    /** {@code meld bench stencil}. */
+    @Command(
+            name = "stencil",
+            mixinStandardHelpOptions = true,
+            versionProvider = VersionCommand.Provider.class,
+            sortOptions = false,
+            description = {
+                "The Parallel Research Kernels' star stencil (radius 2) on an N x N grid split by rows: global"
+                        + " arrays whose halos arrive by put-with-signal, and the same with send/receive on Meld;"
+                        + " beside the stencil by as many threads in one JVM. Seconds per iteration.",
+            })
+    static final class StencilCommand implements Callable<Integer> {
+        @ParentCommand
+        private BenchCommand bench;
+
+        @Mixin
+        private Common common;
+
+        @Mixin
+        private StencilOptions stencil;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Session session = new Session(bench.cli, common);
+            session.stencil(stencil);
+            return session.finish();
+        }
+    }
+
     /** {@code meld bench all}. */
     @Command(
             name = "all",
@@ -668,8 +829,8 @@ final class BenchCommand implements Callable<Integer> {
             versionProvider = VersionCommand.Provider.class,
             sortOptions = false,
             description = {
-                "Every benchmark, one after the other: gups, latency, bandwidth, pagerank, memory; with the"
-                        + " options of each.",
+                "Every benchmark, one after the other: gups, latency, bandwidth, pagerank, memory, nstream,"
+                        + " stencil; with the options of each.",
             })
     static final class AllCommand implements Callable<Integer> {
         @ParentCommand
@@ -690,6 +851,12 @@ final class BenchCommand implements Callable<Integer> {
         @Mixin
         private MemoryOptions memory;
 
+        @Mixin
+        private NstreamOptions nstream;
+
+        @Mixin
+        private StencilOptions stencil;
+
         @Override
         public Integer call() throws InterruptedException {
             Session session = new Session(bench.cli, common);
@@ -698,6 +865,8 @@ final class BenchCommand implements Callable<Integer> {
             session.bandwidth(bandwidth);
             session.pagerank(pagerank);
             session.memory(memory);
+            session.nstream(nstream);
+            session.stencil(stencil);
             return session.finish();
         }
     }

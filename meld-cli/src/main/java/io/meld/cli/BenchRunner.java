@@ -7,11 +7,15 @@ import io.meld.bench.HazelcastGups;
 import io.meld.bench.Json;
 import io.meld.bench.Latency;
 import io.meld.bench.MemoryFootprint;
+import io.meld.bench.Nstream;
+import io.meld.bench.NstreamSharedMemory;
 import io.meld.bench.PageRank;
 import io.meld.bench.PageRankKernel;
 import io.meld.bench.PageRankSharedMemory;
 import io.meld.bench.RawTcpPingPong;
 import io.meld.bench.RawTcpStream;
+import io.meld.bench.Stencil;
+import io.meld.bench.StencilSharedMemory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -452,13 +456,135 @@ final class BenchRunner {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // nstream
+
+    /**
+     * @param nodes Meld's nodes
+     * @param threads threads per node
+     * @param lengthLog2 log2 of the elements of each array per node
+     * @param iterations timed iterations of the idiomatic form (and of the shared-memory baseline)
+     * @param elementIterations timed iterations of the element form
+     */
+    record NstreamSpec(int nodes, int threads, int lengthLog2, int iterations, int elementIterations) {
+        long perNode() {
+            return 1L << lengthLog2;
+        }
+
+        /** @return a heap, in MiB, for three arrays of {@code length} doubles under the parallel collector */
+        static long heapMib(long length) {
+            // The parallel collector's old generation is 2/3 of the heap, and the arrays live there.
+            return 3 * 8 * length * 3 / 2 / (1 << 20) + 320;
+        }
+    }
+
+    Json nstream(NstreamSpec spec) throws InterruptedException {
+        Run meld = launch(
+                Nstream.class.getName(),
+                spec.nodes(),
+                spec.threads(),
+                List.of(
+                        Long.toString(spec.perNode()),
+                        Integer.toString(spec.iterations()),
+                        Integer.toString(spec.elementIterations())),
+                List.of("-Xmx" + NstreamSpec.heapMib(spec.perNode()) + "m", "-XX:+UseParallelGC"));
+        long total = spec.perNode() * spec.nodes();
+        Run shared = launch(
+                NstreamSharedMemory.class.getName(),
+                1,
+                1,
+                List.of(
+                        Integer.toString(spec.nodes() * spec.threads()),
+                        Long.toString(total),
+                        Integer.toString(spec.iterations())),
+                List.of("-Xmx" + NstreamSpec.heapMib(total) + "m", "-XX:+UseParallelGC"));
+        Map<String, Object> m = meld.result("nstream_meld");
+        Map<String, Object> b = shared.result("nstream_shared_memory");
+        return new Json()
+                .put("benchmark", "nstream")
+                .put("nodes", spec.nodes())
+                .put("threads_per_node", spec.threads())
+                .put("length_per_node", spec.perNode())
+                .put("length", total)
+                .put("iterations", spec.iterations())
+                .put("seconds", num(m, "seconds_per_iteration") * spec.iterations())
+                .put("gb_per_sec", get(m, "gb_per_sec"))
+                .put("shared_memory_gb_per_sec", get(b, "gb_per_sec"))
+                .put("ratio_to_shared_memory", ratio(num(m, "gb_per_sec"), num(b, "gb_per_sec")))
+                .put("element_gb_per_sec", get(m, "element_gb_per_sec"))
+                .put("element_ratio_to_shared_memory", ratio(num(m, "element_gb_per_sec"), num(b, "gb_per_sec")))
+                .put("verified", verified(meld, m) && verified(shared, b))
+                .put("seconds_per_iteration", get(m, "seconds_per_iteration"))
+                .put("shared_memory_seconds_per_iteration", get(b, "seconds_per_iteration"))
+                .put("element_iterations", spec.elementIterations())
+                .put("element_seconds_per_iteration", get(m, "element_seconds_per_iteration"))
+                .put("warmup_seconds", get(m, "warmup_seconds"))
+                .put("shared_memory_warmup_seconds", get(b, "warmup_seconds"))
+                .put("shared_memory_threads", spec.nodes() * spec.threads());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // stencil
+
+    /**
+     * @param nodes Meld's nodes
+     * @param threads threads per node
+     * @param n the grid is {@code n x n}
+     * @param iterations timed iterations of each version
+     */
+    record StencilSpec(int nodes, int threads, int n, int iterations) {
+        /** @return a heap, in MiB, for {@code grids} grids of {@code n x n} doubles spread over {@code parts} */
+        long heapMib(int grids, int parts) {
+            return (long) grids * 8 * n * n * 3 / 2 / parts / (1 << 20) + 256;
+        }
+    }
+
+    Json stencil(StencilSpec spec) throws InterruptedException {
+        String n = Integer.toString(spec.n());
+        String iterations = Integer.toString(spec.iterations());
+        Run meld = launch(
+                Stencil.class.getName(),
+                spec.nodes(),
+                spec.threads(),
+                List.of(n, iterations),
+                // in and out for each of the two versions, with halos
+                List.of("-Xmx" + spec.heapMib(5, spec.nodes()) + "m", "-XX:+UseParallelGC"));
+        Run shared = launch(
+                StencilSharedMemory.class.getName(),
+                1,
+                1,
+                List.of(Integer.toString(spec.nodes() * spec.threads()), n, iterations),
+                List.of("-Xmx" + spec.heapMib(3, 1) + "m", "-XX:+UseParallelGC"));
+        Map<String, Object> m = meld.result("stencil_meld");
+        Map<String, Object> b = shared.result("stencil_shared_memory");
+        double global = num(m, "seconds_per_iteration");
+        return new Json()
+                .put("benchmark", "stencil")
+                .put("nodes", spec.nodes())
+                .put("threads_per_node", spec.threads())
+                .put("n", spec.n())
+                .put("radius", get(m, "radius"))
+                .put("iterations", spec.iterations())
+                .put("seconds", global * spec.iterations())
+                .put("seconds_per_iteration", get(m, "seconds_per_iteration"))
+                .put("message_passing_seconds_per_iteration", get(m, "message_passing_seconds_per_iteration"))
+                .put("shared_memory_seconds_per_iteration", get(b, "seconds_per_iteration"))
+                .put("ratio_to_message_passing", ratio(global, num(m, "message_passing_seconds_per_iteration")))
+                .put("ratio_to_shared_memory", ratio(global, num(b, "seconds_per_iteration")))
+                .put("verified", verified(meld, m) && verified(shared, b))
+                .put("warmup_iterations", get(m, "warmup_iterations"))
+                .put("shared_memory_warmup_iterations", get(b, "warmup_iterations"))
+                .put("shared_memory_threads", spec.nodes() * spec.threads());
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // memory
 
     Json memory(int nodes, int lengthLog2, long overheadBytes) throws InterruptedException {
         long share = (8L << lengthLog2) / nodes;
         long heapMib = share / 1048576 + share / 4 / 1048576 + 256;
-        // G1 (the default collector) allocates Meld's 8 MiB chunks as humongous objects, straight into the
-        // old generation: each is written once, where it stays, never copied by a young collection.
+        // G1 (the default collector) allocates the node's share (one chunk, or chunks of up to 2^30 elements)
+        // as a humongous object, straight into the old generation: written once, where it stays, never
+        // copied by a young collection.
         Run run = launch(
                 MemoryFootprint.class.getName(),
                 nodes,

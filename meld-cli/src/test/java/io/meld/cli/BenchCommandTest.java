@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("slow")
 class BenchCommandTest {
-    /** The fields issue 7 asks of each benchmark's JSON line, and the array stream's beside its raw TCP stream. */
+    /** The fields each benchmark's JSON line must have, the ratios to its baselines among them. */
     static final Map<String, List<String>> FIELDS = Map.of(
             "gups",
             List.of(
@@ -49,7 +49,21 @@ class BenchCommandTest {
                     "shared_memory_seconds_per_iteration",
                     "ratio_to_shared_memory"),
             "memory",
-            List.of("share_bytes", "overhead_bytes", "limit_bytes", "vm_hwm_bytes", "max_vm_hwm_bytes"));
+            List.of("share_bytes", "overhead_bytes", "limit_bytes", "vm_hwm_bytes", "max_vm_hwm_bytes"),
+            "nstream",
+            List.of(
+                    "gb_per_sec",
+                    "shared_memory_gb_per_sec",
+                    "ratio_to_shared_memory",
+                    "element_gb_per_sec",
+                    "element_ratio_to_shared_memory"),
+            "stencil",
+            List.of(
+                    "seconds_per_iteration",
+                    "message_passing_seconds_per_iteration",
+                    "shared_memory_seconds_per_iteration",
+                    "ratio_to_message_passing",
+                    "ratio_to_shared_memory"));
 
     private static int run(Capture out, Capture err, String... args) {
         return MeldCli.execute(args, out.printStream(), err.printStream());
@@ -87,14 +101,24 @@ class BenchCommandTest {
                 "3",
                 "--length-log2",
                 "16",
+                "--nstream-log2",
+                "12",
+                "--nstream-iterations",
+                "2",
+                "--nstream-element-iterations",
+                "1",
+                "--stencil-n",
+                "64",
+                "--stencil-iterations",
+                "3",
                 "--json");
 
         assertThat(status).as("stderr:\n%s", err.text()).isZero();
         List<String> lines = out.lines();
-        assertThat(lines).hasSize(5);
+        assertThat(lines).hasSize(7);
         List<String> names =
                 lines.stream().map(l -> (String) Json.parse(l).get("benchmark")).toList();
-        assertThat(names).containsExactly("gups", "latency", "bandwidth", "pagerank", "memory");
+        assertThat(names).containsExactly("gups", "latency", "bandwidth", "pagerank", "memory", "nstream", "stencil");
         for (String line : lines) {
             Map<String, Object> r = Json.parse(line);
             if (r.get("benchmark").equals("gups")) {

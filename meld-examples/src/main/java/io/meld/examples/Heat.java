@@ -3,8 +3,11 @@ package io.meld.examples;
 import io.meld.Distribution;
 import io.meld.DoubleOp;
 import io.meld.GlobalDoubleArray;
+import io.meld.GlobalLongArray;
 import io.meld.Meld;
+import io.meld.Signal;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CyclicBarrier;
@@ -23,12 +26,12 @@ import java.util.concurrent.CyclicBarrier;
  * <ul>
  *   <li><b>shared memory</b>: one JVM (node 0), {@code size x threads} threads over one grid; a {@link
  *       CyclicBarrier} between steps. Nothing is distributed: the machine inside a box.
- *   <li><b>global arrays</b>: the grid is a {@link GlobalDoubleArray} of {@code n * n} values whose
- *       distribution gives each node a block of whole rows. Every step each node reads its two halo rows
- *       (the neighbours' edge rows) with bulk gets, computes its rows with its threads, writes its own
- *       edge rows (the ones its neighbours read) with bulk puts at home, and meets the others at a
- *       barrier; after the last step it writes all its rows, so the plate holds the result. Distributed
- *       shared memory: the program reads remote rows by their global index and never names a message.
+ *   <li><b>global arrays</b>: two global arrays, the plate before and after each step, whose
+ *       distribution gives each node a block that is its padded buffer: its rows with room around them.
+ *       Each node sweeps its block through its local view, at memory speed, then puts its edge rows
+ *       straight into its neighbours' blocks with a signal, and waits for its own signals: no barrier,
+ *       no message named. Distributed shared memory: the neighbours' rows are written where they are
+ *       read, as OpenSHMEM programs write into each other's symmetric arrays.
  *   <li><b>message passing</b>: the same row blocks; every step a node sends its edge rows to its
  *       neighbours and receives their edge rows as its halos; no global barrier, neighbours pace each
  *       other. Distributed memory, as in MPI.
@@ -59,6 +62,13 @@ final class Heat implements Example {
         return List.of(
                 ExampleOption.number("n", "N", 1024, 2, 16384, "the plate has N x N interior points"),
                 ExampleOption.number("steps", "S", 500, 1, 1_000_000, "Jacobi steps"),
+                ExampleOption.number(
+                        "warmup",
+                        "W",
+                        500,
+                        0,
+                        1_000_000,
+                        "untimed steps each version runs first, so that each is timed with the JIT's compiled code"),
                 ExampleOption.flag("corrupt", "change one point of the global-arrays result, to show the check failing")
                         .hide());
     }
@@ -87,6 +97,7 @@ final class Heat implements Example {
     public ExampleResult run(Meld meld, ExampleOptions options, Log log) throws Exception {
         int n = options.getInt("n");
         int steps = options.getInt("steps");
+        int warmup = options.getInt("warmup");
         boolean corrupt = options.isSet("corrupt");
         Rows rows = Rows.of(n, meld.size(), meld.rank());
         int w = n + 2;
@@ -96,6 +107,9 @@ final class Heat implements Example {
         double sharedSeconds = 0;
         int sharedThreads = meld.size() * meld.threads();
         if (meld.rank() == 0) {
+            if (warmup > 0) {
+                sharedMemory(n, warmup, sharedThreads);
+            }
             long start = System.nanoTime();
             double[] grid = sharedMemory(n, steps, sharedThreads);
             sharedSeconds = (System.nanoTime() - start) / 1e9;
@@ -108,6 +122,9 @@ final class Heat implements Example {
         outcomes.add(new Outcome("shared memory", "1 JVM x " + threads(sharedThreads), sharedSeconds, 0));
 
         // 2. Global arrays.
+        if (warmup > 0) {
+            globalArrays(meld, n, warmup, rows);
+        }
         meld.barrier();
         long start = System.nanoTime();
         double[] mine = globalArrays(meld, n, steps, rows);
@@ -123,6 +140,9 @@ final class Heat implements Example {
         double heat = meld.allReduce(sum(mine, rows, n), DoubleOp.SUM);
 
         // 3. Message passing.
+        if (warmup > 0) {
+            messagePassing(meld, n, warmup, rows);
+        }
         meld.barrier();
         start = System.nanoTime();
         double[] passed = messagePassing(meld, n, steps, rows);
@@ -236,48 +256,68 @@ final class Heat implements Example {
     }
 
     /**
-     * This node's rows, computed with a global array as the shared grid.
+     * This node's rows, computed in two global arrays, the plate before and after each step: each node's
+     * block of a plate is its padded buffer (its rows, a border column on each side, and a row above and
+     * below for the neighbours' edge rows), and the node sweeps it through its {@linkplain
+     * GlobalDoubleArray#local() local view}, at memory speed. After a step a node puts its new first and
+     * last rows straight into its neighbours' blocks of the new plate, each with a {@link Signal} that
+     * counts the arrival, and waits only for its own two counts: no barrier. A neighbour cannot overwrite
+     * a row still being read, since it writes a plate's border again only after this node's next edge rows,
+     * which this node sends once it has swept that plate.
      *
      * @return this node's padded buffer after the last step: {@code (rows + 2) x (n + 2)}
      */
     static double[] globalArrays(Meld meld, int n, int steps, Rows rows) throws Exception {
         int w = n + 2;
         int count = rows.count();
-        // A block of whole rows per node, whatever n * n is divided into.
-        Distribution byRows = Distribution.blockCyclic(Math.multiplyExact(Rows.rowsPerNode(n, meld.size()), n));
+        int me = meld.rank();
+        int block = Math.multiplyExact(Rows.rowsPerNode(n, meld.size()) + 2, w);
+        Distribution blocks = Distribution.blockCyclic(block);
         GlobalDoubleArray[] plates = {
-            meld.doubleArray("heat.plate.0", (long) n * n, byRows),
-            meld.doubleArray("heat.plate.1", (long) n * n, byRows)
+            meld.doubleArray("heat.plate.0", (long) block * meld.size(), blocks),
+            meld.doubleArray("heat.plate.1", (long) block * meld.size(), blocks)
         };
+        // arrived[2p] counts the rows node p got from above, arrived[2p + 1] those from below.
+        GlobalLongArray arrived = meld.longArray("heat.arrived", 2L * meld.size(), Distribution.blockCyclic(2));
         try {
-            double[][] buffers = {padded(rows, n), padded(rows, n)};
+            double[][] buffers = {plates[0].local().array(), plates[1].local().array()};
+            if (rows.lo() == 0 && count > 0) {
+                for (double[] b : buffers) {
+                    for (int c = 1; c <= n; c++) {
+                        b[c] = HOT;
+                    }
+                }
+            }
+            boolean up = count > 0 && rows.lo() > 0;
+            boolean down = count > 0 && rows.hi() < n;
             int t = Math.max(1, Math.min(meld.threads(), count));
             int[] step = {0};
-            // Runs once per step, on the last thread to arrive: every node's rows of this step are written,
-            // so after the barrier the halos of the next step can be read.
+            meld.barrier(); // every node's buffers are set up before any neighbour writes into them
+            // Runs once per step, on the last thread to arrive: this node's new rows are complete.
             CyclicBarrier sync = new CyclicBarrier(t, () -> {
-                meld.barrier();
-                step[0]++;
-                readHalos(plates[step[0] & 1], buffers[step[0] & 1], rows, n);
+                int s = ++step[0];
+                GlobalDoubleArray plate = plates[s & 1];
+                double[] b = buffers[s & 1];
+                if (up) { // my first row becomes the bottom border row of the node above
+                    long at = (long) (me - 1) * block + (long) (Rows.rowsPerNode(n, meld.size()) + 1) * w;
+                    plate.put(at, b, w, w, Signal.add(arrived, 2L * (me - 1) + 1, 1));
+                }
+                if (down) { // my last row becomes the top border row of the node below
+                    plate.put((long) (me + 1) * block, b, count * w, w, Signal.add(arrived, 2L * (me + 1), 1));
+                }
+                if (up) {
+                    arrived.waitUntil(2L * me, v -> v >= s);
+                }
+                if (down) {
+                    arrived.waitUntil(2L * me + 1, v -> v >= s);
+                }
             });
-            readHalos(plates[0], buffers[0], rows, n); // all zero: the plates start zeroed
             Team.run(t, "heat-global", id -> {
                 int from = 1 + Team.start(count, t, id);
                 int to = 1 + Team.start(count, t, id + 1);
                 try {
                     for (int s = 0; s < steps; s++) {
-                        double[] src = buffers[s & 1];
-                        double[] dst = buffers[(s + 1) & 1];
-                        sweep(src, dst, w, from, to);
-                        GlobalDoubleArray target = plates[(s + 1) & 1];
-                        // Publish what the neighbours read, this node's first and last rows; after the
-                        // last step all rows, so the plate holds the result. At home: a copy, no message.
-                        boolean last = s == steps - 1;
-                        for (int r = from; r < to; r++) {
-                            if (last || r == 1 || r == count) {
-                                target.put((long) (rows.lo() + r - 1) * n, dst, r * w + 1, n);
-                            }
-                        }
+                        sweep(buffers[s & 1], buffers[(s + 1) & 1], w, from, to);
                         sync.await();
                     }
                 } catch (Exception e) {
@@ -285,10 +325,12 @@ final class Heat implements Example {
                     throw e;
                 }
             });
-            return buffers[steps & 1];
+            meld.barrier(); // no neighbour writes into the plates any more
+            return Arrays.copyOf(buffers[steps & 1], (count + 2) * w);
         } finally {
             plates[0].close();
             plates[1].close();
+            arrived.close();
         }
     }
 
@@ -344,20 +386,6 @@ final class Heat implements Example {
             }
         });
         return buffers[steps & 1];
-    }
-
-    /** Reads the rows just above and below this node's rows into the buffer's padding rows. */
-    private static void readHalos(GlobalDoubleArray plate, double[] buffer, Rows rows, int n) {
-        int w = n + 2;
-        if (rows.count() == 0) {
-            return;
-        }
-        if (rows.lo() > 0) {
-            plate.get((long) (rows.lo() - 1) * n, buffer, 1, n);
-        }
-        if (rows.hi() < n) {
-            plate.get((long) rows.hi() * n, buffer, (rows.count() + 1) * w + 1, n);
-        }
     }
 
     /** @return a zeroed buffer for {@code rows}, with the hot edge in its top padding row when it has row 0 */

@@ -196,6 +196,23 @@ abstract class ArrayHandle {
         service.post(storage, home, opcode, operation, slot, a);
     }
 
+    /**
+     * A fire-and-forget operation that leaves at once: a signal. Applied on this thread when the element
+     * is local (after the thread's buffered local operations), sent to its home now otherwise.
+     */
+    final void postNow(long index, int opcode, long a) {
+        long slot = slot(index);
+        int chunk = (int) (slot >>> shift);
+        int home = homes[chunk];
+        if (home == rank) {
+            service.settleLocal();
+            applyHere(opcode, 0, chunk, (int) slot & mask, a, 0);
+            storage.wakeWaiters();
+            return;
+        }
+        service.postNow(storage, home, opcode, slot, a);
+    }
+
     /** Throws when the array is freed or its node closed. */
     final void checkLive() {
         if (storage.state != GlobalStorage.LIVE) {

@@ -110,28 +110,31 @@ final class Bulk {
         if (first != null) {
             throw first; // not all the data is written: no signal
         }
+        Segment last = null;
         if (flagHome != s.rank) {
-            Sender sender = service.sender();
-            boolean streamed = false;
             for (Segment seg : segments) {
                 if (seg.home == flagHome) {
-                    if (!streamed) {
-                        sender.flush(flagHome); // the thread's earlier operations to that node first
-                        streamed = true;
-                    }
-                    stream(service.linkTo(flagHome, sender.lane), s, seg, 0, from, src, offset, false);
+                    last = seg;
                 }
             }
-            if (streamed) {
-                service.unsettle(flagHome, sender.lane);
+        }
+        if (last == null) {
+            // No data at the flag's home: the signal leaves now, on its own (applied now, when local).
+            flags.postNow(flagIndex, add ? OpCodec.ADD : OpCodec.PUT, value);
+            return;
+        }
+        // The data at the flag's home, the signal riding on its last frame: one ordered stream, unanswered.
+        Sender sender = service.sender();
+        sender.flush(flagHome); // the thread's earlier operations to that node first
+        Link link = service.linkTo(flagHome, sender.lane);
+        GlobalStorage f = flags.storage;
+        long[] signal = {f.id, add ? OpCodec.ADD : OpCodec.PUT, f.layout.slot(flagIndex), value};
+        for (Segment seg : segments) {
+            if (seg.home == flagHome) {
+                stream(link, s, seg, 0, from, src, offset, false, seg == last ? signal : null);
             }
         }
-        if (add) {
-            flags.add(flagIndex, value);
-        } else {
-            flags.put(flagIndex, value);
-        }
-        service.sender().flush(flagHome); // someone waits for it: it leaves now (applied now, when local)
+        service.unsettle(flagHome, sender.lane); // frames nobody waits for: the next fence covers them
     }
 
     /**
@@ -171,7 +174,7 @@ final class Bulk {
             try {
                 Sender sender = service.sender();
                 sender.flush(seg.home);
-                stream(service.linkTo(seg.home, sender.lane), s, seg, id, from, src, offset, true);
+                stream(service.linkTo(seg.home, sender.lane), s, seg, id, from, src, offset, true, null);
                 waits.add(p);
                 ids.add(id);
             } catch (RuntimeException e) {
@@ -299,18 +302,33 @@ final class Bulk {
 
     /**
      * A remote segment, from the caller's array to BULK_PUT frames; the last one asks for an answer when
-     * {@code answered}.
+     * {@code answered}, and carries {@code signal} (flag array id, opcode, slot, value) when it is not
+     * {@code null}.
      */
     private static void stream(
-            Link link, GlobalStorage s, Segment seg, int id, long from, Object src, int offset, boolean answered) {
-        int perFrame = (link.maxPayload() - OpCodec.BULK_PUT_HEADER) / 8;
+            Link link,
+            GlobalStorage s,
+            Segment seg,
+            int id,
+            long from,
+            Object src,
+            int offset,
+            boolean answered,
+            long[] signal) {
+        int perFrame = (link.maxPayload() - OpCodec.BULK_PUT_HEADER - OpCodec.SIGNAL_BYTES) / 8;
         int done = 0;
         do {
             int m = Math.min(perFrame, seg.count - done);
             boolean last = done + m == seg.count;
-            ByteBuf frame = link.newFrame(
-                    FrameType.BULK_PUT, last && answered ? OpCodec.LAST_CHUNK : 0, OpCodec.BULK_PUT_HEADER + m * 8);
+            boolean signals = last && signal != null;
+            int flags = (last && answered ? OpCodec.LAST_CHUNK : 0) | (signals ? OpCodec.SIGNAL : 0);
+            int header = OpCodec.BULK_PUT_HEADER + (signals ? OpCodec.SIGNAL_BYTES : 0);
+            ByteBuf frame = link.newFrame(FrameType.BULK_PUT, flags, header + m * 8);
             frame.writeIntLE(id).writeIntLE(s.id).writeLongLE(seg.slot + done);
+            if (signals) {
+                frame.writeIntLE((int) signal[0]).writeIntLE((int) signal[1]);
+                frame.writeLongLE(signal[2]).writeLongLE(signal[3]);
+            }
             ByteBuffer out = frame.nioBuffer(frame.writerIndex(), m * 8).order(ByteOrder.LITTLE_ENDIAN);
             LongBuffer longs = src instanceof long[] ? out.asLongBuffer() : null;
             DoubleBuffer doubles = longs == null ? out.asDoubleBuffer() : null;

@@ -147,12 +147,28 @@ final class HomeHandler {
     }
 
     void onBulkPut(Link link, int flags, ByteBuf p) {
-        if (p.readableBytes() < OpCodec.BULK_PUT_HEADER || (p.readableBytes() - OpCodec.BULK_PUT_HEADER) % 8 != 0) {
-            throw new ProtocolException("bulk put frame of " + p.readableBytes() + " bytes");
+        boolean signal = (flags & OpCodec.SIGNAL) != 0;
+        int header = OpCodec.BULK_PUT_HEADER + (signal ? OpCodec.SIGNAL_BYTES : 0);
+        if (p.readableBytes() < header || (p.readableBytes() - header) % 8 != 0) {
+            throw new ProtocolException(
+                    "bulk put frame of " + p.readableBytes() + " bytes" + (signal ? " with a signal" : ""));
         }
         int requestId = p.readIntLE();
         int arrayId = p.readIntLE();
         long slot = p.readLongLE();
+        int flagsId = 0;
+        int signalOp = 0;
+        long flagSlot = 0;
+        long signalValue = 0;
+        if (signal) {
+            flagsId = p.readIntLE();
+            signalOp = p.readIntLE();
+            flagSlot = p.readLongLE();
+            signalValue = p.readLongLE();
+            if (signalOp != OpCodec.PUT && signalOp != OpCodec.ADD) {
+                throw new ProtocolException("signal opcode " + signalOp + " is neither PUT nor ADD");
+            }
+        }
         GlobalStorage s = service.array(arrayId);
         boolean last = (flags & OpCodec.LAST_CHUNK) != 0;
         if (s == null) {
@@ -160,6 +176,13 @@ final class HomeHandler {
                 ReplyWriter out = new ReplyWriter(link);
                 out.error(requestId, missing(arrayId));
                 out.finish();
+            } else if (signal) {
+                LOG.warn(
+                        "node {} dropped a put with a signal from node {} into array #{}, which it does not have"
+                                + " (freed?)",
+                        service.rank(),
+                        link.rank(),
+                        arrayId);
             }
             return;
         }
@@ -178,6 +201,16 @@ final class HomeHandler {
             n -= m;
         }
         s.wakeWaiters();
+        if (signal) {
+            // After the data: whoever sees the flag's new value finds the data written.
+            GlobalStorage f = service.array(flagsId);
+            if (f == null || f.isDouble) {
+                throw new ProtocolException("the signal of a put into '" + s.name + "' names array #" + flagsId
+                        + ", which is not a long array of node " + service.rank());
+            }
+            Atomics.applyLong(signalOp, 0, f.longChunk(flagSlot), f.position(flagSlot), signalValue, 0);
+            f.wakeWaiters();
+        }
         if (last) {
             ReplyWriter out = new ReplyWriter(link);
             out.value(requestId, 0);

@@ -501,6 +501,25 @@ public final class MemoryService {
     }
 
     /**
+     * Sends one fire-and-forget operation to a remote home at once, with whatever the thread's buffer for
+     * that home held before it, in one hold of the buffer: a signal that someone waits for, which should
+     * neither wait for the flusher nor wake it.
+     */
+    void postNow(GlobalStorage s, int dest, int opcode, long slot, long a) {
+        if (closed) {
+            checkOpen();
+        }
+        OpBuffer buffer = sender().buffer(dest);
+        buffer.acquire();
+        try {
+            buffer.append(opcode, baseFlags(s), 0, s.id, 0, slot, a, 0);
+            buffer.flush();
+        } finally {
+            buffer.release();
+        }
+    }
+
+    /**
      * Queues one fire-and-forget operation with one operand for each slot of {@code slots[from, to)}, all
      * homed at {@code dest}, taking the buffer once.
      */

@@ -56,7 +56,14 @@ package io.meld.memory;
  * </pre>
  *
  * The frame flag {@link #LAST_CHUNK} marks the last frame of a transfer; the home answers it (a VALUES
- * record for the request id) once every frame of the transfer is written.
+ * record for the request id) once every frame of the transfer is written. A put with a signal sends its
+ * frames unanswered (no {@code LAST_CHUNK}, request id 0), and its last frame to the flag's home has the
+ * flag {@link #SIGNAL} and, after the 16 bytes above, the signal, which the home applies after the
+ * values:
+ *
+ * <pre>
+ *   int32 flag array id | int32 opcode (PUT or ADD) | int64 flag slot | int64 value
+ * </pre>
  *
  * <h2>{@code BULK_DATA} frames: a range read at its home</h2>
  *
@@ -88,6 +95,12 @@ final class OpCodec {
 
     /** Frame flag of {@code BULK_PUT}: the last frame of a transfer. */
     static final int LAST_CHUNK = 1;
+
+    /** Frame flag of {@code BULK_PUT}: a signal follows the header, applied after the values. */
+    static final int SIGNAL = 2;
+
+    /** The bytes of a {@code BULK_PUT} frame's signal. */
+    static final int SIGNAL_BYTES = 24;
 
     static final int RUN_HEADER = 12;
     static final int COUNT_OFFSET = 8;
