@@ -110,7 +110,8 @@ abstract class ArrayHandle {
         } else if (index < 0 || index >= length || (local = layout.localIndexIn(rank, index)) < 0) {
             return -1;
         }
-        return storage.state == GlobalStorage.LIVE ? local : -1;
+        // A plain read: an operation that races with the array's free is the program's race (see above).
+        return storage.isLivePlain() ? local : -1;
     }
 
     /** @return the element's slot, after checking the index and that the array is live */
@@ -138,6 +139,13 @@ abstract class ArrayHandle {
     abstract long applyHere(int opcode, int operation, int chunk, int pos, long a, long b);
 
     /**
+     * Applies one operation to a local element, by its local index.
+     *
+     * @return the answer the opcode defines, as bits
+     */
+    abstract long applyLocal(int opcode, int operation, long local, long a, long b);
+
+    /**
      * A blocking operation: at once on a local element (after this thread's pending local operations),
      * delegated to the home otherwise.
      *
@@ -147,7 +155,7 @@ abstract class ArrayHandle {
         long local = local(index);
         if (local >= 0) {
             service.settleLocal();
-            long answer = applyHere(opcode, operation, chunkOf(local), (int) local & mask, a, b);
+            long answer = applyLocal(opcode, operation, local, a, b);
             if (opcode != OpCodec.GET) {
                 storage.wakeWaiters();
             }

@@ -24,9 +24,13 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
     /** The storage's chunks by global chunk number. */
     private final double[][] chunks;
 
+    /** This node's only chunk, when its share is one; else {@code null}. */
+    private final double[] single;
+
     DoubleArrayImpl(MemoryService service, GlobalStorage storage) {
         super(service, storage);
         this.chunks = storage.doubleChunks;
+        this.single = storage.layout.chunkCount(storage.rank) == 1 ? chunks[storage.localBase] : null;
     }
 
     @Override
@@ -34,7 +38,7 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
         long local = local(index);
         if (local >= 0) {
             service.settleLocal();
-            return (double) DOUBLES.getVolatile(chunks[chunkOf(local)], (int) local & mask);
+            return (double) DOUBLES.getVolatile(chunk(local), (int) local & mask);
         }
         return Double.longBitsToDouble(update(index, OpCodec.GET, 0, 0, 0));
     }
@@ -44,7 +48,7 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
         long local = local(index);
         if (local >= 0) {
             service.settleLocal();
-            DOUBLES.setVolatile(chunks[chunkOf(local)], (int) local & mask, value);
+            DOUBLES.setVolatile(chunk(local), (int) local & mask, value);
             return;
         }
         update(index, OpCodec.SET, 0, bits(value), 0);
@@ -177,5 +181,16 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
     @Override
     long applyHere(int opcode, int operation, int chunk, int pos, long a, long b) {
         return Atomics.applyDouble(opcode, operation, chunks[chunk], pos, a, b);
+    }
+
+    @Override
+    long applyLocal(int opcode, int operation, long local, long a, long b) {
+        return Atomics.applyDouble(opcode, operation, chunk(local), (int) local & mask, a, b);
+    }
+
+    /** @return the chunk holding a local element: one load when the share is one chunk */
+    private double[] chunk(long local) {
+        double[] s = single;
+        return s != null ? s : chunks[chunkOf(local)];
     }
 }

@@ -185,9 +185,14 @@ final class GlobalStorage {
      * is the program's data race, like an operation that does.
      */
     void checkLivePlain() {
-        if ((int) STATE.get(this) != LIVE) {
+        if (!isLivePlain()) {
             throw new IllegalStateException("array '" + name + "' " + stateText());
         }
+    }
+
+    /** @return whether the array is live, reading the state plainly (see {@link #checkLivePlain()}) */
+    boolean isLivePlain() {
+        return (int) STATE.get(this) == LIVE;
     }
 
     /** Counts the calling thread among the waiters; call {@link #stopWaiting()} after. */

@@ -26,9 +26,13 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
     /** The storage's chunks by global chunk number. */
     private final long[][] chunks;
 
+    /** This node's only chunk, when its share is one; else {@code null}. */
+    private final long[] single;
+
     LongArrayImpl(MemoryService service, GlobalStorage storage) {
         super(service, storage);
         this.chunks = storage.longChunks;
+        this.single = storage.layout.chunkCount(storage.rank) == 1 ? chunks[storage.localBase] : null;
     }
 
     @Override
@@ -36,7 +40,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         long local = local(index);
         if (local >= 0) {
             service.settleLocal();
-            return (long) LONGS.getVolatile(chunks[chunkOf(local)], (int) local & mask);
+            return (long) LONGS.getVolatile(chunk(local), (int) local & mask);
         }
         return update(index, OpCodec.GET, 0, 0, 0);
     }
@@ -46,7 +50,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         long local = local(index);
         if (local >= 0) {
             service.settleLocal();
-            LONGS.setVolatile(chunks[chunkOf(local)], (int) local & mask, value);
+            LONGS.setVolatile(chunk(local), (int) local & mask, value);
             storage.wakeWaiters();
             return;
         }
@@ -195,11 +199,22 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
         }
         // The thread's own buffered operations on this node come first (issue order).
         service.settleLocal();
-        return service.waitUntil(storage, chunks[chunkOf(local)], (int) local & mask, index, condition, timeoutNanos);
+        return service.waitUntil(storage, chunk(local), (int) local & mask, index, condition, timeoutNanos);
     }
 
     @Override
     long applyHere(int opcode, int operation, int chunk, int pos, long a, long b) {
         return Atomics.applyLong(opcode, operation, chunks[chunk], pos, a, b);
+    }
+
+    @Override
+    long applyLocal(int opcode, int operation, long local, long a, long b) {
+        return Atomics.applyLong(opcode, operation, chunk(local), (int) local & mask, a, b);
+    }
+
+    /** @return the chunk holding a local element: one load when the share is one chunk */
+    private long[] chunk(long local) {
+        long[] s = single;
+        return s != null ? s : chunks[chunkOf(local)];
     }
 }

@@ -990,7 +990,7 @@ public final class MemoryService {
      */
     void settleLocal() {
         // Most calls find no buffer of this node's own elements holding anything: one load decides.
-        if ((int) LOCAL_DIRTY.getVolatile(this) != 0) {
+        if ((int) LOCAL_DIRTY.getAcquire(this) != 0) {
             Sender s = existingSender();
             if (s != null) {
                 s.flushIfPending(rank);
