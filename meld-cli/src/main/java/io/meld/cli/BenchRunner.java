@@ -12,6 +12,7 @@ import io.meld.bench.NstreamSharedMemory;
 import io.meld.bench.PageRank;
 import io.meld.bench.PageRankKernel;
 import io.meld.bench.PageRankSharedMemory;
+import io.meld.bench.RawTcpGups;
 import io.meld.bench.RawTcpPingPong;
 import io.meld.bench.RawTcpStream;
 import io.meld.bench.Stencil;
@@ -129,6 +130,21 @@ final class BenchRunner {
                 .put("element_updates_per_sec", element == GupsJob.NONE ? null : element.updatesPerSec())
                 .put("element_ratio_to_shared_memory", ratio(element, shared));
         boolean verified = meld.verified() && element.verified() && shared.verified();
+        // The bound of two processes on one machine: the least GUPS program that splits the table
+        // between two JVMs (raw TCP, no runtime), in the same run.
+        Map<String, Object> raw = spec.nodes() == PAIR ? rawTcpGups(spec) : null;
+        double rawRate = raw == null ? Double.NaN : Json.number(raw, "updates_per_sec");
+        json.put("raw_tcp_updates_per_sec", raw == null ? null : rawRate)
+                .put("ratio_to_raw_tcp", meld == GupsJob.NONE ? null : ratio(meld.updatesPerSec(), rawRate))
+                .put(
+                        "element_ratio_to_raw_tcp",
+                        element == GupsJob.NONE ? null : ratio(element.updatesPerSec(), rawRate))
+                .put(
+                        "raw_tcp_ratio_to_shared_memory",
+                        shared == GupsJob.NONE ? null : ratio(rawRate, shared.updatesPerSec()));
+        if (spec.nodes() == PAIR) {
+            verified &= raw != null && Boolean.TRUE.equals(raw.get("verified"));
+        }
         if (spec.hazelcastMembers() > 0) {
             Map<String, Object> hz = hazelcast(spec);
             double best = hz == null ? Double.NaN : Json.number(hz, "updates_per_sec");
@@ -169,6 +185,23 @@ final class BenchRunner {
                 .put("shared_memory_updates_per_sec", shared == GupsJob.NONE ? null : shared.updatesPerSec())
                 .put("ratio_to_shared_memory", ratio(meld, shared))
                 .put("verified", meld.verified() && shared.verified());
+    }
+
+    private Map<String, Object> rawTcpGups(GupsSpec spec) throws InterruptedException {
+        int port = LoopbackPorts.pick(1).get(0);
+        long heapMib = (8L << spec.tableLog2()) / 2 / (1 << 20) * 3 / 2 + 128;
+        Run run = launch(
+                RawTcpGups.class.getName(),
+                PAIR,
+                spec.threads(),
+                List.of(
+                        Integer.toString(spec.tableLog2()),
+                        Double.toString(spec.seconds()),
+                        Integer.toString(port),
+                        Integer.toString(spec.threads())),
+                List.of("-Xmx" + heapMib + "m", "-XX:+UseParallelGC"));
+        Map<String, Object> r = run.result("gups_raw_tcp");
+        return r != null && run.status() != 0 ? withVerified(r, false) : r;
     }
 
     private Map<String, Object> hazelcast(GupsSpec spec) throws InterruptedException {

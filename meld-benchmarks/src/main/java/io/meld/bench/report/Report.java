@@ -669,6 +669,24 @@ public final class Report {
                             "shared_memory_updates_per_sec",
                             "element_ratio_to_shared_memory",
                             verified));
+                    if (!Double.isNaN(Json.number(r, "raw_tcp_updates_per_sec"))) {
+                        rows.add(row(
+                                r,
+                                b,
+                                "add(indices): updates/s vs two JVMs, raw TCP",
+                                "updates_per_sec",
+                                "raw_tcp_updates_per_sec",
+                                "ratio_to_raw_tcp",
+                                verified));
+                        rows.add(row(
+                                r,
+                                b,
+                                "two JVMs, raw TCP: updates/s vs shared memory",
+                                "raw_tcp_updates_per_sec",
+                                "shared_memory_updates_per_sec",
+                                "raw_tcp_ratio_to_shared_memory",
+                                verified));
+                    }
                     rows.add(row(
                             r,
                             b,
