@@ -21,8 +21,9 @@ import java.util.Locale;
  * contributions {@code rank(u) / outdeg(u)} live in two global arrays, read in one iteration and written in
  * the next. An iteration on a node: one bulk {@code get} of all contributions (its own part is a local
  * copy), the new ranks of its vertices from their in-edges (its threads splitting them into ranges of
- * equal work), a bulk {@code put} of their contributions at
- * home, {@code allReduce}s of the dangling rank and of the L1 change, and a {@code barrier}.
+ * equal work), whose contributions its threads write straight into their elements of the other array
+ * through its {@linkplain GlobalDoubleArray#local() local view}, {@code allReduce}s of the dangling rank
+ * and of the L1 change, and a {@code barrier}, after which every node reads them.
  *
  * <p>The check: the ranks sum to 1, and node 0 applies one more iteration to the gathered ranks with plain
  * sequential code over the edge list (not the nodes' in-edge code): the result must move by less than the
@@ -77,15 +78,15 @@ final class PageRank implements Example {
             Graph.InEdges in = graph.inEdges(lo, lo + local);
             int[] degree = graph.outDegrees();
             double[] rank = new double[local];
-            double[] next = new double[local];
+            // This node's contributions, in place: the local views of the two arrays (one chunk each).
+            double[][] mine = {c0.local().array(), c1.local().array()};
             double[] replica = new double[n];
             java.util.Arrays.fill(rank, 1.0 / n);
             double dangling = 0;
             for (int v = 0; v < local; v++) {
-                next[v] = degree[lo + v] == 0 ? 0 : rank[v] / degree[lo + v];
+                mine[0][v] = degree[lo + v] == 0 ? 0 : rank[v] / degree[lo + v];
                 dangling += degree[lo + v] == 0 ? rank[v] : 0;
             }
-            contrib[0].put(lo, next, 0, local);
             dangling = meld.allReduce(dangling, DoubleOp.SUM);
             meld.barrier();
 
@@ -101,6 +102,7 @@ final class PageRank implements Example {
                 double base = (1 - DAMPING) / n + DAMPING * dangling / n;
                 // The node's threads split its vertices into ranges of equal work; their sums are added in
                 // thread order, so the result does not depend on which thread finishes first.
+                double[] next = mine[(iterations + 1) & 1];
                 Team.run(threads, "pagerank", t -> {
                     double[] sums = iterate(in, bounds[t], bounds[t + 1], lo, degree, replica, base, rank, next);
                     change[t] = sums[0];
@@ -112,7 +114,6 @@ final class PageRank implements Example {
                     localChange += change[t];
                     localDangling += danglingOf[t];
                 }
-                contrib[(iterations + 1) & 1].put(lo, next, 0, local);
                 dangling = meld.allReduce(localDangling, DoubleOp.SUM);
                 l1Change = meld.allReduce(localChange, DoubleOp.SUM);
                 meld.barrier();
@@ -120,7 +121,7 @@ final class PageRank implements Example {
             }
             double seconds = meld.allReduce((System.nanoTime() - start) / 1e9, DoubleOp.MAX);
 
-            all.put(lo, rank, 0, local);
+            System.arraycopy(rank, 0, all.local().array(), 0, local);
             meld.barrier();
             // Node 0 checks and writes; the others learn the verdict from its broadcast.
             long[] verdict = new long[1];

@@ -1,6 +1,7 @@
 package io.meld.examples;
 
 import io.meld.GlobalLongArray;
+import io.meld.LocalSpan;
 import io.meld.LongOp;
 import io.meld.Meld;
 import java.util.List;
@@ -67,7 +68,13 @@ final class RandomAccess implements Example {
         long updates = 4 * size;
         GlobalLongArray table = meld.longArray("randomaccess.table", size);
         try {
-            meld.forall(table, i -> table.put(i, i));
+            // Every node fills its own entries in place: T[i] = i.
+            meld.forallLocal(table, span -> {
+                long[] t = span.of(table);
+                for (int j = span.start(); j < span.end(); j++) {
+                    t[j] = span.globalIndex(j);
+                }
+            });
 
             long[] pieceXor = new long[PIECES];
             long start = System.nanoTime();
@@ -90,10 +97,13 @@ final class RandomAccess implements Example {
 
             meld.forall(0, PIECES, p -> update(table, mask, updates, (int) p));
             LongAdder wrong = new LongAdder();
-            meld.forall(table, i -> {
-                if (table.get(i) != i) {
-                    wrong.increment();
+            meld.forallLocal(table, span -> {
+                long[] t = span.of(table);
+                int bad = 0;
+                for (int j = span.start(); j < span.end(); j++) {
+                    bad += t[j] != span.globalIndex(j) ? 1 : 0;
                 }
+                wrong.add(bad);
             });
             long errors = meld.allReduce(wrong.sum(), LongOp.SUM);
 
@@ -219,8 +229,11 @@ final class RandomAccess implements Example {
     /** @return the XOR of this node's entries, read locally (no message) */
     private static long localXor(GlobalLongArray table) {
         long xor = 0;
-        for (long l = 0, n = table.localLength(); l < n; l++) {
-            xor ^= table.get(table.globalIndex(l));
+        for (LocalSpan span : table.local().spans()) {
+            long[] t = span.of(table);
+            for (int j = span.start(); j < span.end(); j++) {
+                xor ^= t[j];
+            }
         }
         return xor;
     }
