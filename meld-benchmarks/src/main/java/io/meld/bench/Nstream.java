@@ -71,16 +71,10 @@ public final class Nstream {
                     }
                 });
                 Warmup warmup = new Warmup(0.5, 10);
-                long first = System.nanoTime();
-                idiomatic(meld, a, b, c);
-                int done = 1;
-                int round = Warmup.iterationsPerRound(meld.allReduce((System.nanoTime() - first) / 1e9, DoubleOp.MAX));
-                do {
-                    for (int k = 0; k < round; k++) {
-                        idiomatic(meld, a, b, c);
-                    }
-                    done += round;
-                } while (warmup.another(v -> meld.allReduce(v, LongOp.MAX)));
+                int done = warmup.iterate(
+                        () -> idiomatic(meld, a, b, c),
+                        v -> meld.allReduce(v, DoubleOp.MAX),
+                        v -> meld.allReduce(v, LongOp.MAX));
                 long start = System.nanoTime();
                 for (int it = 0; it < iterations; it++) {
                     idiomatic(meld, a, b, c);

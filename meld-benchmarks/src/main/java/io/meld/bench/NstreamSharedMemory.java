@@ -36,16 +36,8 @@ public final class NstreamSharedMemory {
                 }
             });
             Warmup warmup = new Warmup(0.5, 10);
-            long first = System.nanoTime();
-            team.execute(t -> Nstream.triad(a, b, c, bounds[t], bounds[t + 1]));
-            int done = 1;
-            int round = Warmup.iterationsPerRound((System.nanoTime() - first) / 1e9);
-            do {
-                for (int k = 0; k < round; k++) {
-                    team.execute(t -> Nstream.triad(a, b, c, bounds[t], bounds[t + 1]));
-                }
-                done += round;
-            } while (warmup.another(v -> v));
+            int done = warmup.iterate(
+                    () -> team.execute(t -> Nstream.triad(a, b, c, bounds[t], bounds[t + 1])), v -> v, v -> v);
             long start = System.nanoTime();
             for (int it = 0; it < iterations; it++) {
                 team.execute(t -> Nstream.triad(a, b, c, bounds[t], bounds[t + 1]));

@@ -227,16 +227,10 @@ public final class Stencil {
             StencilKernel.increment(in, n, from, to);
         };
         Warmup warmup = new Warmup(0.5, 5);
-        long first = System.nanoTime();
-        iteration(exchange, team, work, increment);
-        int done = 1;
-        int round = Warmup.iterationsPerRound(meld.allReduce((System.nanoTime() - first) / 1e9, DoubleOp.MAX));
-        do {
-            for (int k = 0; k < round; k++) {
-                iteration(exchange, team, work, increment);
-            }
-            done += round;
-        } while (warmup.another(v -> meld.allReduce(v, LongOp.MAX)));
+        int done = warmup.iterate(
+                () -> iteration(exchange, team, work, increment),
+                v -> meld.allReduce(v, DoubleOp.MAX),
+                v -> meld.allReduce(v, LongOp.MAX));
         meld.barrier();
         long start = System.nanoTime();
         for (int it = 0; it < iterations; it++) {

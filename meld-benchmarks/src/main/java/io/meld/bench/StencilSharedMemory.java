@@ -32,18 +32,13 @@ public final class StencilSharedMemory {
         boolean verified;
         try (Team team = new Team(threads, "stencil")) {
             Warmup warmup = new Warmup(0.5, 5);
-            long first = System.nanoTime();
-            team.execute(work);
-            team.execute(increment);
-            int done = 1;
-            int round = Warmup.iterationsPerRound((System.nanoTime() - first) / 1e9);
-            do {
-                for (int k = 0; k < round; k++) {
-                    team.execute(work);
-                    team.execute(increment);
-                }
-                done += round;
-            } while (warmup.another(v -> v));
+            int done = warmup.iterate(
+                    () -> {
+                        team.execute(work);
+                        team.execute(increment);
+                    },
+                    v -> v,
+                    v -> v);
             long start = System.nanoTime();
             for (int it = 0; it < iterations; it++) {
                 team.execute(work);

@@ -2,6 +2,7 @@ package io.meld.bench;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.function.DoubleUnaryOperator;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -88,15 +89,29 @@ final class Warmup {
     }
 
     /**
-     * How many iterations make a round of about {@value #ROUND_SECONDS} s, for a benchmark whose
-     * iterations are collectives (every node must run as many).
+     * Runs a benchmark's iteration untimed until the JIT is quiet: once, then rounds of as many
+     * iterations as take about {@value #ROUND_SECONDS} s, until {@link #another} says no. For iterations
+     * that are collectives, every node runs as many: the round's size comes from the slowest node's
+     * first iteration, and {@code anyNode} agrees on whether to go on.
      *
-     * @param secondsPerIteration how long one iteration took, the same figure on every node (e.g. the
-     *     slowest node's)
-     * @return at least 1
+     * @param iteration one iteration
+     * @param slowest given this node's seconds, the largest of every node's ({@code v -> v} in one JVM)
+     * @param anyNode as for {@link #another}
+     * @return how many iterations ran
      */
-    static int iterationsPerRound(double secondsPerIteration) {
-        return (int) Math.max(1, Math.min(100_000, ROUND_SECONDS / Math.max(1e-9, secondsPerIteration)));
+    int iterate(Runnable iteration, DoubleUnaryOperator slowest, LongUnaryOperator anyNode) {
+        long first = System.nanoTime();
+        iteration.run();
+        double seconds = slowest.applyAsDouble((System.nanoTime() - first) / 1e9);
+        int round = (int) Math.max(1, Math.min(100_000, ROUND_SECONDS / Math.max(1e-9, seconds)));
+        int done = 1;
+        do {
+            for (int k = 0; k < round; k++) {
+                iteration.run();
+            }
+            done += round;
+        } while (another(anyNode));
+        return done;
     }
 
     /** @return the seconds from the start to the end of the last round */

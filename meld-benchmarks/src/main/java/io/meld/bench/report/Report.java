@@ -187,6 +187,7 @@ public final class Report {
         add(names, values, "Meld, blocks", Json.number(r, "updates_per_sec") / 1e6);
         add(names, values, "Meld, 1 by 1", Json.number(r, "element_updates_per_sec") / 1e6);
         add(names, values, "shared memory", Json.number(r, "shared_memory_updates_per_sec") / 1e6);
+        add(names, values, "2 JVMs, raw TCP", Json.number(r, "raw_tcp_updates_per_sec") / 1e6);
         add(names, values, "Hazelcast sync", Json.number(r, "hazelcast_sync_updates_per_sec") / 1e6);
         add(names, values, "Hazelcast async", Json.number(r, "hazelcast_async_updates_per_sec") / 1e6);
         add(names, values, "Hazelcast batch", Json.number(r, "hazelcast_batch_updates_per_sec") / 1e6);
@@ -288,11 +289,7 @@ public final class Report {
     }
 
     private void pagerankChart(Map<String, Object> r) throws IOException {
-        List<String> names = new ArrayList<>();
-        List<Double> values = new ArrayList<>();
-        add(names, values, "Meld", Json.number(r, "seconds_per_iteration") * 1e3);
-        add(names, values, "shared memory", Json.number(r, "shared_memory_seconds_per_iteration") * 1e3);
-        CategoryChart chart = bars(
+        barChart(
                 String.format(
                         Locale.ROOT,
                         "PageRank: %,d vertices, %,d edges, %d nodes x %d threads",
@@ -301,22 +298,19 @@ public final class Report {
                         (long) Json.number(r, "nodes"),
                         (long) Json.number(r, "threads_per_node")),
                 "milliseconds per iteration (lower is better)",
-                names,
-                values);
-        save(
-                chart,
                 "pagerank.png",
                 "Time per PageRank iteration: Meld on its nodes beside the shared-memory"
-                        + " PageRank with as many threads in one JVM, on the same graph, in the same run.");
+                        + " PageRank with as many threads in one JVM, on the same graph, in the same run.",
+                r,
+                1e3,
+                "Meld",
+                "seconds_per_iteration",
+                "shared memory",
+                "shared_memory_seconds_per_iteration");
     }
 
     private void nstreamChart(Map<String, Object> r) throws IOException {
-        List<String> names = new ArrayList<>();
-        List<Double> values = new ArrayList<>();
-        add(names, values, "Meld, local views", Json.number(r, "gb_per_sec"));
-        add(names, values, "Meld, get/set", Json.number(r, "element_gb_per_sec"));
-        add(names, values, "shared memory", Json.number(r, "shared_memory_gb_per_sec"));
-        CategoryChart chart = bars(
+        barChart(
                 String.format(
                         Locale.ROOT,
                         "nstream: %,d doubles per array, %d nodes x %d threads",
@@ -324,22 +318,21 @@ public final class Report {
                         (long) Json.number(r, "nodes"),
                         (long) Json.number(r, "threads_per_node")),
                 "GB/s (higher is better)",
-                names,
-                values);
-        save(
-                chart,
                 "nstream.png",
                 "The triad A += B + 3 C over three global arrays: in Meld's spans of local storage, one get/set"
-                        + " per access, and on plain arrays in one JVM with as many threads, in the same run.");
+                        + " per access, and on plain arrays in one JVM with as many threads, in the same run.",
+                r,
+                1,
+                "Meld, local views",
+                "gb_per_sec",
+                "Meld, get/set",
+                "element_gb_per_sec",
+                "shared memory",
+                "shared_memory_gb_per_sec");
     }
 
     private void stencilChart(Map<String, Object> r) throws IOException {
-        List<String> names = new ArrayList<>();
-        List<Double> values = new ArrayList<>();
-        add(names, values, "global arrays + signals", Json.number(r, "seconds_per_iteration") * 1e3);
-        add(names, values, "message passing", Json.number(r, "message_passing_seconds_per_iteration") * 1e3);
-        add(names, values, "shared memory", Json.number(r, "shared_memory_seconds_per_iteration") * 1e3);
-        CategoryChart chart = bars(
+        barChart(
                 String.format(
                         Locale.ROOT,
                         "stencil: star radius 2 on %,d x %,d, %d nodes x %d threads",
@@ -348,13 +341,38 @@ public final class Report {
                         (long) Json.number(r, "nodes"),
                         (long) Json.number(r, "threads_per_node")),
                 "milliseconds per iteration (lower is better)",
-                names,
-                values);
-        save(
-                chart,
                 "stencil.png",
                 "Time per stencil iteration: halos by put-with-signal into global arrays, by send/receive,"
-                        + " and one JVM's threads over the whole grid, in the same run.");
+                        + " and one JVM's threads over the whole grid, in the same run.",
+                r,
+                1e3,
+                "global arrays + signals",
+                "seconds_per_iteration",
+                "message passing",
+                "message_passing_seconds_per_iteration",
+                "shared memory",
+                "shared_memory_seconds_per_iteration");
+    }
+
+    /**
+     * A chart of one bar per pair of {@code labelsAndFields} (a label, then the field of {@code r} it
+     * shows, times {@code scale}), leaving out the fields that are missing.
+     */
+    private void barChart(
+            String title,
+            String yTitle,
+            String file,
+            String caption,
+            Map<String, Object> r,
+            double scale,
+            String... labelsAndFields)
+            throws IOException {
+        List<String> names = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        for (int i = 0; i < labelsAndFields.length; i += 2) {
+            add(names, values, labelsAndFields[i], Json.number(r, labelsAndFields[i + 1]) * scale);
+        }
+        save(bars(title, yTitle, names, values), file, caption);
     }
 
     private void memoryChart(Map<String, Object> r) throws IOException {
