@@ -11,6 +11,8 @@ import io.meld.GlobalLongArray;
 import io.meld.LongOp;
 import io.meld.Meld;
 import io.meld.transport.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
@@ -137,6 +139,49 @@ class HomeHandlerTest {
             assertThatThrownBy(() -> home.applyLocal(overrun, overrun.length - 1))
                     .isInstanceOf(ProtocolException.class)
                     .hasMessageContaining("overruns the frame");
+        });
+    }
+
+    /** A BULK_PUT frame's payload with a signal: the header, the signal, the values. */
+    private static ByteBuf putWithSignal(
+            int array, long slot, int flags, int signalOp, long flagSlot, long value, long... values) {
+        ByteBuf b = Unpooled.buffer();
+        b.writeIntLE(0).writeIntLE(array).writeLongLE(slot);
+        b.writeIntLE(flags).writeIntLE(signalOp).writeLongLE(flagSlot).writeLongLE(value);
+        for (long v : values) {
+            b.writeLongLE(v);
+        }
+        return b;
+    }
+
+    @Test
+    void shouldApplyAPutsSignalAfterItsDataAndRefuseAMalformedOneNamingWhatIsWrong() {
+        Meld.local(1, config(), meld -> {
+            GlobalLongArray data = meld.longArray("data", 10);
+            GlobalLongArray flags = meld.longArray("flags", 2);
+            GlobalDoubleArray doubles = meld.doubleArray("doubles", 2);
+            HomeHandler home = new HomeHandler(service(data));
+            int d = ((ArrayHandle) data).storage.id;
+            int f = ((ArrayHandle) flags).storage.id;
+            int x = ((ArrayHandle) doubles).storage.id;
+            home.onBulkPut(null, OpCodec.SIGNAL, putWithSignal(d, 3, f, OpCodec.ADD, 1, 5, 30, 40));
+            assertThat(data.get(3)).isEqualTo(30);
+            assertThat(data.get(4)).isEqualTo(40);
+            assertThat(flags.get(1)).isEqualTo(5);
+            assertThatThrownBy(() -> home.onBulkPut(null, OpCodec.SIGNAL, putWithSignal(d, 0, f, OpCodec.CAS, 0, 1)))
+                    .isInstanceOf(ProtocolException.class)
+                    .hasMessageContaining("signal opcode " + OpCodec.CAS);
+            assertThatThrownBy(() -> home.onBulkPut(null, OpCodec.SIGNAL, putWithSignal(d, 0, x, OpCodec.PUT, 0, 1)))
+                    .isInstanceOf(ProtocolException.class)
+                    .hasMessageContaining("array #" + x)
+                    .hasMessageContaining("not a long array");
+            assertThatThrownBy(() -> home.onBulkPut(null, OpCodec.SIGNAL, putWithSignal(d, 0, f, OpCodec.PUT, 7, 1)))
+                    .isInstanceOf(ProtocolException.class)
+                    .hasMessageContaining("slot 7 of array 'flags'");
+            ByteBuf truncated = Unpooled.buffer().writeIntLE(0).writeIntLE(d);
+            assertThatThrownBy(() -> home.onBulkPut(null, OpCodec.SIGNAL, truncated))
+                    .isInstanceOf(ProtocolException.class)
+                    .hasMessageContaining("with a signal");
         });
     }
 }
