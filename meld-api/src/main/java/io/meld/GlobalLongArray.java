@@ -273,8 +273,12 @@ public non-sealed interface GlobalLongArray extends GlobalArray {
      * @return the value that satisfied the condition
      * @throws IllegalArgumentException when another node holds the element, naming it and its owner
      * @throws IndexOutOfBoundsException when the index is outside the array
-     * @throws MeldException when the thread is interrupted while it waits (its interrupt status is set)
-     * @throws IllegalStateException when the array is freed or the node closes, also while waiting
+     * @throws NodeFailedException when a node fails while the condition does not hold (the writer might be
+     *     that node)
+     * @throws MeldException when every other node has closed while the condition does not hold (none of
+     *     them writes again), or the thread is interrupted while it waits (its interrupt status is set)
+     * @throws IllegalStateException when the array is freed or the node closes, also while waiting; or when
+     *     called on an I/O thread (an async operation's callback), which applies the writes it waits for
      */
     long waitUntil(long index, LongPredicate condition);
 
@@ -286,6 +290,7 @@ public non-sealed interface GlobalLongArray extends GlobalArray {
      * @param timeout how long to wait at most
      * @return the value that satisfied the condition
      * @throws MeldTimeoutException when it did not within the timeout, naming the element and its value
+     * @throws IllegalArgumentException when the timeout is negative
      */
     long waitUntil(long index, LongPredicate condition, Duration timeout);
 }

@@ -100,7 +100,8 @@ public interface LocalDoubleArray {
     /**
      * The whole share as spans, in local index order: each a run of positions of one chunk whose
      * elements have evenly spaced global indices (see {@link LocalSpan}). A {@code BLOCK} or {@code
-     * CYCLIC} array has one span per chunk, a block-cyclic array one per block. Each span's {@link
+     * CYCLIC} array, and any array on one node, has one span per chunk; a block-cyclic array on several
+     * nodes one per block (or per piece of a block that a chunk boundary cuts). Each span's {@link
      * LocalSpan#of} accepts this array and arrays distributed alike.
      *
      * @return the spans

@@ -16,6 +16,11 @@ import java.util.Objects;
  * arrivals.waitUntil(me, v -> v >= step);
  * }</pre>
  *
+ * <p>Puts and signals one thread issues to one node arrive in the order it issued them; those of
+ * different threads, or of different nodes, in any order. So a count of {@code k} arrivals says that
+ * {@code k} puts have landed, and which ones only when one thread issues them all (as the heat example
+ * does, from one thread per node).
+ *
  * @param array the array of flags, a {@code long} array
  * @param index the flag element
  * @param op {@link Op#SET} to write {@code value}, {@link Op#ADD} to add it

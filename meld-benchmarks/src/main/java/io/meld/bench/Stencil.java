@@ -52,6 +52,12 @@ public final class Stencil {
         int iterations = Integer.parseInt(args[1]);
         boolean verified;
         try (Meld meld = Meld.join()) {
+            int fewest = StencilKernel.fewestRows(n, meld.size());
+            if (fewest < R) {
+                throw new IllegalArgumentException("a " + n + " x " + n + " grid on " + meld.size()
+                        + " nodes leaves a node with " + fewest + (fewest == 1 ? " row" : " rows")
+                        + "; the stencil's halo needs " + R + " on each");
+            }
             double[] global = globalArrays(meld, n, iterations);
             double[] passing = messagePassing(meld, n, iterations);
             verified = global[1] > 0 && passing[1] > 0;

@@ -15,9 +15,9 @@ package io.meld.bench;
  * <p>A part of the grid is a buffer of whole rows with {@value #R} rows above and below it for the
  * neighbours' rows (the halos), {@code (R + rows + R) x n}; its own rows start at buffer row {@value #R}.
  */
-final class StencilKernel {
+public final class StencilKernel {
     /** The radius. */
-    static final int R = 2;
+    public static final int R = 2;
 
     /** PRK's tolerance of the norm's error. */
     static final double EPSILON = 1.0e-8;
@@ -42,6 +42,18 @@ final class StencilKernel {
         int count() {
             return hi - lo;
         }
+    }
+
+    /**
+     * @return the fewest rows a part of an {@code n}-row grid split into {@code parts} holds: the halo
+     *     exchange sends {@value #R} rows each way, so each part needs at least that many
+     */
+    public static int fewestRows(int n, int parts) {
+        int fewest = Integer.MAX_VALUE;
+        for (int p = 0; p < parts; p++) {
+            fewest = Math.min(fewest, Rows.of(n, parts, p).count());
+        }
+        return fewest;
     }
 
     /** Fills a part's own rows of {@code in} with {@code x + y}; its halo rows are left to the exchange. */

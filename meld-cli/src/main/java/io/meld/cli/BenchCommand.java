@@ -2,6 +2,7 @@ package io.meld.cli;
 
 import io.meld.bench.Json;
 import io.meld.bench.MemoryFootprint;
+import io.meld.bench.StencilKernel;
 import io.meld.bench.report.Machine;
 import io.meld.bench.report.Report;
 import io.meld.config.Setting;
@@ -534,6 +535,14 @@ final class BenchCommand implements Callable<Integer> {
         void stencil(StencilOptions o) throws InterruptedException {
             int nodes = common.nodes;
             int threads = common.threadsFor(nodes);
+            int fewest = StencilKernel.fewestRows(o.n, nodes);
+            if (fewest < StencilKernel.R) {
+                throw new ParameterException(
+                        o.spec.commandLine(),
+                        "--stencil-n " + o.n + " on --nodes " + nodes + " leaves a node with " + fewest
+                                + (fewest == 1 ? " row" : " rows") + "; the stencil needs at least "
+                                + StencilKernel.R + " per node");
+            }
             cli.message(String.format(
                     Locale.ROOT,
                     "stencil: star radius 2 on %d x %d, %d iterations on %d nodes x %d threads, global arrays with"

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CyclicBarrier;
+import java.util.function.IntConsumer;
 
 /**
  * Heat diffusion on a square plate, by Jacobi iteration, written three ways: the three machines of the
@@ -291,11 +292,11 @@ final class Heat implements Example {
             boolean up = count > 0 && rows.lo() > 0;
             boolean down = count > 0 && rows.hi() < n;
             int t = Math.max(1, Math.min(meld.threads(), count));
-            int[] step = {0};
             meld.barrier(); // every node's buffers are set up before any neighbour writes into them
-            // Runs once per step, on the last thread to arrive: this node's new rows are complete.
-            CyclicBarrier sync = new CyclicBarrier(t, () -> {
-                int s = ++step[0];
+            // After each step, thread 0 sends the edge rows and waits for the neighbours'. Always the same
+            // thread: a thread's operations to one node arrive in order, and a count of s arrivals must
+            // mean the rows of step s, not a later step's that overtook them from another thread.
+            IntConsumer exchange = s -> {
                 GlobalDoubleArray plate = plates[s & 1];
                 double[] b = buffers[s & 1];
                 if (up) { // my first row becomes the bottom border row of the node above
@@ -311,17 +312,24 @@ final class Heat implements Example {
                 if (down) {
                     arrived.waitUntil(2L * me + 1, v -> v >= s);
                 }
-            });
+            };
+            CyclicBarrier swept = new CyclicBarrier(t);
+            CyclicBarrier exchanged = new CyclicBarrier(t);
             Team.run(t, "heat-global", id -> {
                 int from = 1 + Team.start(count, t, id);
                 int to = 1 + Team.start(count, t, id + 1);
                 try {
                     for (int s = 0; s < steps; s++) {
                         sweep(buffers[s & 1], buffers[(s + 1) & 1], w, from, to);
-                        sync.await();
+                        swept.await();
+                        if (id == 0) {
+                            exchange.accept(s + 1);
+                        }
+                        exchanged.await();
                     }
                 } catch (Exception e) {
-                    sync.reset();
+                    swept.reset();
+                    exchanged.reset();
                     throw e;
                 }
             });

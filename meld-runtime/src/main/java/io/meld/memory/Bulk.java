@@ -183,7 +183,7 @@ final class Bulk {
             }
         }
         if (copied) {
-            s.wakeWaiters();
+            s.wakeWaitersAfterPlainWrites();
         }
         first = awaitAll(service, waits, ids, first);
         if (first != null) {

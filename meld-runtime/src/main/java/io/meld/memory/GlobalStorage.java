@@ -218,6 +218,16 @@ final class GlobalStorage {
         }
     }
 
+    /**
+     * {@link #wakeWaiters()} after plain writes (a bulk put's data): a full fence first, so that the writes
+     * and the read of the waiter count are ordered as an atomic write and that read are, and a waiter that
+     * counted itself is found (or sees the data when it looks).
+     */
+    void wakeWaitersAfterPlainWrites() {
+        VarHandle.fullFence();
+        wakeWaiters();
+    }
+
     /** @return the number of elements this node holds */
     long localLength() {
         return layout.partitionLength(rank);

@@ -200,7 +200,7 @@ final class HomeHandler {
             slot += m;
             n -= m;
         }
-        s.wakeWaiters();
+        s.wakeWaitersAfterPlainWrites();
         if (signal) {
             // After the data: whoever sees the flag's new value finds the data written.
             GlobalStorage f = service.array(flagsId);

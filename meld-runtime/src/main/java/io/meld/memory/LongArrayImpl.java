@@ -185,7 +185,16 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
     @Override
     public long waitUntil(long index, LongPredicate condition, Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        return waitUntil(index, condition, Math.max(0, timeout.toNanos()));
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("waitUntil timeout " + timeout + " is negative");
+        }
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException e) {
+            nanos = Long.MAX_VALUE; // beyond 292 years: as good as none
+        }
+        return waitUntil(index, condition, nanos);
     }
 
     private long waitUntil(long index, LongPredicate condition, long timeoutNanos) {

@@ -910,7 +910,15 @@ public final class MemoryService {
         if (condition.test(value)) {
             return value;
         }
+        String what = "waitUntil on element " + index + " of array '" + s.name + "'";
+        checkNotIoThread(what);
+        // What this thread queued leaves now: whoever is to set the flag may be waiting for it.
+        Sender own = existingSender();
+        if (own != null) {
+            own.flushAll();
+        }
         long start = System.nanoTime();
+        // Counted among the waiters only while it polls: a parked waitUntil leaves the cores to others.
         int others = waiting.getAndIncrement();
         try {
             if (spinNanos > 0 && others == 0 && !Thread.currentThread().isVirtual()) {
@@ -923,54 +931,78 @@ public final class MemoryService {
                     Thread.yield();
                 }
             }
-            s.startWaiting();
-            try {
-                while (true) {
+        } finally {
+            waiting.decrementAndGet();
+        }
+        s.startWaiting();
+        try {
+            while (true) {
+                value = (long) Atomics.LONGS.getVolatile(chunk, pos);
+                if (condition.test(value)) {
+                    return value;
+                }
+                RuntimeException end = endOfWait(s, what, value, timeoutNanos, start);
+                if (end != null) {
+                    // A last look: the write it waited for may have come with the news that ends the wait.
                     value = (long) Atomics.LONGS.getVolatile(chunk, pos);
                     if (condition.test(value)) {
                         return value;
                     }
-                    if (s.state != GlobalStorage.LIVE) {
-                        throw new IllegalStateException("waitUntil on element " + index + " of array '" + s.name
-                                + "': the array " + s.stateText());
-                    }
-                    checkNoFailure("waitUntil on element " + index + " of array '" + s.name + "'");
-                    if (everyOtherClosed.getAsBoolean()) {
-                        throw new MeldException("every other node has closed, so node " + rank + " waits in vain on"
-                                + " element " + index + " of array '" + s.name + "' (its value is " + value + ")");
-                    }
-                    long park = WAIT_POLL_NANOS;
-                    if (timeoutNanos >= 0) {
-                        long left = timeoutNanos - (System.nanoTime() - start);
-                        if (left <= 0) {
-                            throw new MeldTimeoutException("waitUntil on element " + index + " of array '" + s.name
-                                    + "' timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
-                                    + "ms on node " + rank + "; its value is " + value);
-                        }
-                        park = Math.min(park, left);
-                    }
-                    LockSupport.parkNanos(s, park);
-                    if (Thread.interrupted()) {
-                        Thread.currentThread().interrupt();
-                        throw new MeldException("waitUntil on element " + index + " of array '" + s.name
-                                + "': the waiting thread was interrupted");
-                    }
+                    throw end;
                 }
-            } finally {
-                s.stopWaiting();
+                long park = WAIT_POLL_NANOS;
+                if (timeoutNanos >= 0) {
+                    park = Math.max(1, Math.min(park, timeoutNanos - (System.nanoTime() - start)));
+                }
+                LockSupport.parkNanos(s, park);
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new MeldException(what + ": the waiting thread was interrupted");
+                }
             }
         } finally {
-            waiting.decrementAndGet();
+            s.stopWaiting();
         }
     }
 
-    /** Throws {@link NodeFailedException} naming the first failed node, if any. */
-    private void checkNoFailure(String what) {
+    /** @return why a {@link #waitUntil} whose condition does not hold must end, or {@code null} to go on */
+    private RuntimeException endOfWait(GlobalStorage s, String what, long value, long timeoutNanos, long start) {
+        if (s.state != GlobalStorage.LIVE) {
+            return new IllegalStateException(what + ": the array " + s.stateText());
+        }
         for (int r = 0; r < size; r++) {
             Throwable f = (Throwable) FAILED.getVolatile(failed, r);
             if (f != null) {
-                throw new NodeFailedException(
+                return new NodeFailedException(
                         r, what + " on node " + rank + " failed: node " + r + " failed: " + f.getMessage(), f);
+            }
+        }
+        if (everyOtherClosed.getAsBoolean()) {
+            return new MeldException("every other node has closed, so node " + rank + " waits in vain: " + what
+                    + " (its value is " + value + ")");
+        }
+        if (timeoutNanos >= 0 && System.nanoTime() - start >= timeoutNanos) {
+            return new MeldTimeoutException(what + " timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                    + "ms on node " + rank + "; its value is " + value);
+        }
+        return null;
+    }
+
+    /**
+     * Refuses to wait on an I/O thread (an async operation's callback): the writes that would end the wait
+     * arrive on I/O threads, maybe this one.
+     */
+    private void checkNotIoThread(String what) {
+        Transport t = transport;
+        for (int r = 0; t != null && r < size; r++) {
+            for (int lane = 0; r != rank && lane < lanes; lane++) {
+                Link link = t.link(r, lane);
+                if (link != null && link.inIoThread()) {
+                    throw new IllegalStateException(what + " cannot wait on node " + rank + "'s I/O thread "
+                            + Thread.currentThread().getName() + ", which applies the writes it waits for: an"
+                            + " async operation's callback runs there. Move the wait off that thread"
+                            + " (thenApplyAsync, thenComposeAsync)");
+                }
             }
         }
     }
@@ -1056,6 +1088,9 @@ public final class MemoryService {
         }
         String mine = problem == null
                 ? "'" + name + "' as " + (isDouble ? "double" : "long") + "[" + length + "] " + distribution
+                        + (maxChunkShift == ArrayLayout.DEFAULT_MAX_CHUNK_SHIFT
+                                ? ""
+                                : " in chunks of up to " + (1L << maxChunkShift) + " (meld.memory.chunk-size)")
                 : "error: " + problem;
         String[] all = allGather(mine);
         for (int r = 0; r < size; r++) {
@@ -1067,7 +1102,8 @@ public final class MemoryService {
                 // also when the nodes disagree on the name.
                 throw new MeldException("nodes allocated an array differently: node 0 allocated " + all[0]
                         + ", node " + r + " allocated " + all[r]
-                        + "; every node must allocate the same name, type, length and distribution");
+                        + "; every node must allocate the same name, type, length and distribution, with the"
+                        + " same meld.memory.chunk-size");
             }
         }
         if (problem != null) {

@@ -157,6 +157,31 @@ class SignalTest {
     }
 
     @Test
+    void shouldRefuseANegativeTimeoutAndAWaitOnAnIoThread() {
+        Meld.local(2, PARK, meld -> {
+            try (GlobalLongArray flags = meld.longArray("io", 2, Distribution.CYCLIC)) {
+                int me = meld.rank();
+                assertThatThrownBy(() -> flags.waitUntil(me, v -> v == 1, Duration.ofMillis(-1)))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("PT-0.001S");
+                // A remote get's callback runs on the I/O thread that read the answer.
+                Throwable refused = flags.getAsync(1 - me)
+                        .thenApply(v -> {
+                            try {
+                                flags.waitUntil(me, x -> x == 1);
+                                return null;
+                            } catch (IllegalStateException e) {
+                                return e;
+                            }
+                        })
+                        .join();
+                assertThat(refused).isNotNull().hasMessageContaining("cannot wait on node " + me + "'s I/O thread");
+                meld.barrier();
+            }
+        });
+    }
+
+    @Test
     void shouldRefuseASignalOfAnotherNodeOrOutsideItsArray() {
         Meld.local(1, PARK, meld -> {
             try (GlobalDoubleArray data = meld.doubleArray("data", 10);
@@ -187,6 +212,6 @@ class SignalTest {
                 .satisfies(e -> assertThat(e.getSuppressed())
                         .anySatisfy(s -> assertThat(s)
                                 .hasMessageContaining("every other node has closed, so node 0 waits"
-                                        + " in vain on element 0 of array 'never' (its value is 0)")));
+                                        + " in vain: waitUntil on element 0 of array 'never' (its value is 0)")));
     }
 }
