@@ -161,16 +161,19 @@ abstract class ArrayHandle {
             }
             return answer;
         }
+        return delegate(index, opcode, operation, a, b);
+    }
+
+    /**
+     * A blocking operation on an element {@link #local} did not find here: checks the index and the
+     * array (throwing what is wrong), then runs it at the element's home and waits. Every element this
+     * node holds is its partition's ({@link #local} finds them all: nothing is re-homed yet).
+     *
+     * @return the answer the opcode defines, as bits
+     */
+    final long delegate(long index, int opcode, int operation, long a, long b) {
         long slot = slot(index);
-        int chunk = (int) (slot >>> shift);
-        int home = homes[chunk];
-        if (home == rank) {
-            service.settleLocal();
-            long answer = applyHere(opcode, operation, chunk, (int) slot & mask, a, b);
-            storage.wakeWaiters();
-            return answer;
-        }
-        return service.call(storage, home, opcode, operation, slot, a, b, index);
+        return service.call(storage, homes[(int) (slot >>> shift)], opcode, operation, slot, a, b, index);
     }
 
     /** An async operation: completed at once on a local element, queued for the home otherwise. */

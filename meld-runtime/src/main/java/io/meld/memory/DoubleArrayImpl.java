@@ -40,7 +40,7 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
             service.settleLocal();
             return (double) DOUBLES.getVolatile(chunk(local), (int) local & mask);
         }
-        return Double.longBitsToDouble(update(index, OpCodec.GET, 0, 0, 0));
+        return Double.longBitsToDouble(delegate(index, OpCodec.GET, 0, 0, 0));
     }
 
     @Override
@@ -51,7 +51,7 @@ final class DoubleArrayImpl extends ArrayHandle implements GlobalDoubleArray {
             DOUBLES.setVolatile(chunk(local), (int) local & mask, value);
             return;
         }
-        update(index, OpCodec.SET, 0, bits(value), 0);
+        delegate(index, OpCodec.SET, 0, bits(value), 0);
     }
 
     @Override

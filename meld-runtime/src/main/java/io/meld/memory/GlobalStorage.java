@@ -228,11 +228,6 @@ final class GlobalStorage {
         wakeWaiters();
     }
 
-    /** @return the number of elements this node holds */
-    long localLength() {
-        return layout.partitionLength(rank);
-    }
-
     /** @return why the array cannot be used, for messages */
     String stateText() {
         return state == FREED ? "has been freed" : state == NODE_CLOSED ? "belongs to a closed node" : "is live";

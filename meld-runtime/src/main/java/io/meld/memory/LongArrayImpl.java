@@ -42,7 +42,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
             service.settleLocal();
             return (long) LONGS.getVolatile(chunk(local), (int) local & mask);
         }
-        return update(index, OpCodec.GET, 0, 0, 0);
+        return delegate(index, OpCodec.GET, 0, 0, 0);
     }
 
     @Override
@@ -54,7 +54,7 @@ final class LongArrayImpl extends ArrayHandle implements GlobalLongArray {
             storage.wakeWaiters();
             return;
         }
-        update(index, OpCodec.SET, 0, value, 0);
+        delegate(index, OpCodec.SET, 0, value, 0);
     }
 
     @Override

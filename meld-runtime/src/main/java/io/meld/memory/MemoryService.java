@@ -993,11 +993,9 @@ public final class MemoryService {
      * arrive on I/O threads, maybe this one.
      */
     private void checkNotIoThread(String what) {
-        Transport t = transport;
-        for (int r = 0; t != null && r < size; r++) {
+        for (int r = 0; r < size; r++) {
             for (int lane = 0; r != rank && lane < lanes; lane++) {
-                Link link = t.link(r, lane);
-                if (link != null && link.inIoThread()) {
+                if (onIoThreadOf(r, lane)) {
                     throw new IllegalStateException(what + " cannot wait on node " + rank + "'s I/O thread "
                             + Thread.currentThread().getName() + ", which applies the writes it waits for: an"
                             + " async operation's callback runs there. Move the wait off that thread"
