@@ -42,10 +42,10 @@ import java.util.stream.Stream;
  *
  * <h2>The nodes</h2>
  *
- * Node {@code r} runs {@code JAVA JVM_OPTIONS -cp CP:LAUNCHER_CP io.meld.runtime.ChildMain MAIN_CLASS
- * ARGS...}, where {@code JAVA} is the launcher's own {@code java}, {@code JVM_OPTIONS} the {@link
- * #BASE_JVM_OPTIONS} and then the caller's, {@code CP} the program's class path and {@code LAUNCHER_CP}
- * the launcher's (which holds Meld), in the launcher's working directory, with
+ * Node {@code r} runs {@code JAVA JVM_OPTIONS -cp CP:MELD_CP io.meld.runtime.ChildMain MAIN_CLASS ARGS...},
+ * where {@code JAVA} is the launcher's own {@code java}, {@code JVM_OPTIONS} the {@link #BASE_JVM_OPTIONS}
+ * ({@link NodeJvmFlags}) and then the caller's, {@code CP} the program's class path and {@code MELD_CP}
+ * the {@linkplain Builder#meldClassPath entries that hold Meld}, in the launcher's working directory, with
  * the launcher's environment (less {@code MELD_JAVA_OPTS}, which is the launcher's own) plus:
  *
  * <table>
@@ -112,15 +112,8 @@ final class LocalLauncher {
     /** The environment variable that holds the launcher JVM's own options; the nodes do not get it. */
     static final String LAUNCHER_JAVA_OPTS = "MELD_JAVA_OPTS";
 
-    /**
-     * JVM options every node gets before the caller's: Netty loads its native transport (epoll), and
-     * Apache Fory (the object codec) uses {@code sun.misc.Unsafe}'s memory access, both of which the JDK
-     * otherwise warns about on every node. The second option exists from JDK 23 on; the nodes run on the
-     * launcher's own JDK.
-     */
-    static final List<String> BASE_JVM_OPTIONS = Runtime.version().feature() >= 23
-            ? List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow")
-            : List.of("--enable-native-access=ALL-UNNAMED");
+    /** JVM options every node gets before the caller's: those its JDK needs to run Meld quietly. */
+    static final List<String> BASE_JVM_OPTIONS = NodeJvmFlags.forThisJdk();
 
     private static final String LOOPBACK = "127.0.0.1";
     private static final byte[] MESSAGE_PREFIX = "[meld] ".getBytes(StandardCharsets.UTF_8);
@@ -145,6 +138,7 @@ final class LocalLauncher {
     private final int nodes;
     private final int threads;
     private final List<String> classPath;
+    private final List<String> meldClassPath;
     private final List<String> jvmOptions;
     private final Map<String, String> environment;
     private final LineSink out;
@@ -164,6 +158,7 @@ final class LocalLauncher {
         this.nodes = b.nodes;
         this.threads = b.threads > 0 ? b.threads : defaultThreads(b.nodes);
         this.classPath = List.copyOf(b.classPath);
+        this.meldClassPath = List.copyOf(b.meldClassPath);
         this.jvmOptions = List.copyOf(b.jvmOptions);
         this.environment = Map.copyOf(b.environment);
         this.out = new LineSink(b.out);
@@ -468,7 +463,7 @@ final class LocalLauncher {
 
     private String childClassPath() {
         List<String> entries = new ArrayList<>(classPath);
-        entries.addAll(ClassPaths.split(System.getProperty("java.class.path", "")));
+        entries.addAll(meldClassPath);
         return String.join(File.pathSeparator, entries);
     }
 
@@ -518,6 +513,7 @@ final class LocalLauncher {
         private int nodes = 1;
         private int threads;
         private List<String> classPath = List.of();
+        private List<String> meldClassPath = MeldClassPath.launcher();
         private List<String> jvmOptions = List.of();
         private final Map<String, String> environment = new LinkedHashMap<>();
         private OutputStream out = System.out;
@@ -560,11 +556,22 @@ final class LocalLauncher {
         }
 
         /**
-         * @param classPath the program's class path entries, put before the launcher's own
+         * @param classPath the program's class path entries, put before {@linkplain #meldClassPath Meld's}
          * @return this builder
          */
         Builder classPath(List<String> classPath) {
             this.classPath = List.copyOf(classPath);
+            return this;
+        }
+
+        /**
+         * @param meldClassPath the entries that hold Meld, after the program's: {@link MeldClassPath#runtime()}
+         *     for a user's program; by default the launcher's own class path ({@link
+         *     MeldClassPath#launcher()}), for the command line's own programs
+         * @return this builder
+         */
+        Builder meldClassPath(List<String> meldClassPath) {
+            this.meldClassPath = List.copyOf(meldClassPath);
             return this;
         }
 

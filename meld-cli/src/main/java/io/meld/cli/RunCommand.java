@@ -36,8 +36,10 @@ import picocli.CommandLine.Spec;
                     + " Meld.join() reads them. Other MELD_* variables configure the nodes as usual."
                     + " MELD_JAVA_OPTS holds options of the launcher's own JVM.",
             "",
-            "Example:",
-            "  meld run --nodes 3 --classpath target/classes -- com.example.Main --size 1M"
+            "Examples:",
+            "  meld run --nodes 3 --classpath target/classes -- com.example.Main --size 1M",
+            "  meld run --nodes 3 --classpath 'target/my-app.jar:target/dependency/*' -- com.example.Main",
+            "    (mvn dependency:copy-dependencies fills target/dependency with the program's own libraries)"
         })
 final class RunCommand implements Callable<Integer> {
     @Spec
@@ -53,7 +55,9 @@ final class RunCommand implements Callable<Integer> {
             names = {"--classpath", "-cp"},
             paramLabel = "CP",
             order = 3,
-            description = "The program's class path (entries separated by ':'); may be repeated.")
+            description = "The program's class path: its classes or jar and its own dependencies (entries"
+                    + " separated by ':', dir/* for every jar of a folder); may be repeated. The nodes get it,"
+                    + " then Meld's runtime and its dependencies, nothing else.")
     private List<String> classPath = new ArrayList<>();
 
     @Option(
@@ -100,8 +104,9 @@ final class RunCommand implements Callable<Integer> {
         for (String missing : ClassPaths.missing(entries)) {
             cli.message("warning: class path entry '" + missing + "' (--classpath) does not exist");
         }
+        List<String> meld = MeldClassPath.runtime();
         List<String> searched = new ArrayList<>(entries);
-        searched.addAll(ClassPaths.split(System.getProperty("java.class.path", "")));
+        searched.addAll(meld);
         if (!ClassPaths.containsClass(searched, mainClass)) {
             throw usage("main class '" + mainClass + "' is not on the class path "
                     + (entries.isEmpty()
@@ -115,6 +120,7 @@ final class RunCommand implements Callable<Integer> {
                     .nodes(nodes)
                     .threads(threads)
                     .classPath(entries)
+                    .meldClassPath(meld)
                     .jvmOptions(jvmOptions)
                     .args(args)
                     .out(cli.out)

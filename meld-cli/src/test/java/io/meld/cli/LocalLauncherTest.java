@@ -3,6 +3,7 @@ package io.meld.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -16,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The launcher in this JVM, with real node JVMs. */
 class LocalLauncherTest {
@@ -193,6 +195,44 @@ class LocalLauncherTest {
         assertThat(cp)
                 .isEqualTo(
                         "app.jar:lib/*:" + String.join(":", ClassPaths.split(System.getProperty("java.class.path"))));
+    }
+
+    @Test
+    void shouldGiveAUsersProgramItsEntriesAndMeldsRuntimeOnly() {
+        LocalLauncher launcher = LocalLauncher.builder("com.example.Main")
+                .classPath(List.of("app.jar", "deps/*"))
+                .meldClassPath(List.of("/opt/meld/runtime/*"))
+                .build();
+
+        List<String> command = launcher.command();
+
+        assertThat(command.get(command.indexOf("-cp") + 1)).isEqualTo("app.jar:deps/*:/opt/meld/runtime/*");
+        assertThat(command.subList(1, 1 + LocalLauncher.BASE_JVM_OPTIONS.size()))
+                .isEqualTo(NodeJvmFlags.forThisJdk());
+    }
+
+    @Test
+    void shouldTakeMeldsRuntimeFromTheFolderBinMeldNames(@TempDir Path dir) {
+        String previous = System.getProperty(MeldClassPath.RUNTIME_PROPERTY);
+        try {
+            System.setProperty(MeldClassPath.RUNTIME_PROPERTY, dir.toString());
+            assertThat(MeldClassPath.runtime()).containsExactly(dir + "/*");
+
+            System.setProperty(
+                    MeldClassPath.RUNTIME_PROPERTY, dir.resolve("gone").toString());
+            assertThatThrownBy(MeldClassPath::runtime)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(dir.resolve("gone").toString());
+
+            System.clearProperty(MeldClassPath.RUNTIME_PROPERTY);
+            assertThat(MeldClassPath.runtime()).isEqualTo(MeldClassPath.launcher());
+        } finally {
+            if (previous == null) {
+                System.clearProperty(MeldClassPath.RUNTIME_PROPERTY);
+            } else {
+                System.setProperty(MeldClassPath.RUNTIME_PROPERTY, previous);
+            }
+        }
     }
 
     private static String value(List<String> lines, String prefix) {
