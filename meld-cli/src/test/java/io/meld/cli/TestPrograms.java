@@ -366,4 +366,31 @@ final class TestPrograms {
             System.exit(got == expected ? 0 : 1);
         }
     }
+    /**
+     * Runs a 4-node cluster in this JVM ({@code Meld.local}) {@code args[0]} times, each with global memory
+     * and collectives, printing one line per cluster: a user's test suite does this, and its log must stay
+     * quiet through every shutdown.
+     */
+    static final class LocalClusters {
+        public static void main(String[] args) {
+            int runs = Integer.parseInt(args[0]);
+            for (int i = 0; i < runs; i++) {
+                Meld.local(4, meld -> {
+                    try (GlobalLongArray counts = meld.longArray("counts", 1000)) {
+                        meld.forall(counts, j -> counts.add(j, 1));
+                        meld.barrier();
+                        long mine = 0;
+                        for (long j = 0; j < counts.local().length(); j++) {
+                            mine += counts.local().get(j);
+                        }
+                        long total = meld.allReduce(mine, LongOp.SUM);
+                        if (total != 1000) {
+                            throw new IllegalStateException("node " + meld.rank() + ": total " + total);
+                        }
+                    }
+                });
+                System.out.println("cluster " + i + " ok");
+            }
+        }
+    }
 }

@@ -170,6 +170,7 @@ public final class ClusterMembership implements AutoCloseable {
      *     missing
      */
     public static ClusterMembership form(MeldConfig config, NodeInfo self, Listener listener) {
+        JGroupsLogging.install(); // before JGroups makes its first logger
         String clusterName = config.get(ClusterSettings.NAME);
         String bind = config.get(ClusterSettings.BIND_ADDRESS);
         int port = config.get(ClusterSettings.PORT);

@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * 3,600-4,700 retransmitted segments, against 3.76-4.02 GB/s and 0-150 with cubic on the data path.
  *
  * <p>A name the kernel does not allow every process ({@code
- * /proc/sys/net/ipv4/tcp_allowed_congestion_control}) is logged and the system's default kept: the node
- * still works, only as it would without the setting.
+ * /proc/sys/net/ipv4/tcp_allowed_congestion_control}) keeps the system's default: the node still works,
+ * only as it would without the setting. That is a warning when the name was set explicitly, and a debug
+ * line for the default, which most kernels offer to unprivileged processes but some (BBR-only) do not.
  */
 final class CongestionControl {
     private static final Logger LOG = LoggerFactory.getLogger(CongestionControl.class);
@@ -83,11 +84,23 @@ final class CongestionControl {
         }
         List<String> allowed = allowed();
         if (allowed != null && !allowed.contains(name)) {
-            LOG.info(
-                    "{}={}: this kernel allows {} to unprivileged sockets; keeping the system's default",
-                    TransportSettings.CONGESTION_CONTROL.name(),
-                    name,
-                    allowed);
+            // Only a value the user chose is worth a warning: the default is a preference, and a kernel
+            // that does not offer it keeps its own, which is what a node without the setting would do.
+            if (config.isSet(TransportSettings.CONGESTION_CONTROL)) {
+                LOG.warn(
+                        "{}={} (from {}): this kernel allows {} to unprivileged sockets; keeping the system's"
+                                + " default",
+                        TransportSettings.CONGESTION_CONTROL.name(),
+                        name,
+                        config.source(TransportSettings.CONGESTION_CONTROL),
+                        allowed);
+            } else {
+                LOG.debug(
+                        "{}={}: this kernel allows {} to unprivileged sockets; keeping the system's default",
+                        TransportSettings.CONGESTION_CONTROL.name(),
+                        name,
+                        allowed);
+            }
             return null;
         }
         byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);

@@ -67,7 +67,8 @@ public final class TransportSettings {
             "TCP congestion control of the data path's connections (Linux, with meld.transport.native), e.g."
                     + " cubic or reno; system keeps the system's default. A pacing algorithm such as BBR holds back"
                     + " the bursts of large frames Meld sends and, between nodes on one machine, reorders them."
-                    + " A name the kernel does not allow is logged and the default kept.");
+                    + " A name the kernel does not allow keeps the system's default, with a warning when it was"
+                    + " set explicitly.");
 
     /** Per-link queue bound. */
     public static final Setting<Long> SEND_BUFFER = Setting.sizeSetting(

@@ -1,0 +1,140 @@
+package io.meld.cluster;
+
+import java.util.Locale;
+import org.jgroups.logging.CustomLogFactory;
+import org.jgroups.logging.Log;
+import org.jgroups.logging.LogFactory;
+import org.jgroups.logging.Slf4jLogImpl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JGroups' logs as a Meld node wants them: through SLF4J under JGroups' own logger names, with what JGroups
+ * says at INFO (its addresses, "I'm the first member") at DEBUG, and its TCP transport's warnings and errors
+ * at DEBUG too.
+ *
+ * <p>Why the TCP transport is quiet: it reports every connection a peer closes as a failure ("failed
+ * handling message: Stream closed", "failed sending graceful close: Socket closed"), which is what every
+ * node sees when a cluster shuts down, since the nodes close their channels at nearly the same time. Meld
+ * carries no data over JGroups and reports a lost peer itself, from the cluster's views and its own data
+ * connections, naming the node; so these lines say nothing a user must act on. The rest of JGroups keeps
+ * its warnings and errors.
+ *
+ * <p>{@link #install()} sets the factory JVM-wide ({@link LogFactory#setCustomLogFactory}), unless the
+ * program set one of its own first; it must run before JGroups creates a logger, which the cluster layer
+ * does when it first builds a channel.
+ */
+final class JGroupsLogging implements CustomLogFactory {
+    /** The logger of JGroups' TCP transport, which its connections' server logs through too. */
+    static final String TCP_LOGGER = "org.jgroups.protocols.TCP";
+
+    private JGroupsLogging() {}
+
+    /** Makes JGroups log through {@link QuietLog}, unless a factory is set already. */
+    static synchronized void install() {
+        if (LogFactory.getCustomLogFactory() == null) {
+            LogFactory.setCustomLogFactory(new JGroupsLogging());
+        }
+    }
+
+    @Override
+    public Log getLog(Class<?> type) {
+        return getLog(type.getName());
+    }
+
+    @Override
+    public Log getLog(String name) {
+        return new QuietLog(LoggerFactory.getLogger(name), name.equals(TCP_LOGGER));
+    }
+
+    /** JGroups' SLF4J log with INFO, and for the TCP transport also WARN and ERROR, moved to DEBUG. */
+    static final class QuietLog extends Slf4jLogImpl {
+        private final Logger logger;
+        private final boolean failuresAtDebug;
+
+        QuietLog(Logger logger, boolean failuresAtDebug) {
+            super(Locale.ROOT, logger);
+            this.logger = logger;
+            this.failuresAtDebug = failuresAtDebug;
+        }
+
+        @Override
+        public boolean isInfoEnabled() {
+            return logger.isDebugEnabled();
+        }
+
+        @Override
+        public void info(String msg) {
+            debug(msg);
+        }
+
+        @Override
+        public void info(String msg, Object... args) {
+            debug(msg, args);
+        }
+
+        @Override
+        public boolean isWarnEnabled() {
+            return failuresAtDebug ? logger.isDebugEnabled() : super.isWarnEnabled();
+        }
+
+        @Override
+        public void warn(String msg) {
+            if (failuresAtDebug) {
+                debug(msg);
+            } else {
+                super.warn(msg);
+            }
+        }
+
+        @Override
+        public void warn(String msg, Object... args) {
+            if (failuresAtDebug) {
+                debug(msg, args);
+            } else {
+                super.warn(msg, args);
+            }
+        }
+
+        @Override
+        public void warn(String msg, Throwable t) {
+            if (failuresAtDebug) {
+                debug(msg, t);
+            } else {
+                super.warn(msg, t);
+            }
+        }
+
+        @Override
+        public boolean isErrorEnabled() {
+            return failuresAtDebug ? logger.isDebugEnabled() : super.isErrorEnabled();
+        }
+
+        @Override
+        public void error(String msg) {
+            if (failuresAtDebug) {
+                debug(msg);
+            } else {
+                super.error(msg);
+            }
+        }
+
+        @Override
+        public void error(String msg, Object... args) {
+            if (failuresAtDebug) {
+                debug(msg, args);
+            } else {
+                super.error(msg, args);
+            }
+        }
+
+        @Override
+        public void error(String msg, Throwable t) {
+            if (failuresAtDebug) {
+                debug(msg, t);
+            } else {
+                super.error(msg, t);
+            }
+        }
+    }
+}
