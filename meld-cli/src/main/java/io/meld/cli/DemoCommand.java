@@ -155,6 +155,8 @@ final class DemoCommand implements Callable<Integer> {
                         .nodes(nodes)
                         .jvmOptions(options)
                         .args(step.args())
+                        .progress(
+                                cli.status, "demo step " + (i + 1) + " of " + (steps.size() + 1) + ", " + step.title())
                         .out(step.example() != null ? filter : cli.out)
                         .err(cli.err)
                         .build();

@@ -13,17 +13,27 @@ import java.nio.charset.StandardCharsets;
  * full pipe.
  *
  * <p><b>Concurrency</b>: any number of threads write; each line is one {@code write} and one {@code
- * flush} of the underlying stream under this sink's lock.
+ * flush} of the underlying stream under this sink's lock, taken inside the status line's.
  */
 final class LineSink {
     private static final byte NEWLINE = '\n';
 
     private final OutputStream out;
+    private final StatusLine status;
     private boolean broken;
 
     /** @param out where the lines go; not closed by this sink */
     LineSink(OutputStream out) {
+        this(out, StatusLine.OFF);
+    }
+
+    /**
+     * @param out where the lines go; not closed by this sink
+     * @param status the terminal's status line, erased and drawn again around every line
+     */
+    LineSink(OutputStream out, StatusLine status) {
         this.out = out;
+        this.status = status;
     }
 
     /**
@@ -51,7 +61,11 @@ final class LineSink {
         write((text + '\n').getBytes(StandardCharsets.UTF_8));
     }
 
-    private synchronized void write(byte[] bytes) {
+    private void write(byte[] bytes) {
+        status.print(() -> writeNow(bytes));
+    }
+
+    private synchronized void writeNow(byte[] bytes) {
         if (broken) {
             return;
         }

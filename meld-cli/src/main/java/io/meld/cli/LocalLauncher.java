@@ -25,7 +25,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,7 +82,9 @@ import java.util.stream.Stream;
  *
  * Every line a node writes to its stdout (stderr) appears on the launcher's {@linkplain Builder#out out}
  * ({@linkplain Builder#err err}) prefixed with its rank, {@code [2] }, whole (see {@link PrefixingPump}).
- * The launcher's own messages go to {@code err}, prefixed {@code [meld] }.
+ * The launcher's own messages go to {@code err}, prefixed {@code [meld] }. Lines a node writes for the
+ * launcher ({@link io.meld.runtime.LauncherProgress}) are taken out; with a {@linkplain
+ * Builder#progress status line}, they and the elapsed time are drawn on it, below the other output.
  *
  * <h2>Exit and stopping</h2>
  *
@@ -119,6 +123,7 @@ final class LocalLauncher {
     private static final byte[] MESSAGE_PREFIX = "[meld] ".getBytes(StandardCharsets.UTF_8);
     private static final long PUMP_DRAIN_MILLIS = 2000;
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+    private static final long TICK_MILLIS = 250;
 
     /** Settings the launcher gives every node, which a {@code -D} JVM option must not override. */
     private static final List<Setting<?>> LAUNCHER_SETTINGS = List.of(
@@ -143,6 +148,8 @@ final class LocalLauncher {
     private final Map<String, String> environment;
     private final LineSink out;
     private final LineSink err;
+    private final StatusLine status;
+    private final String label;
     private final Duration stopGrace;
     private final String clusterName;
 
@@ -161,8 +168,10 @@ final class LocalLauncher {
         this.meldClassPath = List.copyOf(b.meldClassPath);
         this.jvmOptions = List.copyOf(b.jvmOptions);
         this.environment = Map.copyOf(b.environment);
-        this.out = new LineSink(b.out);
-        this.err = new LineSink(b.err);
+        this.status = b.status;
+        this.label = b.label;
+        this.out = new LineSink(b.out, status);
+        this.err = new LineSink(b.err, status);
         this.stopGrace = b.stopGrace;
         this.clusterName = "meld-run-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -202,6 +211,8 @@ final class LocalLauncher {
         Runtime.getRuntime().addShutdownHook(hook);
         List<Thread> pumps = new ArrayList<>();
         BlockingQueue<NodeExit> exits = new LinkedBlockingQueue<>();
+        LaunchProgress progress = new LaunchProgress(label, nodes, System.nanoTime());
+        ScheduledExecutorService ticker = status.enabled() ? ticker(progress) : null;
         try {
             for (int rank = 0; rank < nodes; rank++) {
                 Process process = start(rank, ports.get(rank), hosts);
@@ -211,7 +222,13 @@ final class LocalLauncher {
                 int r = rank;
                 byte[] prefix = ("[" + rank + "] ").getBytes(StandardCharsets.UTF_8);
                 pumps.add(pump(new PrefixingPump(process.getInputStream(), prefix, out), "meld-out-" + rank));
-                pumps.add(pump(new PrefixingPump(process.getErrorStream(), prefix, err), "meld-err-" + rank));
+                pumps.add(pump(
+                        new PrefixingPump(
+                                process.getErrorStream(),
+                                prefix,
+                                err,
+                                event -> progress.report(r, event, System.nanoTime())),
+                        "meld-err-" + rank));
                 process.onExit().thenAccept(p -> exits.add(new NodeExit(r, p.exitValue())));
             }
             return await(exits, processes.size());
@@ -220,14 +237,30 @@ final class LocalLauncher {
             stopAll();
             throw e;
         } finally {
+            if (ticker != null) {
+                ticker.shutdownNow();
+            }
             stopAll();
             drain(pumps);
+            status.clear();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {
                 // the JVM is shutting down: the hook runs, and finds nothing left to stop
             }
         }
+    }
+
+    /** Redraws the status line with the run's progress a few times a second, from a daemon thread. */
+    private ScheduledExecutorService ticker(LaunchProgress progress) {
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "meld-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        ticker.scheduleAtFixedRate(
+                () -> status.show(progress.describe(System.nanoTime())), 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        return ticker;
     }
 
     /** @return the processes of the nodes started so far, by rank; for tests and diagnostics */
@@ -519,6 +552,8 @@ final class LocalLauncher {
         private OutputStream out = System.out;
         private OutputStream err = System.err;
         private Duration stopGrace = DEFAULT_STOP_GRACE;
+        private StatusLine status = StatusLine.OFF;
+        private String label = "";
 
         private Builder(String mainClass) {
             Objects.requireNonNull(mainClass, "mainClass");
@@ -642,6 +677,18 @@ final class LocalLauncher {
                 throw new IllegalArgumentException("the stop grace must not be negative, not " + stopGrace);
             }
             this.stopGrace = stopGrace;
+            return this;
+        }
+
+        /**
+         * @param status where the run's progress is drawn (the cluster forming, node 0's phase, the elapsed
+         *     time); {@link StatusLine#OFF} by default
+         * @param label what runs, shown before the progress; may be empty
+         * @return this builder
+         */
+        Builder progress(StatusLine status, String label) {
+            this.status = Objects.requireNonNull(status, "status");
+            this.label = Objects.requireNonNull(label, "label");
             return this;
         }
 

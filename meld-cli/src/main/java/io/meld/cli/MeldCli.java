@@ -50,13 +50,16 @@ public final class MeldCli implements Callable<Integer> {
 
     final PrintStream out;
     final PrintStream err;
+    /** Where long work shows its progress: drawn on stderr when it is a terminal, else {@link StatusLine#OFF}. */
+    final StatusLine status;
 
     @Spec
     private CommandSpec spec;
 
-    private MeldCli(PrintStream out, PrintStream err) {
+    private MeldCli(PrintStream out, PrintStream err, StatusLine status) {
         this.out = out;
         this.err = err;
+        this.status = status;
     }
 
     /**
@@ -65,7 +68,7 @@ public final class MeldCli implements Callable<Integer> {
      * @param args the command line
      */
     public static void main(String[] args) {
-        int status = execute(args, System.out, System.err);
+        int status = execute(args, System.out, System.err, StatusLine.fromSystemProperties(System.err));
         System.out.flush();
         System.err.flush();
         System.exit(status);
@@ -80,7 +83,20 @@ public final class MeldCli implements Callable<Integer> {
      * @return the exit status
      */
     static int execute(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cli = new CommandLine(new MeldCli(out, err));
+        return execute(args, out, err, StatusLine.OFF);
+    }
+
+    /**
+     * Runs the command line in this JVM.
+     *
+     * @param args the command line, without the program name
+     * @param out the command's standard output
+     * @param err the command's standard error
+     * @param status where long work shows its progress
+     * @return the exit status
+     */
+    static int execute(String[] args, PrintStream out, PrintStream err, StatusLine status) {
+        CommandLine cli = new CommandLine(new MeldCli(out, err, status));
         // Arguments after MAIN_CLASS are the program's, even when they look like options or @files.
         cli.setExpandAtFiles(false);
         cli.getSubcommands().get("run").setStopAtPositional(true);
@@ -122,8 +138,10 @@ public final class MeldCli implements Callable<Integer> {
      * @param text the message
      */
     void message(String text) {
-        err.println(PREFIX + text);
-        err.flush();
+        status.print(() -> {
+            err.println(PREFIX + text);
+            err.flush();
+        });
     }
 
     private static String describe(Throwable e) {

@@ -3,6 +3,10 @@ package io.meld.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meld.runtime.LauncherProgress;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -195,6 +199,22 @@ class LocalLauncherTest {
         assertThat(cp)
                 .isEqualTo(
                         "app.jar:lib/*:" + String.join(":", ClassPaths.split(System.getProperty("java.class.path"))));
+    }
+
+    @Test
+    void shouldDrawTheRunsProgressOnTheStatusLineAndNeverShowTheNodesProgressLines() throws Exception {
+        ByteArrayOutputStream terminal = new ByteArrayOutputStream();
+        StatusLine status = StatusLine.on(new PrintStream(terminal, true, StandardCharsets.UTF_8), 200);
+        LocalLauncher launcher = launcher(TestPrograms.Collectives.class, 2)
+                .progress(status, "collectives")
+                .build();
+
+        assertThat(launcher.run()).as("exit status; stderr:\n%s", err.text()).isZero();
+
+        String drawn = terminal.toString(StandardCharsets.UTF_8);
+        assertThat(drawn).as("the first tick, at once").contains("[meld] collectives: starting 2 nodes (0 s)");
+        assertThat(drawn).as("erased at the end").endsWith("\r\033[K");
+        assertThat(err.text() + out.text()).doesNotContain(LauncherProgress.MARKER.strip());
     }
 
     @Test

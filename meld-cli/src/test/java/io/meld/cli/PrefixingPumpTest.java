@@ -2,6 +2,7 @@ package io.meld.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meld.runtime.LauncherProgress;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -24,6 +25,23 @@ class PrefixingPumpTest {
     @Test
     void shouldPrefixEveryLineIncludingEmptyOnes() {
         assertThat(pump(bytes("one\n\nthree\n"))).isEqualTo("[7] one\n[7] \n[7] three\n");
+    }
+
+    @Test
+    void shouldHandProgressLinesToTheListenerAndWriteEveryOtherLine() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<LauncherProgress.Event> events = new ArrayList<>();
+        String marker = LauncherProgress.MARKER;
+        byte[] input = bytes("before\n" + marker + "view 0,1\n" + marker + "ready\n" + marker + "bogus\nafter\n");
+
+        new PrefixingPump(new ByteArrayInputStream(input), bytes("[1] "), new LineSink(out), events::add).run();
+
+        assertThat(events)
+                .extracting(LauncherProgress.Event::kind)
+                .containsExactly(LauncherProgress.Event.Kind.VIEW, LauncherProgress.Event.Kind.READY);
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .as("a malformed progress line is shown, not lost")
+                .isEqualTo("[1] before\n[1] " + marker + "bogus\n[1] after\n");
     }
 
     @Test

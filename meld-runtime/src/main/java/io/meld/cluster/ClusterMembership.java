@@ -123,6 +123,13 @@ public final class ClusterMembership implements AutoCloseable {
          * @param why a short reason
          */
         void onNodeLeft(int rank, String why);
+
+        /**
+         * Called on the forming thread for every view seen while the cluster forms.
+         *
+         * @param ranks the ranks of the nodes in the view (those that have one), ascending
+         */
+        default void onFormationView(List<Integer> ranks) {}
     }
 
     private final JChannel channel;
@@ -319,6 +326,11 @@ public final class ClusterMembership implements AutoCloseable {
                     List<Address> members = view.getMembers();
                     Map<Address, NodeInfo> infos = infos(members, self);
                     seen.putAll(infos);
+                    listener.onFormationView(infos.values().stream()
+                            .map(NodeInfo::rank)
+                            .filter(r -> r >= 0)
+                            .sorted()
+                            .toList());
                     if (members.size() > self.size()) {
                         throw new ClusterFormationException(members.size() + " nodes joined cluster '" + clusterName
                                 + "', more than its size " + self.size() + " (meld.size): " + describe(infos.values())

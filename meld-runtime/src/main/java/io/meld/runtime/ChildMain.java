@@ -38,6 +38,7 @@ public final class ChildMain {
         long launcher = MeldConfig.load().get(RuntimeSettings.LAUNCHER_PID);
         if (launcher > 0) {
             watchLauncher(launcher);
+            LauncherProgress.enable();
         }
         Method main = mainMethod(args[0]);
         try {

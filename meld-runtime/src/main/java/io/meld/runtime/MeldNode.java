@@ -69,6 +69,9 @@ final class MeldNode implements Meld {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final MeldConfig config;
+    /** Whether the launcher configured this node (not a cluster its program forms in one JVM). */
+    private final boolean launched;
+
     private final int size;
     private final CollectiveEngine collectives;
     private final MemoryService memory;
@@ -87,6 +90,7 @@ final class MeldNode implements Meld {
 
     private MeldNode(MeldConfig config, int size) {
         this.config = config;
+        this.launched = config.get(RuntimeSettings.LAUNCHER_PID) > 0;
         this.size = size;
         this.collectives = new CollectiveEngine(size);
         this.memory = new MemoryService(size, config);
@@ -169,7 +173,19 @@ final class MeldNode implements Meld {
             nodes = List.of();
             nodesHere = 1;
         } else {
-            membership = ClusterMembership.form(config, self, this::onNodeLeft);
+            membership = ClusterMembership.form(config, self, new ClusterMembership.Listener() {
+                @Override
+                public void onNodeLeft(int node, String why) {
+                    MeldNode.this.onNodeLeft(node, why);
+                }
+
+                @Override
+                public void onFormationView(List<Integer> ranks) {
+                    if (launched) {
+                        LauncherProgress.view(ranks);
+                    }
+                }
+            });
             rank = membership.rank();
             nodes = membership.nodes();
             nodesHere = membership.nodesOnThisHost();
@@ -191,6 +207,9 @@ final class MeldNode implements Meld {
         // Last: a peer that joined first may have sent tasks already; they wait for a complete node.
         tasks.start(rank, transport, memory::fence, this);
         LOG.debug("node {} of {} joined cluster '{}' ({} threads)", rank, size, clusterName, threads);
+        if (launched) {
+            LauncherProgress.ready();
+        }
     }
 
     @Override
