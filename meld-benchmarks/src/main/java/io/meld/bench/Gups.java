@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * update, or {@code add(indices, ...)} of {@value #BLOCK} random indices at a time (the look-ahead
  * HPCC RandomAccess allows). {@link #main} is the SPMD program {@code bin/meld bench gups} runs on each
  * node; {@link #sharedMemory} is the baseline: the same increments by the same number of threads on one
- * JVM's {@code long[]} with plain Java atomics, one at a time (a block of precomputed indices, then
- * their atomics, is slower there, 16.5 against 12.9 ns per update: {@code LocalUpdateBenchmark}).
+ * JVM's {@code long[]} with plain Java atomics, one at a time (on plain memory a block of precomputed
+ * indices, then their atomics, is slower than the loop: {@code LocalUpdateBenchmark.plainAtomicAddBlock}).
  */
 public final class Gups {
     /** How many indices a thread of the block form gathers before it adds 1 to all of them in one call. */

@@ -11,10 +11,9 @@ import java.util.concurrent.atomic.DoubleAdder;
  * equal work, contributions double-buffered so no thread waits inside an iteration. One barrier per
  * iteration, as in Meld's. The vertices are numbered with those that are read (that have an out-edge)
  * first ({@link BoundaryOrder} on one node), so the contributions an iteration reads fill fewer cache
- * lines. The order alone changes how fast the iteration is: on the default R-MAT graph, 2 threads,
- * 15.1-18.5 ms per iteration (6 runs) against 14.2-20.1 (means 16.3 and 17.9) in the order Meld's
- * program uses on 2 nodes and 26.6-30.9 (2 runs) in the generator's numbering, so the baseline gets the
- * quickest.
+ * lines. The order alone changes how fast the iteration is (in the generator's numbering an iteration
+ * of the default R-MAT graph takes over half as long again; {@link PageRankComputeOnly} shows it), so
+ * the baseline gets the quickest order, not the generator's nor the one Meld's program uses on 2 nodes.
  *
  * <p>Run by {@code bin/meld bench pagerank}; prints one JSON line, {@code
  * "benchmark":"pagerank_shared_memory"}, and writes the final ranks to a file to compare with Meld's.

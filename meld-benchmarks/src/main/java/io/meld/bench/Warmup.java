@@ -11,11 +11,11 @@ import java.util.function.LongUnaryOperator;
  * after a round in which this JVM, and with {@code anyNode} every node's, spent at most {@value
  * #QUIET_SHARE} of the round compiling, once at least its minimum has passed; at its maximum in any case.
  *
- * <p>A fixed warm-up of a second or two was too short where a path runs once per frame rather than once
+ * <p>A fixed warm-up of a second or two is too short where a path runs once per frame rather than once
  * per element: Meld's I/O paths run a few thousand times a second, so C2 reaches them only seconds in,
- * and after a 2 s warm-up compiler threads still took 7–16% of the two cores during timed GUPS and bulk
- * get runs that kept both cores busy; PageRank's kernels were still being compiled in its first timed
- * iterations after a warm-up of 3.
+ * and would still be compiling them, on the same cores, while timed GUPS and bulk get runs keep both
+ * cores busy. PageRank's kernels run once per iteration, so a warm-up of a few iterations would leave
+ * them to be compiled during the first timed ones.
  */
 final class Warmup {
     /** The length of one round of a timed benchmark's warm-up, in seconds. */
@@ -55,9 +55,9 @@ final class Warmup {
 
     /**
      * The fixed warm-up before a run of {@code seconds}, for work whose hot paths run once per element:
-     * as long as the run, between 0.2 and 2 s. Half the run was too little for short runs on busy cores:
-     * with 4 nodes (8 busy threads) on 2 cores, C2 had GUPS's block-form loops compiled only about 1.2 s
-     * into a 1 s warm-up, and 2 s runs measured 18–43 M updates/s against 59–62 once warm.
+     * as long as the run, between 0.2 and 2 s. Less is too little for short runs on busy cores: with 4
+     * nodes (8 busy threads) on 2 cores, C2 needs more than a second to compile GUPS's block-form loops,
+     * and a short run that starts before it is done measures the compiler.
      *
      * @return the warm-up, in seconds
      */

@@ -101,9 +101,9 @@ public final class ClusterMembership implements AutoCloseable {
     /**
      * How long a closing node waits for the coordinator to confirm that it left the view (JGroups: 1 s).
      * The nodes of a cluster close together, after Meld's own closing handshake, so the coordinator is
-     * often leaving too and never answers: 36 of 150 three-node clusters formed and closed in one JVM
-     * spent the whole second waiting. A node that closes without the answer is still removed from the
-     * others' views (failure detection), and has told them over the data path that it closed.
+     * often leaving too and never answers, and JGroups' default would make such a close wait the whole
+     * second. A node that closes without the answer is still removed from the others' views (failure
+     * detection), and has told them over the data path that it closed.
      */
     private static final long LEAVE_TIMEOUT_MILLIS = 250;
 
@@ -638,15 +638,15 @@ public final class ClusterMembership implements AutoCloseable {
     /**
      * Nodes of rank above 0 join only once node 0 can answer them. Started together, every node finds
      * nobody yet, and JGroups lets a node that finds nobody found a cluster of its own; those clusters
-     * merge later, which under load was seen to leave views that disagree for longer than the formation
+     * merge later, which under load can leave views that disagree for longer than the formation
      * timeout. Waiting for node 0 (across processes: until its cluster port accepts connections) makes
      * node 0 the one coordinator the others join.
      *
      * <p>In this JVM each node waits for the node of the rank below to be connected, so the nodes join
      * one at a time. Joining together, a node's connection to the coordinator could be closed by the view
      * that added the node before it, which the coordinator's transport applies by closing every
-     * connection of a non-member; the coordinator's next messages to it went over a new connection that
-     * could be refused while the old one was still open on its side, and were lost until sent again (see
+     * connection of a non-member; the coordinator's next messages to it would go over a new connection
+     * that can be refused while the old one is still open on its side, and be lost until sent again (see
      * {@link JvmPing}, which keeps the connection of the member a view adds).
      */
     private static boolean awaitEarlierNodes(

@@ -843,22 +843,21 @@ public final class MemoryService {
     /**
      * Waits for a blocking operation's answer: polls for up to {@code meld.memory.spin}, then parks until
      * the deadline. The poll takes an answer that comes within a round trip or two without the wake-up of
-     * a parked thread, which on a virtual machine costs more than the round trip itself (measured here:
-     * remote get p50 69-131 us parking at once, 24-42 us polling 200 us, raw TCP ping-pong 61-84 us).
+     * a parked thread, which on a virtual machine costs tens of microseconds, more than a loopback round
+     * trip itself; a thread that polls has its answer the moment it lands.
      *
      * <p>Only a thread that waits alone on this node polls, and it stops as soon as another starts
-     * waiting: threads that wait together would take the cores the I/O threads need to bring their answers
-     * (measured: 2 nodes x 4 threads of blocking gets on 2 cores fell from 15-18 to 5-6 thousand gets/s
-     * when every waiter polled, and from 28-29 to 4 thousand with 16 threads). A virtual thread parks at
-     * once, giving its carrier to the others.
+     * waiting: threads that poll together take the cores the I/O threads need to bring their answers, so
+     * when there are more waiters than cores every answer comes later (several times later for a few
+     * threads per node on 2 cores) and the polls buy nothing. A virtual thread parks at once, giving its
+     * carrier to the others.
      *
-     * <p>The poll yields the processor between looks, so that a runnable thread (the I/O thread that
-     * must read this answer, or another JVM's on the same machine) runs at once instead of after the
-     * poll: with {@link Thread#onSpinWait()}, two nodes on 2 cores that each waited alone for the other
-     * (both reading the other's halo after a barrier) each held a core while their I/O threads waited,
-     * and a symmetric remote get took 156-211 us, an 8-element bulk get 159-257; yielding, 79-137 and
-     * 51-65, with the asymmetric latency benchmark's p50 unchanged within the noise (26-41 against
-     * 30-34 us, 3 runs each).
+     * <p>The poll yields the processor between looks rather than only {@link Thread#onSpinWait()}, so
+     * that a runnable thread (the I/O thread that must read this answer, or another JVM's on the same
+     * machine) runs at once instead of after the poll. Two nodes sharing the cores that each wait alone
+     * for the other (both reading the other's halo after a barrier) would otherwise each hold a core that
+     * the other's I/O thread needs to answer, and each round trip would take about twice as long. A lone
+     * waiter whose core nobody else wants loses nothing by the yield.
      */
     long await(Pending.Blocking p, int id) {
         int others = waiting.getAndIncrement();

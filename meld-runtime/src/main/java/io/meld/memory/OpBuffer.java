@@ -95,12 +95,12 @@ final class OpBuffer {
     }
 
     /**
-     * Spins briefly, then backs off. A platform thread yields to the OS. A virtual thread parks instead:
-     * virtual threads that spun with {@code Thread.yield()} were seen (JDK 25, 2 carriers) to keep the
-     * carriers busy for minutes while the holder, runnable after waiting for a monitor inside Netty's
-     * allocator, never got one again: a yielding virtual thread goes back on its carrier's own queue,
-     * which the carrier serves before the queue the holder was resubmitted to. Parked, the spinners
-     * leave the carriers to the holder.
+     * Spins briefly, then backs off. A platform thread yields to the OS. A virtual thread parks instead,
+     * because yielding can starve the holder: a yielding virtual thread goes back on its carrier's own
+     * queue, which the carrier serves before the queue a holder is resubmitted to when it becomes runnable
+     * again (after waiting for a monitor inside Netty's allocator, say), so with as few carriers as
+     * spinners the holder may never run again and the spinners never get the buffer. Parked, the
+     * spinners leave the carriers to the holder.
      */
     private void acquireContended() {
         boolean virtual = Thread.currentThread().isVirtual();

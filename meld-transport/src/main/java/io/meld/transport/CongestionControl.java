@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
  * <p>Why the data path sets one: a node's traffic is bursts of large frames to a few peers on a
  * cluster network, and a pacing algorithm such as BBR, the system default on some distributions,
  * spreads each burst out in time. Between two nodes on one machine (loopback) it also reorders
- * segments, so the receiver asks again for data it takes for lost and the sender sends it twice. On a
- * 2-core VM whose default is BBR, a 64 MiB bulk get between two nodes ({@code bin/meld run --nodes 2 --
- * io.meld.bench.Bandwidth 67108864 5}, two runs each, {@code nstat} around each): 2.85-2.92 GB/s with
- * 3,600-4,700 retransmitted segments, against 3.76-4.02 GB/s and 0-150 with cubic on the data path.
+ * segments, so the receiver asks again for data it takes for lost and the sender sends it twice: a
+ * 64 MiB bulk get between two nodes of a 2-core VM whose default is BBR retransmits thousands of
+ * segments and runs about a quarter slower than with cubic on the data path, which retransmits almost
+ * none ({@code bin/meld run --nodes 2 -- io.meld.bench.Bandwidth 67108864 5} with {@code nstat} around
+ * it shows both).
  *
  * <p>A name the kernel does not allow every process ({@code
  * /proc/sys/net/ipv4/tcp_allowed_congestion_control}) keeps the system's default: the node still works,
