@@ -229,6 +229,25 @@ class TaskTest {
     }
 
     @Test
+    void shouldNameTheClassThatWroteATaskWhenItIsNotAllowed() {
+        // The lambda's own class (TaskTest$$Lambda/0x...) is hidden: no program can register it, so the
+        // refusal names the class whose code holds the lambda.
+        String self = TaskTest.class.getName();
+        Meld.local(2, MeldConfig.defaults().with("meld.shutdown.timeout", "500ms"), meld -> {
+            assertThatThrownBy(() -> meld.at(1 - meld.rank(), here -> 1))
+                    .isInstanceOf(ClassNotAllowedException.class)
+                    .hasMessageContaining("lambda written by class " + self + " (its hidden class " + self + "$$Lambda")
+                    .hasMessageContaining("Register " + self + " on every node with Meld.register")
+                    .extracting(e -> ((ClassNotAllowedException) e).className())
+                    .isEqualTo(self);
+            meld.register(TaskTest.class);
+            meld.barrier();
+            assertThat(meld.at(1 - meld.rank(), Meld::rank)).isEqualTo(1 - meld.rank());
+            meld.barrier();
+        });
+    }
+
+    @Test
     void shouldFailAFinishAtOnceWhenANodeWithItsTasksLeaves() {
         try {
             Meld.local(2, CONFIG, meld -> {
