@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -434,7 +436,7 @@ class MemoryErrorsTest {
 
     @Test
     void shouldRefuseToBlockTheIoThreadThatMustReadTheAnswerWhenACallbackWaits() {
-        // An async operation's callbacks run on the I/O thread that completed it. A blocking remote
+        // A callback attached before the answer comes runs on the I/O thread that reads it. A blocking remote
         // operation there would wait for an answer only that thread can read: it must fail at once,
         // saying so, instead of stalling the node until the timeout (10 s here, well past the bound below).
         // One I/O thread: the answers to the callback's own operations come on the thread it runs on. (With
@@ -497,6 +499,80 @@ class MemoryErrorsTest {
                 CompletableFuture<Long> then = first.thenApplyAsync(v -> a.get(3) + v);
                 first.join();
                 assertThat(then.get(30, TimeUnit.SECONDS)).isEqualTo(5);
+            }
+            meld.barrier();
+            a.close();
+        });
+    }
+
+    @Test
+    void shouldRunACallbackOnTheIoThreadOrOnTheAttachingThreadWhenTheAnswerIsAlreadyThere() {
+        // The rule docs/api.md states: a callback runs on the thread that completes the future. Not complete
+        // yet: on the I/O thread that reads the answer, where blocking is refused. Complete already (an
+        // element of this node, or a remote answer that has arrived): at once, on the thread that attaches
+        // it, where the same blocking call works. One I/O thread and a flusher that waits 10 s, as in the
+        // test above: a remote operation is still in its buffer when its callback is attached, and the
+        // answer to the callback's own get comes on the thread it runs on.
+        MeldConfig config = config(
+                "meld.memory.timeout", "10s", "meld.transport.io-threads", "1", "meld.memory.flush-delay", "10s");
+        Meld.local(2, config, meld -> {
+            GlobalLongArray a = meld.longArray("callback-threads", 4, Distribution.CYCLIC);
+            meld.barrier();
+            if (meld.rank() == 0) {
+                a.set(3, 5);
+                Thread me = Thread.currentThread();
+                AtomicReference<Thread> ran = new AtomicReference<>();
+                // An element of this node: complete when getAsync returns, so the callback runs inside
+                // thenApply, on this thread, and its blocking get works.
+                CompletableFuture<Long> local = a.getAsync(0);
+                assertThat(local).isDone();
+                CompletableFuture<Long> inline = local.thenApply(v -> {
+                    ran.set(Thread.currentThread());
+                    return a.get(3) + v;
+                });
+                assertThat(ran.get())
+                        .as("the thread of a callback on a local element")
+                        .isSameAs(me);
+                assertThat(inline).isCompletedWithValue(5L);
+                // A remote element whose answer is here already: the same.
+                CompletableFuture<Long> answered = a.getAsync(1);
+                answered.join();
+                ran.set(null);
+                CompletableFuture<Long> late = answered.thenApply(v -> {
+                    ran.set(Thread.currentThread());
+                    return a.get(3) + v;
+                });
+                assertThat(ran.get())
+                        .as("the thread of a callback on an answered future")
+                        .isSameAs(me);
+                assertThat(late).isCompletedWithValue(5L);
+                // A remote element whose answer has not come: the I/O thread runs the callback, and the same
+                // blocking get is refused there.
+                CompletableFuture<Long> pending = a.getAsync(1);
+                assertThat(pending).isNotDone();
+                CompletableFuture<Long> onIo = pending.thenApply(v -> {
+                    ran.set(Thread.currentThread());
+                    return a.get(3) + v;
+                });
+                meld.fence();
+                Throwable t = catchThrowable(() -> onIo.get(30, TimeUnit.SECONDS));
+                assertThat(ran.get().getName())
+                        .as("the thread of a callback on a pending future")
+                        .contains("meld-io");
+                assertThat(t)
+                        .isInstanceOf(ExecutionException.class)
+                        .cause()
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("I/O thread");
+                // What the docs advise for blocking work: the async form on an executor of the program's own,
+                // which runs it off both threads, whichever completes the future.
+                try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+                    CompletableFuture<Long> offIo = a.getAsync(1).thenApplyAsync(v -> a.get(3) + v, executor);
+                    CompletableFuture<Long> offHere = a.getAsync(0).thenApplyAsync(v -> a.get(3) + v, executor);
+                    meld.fence();
+                    assertThat(offIo.get(30, TimeUnit.SECONDS)).isEqualTo(5);
+                    assertThat(offHere.get(30, TimeUnit.SECONDS)).isEqualTo(5);
+                }
             }
             meld.barrier();
             a.close();
