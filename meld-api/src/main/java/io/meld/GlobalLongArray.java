@@ -23,10 +23,12 @@ import java.util.function.LongPredicate;
  *   <li><b>Async</b> ({@code ...Async}) return a {@link CompletableFuture} completed with the result;
  *       the operation waits in the combining buffer until it fills, the thread fences or blocks on a
  *       remote operation, or a short idle time passes ({@code meld.memory.flush-delay}); waiting on the
- *       future itself sends it at once. Futures complete on the node's I/O thread, so callbacks attached
- *       with {@code thenApply} and the like run there: they must not block (a blocking Meld call from
- *       one throws {@link IllegalStateException}); use the {@code ...Async(fn, executor)} forms for
- *       work that does.
+ *       future itself sends it at once. A callback attached with {@code thenApply} and the like runs on
+ *       the thread that completes the future: the I/O thread that reads the answer when it is attached
+ *       before the answer comes, or at once, on the attaching thread, when the future is complete
+ *       already (always for an element of this node). It must be right on either: a blocking Meld call
+ *       throws {@link IllegalStateException} on the I/O thread and works on the other, so do not block
+ *       in one; use the {@code ...Async(fn, executor)} forms for work that does.
  *   <li><b>Fire-and-forget</b> ({@link #put}, {@link #add}, {@link #accumulate}) return at once; the
  *       operation is complete when this thread's {@link Meld#fence()} returns, and for every node when a
  *       {@link Meld#barrier()} returns.

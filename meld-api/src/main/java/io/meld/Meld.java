@@ -27,10 +27,14 @@ import java.util.function.LongConsumer;
  *
  * {@link #barrier()}, the reductions ({@code allReduce}, {@code reduce}, {@code scan}, {@code
  * exclusiveScan}), {@code broadcast}, {@code gather}, {@code allGather}, {@code scatter}, {@code
- * allToAll}, the allocation of global arrays and {@link #close()} are collectives: every node calls each
- * of them once, in the same order, with the same root and operation.
- * One thread per node calls them at a time (any thread, but not two at once). Nodes that disagree fail
- * with {@link CollectiveMismatchException} instead of waiting for each other forever; a collective that
+ * allToAll}, the loops ({@code forall}, {@code forallLocal}), the allocation of global arrays, locks,
+ * counters and latches, {@link GlobalArray#close()} and {@link #close()} are collectives: every node
+ * calls each of them once, in the same order, with the same root and operation.
+ * One thread per node calls them at a time (any thread, but not two at once), and never from inside a
+ * loop's body or a remote task ({@link #at}, {@link #asyncAt}): there a collective other than {@code
+ * close()} throws {@link IllegalStateException} naming the loop or the task, and is not counted. Nodes
+ * that disagree fail with {@link CollectiveMismatchException} instead of waiting for each other forever,
+ * and from then on every collective fails with it (see there for what still works); a collective that
  * waits on a node that has failed throws {@link NodeFailedException}.
  *
  * <h2>Messages</h2>
@@ -168,7 +172,9 @@ public interface Meld extends AutoCloseable {
      * node calls it with the same array; it returns on every node when every iteration on every node
      * is done and every operation the iterations issued is complete (it ends with a barrier). When an
      * iteration throws, the node stops taking new iterations and every node throws: the failing node
-     * its exception (later ones suppressed), the others a {@link MeldException} naming it.
+     * its exception (later ones suppressed), the others a {@link MeldException} naming it. A collective
+     * called in the body (a {@code barrier()}, another loop) throws {@link IllegalStateException} naming
+     * this loop: the loop is a collective itself.
      *
      * @param array whose index space to run over
      * @param body what to run for each global index; called by several threads at once
@@ -294,7 +300,8 @@ public interface Meld extends AutoCloseable {
      * Runs {@code task} on {@code node} and returns its result. The caller waits; the task runs on a
      * virtual thread there (on this thread when {@code node} is this one, still on copies). Tasks it
      * spawns with {@link #asyncAt} belong to the {@code finish} the caller is in. When it returns, the
-     * memory operations the task issued are complete. Not a collective.
+     * memory operations the task issued are complete. Not a collective, and the task may call none: one
+     * it calls throws {@link IllegalStateException} there, naming the task.
      *
      * @param node where to run it
      * @param task what to run (see {@link RemoteJob} for what it may capture)
@@ -315,7 +322,8 @@ public interface Meld extends AutoCloseable {
     /**
      * Spawns {@code task} on {@code node} and returns at once. The task belongs to the {@link #finish}
      * the calling thread is in (a {@code finish} block's thread, or a task's), which waits for it and for
-     * every task it spawns in turn, on any node. Not a collective.
+     * every task it spawns in turn, on any node. Not a collective, and the task may call none (see {@link
+     * #at}).
      *
      * @param node where to run it
      * @param task what to run (see {@link RemoteJob} for what it may capture)
@@ -387,8 +395,10 @@ public interface Meld extends AutoCloseable {
      * barrier-calling threads issued before it.
      *
      * @throws NodeFailedException when a node fails before reaching the barrier
-     * @throws CollectiveMismatchException when another node called a different collective here
-     * @throws IllegalStateException when this handle is closed
+     * @throws CollectiveMismatchException when another node called a different collective here, or when nodes
+     *     did so in an earlier collective: every later one rethrows that mismatch
+     * @throws IllegalStateException when this handle is closed, or when called inside a loop's body or a
+     *     remote task
      */
     void barrier();
 
@@ -403,8 +413,10 @@ public interface Meld extends AutoCloseable {
      * @param op how to combine two values, e.g. {@link LongOp#SUM}
      * @return the combination of all nodes' values
      * @throws NodeFailedException when a node fails before contributing
-     * @throws CollectiveMismatchException when another node called a different collective or operation
-     * @throws IllegalStateException when this handle is closed
+     * @throws CollectiveMismatchException when another node called a different collective or operation, or
+     *     when nodes did so in an earlier collective: every later one rethrows that mismatch
+     * @throws IllegalStateException when this handle is closed, or when called inside a loop's body or a
+     *     remote task
      */
     @SuppressWarnings("overloads") // see the note on the double overload
     long allReduce(long value, LongBinaryOperator op);
@@ -423,8 +435,10 @@ public interface Meld extends AutoCloseable {
      * @param op how to combine two values, e.g. {@link DoubleOp#SUM}
      * @return the combination of all nodes' values
      * @throws NodeFailedException when a node fails before contributing
-     * @throws CollectiveMismatchException when another node called a different collective or operation
-     * @throws IllegalStateException when this handle is closed
+     * @throws CollectiveMismatchException when another node called a different collective or operation, or
+     *     when nodes did so in an earlier collective: every later one rethrows that mismatch
+     * @throws IllegalStateException when this handle is closed, or when called inside a loop's body or a
+     *     remote task
      */
     @SuppressWarnings("overloads")
     double allReduce(double value, DoubleBinaryOperator op);
@@ -440,8 +454,10 @@ public interface Meld extends AutoCloseable {
      * @throws NullPointerException when {@code data} is {@code null} on the root
      * @throws IllegalArgumentException when {@code root} is not a rank of this cluster
      * @throws NodeFailedException when the root fails before its array arrived
-     * @throws CollectiveMismatchException when another node called a different collective or root
-     * @throws IllegalStateException when this handle is closed
+     * @throws CollectiveMismatchException when another node called a different collective or root, or when
+     *     nodes did so in an earlier collective: every later one rethrows that mismatch
+     * @throws IllegalStateException when this handle is closed, or when called inside a loop's body or a
+     *     remote task
      */
     long[] broadcast(long[] data, int root);
 
@@ -608,8 +624,9 @@ public interface Meld extends AutoCloseable {
      * @throws IllegalArgumentException when {@code root} is not a rank
      * @throws NodeFailedException when a node fails before contributing
      * @throws CollectiveMismatchException when nodes called different collectives, operations, roots or
-     *     lengths
-     * @throws IllegalStateException when this handle is closed
+     *     lengths, or when nodes did so in an earlier collective: every later one rethrows that mismatch
+     * @throws IllegalStateException when this handle is closed, or when called inside a loop's body or a
+     *     remote task
      */
     long[] reduce(long[] values, LongBinaryOperator op, int root);
 
@@ -657,8 +674,10 @@ public interface Meld extends AutoCloseable {
      * @throws NullPointerException when {@code data} is {@code null}
      * @throws IllegalArgumentException when {@code root} is not a rank
      * @throws NodeFailedException when a node fails before contributing
-     * @throws CollectiveMismatchException when nodes called different collectives or roots
-     * @throws IllegalStateException when this handle is closed
+     * @throws CollectiveMismatchException when nodes called different collectives or roots, or when nodes did
+     *     so in an earlier collective: every later one rethrows that mismatch
+     * @throws IllegalStateException when this handle is closed, or when called inside a loop's body or a
+     *     remote task
      */
     byte[][] gather(byte[] data, int root);
 
@@ -689,8 +708,10 @@ public interface Meld extends AutoCloseable {
      * @return the arrays by rank (this node's entry is {@code data} itself, the others new arrays)
      * @throws NullPointerException when {@code data} is {@code null}
      * @throws NodeFailedException when a node fails before contributing
-     * @throws CollectiveMismatchException when nodes called different collectives
-     * @throws IllegalStateException when this handle is closed
+     * @throws CollectiveMismatchException when nodes called different collectives, or when nodes did so in an
+     *     earlier collective: every later one rethrows that mismatch
+     * @throws IllegalStateException when this handle is closed, or when called inside a loop's body or a
+     *     remote task
      */
     byte[][] allGather(byte[] data);
 
@@ -723,8 +744,10 @@ public interface Meld extends AutoCloseable {
      *     not hold one array per rank
      * @throws NullPointerException when the root's {@code data} or one of its arrays is {@code null}
      * @throws NodeFailedException when the root fails before this node's array arrived
-     * @throws CollectiveMismatchException when nodes called different collectives or roots
-     * @throws IllegalStateException when this handle is closed
+     * @throws CollectiveMismatchException when nodes called different collectives or roots, or when nodes did
+     *     so in an earlier collective: every later one rethrows that mismatch
+     * @throws IllegalStateException when this handle is closed, or when called inside a loop's body or a
+     *     remote task
      */
     byte[] scatter(byte[][] data, int root);
 
@@ -757,8 +780,10 @@ public interface Meld extends AutoCloseable {
      * @throws IllegalArgumentException when {@code data} does not hold one array per rank
      * @throws NullPointerException when {@code data} or one of its arrays is {@code null}
      * @throws NodeFailedException when a node fails before its array arrived
-     * @throws CollectiveMismatchException when nodes called different collectives
-     * @throws IllegalStateException when this handle is closed
+     * @throws CollectiveMismatchException when nodes called different collectives, or when nodes did so in an
+     *     earlier collective: every later one rethrows that mismatch
+     * @throws IllegalStateException when this handle is closed, or when called inside a loop's body or a
+     *     remote task
      */
     byte[][] allToAll(byte[][] data);
 
@@ -789,8 +814,10 @@ public interface Meld extends AutoCloseable {
      * @param op how to combine two values
      * @return the fold of ranks {@code 0..rank()}
      * @throws NodeFailedException when a node fails before contributing
-     * @throws CollectiveMismatchException when nodes called different collectives or operations
-     * @throws IllegalStateException when this handle is closed
+     * @throws CollectiveMismatchException when nodes called different collectives or operations, or when nodes
+     *     did so in an earlier collective: every later one rethrows that mismatch
+     * @throws IllegalStateException when this handle is closed, or when called inside a loop's body or a
+     *     remote task
      */
     @SuppressWarnings("overloads")
     long scan(long value, LongBinaryOperator op);

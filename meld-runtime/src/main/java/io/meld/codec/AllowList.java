@@ -114,10 +114,7 @@ final class AllowList implements TypeChecker {
         if (DECLARED_TYPES.contains(n)) {
             return true;
         }
-        int lambda = n.indexOf(LAMBDA);
-        if (lambda > 0) {
-            n = n.substring(0, lambda);
-        }
+        n = writer(n);
         if (classes.contains(n)) {
             return true;
         }
@@ -134,13 +131,27 @@ final class AllowList implements TypeChecker {
         if (allows(name)) {
             return true;
         }
-        throw new ClassNotAllowedException(name, refusal(name));
+        throw new ClassNotAllowedException(writer(name), refusal(name));
     }
 
-    /** @return the message that refuses {@code name} */
+    /**
+     * @param name a binary class name, or a lambda's hidden class name
+     * @return the class to allow for it: for a lambda ({@code com.example.Main$$Lambda/0x...}, a name
+     *     no program can register), the class that wrote it ({@code com.example.Main}); else {@code name}
+     */
+    static String writer(String name) {
+        int lambda = name.indexOf(LAMBDA);
+        return lambda > 0 ? name.substring(0, lambda) : name;
+    }
+
+    /** @return the message that refuses {@code name}, naming what to allow */
     static String refusal(String name) {
-        return "class " + name + " may not cross the wire: it is not on this node's allow-list. Register it"
-                + " on every node with Meld.register(Class...), or list it (or its package, as"
+        String writer = writer(name);
+        String what = writer.equals(name)
+                ? "class " + name
+                : "a lambda written by class " + writer + " (its hidden class " + name + ")";
+        return what + " may not cross the wire: " + writer + " is not on this node's allow-list. Register "
+                + writer + " on every node with Meld.register(Class...), or list it (or its package, as"
                 + " com.example.*) in meld.codec.classes";
     }
 

@@ -302,7 +302,13 @@ public final class ObjectCodec {
         return null;
     }
 
+    /** @return what the value is, for a message: its class, or for a lambda the class that wrote it */
     private static String className(Object value) {
-        return value == null ? "null" : value.getClass().getName();
+        if (value == null) {
+            return "null";
+        }
+        String name = value.getClass().getName();
+        String writer = AllowList.writer(name);
+        return writer.equals(name) ? name : "lambda written by " + writer;
     }
 }

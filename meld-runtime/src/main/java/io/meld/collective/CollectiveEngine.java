@@ -31,6 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.IntFunction;
 import java.util.function.LongBinaryOperator;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +79,17 @@ import org.slf4j.LoggerFactory;
  * reaches it before the abort does (and, for arrays of different lengths, a node that saw only equal
  * lengths). It fails in its next collective instead.
  *
+ * <h2>Callers</h2>
+ *
+ * Collectives are called by the program's thread of every node. A call from a remote task's body (it runs
+ * on one node) or while a {@code forall} runs its body on this node (the loop is a collective itself, and
+ * ends with one) would be numbered as the node's next collective, matched against whatever the other
+ * nodes call next, and reported, if at all, as a mismatch with a collective the program never called.
+ * So such a call fails at once, before it is numbered, naming the task or the loop ({@link #checkCaller}):
+ * a task's thread is marked ({@link #enterTask}), a loop marks the node while its body runs ({@link
+ * #beginLoop}). After a mismatch every collective fails with it, at once, on every node: the nodes no
+ * longer agree on what their next collective is.
+ *
  * <h2>Closing</h2>
  *
  * {@link #close(Duration)} sends CLOSE, numbered like a collective, and waits until every peer has sent
@@ -87,7 +99,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Concurrency</h2>
  *
- * One program thread at a time calls the collectives ({@link #busy} refuses a second one). Frames arrive
+ * One program thread at a time calls the collectives ({@link #busy} refuses a second one); {@link #task}
+ * is per thread, {@link #loop} and {@link #broken} are volatile, read without the lock. Frames arrive
  * on the transport's I/O threads. Everything they share ({@link #rounds}, the history, the failure
  * state) is guarded by {@link #lock}; the program thread waits on {@link #changed}. Frames are sent
  * outside the lock, since sending may wait for the network.
@@ -110,8 +123,14 @@ public final class CollectiveEngine implements FrameHandler {
     private volatile int rank = -1;
     private volatile Transport transport;
     private long lastSequence;
-    private RuntimeException broken;
+    /** The first mismatch; written under {@link #lock}, volatile for {@link #checkCaller}. */
+    private volatile RuntimeException broken;
+
     private boolean closing;
+    /** What the calling thread runs when it is a remote task's body, or {@code null}. */
+    private final ThreadLocal<String> task = new ThreadLocal<>();
+    /** The loop that runs its body on this node now, or {@code null}. */
+    private volatile Supplier<String> loop;
 
     /**
      * @param size the number of nodes
@@ -142,6 +161,78 @@ public final class CollectiveEngine implements FrameHandler {
             // Found in frames that arrived before this node could send; the peers must hear it too.
             sendAbort(pending);
         }
+    }
+
+    /**
+     * Checks that the calling thread may call a collective now; the collectives check it themselves, and
+     * the calls that consist of collectives (loops, allocation) check it first, under their own name.
+     *
+     * @param call what the program called, e.g. {@code barrier()}; asked only for a message
+     * @throws IllegalStateException when the thread runs a remote task's body, or this node runs a loop's
+     *     body (collectives are called by the program's thread of every node), naming both
+     * @throws CollectiveMismatchException the first mismatch, when there was one
+     */
+    public void checkCaller(Supplier<String> call) {
+        String inTask = task.get();
+        Supplier<String> inLoop = loop;
+        if (inTask != null || inLoop != null) {
+            String where = inTask != null
+                    ? "inside " + inTask + " on node " + rank
+                    : "inside the body of " + inLoop.get() + " on node " + rank
+                            + " (or by another thread while it runs)";
+            throw new IllegalStateException(call.get() + " called " + where + ": collectives are called by the"
+                    + " program's thread of every node, in the same order, never from a "
+                    + (inTask != null
+                            ? "task, which runs on one node only"
+                            : "loop's body, as the loop is a collective itself")
+                    + "; call it before or after the " + (inTask != null ? "at or finish" : "loop"));
+        }
+        RuntimeException mismatch = broken;
+        if (mismatch != null) {
+            throw new CollectiveMismatchException(mismatch.getMessage());
+        }
+    }
+
+    /**
+     * Marks the calling thread as running a remote task's body until {@link #exitTask}: a collective it
+     * calls fails, naming the task.
+     *
+     * @param what the task, for the message, e.g. {@code the body of at(1, ...) from node 0}
+     * @return what the thread ran before, to hand to {@link #exitTask}
+     */
+    public String enterTask(String what) {
+        String outer = task.get();
+        task.set(what);
+        return outer;
+    }
+
+    /**
+     * Ends {@link #enterTask}.
+     *
+     * @param outer what it returned
+     */
+    public void exitTask(String outer) {
+        if (outer == null) {
+            task.remove();
+        } else {
+            task.set(outer);
+        }
+    }
+
+    /**
+     * Marks this node as running a loop's body until {@link #endLoop}: a collective called meanwhile, by
+     * any thread, fails naming the loop. Called by the loop's thread, which has checked it may call a
+     * collective ({@link #checkCaller}).
+     *
+     * @param what the loop, for the message, e.g. {@code forall(...) over [0, 100)}; asked only then
+     */
+    public void beginLoop(Supplier<String> what) {
+        loop = what;
+    }
+
+    /** Ends {@link #beginLoop}: the loop's own closing collective may follow. */
+    public void endLoop() {
+        loop = null;
     }
 
     /** Waits until every node has called it. */
@@ -901,6 +992,7 @@ public final class CollectiveEngine implements FrameHandler {
 
     /** Numbers a collective, checks it against frames that came early, runs it. */
     private void run(Signature mine, SequencedBody body) {
+        checkCaller(mine::describe);
         Thread me = Thread.currentThread();
         if (!busy.compareAndSet(null, me)) {
             throw new IllegalStateException("node " + rank + ": collectives are called by one thread of a node at a"

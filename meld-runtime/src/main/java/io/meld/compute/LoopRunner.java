@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 
 /**
  * Owner-computes loops ({@code forall}): each node runs the iterations of the indices it holds, on its
@@ -43,6 +44,10 @@ import java.util.function.LongConsumer;
  *       whether any iteration anywhere failed. So when {@code forall} returns, every iteration on every
  *       node has ended and every operation it issued is complete: the loop is a barrier.
  * </ol>
+ *
+ * <p>While the body runs, the node's collectives refuse every call ({@link CollectiveEngine#beginLoop}):
+ * a body that calls {@code barrier()} fails naming the loop, instead of being matched against the loop's
+ * own closing reduction on the other nodes.
  *
  * <p>An iteration that throws stops the node from starting more (those under way finish); the first
  * exception is thrown on its node, with later ones suppressed, and every other node throws a {@link
@@ -107,8 +112,10 @@ public final class LoopRunner implements AutoCloseable {
     public void forall(GlobalArray array, long from, long to, LoopOptions options, LongConsumer body) {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(body, "body");
+        Supplier<String> loop = () -> describe("forall", array, from, to);
+        collectives.checkCaller(loop);
         LoopSpace space = LoopSpace.of(array, from, to);
-        run(space.first(), space.end(), space::global, options, body);
+        run(space.first(), space.end(), space::global, options, body, loop);
     }
 
     /**
@@ -121,6 +128,8 @@ public final class LoopRunner implements AutoCloseable {
      */
     public void forallLocal(GlobalArray array, long from, long to, Consumer<LocalSpan> body) {
         Objects.requireNonNull(body, "body");
+        Supplier<String> loop = () -> describe("forallLocal", array, from, to);
+        collectives.checkCaller(loop);
         LoopSpace space = LoopSpace.of(array, from, to);
         long lo = space.first();
         long hi = space.end();
@@ -128,7 +137,12 @@ public final class LoopRunner implements AutoCloseable {
         if (lo < hi) {
             // Spans long enough that the body's own loop, not the call per span, is what costs.
             long grain = Math.max(MIN_SPAN, (hi - lo) / ((long) threads * SPLITS_PER_WORKER));
-            pool.invoke(new Range(lo, hi, grain, (a, b) -> space.spans(a, b, body), failure));
+            collectives.beginLoop(loop);
+            try {
+                pool.invoke(new Range(lo, hi, grain, (a, b) -> space.spans(a, b, body), failure));
+            } finally {
+                collectives.endLoop();
+            }
         }
         end(failure);
     }
@@ -147,12 +161,14 @@ public final class LoopRunner implements AutoCloseable {
         if (from > to) {
             throw new IllegalArgumentException("loop range [" + from + ", " + to + ") is empty backwards");
         }
+        Supplier<String> loop = () -> "forall(...) over [" + from + ", " + to + ")";
+        collectives.checkCaller(loop);
         long n = to - from;
         long q = n / size;
         long r = n % size;
         long start = from + rank * q + Math.min(rank, r);
         long length = q + (rank < r ? 1 : 0);
-        run(start, start + length, local -> local, options, body);
+        run(start, start + length, local -> local, options, body, loop);
     }
 
     @Override
@@ -177,19 +193,30 @@ public final class LoopRunner implements AutoCloseable {
         void run(long lo, long hi);
     }
 
-    private void run(long lo, long hi, IndexMap map, LoopOptions options, LongConsumer body) {
+    private void run(long lo, long hi, IndexMap map, LoopOptions options, LongConsumer body, Supplier<String> loop) {
         Failure failure = new Failure();
         if (lo < hi) {
-            if (options.virtual()) {
-                runVirtual(lo, hi, map, options, body, failure);
-            } else {
-                long grain = options.grain() > 0
-                        ? options.grain()
-                        : Math.max(1, (hi - lo) / ((long) threads * SPLITS_PER_WORKER));
-                pool.invoke(new Range(lo, hi, grain, (a, b) -> each(a, b, map, body), failure));
+            collectives.beginLoop(loop);
+            try {
+                if (options.virtual()) {
+                    runVirtual(lo, hi, map, options, body, failure);
+                } else {
+                    long grain = options.grain() > 0
+                            ? options.grain()
+                            : Math.max(1, (hi - lo) / ((long) threads * SPLITS_PER_WORKER));
+                    pool.invoke(new Range(lo, hi, grain, (a, b) -> each(a, b, map, body), failure));
+                }
+            } finally {
+                collectives.endLoop();
             }
         }
         end(failure);
+    }
+
+    /** A loop over an array, for a message: {@code forall(...) over global long array 'a'[, indices [1, 9)]}. */
+    private static String describe(String loop, GlobalArray array, long from, long to) {
+        return loop + "(...) over " + array
+                + (from == 0 && to == array.length() ? "" : ", indices [" + from + ", " + to + ")");
     }
 
     /** Runs the body for each local index of {@code [lo, hi)}. */

@@ -631,6 +631,7 @@ public final class MemoryService {
     /** Frees an array; a collective. */
     void free(GlobalStorage s) {
         checkOpen();
+        collectives.checkCaller(() -> "close() of global " + s.describe() + " '" + s.name + "'");
         fence();
         collectives.barrier();
         s.state = GlobalStorage.FREED;

@@ -96,7 +96,7 @@ final class MeldNode implements Meld {
         this.memory = new MemoryService(size, config);
         this.sync = new SyncService(size);
         this.codec = ObjectCodec.fromConfig(config);
-        this.tasks = new TaskService(size, codec);
+        this.tasks = new TaskService(size, codec, collectives);
         memory.registerHandles(codec);
         sync.registerHandles(codec);
         this.messaging = new MessagingService(size, Transport.lanes(config), config, codec);
@@ -237,12 +237,14 @@ final class MeldNode implements Meld {
     @Override
     public GlobalLongArray longArray(String name, long length, Distribution distribution) {
         ensureOpen();
+        collectives.checkCaller(() -> "longArray(\"" + name + "\", ...)");
         return memory.longArray(name, length, distribution);
     }
 
     @Override
     public GlobalDoubleArray doubleArray(String name, long length, Distribution distribution) {
         ensureOpen();
+        collectives.checkCaller(() -> "doubleArray(\"" + name + "\", ...)");
         return memory.doubleArray(name, length, distribution);
     }
 
@@ -285,18 +287,21 @@ final class MeldNode implements Meld {
     @Override
     public GlobalLock lock(String name) {
         ensureOpen();
+        collectives.checkCaller(() -> "lock(\"" + name + "\")");
         return sync.lock(name);
     }
 
     @Override
     public GlobalCounter counter(String name) {
         ensureOpen();
+        collectives.checkCaller(() -> "counter(\"" + name + "\")");
         return sync.counter(name);
     }
 
     @Override
     public GlobalLatch latch(String name, long count) {
         ensureOpen();
+        collectives.checkCaller(() -> "latch(\"" + name + "\", " + count + ")");
         return sync.latch(name, count);
     }
 

@@ -8,6 +8,7 @@ import io.meld.RemoteCallable;
 import io.meld.RemoteJob;
 import io.meld.TaskFailedException;
 import io.meld.codec.ObjectCodec;
+import io.meld.collective.CollectiveEngine;
 import io.meld.task.TaskCodec.FinishRef;
 import io.meld.task.TaskCodec.Report;
 import io.meld.task.TaskCodec.TaskFailure;
@@ -45,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * frame ({@link TaskCodec}). A task sent to this node is encoded and decoded all the same, so it runs on
  * copies, as anywhere else, and a program that runs on one node does not find a class it forgot to allow
  * only when it runs on two. The thread running a task, or a {@code finish} block, knows the finish it
- * belongs to ({@link #current}); {@code asyncAt} called there spawns into that finish.
+ * belongs to ({@link #current}); {@code asyncAt} called there spawns into that finish. It is also marked
+ * as a task's ({@link CollectiveEngine#enterTask}): a collective it calls fails at once, naming the task,
+ * since a task runs on one node and every node must call a collective.
  *
  * <h2>Termination of a finish</h2>
  *
@@ -85,6 +88,7 @@ public final class TaskService implements FrameHandler {
 
     private final int size;
     private final ObjectCodec codec;
+    private final CollectiveEngine collectives;
     private final ThreadLocal<FinishRef> current = new ThreadLocal<>();
     private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("meld-task-", 0).factory());
@@ -109,10 +113,12 @@ public final class TaskService implements FrameHandler {
     /**
      * @param size the number of nodes
      * @param codec encodes tasks and results
+     * @param collectives the node's collectives, which refuse calls from a task's body
      */
-    public TaskService(int size, ObjectCodec codec) {
+    public TaskService(int size, ObjectCodec codec, CollectiveEngine collectives) {
         this.size = size;
         this.codec = codec;
+        this.collectives = collectives;
     }
 
     /**
@@ -220,10 +226,13 @@ public final class TaskService implements FrameHandler {
             RemoteCallable<?> copy = (RemoteCallable<?>) codec.decode(bytes);
             Object result = null;
             Throwable failure = null;
+            String outer = collectives.enterTask(atBody(rank));
             try {
                 result = copy.call(here);
             } catch (Exception e) {
                 failure = e;
+            } finally {
+                collectives.exitTask(outer);
             }
             failure = fence(failure);
             if (failure != null) {
@@ -351,11 +360,13 @@ public final class TaskService implements FrameHandler {
         execute(finish, () -> {
             current.set(finish);
             Throwable failure = null;
+            collectives.enterTask("an asyncAt(" + rank + ", ...) task of a finish of node " + finish.home());
             try {
                 ((RemoteJob) codec.decode(bytes)).run(here);
             } catch (Throwable t) { // everything: its finish must hear of the task's end
                 failure = t;
             } finally {
+                collectives.exitTask(null);
                 current.remove();
                 end(finish, fence(closing(failure)));
             }
@@ -369,11 +380,13 @@ public final class TaskService implements FrameHandler {
             }
             Object result = null;
             Throwable failure = null;
+            collectives.enterTask(atBody(caller));
             try {
                 result = ((RemoteCallable<?>) codec.decode(bytes)).call(here);
             } catch (Throwable t) { // everything goes back to the caller
                 failure = t;
             } finally {
+                collectives.exitTask(null);
                 current.remove();
             }
             failure = fence(closing(failure));
@@ -382,6 +395,11 @@ public final class TaskService implements FrameHandler {
                 end(finish, null);
             }
         });
+    }
+
+    /** An {@code at} body, for the message of a collective it calls. */
+    private String atBody(int caller) {
+        return "the body of at(" + rank + ", ...) called by node " + caller;
     }
 
     /** A task that failed while this node closed (interrupted, most likely) says so first. */

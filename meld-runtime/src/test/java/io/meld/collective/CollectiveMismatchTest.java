@@ -4,15 +4,21 @@ import static io.meld.collective.MismatchTesting.assertEveryNodeFailed;
 import static io.meld.collective.MismatchTesting.attempt;
 import static io.meld.collective.MismatchTesting.mismatch;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.meld.CollectiveMismatchException;
 import io.meld.DoubleOp;
+import io.meld.GlobalLatch;
+import io.meld.GlobalLongArray;
 import io.meld.LongOp;
 import io.meld.Meld;
 import io.meld.collective.MismatchTesting.Outcome;
 import io.meld.config.MeldConfig;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -130,6 +136,73 @@ class CollectiveMismatchTest {
         });
 
         assertEveryNodeFailed(outcomes, Set.of(2), "collective #301", "barrier()", "broadcast(long[], root 0)");
+    }
+
+    @Test
+    void shouldRethrowTheMismatchFromEveryLaterCollectiveWhileTheRestOfTheApiAndCloseStillWork() {
+        // What docs/api.md and CollectiveMismatchException promise after a mismatch: every later
+        // collective throws it at once with the first message (a loop runs no iteration), what is not a
+        // collective works on, and close() leaves the cluster as usual.
+        MeldConfig config = MeldConfig.defaults().with("meld.codec.classes", "io.meld.collective.*");
+        List<Long> sums = Meld.localResults(NODES, config, meld -> {
+            GlobalLongArray kept = meld.longArray("kept", NODES); // element r on node r
+            GlobalLatch left = meld.latch("left", NODES);
+            GlobalLatch done = meld.latch("done", NODES);
+            meld.barrier();
+            // Every node leaves the barrier before any calls the mismatched collective: one still waiting in
+            // it would fail there, as the engine fails every node instead of letting one wait.
+            left.countDown();
+            left.await();
+            Throwable first = catchThrowable(() -> {
+                if (meld.rank() == 0) {
+                    meld.barrier();
+                } else {
+                    meld.allReduce(1L, LongOp.SUM);
+                }
+            });
+            assertThat(first)
+                    .isInstanceOf(CollectiveMismatchException.class)
+                    .hasMessageContaining("node 0 called barrier()");
+            AtomicBoolean ran = new AtomicBoolean();
+            List<ThrowingCallable> later = List.of(
+                    meld::barrier,
+                    () -> meld.allReduce(1.0, DoubleOp.SUM),
+                    () -> meld.broadcast(new byte[1], 0),
+                    () -> meld.allToAll(new long[NODES][1]),
+                    () -> meld.longArray("after", 4),
+                    () -> meld.latch("after", 1),
+                    () -> meld.forall(kept, i -> ran.set(true)),
+                    () -> meld.forall(0, 100, i -> ran.set(true)),
+                    kept::close);
+            for (ThrowingCallable call : later) {
+                assertThatThrownBy(call)
+                        .isInstanceOf(CollectiveMismatchException.class)
+                        .hasMessage(first.getMessage());
+            }
+            assertThat(ran).as("a loop's body after the mismatch").isFalse();
+            // Not collectives: memory operations, remote tasks, synchronization objects, messages.
+            int next = (meld.rank() + 1) % NODES;
+            kept.set(next, 10 + meld.rank());
+            assertThat(meld.at(next, Meld::rank)).isEqualTo(next);
+            done.countDown();
+            done.await();
+            assertThat(kept.get(meld.rank())).isEqualTo(10 + (meld.rank() + NODES - 1) % NODES);
+            // Each node sends once it has finished with the others, so none closes while one still needs it.
+            for (int r = 0; r < NODES; r++) {
+                if (r != meld.rank()) {
+                    meld.send(r, 7, new long[] {meld.rank()});
+                }
+            }
+            long sum = 0;
+            for (int i = 1; i < NODES; i++) {
+                sum += meld.receive(7).longs()[0];
+            }
+            meld.close();
+            assertThatThrownBy(meld::barrier).isInstanceOf(IllegalStateException.class);
+            return sum;
+        });
+
+        assertThat(sums).containsExactly(3L, 2L, 1L);
     }
 
     @Test

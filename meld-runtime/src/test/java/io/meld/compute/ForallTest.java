@@ -10,6 +10,7 @@ import io.meld.LoopOptions;
 import io.meld.Meld;
 import io.meld.MeldException;
 import io.meld.config.MeldConfig;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -102,6 +103,55 @@ class ForallTest {
         assertThat(messages.get(owner)).isEqualTo("iteration 250 failed");
         assertThat(messages.get(0)).contains("forall failed on node " + owner);
         assertThat(messages.get(1)).contains("forall failed on node " + owner);
+    }
+
+    @Test
+    void shouldRefuseACollectiveInsideALoopBodyNamingTheLoopNotItsClosingReduction() {
+        // A barrier in a body used to be numbered as the node's next collective and reported, if at all, as a
+        // mismatch with the loop's closing allReduce(long, MIN): a call the program never made. Every body
+        // here calls a collective, so every node fails with its own refusal; nothing was numbered, so the
+        // barrier after them lines up.
+        List<List<String>> messages = Meld.localResults(2, CONFIG, meld -> {
+            List<String> seen = new ArrayList<>();
+            try (GlobalLongArray a = meld.longArray("bodies", 100)) {
+                seen.add(refusal(() -> meld.forall(a, i -> meld.barrier())));
+                seen.add(refusal(
+                        () -> meld.forall(0, 100, LoopOptions.virtualThreads(4), i -> meld.allReduce(i, LongOp.SUM))));
+                seen.add(refusal(() -> meld.forallLocal(a, span -> meld.forall(0, 4, i -> {}))));
+                seen.add(refusal(() -> meld.forall(a, 10, 90, LoopOptions.THREADS, i -> meld.longArray("inner", 1))));
+                meld.barrier();
+            }
+            return seen;
+        });
+        for (int node = 0; node < 2; node++) {
+            List<String> seen = messages.get(node);
+            assertThat(seen.get(0))
+                    .startsWith("barrier() called inside the body of forall(...) over global long[100] ")
+                    .contains("'bodies' on node " + node);
+            assertThat(seen.get(1))
+                    .startsWith("allReduce(long, SUM) called inside the body of forall(...) over [0, 100)");
+            assertThat(seen.get(2))
+                    .startsWith(
+                            "forall(...) over [0, 4) called inside the body of forallLocal(...) over global long[100]");
+            assertThat(seen.get(3))
+                    .startsWith("longArray(\"inner\", ...) called inside the body of forall(...) over global long[100]")
+                    .contains("'bodies', indices [10, 90) on node " + node);
+            for (String m : seen) {
+                assertThat(m)
+                        .contains("collectives are called by the program's thread of every node")
+                        .doesNotContain("MIN");
+            }
+        }
+    }
+
+    /** @return the message of the {@link IllegalStateException} that {@code loop} must throw */
+    private static String refusal(Runnable loop) {
+        try {
+            loop.run();
+        } catch (IllegalStateException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("the loop did not throw IllegalStateException");
     }
 
     @Test

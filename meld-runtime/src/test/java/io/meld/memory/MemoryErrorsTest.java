@@ -26,9 +26,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -434,69 +437,136 @@ class MemoryErrorsTest {
 
     @Test
     void shouldRefuseToBlockTheIoThreadThatMustReadTheAnswerWhenACallbackWaits() {
-        // An async operation's callbacks run on the I/O thread that completed it. A blocking remote
+        // A callback attached before the answer comes runs on the I/O thread that reads it. A blocking remote
         // operation there would wait for an answer only that thread can read: it must fail at once,
         // saying so, instead of stalling the node until the timeout (10 s here, well past the bound below).
-        // One I/O thread: the answers to the callback's own operations come on the thread it runs on. (With
-        // several lanes they may come on another I/O thread, and then waiting is allowed.) The flusher
-        // waits 10 s, so the operation is still in its buffer when the callback is attached, and only the
-        // fence below sends it: the callback runs on the I/O thread that reads the answer, not on this one.
+        // Only the fence below sends the operation: the callback runs on the I/O thread that reads the
+        // answer, not on this one.
+        onNodeZeroWithOneIoThreadAndASlowFlusher("callbacks", (meld, a) -> {
+            CompletableFuture<Throwable> inCallback = new CompletableFuture<>();
+            AtomicReference<String> callbackThread = new AtomicReference<>();
+            CompletableFuture<Long> answer = a.getAsync(1);
+            answer.whenComplete((v, e) -> {
+                callbackThread.set(Thread.currentThread().getName());
+                long t0 = System.nanoTime();
+                List<ThrowingCallable> blocking = List.of(
+                        () -> a.get(3),
+                        () -> a.getAndAdd(3, 1),
+                        meld::fence,
+                        () -> a.get(0, new long[4], 0, 4),
+                        () -> a.put(0, new long[] {9, 9, 9, 9}, 0, 4),
+                        () -> a.getAsync(3).join());
+                Throwable first = null;
+                for (ThrowingCallable call : blocking) {
+                    Throwable t = catchThrowable(call);
+                    if (first == null) {
+                        first = t;
+                    }
+                    if (!(t instanceof IllegalStateException)) {
+                        first = new AssertionError("expected IllegalStateException, got " + t, t);
+                        break;
+                    }
+                }
+                if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(5)) {
+                    first = new AssertionError("the callback waited " + (System.nanoTime() - t0) / 1_000_000 + "ms");
+                }
+                inCallback.complete(first);
+            });
+            // The fence sends the buffer and waits for the home, without touching the future: a thread
+            // waiting on the future itself (join) may run its callbacks when the answer comes.
+            meld.fence();
+            Throwable t = inCallback.get(30, TimeUnit.SECONDS);
+            assertThat(answer).isCompletedWithValue(0L);
+            assertThat(callbackThread.get()).as("the callback's thread").contains("meld-io");
+            assertThat(t)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("I/O thread")
+                    .hasMessageContaining("node 1");
+            // The refused operations did nothing: no addition, and the bulk put wrote nothing, not even
+            // its part on this node.
+            assertThat(a.get(3)).isEqualTo(5);
+            assertThat(a.get(0)).isZero();
+            // The same blocking operation is fine once moved off the I/O thread.
+            CompletableFuture<Long> first = a.getAsync(1);
+            CompletableFuture<Long> then = first.thenApplyAsync(v -> a.get(3) + v);
+            first.join();
+            assertThat(then.get(30, TimeUnit.SECONDS)).isEqualTo(5);
+        });
+    }
+
+    @Test
+    void shouldRunACallbackOnTheIoThreadOrOnTheAttachingThreadWhenTheAnswerIsAlreadyThere() {
+        // The rule docs/api.md states: a callback runs on the thread that completes the future. Not complete
+        // yet: on the I/O thread that reads the answer, where blocking is refused. Complete already (an
+        // element of this node, or a remote answer that has arrived): at once, on the thread that attaches
+        // it, where the same blocking call works.
+        onNodeZeroWithOneIoThreadAndASlowFlusher("callback-threads", (meld, a) -> {
+            Thread me = Thread.currentThread();
+            AtomicReference<Thread> ran = new AtomicReference<>();
+            Function<Long, Long> blockingGet = v -> {
+                ran.set(Thread.currentThread());
+                return a.get(3) + v;
+            };
+            // Complete already, so the callback runs inside thenApply, on this thread, and its blocking get
+            // works: an element of this node (complete when getAsync returns), and a remote one answered.
+            CompletableFuture<Long> answered = a.getAsync(1);
+            answered.join();
+            for (CompletableFuture<Long> complete : List.of(a.getAsync(0), answered)) {
+                assertThat(complete).isDone();
+                ran.set(null);
+                assertThat(complete.thenApply(blockingGet)).isCompletedWithValue(5L);
+                assertThat(ran.get())
+                        .as("the thread of a callback on a complete future")
+                        .isSameAs(me);
+            }
+            // A remote element whose answer has not come: the I/O thread runs the callback, and the same
+            // blocking get is refused there.
+            CompletableFuture<Long> pending = a.getAsync(1);
+            assertThat(pending).isNotDone();
+            CompletableFuture<Long> onIo = pending.thenApply(blockingGet);
+            meld.fence();
+            Throwable t = catchThrowable(() -> onIo.get(30, TimeUnit.SECONDS));
+            assertThat(ran.get().getName())
+                    .as("the thread of a callback on a pending future")
+                    .contains("meld-io");
+            assertThat(t)
+                    .isInstanceOf(ExecutionException.class)
+                    .cause()
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("I/O thread");
+            // What the docs advise for blocking work: the async form on an executor of the program's own,
+            // which runs it off both threads, whichever completes the future.
+            try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+                CompletableFuture<Long> offIo = a.getAsync(1).thenApplyAsync(v -> a.get(3) + v, executor);
+                CompletableFuture<Long> offHere = a.getAsync(0).thenApplyAsync(v -> a.get(3) + v, executor);
+                meld.fence();
+                assertThat(offIo.get(30, TimeUnit.SECONDS)).isEqualTo(5);
+                assertThat(offHere.get(30, TimeUnit.SECONDS)).isEqualTo(5);
+            }
+        });
+    }
+
+    /** What node 0 does with the array in {@link #onNodeZeroWithOneIoThreadAndASlowFlusher}. */
+    @FunctionalInterface
+    private interface CallbackTest {
+        void run(Meld meld, GlobalLongArray a) throws Exception;
+    }
+
+    /**
+     * Runs {@code test} on node 0 of 2, with a CYCLIC array of 4 whose element 3 (node 1's) holds 5. One I/O
+     * thread: the answers to a callback's own operations come on the thread it runs on (with several lanes
+     * they may come on another I/O thread, and then waiting is allowed). The flusher waits 10 s, so a remote
+     * operation is still in its buffer when its callback is attached, until the test fences or waits.
+     */
+    private static void onNodeZeroWithOneIoThreadAndASlowFlusher(String name, CallbackTest test) {
         MeldConfig config = config(
                 "meld.memory.timeout", "10s", "meld.transport.io-threads", "1", "meld.memory.flush-delay", "10s");
         Meld.local(2, config, meld -> {
-            GlobalLongArray a = meld.longArray("callbacks", 4, Distribution.CYCLIC);
+            GlobalLongArray a = meld.longArray(name, 4, Distribution.CYCLIC);
             meld.barrier();
             if (meld.rank() == 0) {
                 a.set(3, 5);
-                CompletableFuture<Throwable> inCallback = new CompletableFuture<>();
-                AtomicReference<String> callbackThread = new AtomicReference<>();
-                CompletableFuture<Long> answer = a.getAsync(1);
-                answer.whenComplete((v, e) -> {
-                    callbackThread.set(Thread.currentThread().getName());
-                    long t0 = System.nanoTime();
-                    List<ThrowingCallable> blocking = List.of(
-                            () -> a.get(3),
-                            () -> a.getAndAdd(3, 1),
-                            meld::fence,
-                            () -> a.get(0, new long[4], 0, 4),
-                            () -> a.put(0, new long[] {9, 9, 9, 9}, 0, 4),
-                            () -> a.getAsync(3).join());
-                    Throwable first = null;
-                    for (ThrowingCallable call : blocking) {
-                        Throwable t = catchThrowable(call);
-                        if (first == null) {
-                            first = t;
-                        }
-                        if (!(t instanceof IllegalStateException)) {
-                            first = new AssertionError("expected IllegalStateException, got " + t, t);
-                            break;
-                        }
-                    }
-                    if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(5)) {
-                        first = new AssertionError(
-                                "the callback waited " + (System.nanoTime() - t0) / 1_000_000 + "ms");
-                    }
-                    inCallback.complete(first);
-                });
-                // The fence sends the buffer and waits for the home, without touching the future: a thread
-                // waiting on the future itself (join) may run its callbacks when the answer comes.
-                meld.fence();
-                Throwable t = inCallback.get(30, TimeUnit.SECONDS);
-                assertThat(answer).isCompletedWithValue(0L);
-                assertThat(callbackThread.get()).as("the callback's thread").contains("meld-io");
-                assertThat(t)
-                        .isInstanceOf(IllegalStateException.class)
-                        .hasMessageContaining("I/O thread")
-                        .hasMessageContaining("node 1");
-                // The refused operations did nothing: no addition, and the bulk put wrote nothing, not even
-                // its part on this node.
-                assertThat(a.get(3)).isEqualTo(5);
-                assertThat(a.get(0)).isZero();
-                // The same blocking operation is fine once moved off the I/O thread.
-                CompletableFuture<Long> first = a.getAsync(1);
-                CompletableFuture<Long> then = first.thenApplyAsync(v -> a.get(3) + v);
-                first.join();
-                assertThat(then.get(30, TimeUnit.SECONDS)).isEqualTo(5);
+                test.run(meld, a);
             }
             meld.barrier();
             a.close();

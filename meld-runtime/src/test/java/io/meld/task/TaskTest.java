@@ -9,6 +9,7 @@ import io.meld.Distribution;
 import io.meld.GlobalCounter;
 import io.meld.GlobalLatch;
 import io.meld.GlobalLongArray;
+import io.meld.LongOp;
 import io.meld.Meld;
 import io.meld.MeldException;
 import io.meld.NodeFailedException;
@@ -224,6 +225,63 @@ class TaskTest {
                         .isInstanceOf(TaskFailedException.class)
                         .hasMessageContaining("java.util.Random");
             }
+            meld.barrier();
+        });
+    }
+
+    @Test
+    void shouldRefuseACollectiveInsideATaskNamingTheTask() {
+        // A task runs on one node, while every node must call a collective. A barrier in a task that every
+        // node spawned used to line up with the others' as a real barrier, unnoticed; now it fails at once,
+        // before it is numbered, so the program's own collectives still line up afterwards.
+        List<List<Throwable>> failures = Meld.localResults(2, CONFIG, meld -> {
+            int other = 1 - meld.rank();
+            List<Throwable> seen = new ArrayList<>();
+            seen.add(catchThrowable(() -> meld.at(other, here -> {
+                here.barrier();
+                return 0;
+            })));
+            seen.add(catchThrowable(() -> meld.at(meld.rank(), here -> here.allReduce(1L, LongOp.SUM))));
+            seen.add(catchThrowable(() -> meld.finish(() -> meld.asyncAt(other, here -> here.longArray("t", 4)))));
+            meld.barrier();
+            return seen;
+        });
+        for (int node = 0; node < 2; node++) {
+            int other = 1 - node;
+            List<Throwable> seen = failures.get(node);
+            assertThat(seen)
+                    .allSatisfy(t -> assertThat(t)
+                            .isInstanceOf(TaskFailedException.class)
+                            .hasMessageContaining("IllegalStateException")
+                            .hasMessageContaining("collectives are called by the program's thread of every node")
+                            .hasMessageContaining("never from a task"));
+            assertThat(seen.get(0))
+                    .hasMessageContaining("barrier() called inside the body of at(" + other + ", ...) called by node "
+                            + node + " on node " + other);
+            assertThat(seen.get(1))
+                    .hasMessageContaining("allReduce(long, SUM) called inside the body of at(" + node
+                            + ", ...) called by node " + node + " on node " + node);
+            assertThat(seen.get(2))
+                    .hasMessageContaining("longArray(\"t\", ...) called inside an asyncAt(" + other
+                            + ", ...) task of a finish of node " + node + " on node " + other);
+        }
+    }
+
+    @Test
+    void shouldNameTheClassThatWroteATaskWhenItIsNotAllowed() {
+        // The lambda's own class (TaskTest$$Lambda/0x...) is hidden: no program can register it, so the
+        // refusal names the class whose code holds the lambda.
+        String self = TaskTest.class.getName();
+        Meld.local(2, MeldConfig.defaults().with("meld.shutdown.timeout", "500ms"), meld -> {
+            assertThatThrownBy(() -> meld.at(1 - meld.rank(), here -> 1))
+                    .isInstanceOf(ClassNotAllowedException.class)
+                    .hasMessageContaining("lambda written by class " + self + " (its hidden class " + self + "$$Lambda")
+                    .hasMessageContaining("Register " + self + " on every node with Meld.register")
+                    .extracting(e -> ((ClassNotAllowedException) e).className())
+                    .isEqualTo(self);
+            meld.register(TaskTest.class);
+            meld.barrier();
+            assertThat(meld.at(1 - meld.rank(), Meld::rank)).isEqualTo(1 - meld.rank());
             meld.barrier();
         });
     }
