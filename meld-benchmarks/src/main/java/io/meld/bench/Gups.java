@@ -89,7 +89,7 @@ public final class Gups {
             for (Form form : forms) {
                 GupsResult result = run(meld, tableLog2, seconds, corrupt, form);
                 if (meld.rank() == 0) {
-                    System.out.println(result.json());
+                    System.out.println(ResultCodec.encode(result));
                 }
                 verified &= result.verified();
             }
