@@ -27,30 +27,6 @@ public record GupsResult(
         double updatesPerSec,
         boolean verified)
         implements BenchmarkResult {
-    /**
-     * A result whose rate is {@code updates / seconds}.
-     *
-     * @param nodes the nodes that ran it
-     * @param threadsPerNode the updating threads per node
-     * @param tableLog2 log2 of the table length
-     * @param form how the increments were issued
-     * @param updates the increments made
-     * @param seconds the time the slowest node took
-     * @param warmupSeconds how long the warm-up took
-     * @param verified whether the table's sum equals {@code updates}
-     */
-    public GupsResult(
-            int nodes,
-            int threadsPerNode,
-            int tableLog2,
-            String form,
-            long updates,
-            double seconds,
-            double warmupSeconds,
-            boolean verified) {
-        this(nodes, threadsPerNode, tableLog2, form, updates, seconds, warmupSeconds, updates / seconds, verified);
-    }
-
     @Override
     public String benchmark() {
         return "gups";
@@ -80,6 +56,7 @@ public record GupsResult(
                 (long) number(f, "updates", json),
                 number(f, "seconds", json),
                 number(f, "warmup_seconds", json),
+                number(f, "updates_per_sec", json),
                 Boolean.TRUE.equals(f.get("verified")));
     }
 
