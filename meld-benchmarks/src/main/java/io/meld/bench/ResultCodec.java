@@ -36,8 +36,11 @@ import java.util.Map;
  */
 public final class ResultCodec {
     private static final JSON JACKSON = JSON.builder()
-            .enable(JSON.Feature.WRITE_NULL_PROPERTIES, JSON.Feature.FAIL_ON_UNKNOWN_TYPE_WRITE)
+            // A null field read from a line is written back: a figure that was not measured.
+            .enable(JSON.Feature.WRITE_NULL_PROPERTIES)
+            // Records and JSON's own types only: any other object in a result is a mistake, refused.
             .disable(JSON.Feature.HANDLE_JAVA_BEANS)
+            .enable(JSON.Feature.FAIL_ON_UNKNOWN_TYPE_WRITE)
             .register(new Extension())
             .build();
 
@@ -49,7 +52,7 @@ public final class ResultCodec {
      * @param result a record
      * @return its JSON line, without a line break
      * @throws IllegalArgumentException when the result is not a record, or a component holds a value other
-     *     than a number, string, boolean, array of numbers, or record
+     *     than a number, string, boolean, array or list of numbers, or record
      */
     public static String encode(BenchmarkResult result) {
         if (!(result instanceof Record)) {
