@@ -100,18 +100,17 @@ public final class Bandwidth {
             }
             long allWrong = meld.allReduce(wrong, LongOp.SUM);
             if (meld.rank() == 0) {
-                System.out.println(new Json()
-                        .put("benchmark", "bandwidth_meld")
-                        .put("nodes", meld.size())
-                        .put("bytes", (long) share * 8)
-                        .put("seconds", getSeconds + putSeconds)
-                        .put("warmup_seconds", getWarm + putWarm)
-                        .put("gets", gets)
-                        .put("puts", puts)
-                        .put("get_gb_per_sec", getRate)
-                        .put("put_gb_per_sec", putRate)
-                        .put("wrong_values", allWrong)
-                        .put("verified", allWrong == 0 && gets > 0 && puts > 0));
+                System.out.println(ResultCodec.encode(new Result(
+                        meld.size(),
+                        (long) share * 8,
+                        getSeconds + putSeconds,
+                        getWarm + putWarm,
+                        gets,
+                        puts,
+                        getRate,
+                        putRate,
+                        allWrong,
+                        allWrong == 0 && gets > 0 && puts > 0)));
             }
             return allWrong == 0;
         }
@@ -150,5 +149,37 @@ public final class Bandwidth {
             now = System.nanoTime();
         } while (now < end);
         return new long[] {count, now - start};
+    }
+
+    /**
+     * Node 0's line.
+     *
+     * @param nodes the nodes
+     * @param bytes the bytes of one transfer
+     * @param seconds how long the timed gets and puts took, together
+     * @param warmupSeconds how long their warm-ups took
+     * @param gets the timed bulk gets
+     * @param puts the timed bulk puts
+     * @param getGbPerSec GB (1e9 bytes) per second by get
+     * @param putGbPerSec GB per second by put
+     * @param wrongValues elements that were not the value expected
+     * @param verified whether every element was right, with at least one get and one put
+     */
+    record Result(
+            int nodes,
+            long bytes,
+            double seconds,
+            double warmupSeconds,
+            long gets,
+            long puts,
+            double getGbPerSec,
+            double putGbPerSec,
+            long wrongValues,
+            boolean verified)
+            implements BenchmarkResult {
+        @Override
+        public String benchmark() {
+            return "bandwidth_meld";
+        }
     }
 }

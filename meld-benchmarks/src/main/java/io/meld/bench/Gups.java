@@ -89,7 +89,7 @@ public final class Gups {
             for (Form form : forms) {
                 GupsResult result = run(meld, tableLog2, seconds, corrupt, form);
                 if (meld.rank() == 0) {
-                    System.out.println(result.json());
+                    System.out.println(ResultCodec.encode(result));
                 }
                 verified &= result.verified();
             }
@@ -163,7 +163,15 @@ public final class Gups {
             long sum = meld.allReduce(localSum, LongOp.SUM);
             double slowest = meld.allReduce(elapsed, (double a, double b) -> Math.max(a, b));
             return new GupsResult(
-                    meld.size(), threads, tableLog2, form.label(), total, slowest, warmup.seconds(), sum == all);
+                    meld.size(),
+                    threads,
+                    tableLog2,
+                    form.label(),
+                    total,
+                    slowest,
+                    warmup.seconds(),
+                    total / slowest,
+                    sum == all);
         }
     }
 
@@ -201,14 +209,16 @@ public final class Gups {
         for (long v : table) {
             sum += v;
         }
+        double elapsed = measured[1] / 1e9;
         return new GupsResult(
                 1,
                 threads,
                 tableLog2,
                 Form.ELEMENT.label(),
                 measured[0],
-                measured[1] / 1e9,
+                elapsed,
                 warmup.seconds(),
+                measured[0] / elapsed,
                 sum == measured[0] + warm);
     }
 

@@ -1,11 +1,9 @@
 package io.meld.bench;
 
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 
 /**
- * The outcome of one random-increment run.
+ * The outcome of one random-increment run, and its JSON line ({@code "benchmark":"gups"}).
  *
  * @param nodes the nodes that ran it (1 for the shared-memory baseline)
  * @param threadsPerNode the updating threads per node
@@ -15,6 +13,7 @@ import java.util.regex.Pattern;
  * @param updates the increments made, over all threads
  * @param seconds the time the slowest node took, from its start to its last update applied
  * @param warmupSeconds how long the untimed warm-up before it took ({@link Warmup})
+ * @param updatesPerSec {@code updates / seconds}
  * @param verified whether the table's sum equals {@code updates}
  */
 public record GupsResult(
@@ -25,70 +24,53 @@ public record GupsResult(
         long updates,
         double seconds,
         double warmupSeconds,
-        boolean verified) {
+        double updatesPerSec,
+        boolean verified)
+        implements BenchmarkResult {
+    @Override
+    public String benchmark() {
+        return "gups";
+    }
+
     /**
-     * Reads a result back from the JSON line {@link #json()} wrote.
+     * Reads a result back from a JSON line of {@code "benchmark":"gups"}: a {@link Gups} program's, or {@code
+     * bin/meld bench gups}'s, which has these fields among others.
      *
      * @param json the line
      * @return the result
-     * @throws IllegalArgumentException when the line is not a GUPS result
+     * @throws IllegalArgumentException when the line is not a GUPS result, or lacks one of its fields
      */
     public static GupsResult parse(String json) {
-        if (!json.contains("\"benchmark\":\"gups\"")) {
+        Map<String, Object> f = ResultCodec.decode(json);
+        if (!"gups".equals(f.get("benchmark"))) {
             throw new IllegalArgumentException("not a GUPS result: " + json);
         }
+        if (!(f.get("form") instanceof String form)) {
+            throw new IllegalArgumentException("no \"form\" in " + json);
+        }
         return new GupsResult(
-                (int) number(json, "nodes"),
-                (int) number(json, "threads_per_node"),
-                (int) number(json, "table_log2"),
-                text(json, "form"),
-                (long) number(json, "updates"),
-                number(json, "seconds"),
-                number(json, "warmup_seconds"),
-                json.contains("\"verified\":true"));
+                (int) number(f, "nodes", json),
+                (int) number(f, "threads_per_node", json),
+                (int) number(f, "table_log2", json),
+                form,
+                (long) number(f, "updates", json),
+                number(f, "seconds", json),
+                number(f, "warmup_seconds", json),
+                number(f, "updates_per_sec", json),
+                Boolean.TRUE.equals(f.get("verified")));
     }
 
-    private static double number(String json, String field) {
-        Matcher m = Pattern.compile("\"" + field + "\":(-?[0-9.eE+]+)").matcher(json);
-        if (!m.find()) {
-            throw new IllegalArgumentException("no \"" + field + "\" in " + json);
+    private static double number(Map<String, Object> fields, String name, String json) {
+        double value = ResultCodec.number(fields, name);
+        if (Double.isNaN(value)) {
+            throw new IllegalArgumentException("no \"" + name + "\" in " + json);
         }
-        return Double.parseDouble(m.group(1));
-    }
-
-    private static String text(String json, String field) {
-        Matcher m = Pattern.compile("\"" + field + "\":\"([a-z]+)\"").matcher(json);
-        if (!m.find()) {
-            throw new IllegalArgumentException("no \"" + field + "\" in " + json);
-        }
-        return m.group(1);
+        return value;
     }
 
     /** @return the same result, marked not verified (its run failed) */
     public GupsResult unverified() {
-        return new GupsResult(nodes, threadsPerNode, tableLog2, form, updates, seconds, warmupSeconds, false);
-    }
-
-    /** @return updates per second */
-    public double updatesPerSec() {
-        return updates / seconds;
-    }
-
-    /** @return the result as one JSON object, as {@code bin/meld bench gups --json} prints it */
-    public String json() {
-        return String.format(
-                Locale.ROOT,
-                "{\"benchmark\":\"gups\",\"nodes\":%d,\"threads_per_node\":%d,\"table_log2\":%d,\"form\":\"%s\","
-                        + "\"updates\":%d,\"seconds\":%.6f,\"warmup_seconds\":%.3f,\"updates_per_sec\":%.1f,"
-                        + "\"verified\":%b}",
-                nodes,
-                threadsPerNode,
-                tableLog2,
-                form,
-                updates,
-                seconds,
-                warmupSeconds,
-                updatesPerSec(),
-                verified);
+        return new GupsResult(
+                nodes, threadsPerNode, tableLog2, form, updates, seconds, warmupSeconds, updatesPerSec, false);
     }
 }

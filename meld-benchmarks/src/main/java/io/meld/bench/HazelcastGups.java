@@ -86,17 +86,7 @@ public final class HazelcastGups {
                 sleep(20);
             }
             IMap<String, long[]> results = hz.getMap("bench-results");
-            Json json = new Json()
-                    .put("benchmark", "gups_hazelcast")
-                    .put("members", members)
-                    .put("threads_per_member", threads)
-                    .put("table_log2", tableLog2)
-                    .put("batch_size", BATCH)
-                    .put("pipeline_depth", PIPELINE_DEPTH)
-                    .put(
-                            "hazelcast_version",
-                            com.hazelcast.instance.BuildInfoProvider.getBuildInfo()
-                                    .getVersion());
+            List<Way> ways = new ArrayList<>();
             boolean allVerified = true;
             double best = 0;
             String bestWay = null;
@@ -123,8 +113,7 @@ public final class HazelcastGups {
                     boolean ok = sum != null && sum == all && updates > 0;
                     double rate = updates / (nanos / 1e9);
                     totalSeconds += nanos / 1e9;
-                    json.put(way + "_updates", updates).put(way + "_updates_per_sec", rate);
-                    json.put(way + "_sum", sum).put(way + "_verified", ok);
+                    ways.add(new Way(updates, rate, sum, ok));
                     allVerified &= ok;
                     if (rate > best) {
                         best = rate;
@@ -136,9 +125,32 @@ public final class HazelcastGups {
                 map.destroy();
             }
             if (rank == 0) {
-                json.put("best", bestWay).put("updates_per_sec", best);
-                json.put("seconds", totalSeconds).put("verified", allVerified);
-                System.out.println(json);
+                Way sync = ways.get(0);
+                Way async = ways.get(1);
+                Way batch = ways.get(2);
+                System.out.println(ResultCodec.encode(new Result(
+                        members,
+                        threads,
+                        tableLog2,
+                        BATCH,
+                        PIPELINE_DEPTH,
+                        com.hazelcast.instance.BuildInfoProvider.getBuildInfo().getVersion(),
+                        sync.updates(),
+                        sync.updatesPerSec(),
+                        sync.sum(),
+                        sync.verified(),
+                        async.updates(),
+                        async.updatesPerSec(),
+                        async.sum(),
+                        async.verified(),
+                        batch.updates(),
+                        batch.updatesPerSec(),
+                        batch.sum(),
+                        batch.verified(),
+                        bestWay,
+                        best,
+                        totalSeconds,
+                        allVerified)));
             }
             verified = allVerified;
             barrier(hz, "end", rank, members);
@@ -305,5 +317,71 @@ public final class HazelcastGups {
 
         @Override
         public void readData(ObjectDataInput in) {}
+    }
+
+    /**
+     * One way's outcome, at member 0.
+     *
+     * @param updates the increments counted by the members
+     * @param updatesPerSec {@code updates} over the slowest member's time
+     * @param sum the sum of the map's values, or {@code null} when the map had none
+     * @param verified whether the sum equals every increment made, warm-up included
+     */
+    private record Way(long updates, double updatesPerSec, Long sum, boolean verified) {}
+
+    /**
+     * Member 0's line: each of {@link #WAYS} in turn, then the quickest.
+     *
+     * @param members the members
+     * @param threadsPerMember the updating threads of each
+     * @param tableLog2 log2 of the key space
+     * @param batchSize the keys of one {@code batch} call
+     * @param pipelineDepth the {@code async} calls in flight per thread
+     * @param hazelcastVersion Hazelcast's version
+     * @param syncUpdates {@link Way#updates()} of {@code sync}
+     * @param syncUpdatesPerSec {@link Way#updatesPerSec()} of {@code sync}
+     * @param syncSum {@link Way#sum()} of {@code sync}
+     * @param syncVerified {@link Way#verified()} of {@code sync}
+     * @param asyncUpdates the same of {@code async}
+     * @param asyncUpdatesPerSec the same of {@code async}
+     * @param asyncSum the same of {@code async}
+     * @param asyncVerified the same of {@code async}
+     * @param batchUpdates the same of {@code batch}
+     * @param batchUpdatesPerSec the same of {@code batch}
+     * @param batchSum the same of {@code batch}
+     * @param batchVerified the same of {@code batch}
+     * @param best the quickest way, or {@code null} when none made an update
+     * @param updatesPerSec the quickest way's rate
+     * @param seconds the timed windows of the three, together
+     * @param verified whether every way verified
+     */
+    record Result(
+            int members,
+            int threadsPerMember,
+            int tableLog2,
+            int batchSize,
+            int pipelineDepth,
+            String hazelcastVersion,
+            long syncUpdates,
+            double syncUpdatesPerSec,
+            Long syncSum,
+            boolean syncVerified,
+            long asyncUpdates,
+            double asyncUpdatesPerSec,
+            Long asyncSum,
+            boolean asyncVerified,
+            long batchUpdates,
+            double batchUpdatesPerSec,
+            Long batchSum,
+            boolean batchVerified,
+            String best,
+            double updatesPerSec,
+            double seconds,
+            boolean verified)
+            implements BenchmarkResult {
+        @Override
+        public String benchmark() {
+            return "gups_hazelcast";
+        }
     }
 }

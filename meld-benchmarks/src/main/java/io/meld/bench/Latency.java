@@ -73,13 +73,13 @@ public final class Latency {
             }
             long allWrong = meld.allReduce(wrong, LongOp.SUM);
             if (meld.rank() == 0) {
-                Json json = new Json()
-                        .put("benchmark", "latency_meld")
-                        .put("nodes", meld.size())
-                        .put("seconds", elapsed);
-                stats.putInto(json, "");
-                json.put("wrong_values", allWrong).put("verified", allWrong == 0 && stats.count() > 0);
-                System.out.println(json);
+                System.out.println(ResultCodec.encode(new LatencyStats.Result(
+                        "latency_meld",
+                        meld.size(),
+                        elapsed,
+                        stats.summary(),
+                        allWrong,
+                        allWrong == 0 && stats.count() > 0)));
             }
             return allWrong == 0;
         }

@@ -4,7 +4,7 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Round-trip times, recorded in nanoseconds in an HdrHistogram (3 significant digits, up to 100 s), and
- * written as the latency benchmarks' JSON fields in microseconds.
+ * summed up as the latency benchmarks' JSON fields, in microseconds.
  *
  * <p>Not thread-safe: one recording thread.
  */
@@ -35,26 +35,56 @@ public final class LatencyStats {
     }
 
     /**
-     * Adds {@code prefix} + {@code p50_us}, {@code p90_us}, {@code p99_us}, {@code p999_us}, {@code
-     * mean_us}, {@code max_us}, {@code samples} and {@code distribution_us} (at {@link #PERCENTILES}).
-     *
-     * @param json where
-     * @param prefix before each name, e.g. {@code raw_tcp_}, or empty
-     * @return {@code json}
+     * @return the round trips recorded so far, in microseconds: {@code distribution_us} at {@link #PERCENTILES}
      */
-    public Json putInto(Json json, String prefix) {
-        json.put(prefix + "samples", count());
-        json.put(prefix + "p50_us", percentileMicros(50));
-        json.put(prefix + "p90_us", percentileMicros(90));
-        json.put(prefix + "p99_us", percentileMicros(99));
-        json.put(prefix + "p999_us", percentileMicros(99.9));
-        json.put(prefix + "mean_us", histogram.getMean() / 1e3);
-        json.put(prefix + "max_us", histogram.getMaxValue() / 1e3);
+    Summary summary() {
         double[] d = new double[PERCENTILES.length];
         for (int i = 0; i < d.length; i++) {
             d[i] = percentileMicros(PERCENTILES[i]);
         }
-        json.put(prefix + "distribution_us", d);
-        return json;
+        return new Summary(
+                count(),
+                percentileMicros(50),
+                percentileMicros(90),
+                percentileMicros(99),
+                percentileMicros(99.9),
+                histogram.getMean() / 1e3,
+                histogram.getMaxValue() / 1e3,
+                d);
     }
+
+    /**
+     * The round trips as fields of a latency line, in microseconds.
+     *
+     * @param samples how many were recorded
+     * @param p50Us the median
+     * @param p90Us the 90th percentile
+     * @param p99Us the 99th percentile
+     * @param p999Us the 99.9th percentile
+     * @param meanUs the mean
+     * @param maxUs the largest
+     * @param distributionUs the round trip at each of {@link #PERCENTILES}
+     */
+    record Summary(
+            long samples,
+            double p50Us,
+            double p90Us,
+            double p99Us,
+            double p999Us,
+            double meanUs,
+            double maxUs,
+            double[] distributionUs) {}
+
+    /**
+     * The line of a program that times round trips ({@link Latency}, {@link RawTcpPingPong}).
+     *
+     * @param benchmark {@code latency_meld} or {@code latency_raw_tcp}
+     * @param nodes the nodes
+     * @param seconds how long the timed round trips took
+     * @param summary the round trips
+     * @param wrongValues answers that were not the value expected
+     * @param verified whether every answer was right and there was at least one
+     */
+    record Result(String benchmark, int nodes, double seconds, Summary summary, long wrongValues, boolean verified)
+            implements BenchmarkResult {}
 }

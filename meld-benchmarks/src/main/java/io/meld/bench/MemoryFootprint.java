@@ -6,6 +6,7 @@ import io.meld.Meld;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The memory a node needs for its share of a global array: every node allocates one {@code long} array
@@ -87,22 +88,21 @@ public final class MemoryFootprint {
                 peak[r] = hwms[r];
                 start[r] = befores[r];
             }
-            System.out.println(new Json()
-                    .put("benchmark", "memory")
-                    .put("nodes", meld.size())
-                    .put("length_log2", lengthLog2)
-                    .put("seconds", seconds)
-                    .put("share_bytes", share)
-                    .put("overhead_bytes", overhead)
-                    .put("factor", FACTOR)
-                    .put("limit_bytes", limit)
-                    .put("vm_hwm_bytes", peak)
-                    .put("vm_hwm_before_bytes", start)
-                    .put("max_vm_hwm_bytes", (double) max(hwms))
-                    .put("peak_over_share", max(hwms) / (double) Math.max(1, share))
-                    .put("sum_verified", sumOk)
-                    .put("under_limit", under)
-                    .put("verified", sumOk && under));
+            System.out.println(ResultCodec.encode(new Result(
+                    meld.size(),
+                    lengthLog2,
+                    seconds,
+                    share,
+                    overhead,
+                    FACTOR,
+                    limit,
+                    peak,
+                    start,
+                    max(hwms),
+                    max(hwms) / (double) Math.max(1, share),
+                    sumOk,
+                    under,
+                    sumOk && under)));
         }
         return sumOk && under;
     }
@@ -131,5 +131,88 @@ public final class MemoryFootprint {
             return -1;
         }
         return -1;
+    }
+
+    /**
+     * Node 0's line, {@code "benchmark":"memory"}; also the fields of {@code bin/meld bench memory}'s line.
+     *
+     * @param nodes the nodes
+     * @param lengthLog2 log2 of the array's length
+     * @param seconds how long writing and summing the array took
+     * @param shareBytes a node's part of the data
+     * @param overheadBytes the fixed allowance of each node
+     * @param factor the allowed peak is this times the share, plus the overhead
+     * @param limitBytes the allowed peak
+     * @param vmHwmBytes each node's peak resident memory at the end
+     * @param vmHwmBeforeBytes each node's peak resident memory before it allocated the array
+     * @param maxVmHwmBytes the largest of {@code vmHwmBytes}
+     * @param peakOverShare {@code maxVmHwmBytes / shareBytes}
+     * @param sumVerified whether the array's sum is the one written
+     * @param underLimit whether every node's peak is under the limit
+     * @param verified both
+     */
+    public record Result(
+            int nodes,
+            int lengthLog2,
+            double seconds,
+            long shareBytes,
+            long overheadBytes,
+            double factor,
+            long limitBytes,
+            double[] vmHwmBytes,
+            double[] vmHwmBeforeBytes,
+            double maxVmHwmBytes,
+            double peakOverShare,
+            boolean sumVerified,
+            boolean underLimit,
+            boolean verified)
+            implements BenchmarkResult {
+        /**
+         * Reads a result back from its line's fields.
+         *
+         * @param f the fields
+         * @return the result; a number that is absent is NaN, or 0 where the field is whole
+         */
+        public static Result of(Map<String, ?> f) {
+            return new Result(
+                    (int) ResultCodec.number(f, "nodes"),
+                    (int) ResultCodec.number(f, "length_log2"),
+                    ResultCodec.number(f, "seconds"),
+                    (long) ResultCodec.number(f, "share_bytes"),
+                    (long) ResultCodec.number(f, "overhead_bytes"),
+                    ResultCodec.number(f, "factor"),
+                    (long) ResultCodec.number(f, "limit_bytes"),
+                    ResultCodec.numbers(f, "vm_hwm_bytes"),
+                    ResultCodec.numbers(f, "vm_hwm_before_bytes"),
+                    ResultCodec.number(f, "max_vm_hwm_bytes"),
+                    ResultCodec.number(f, "peak_over_share"),
+                    Boolean.TRUE.equals(f.get("sum_verified")),
+                    Boolean.TRUE.equals(f.get("under_limit")),
+                    Boolean.TRUE.equals(f.get("verified")));
+        }
+
+        /** @return the same result, marked not verified (its run failed) */
+        public Result unverified() {
+            return new Result(
+                    nodes,
+                    lengthLog2,
+                    seconds,
+                    shareBytes,
+                    overheadBytes,
+                    factor,
+                    limitBytes,
+                    vmHwmBytes,
+                    vmHwmBeforeBytes,
+                    maxVmHwmBytes,
+                    peakOverShare,
+                    sumVerified,
+                    underLimit,
+                    false);
+        }
+
+        @Override
+        public String benchmark() {
+            return "memory";
+        }
     }
 }

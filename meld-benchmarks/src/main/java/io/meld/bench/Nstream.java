@@ -95,20 +95,19 @@ public final class Nstream {
                 verified = Math.abs(checksum - expected) / expected < EPSILON;
                 if (meld.rank() == 0) {
                     double bytes = 4.0 * Double.BYTES * length;
-                    System.out.println(new Json()
-                            .put("benchmark", "nstream_meld")
-                            .put("nodes", meld.size())
-                            .put("threads_per_node", meld.threads())
-                            .put("length", length)
-                            .put("iterations", iterations)
-                            .put("seconds_per_iteration", seconds / iterations)
-                            .put("gb_per_sec", bytes * iterations / seconds / 1e9)
-                            .put("element_iterations", elementIterations)
-                            .put("element_seconds_per_iteration", elementSeconds / elementIterations)
-                            .put("element_gb_per_sec", bytes * elementIterations / elementSeconds / 1e9)
-                            .put("warmup_seconds", warmup.seconds())
-                            .put("checksum", checksum)
-                            .put("verified", verified));
+                    System.out.println(ResultCodec.encode(new Result(
+                            meld.size(),
+                            meld.threads(),
+                            length,
+                            iterations,
+                            seconds / iterations,
+                            bytes * iterations / seconds / 1e9,
+                            elementIterations,
+                            elementSeconds / elementIterations,
+                            bytes * elementIterations / elementSeconds / 1e9,
+                            warmup.seconds(),
+                            checksum,
+                            verified)));
                 }
             }
         }
@@ -144,5 +143,41 @@ public final class Nstream {
             ar += 2.0 + SCALAR * 2.0;
         }
         return ar;
+    }
+
+    /**
+     * Node 0's line.
+     *
+     * @param nodes the nodes
+     * @param threadsPerNode the threads of each node
+     * @param length the elements of each array, over all nodes
+     * @param iterations the timed triads of the idiomatic form
+     * @param secondsPerIteration the time of one
+     * @param gbPerSec GB (1e9 bytes) per second, 32 bytes per element and iteration
+     * @param elementIterations the timed triads of the get/set form
+     * @param elementSecondsPerIteration the time of one
+     * @param elementGbPerSec its GB per second
+     * @param warmupSeconds how long the warm-up took
+     * @param checksum the sum of the absolute values of the result
+     * @param verified whether the checksum is the one expected
+     */
+    record Result(
+            int nodes,
+            int threadsPerNode,
+            long length,
+            int iterations,
+            double secondsPerIteration,
+            double gbPerSec,
+            int elementIterations,
+            double elementSecondsPerIteration,
+            double elementGbPerSec,
+            double warmupSeconds,
+            double checksum,
+            boolean verified)
+            implements BenchmarkResult {
+        @Override
+        public String benchmark() {
+            return "nstream_meld";
+        }
     }
 }

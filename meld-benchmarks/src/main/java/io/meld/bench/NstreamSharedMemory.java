@@ -51,17 +51,44 @@ public final class NstreamSharedMemory {
             double expected = Nstream.expected(done) * length;
             verified = Math.abs(checksum - expected) / expected < Nstream.EPSILON;
             double bytes = 4.0 * Double.BYTES * length;
-            System.out.println(new Json()
-                    .put("benchmark", "nstream_shared_memory")
-                    .put("threads", threads)
-                    .put("length", length)
-                    .put("iterations", iterations)
-                    .put("seconds_per_iteration", seconds / iterations)
-                    .put("gb_per_sec", bytes * iterations / seconds / 1e9)
-                    .put("warmup_seconds", warmup.seconds())
-                    .put("checksum", checksum)
-                    .put("verified", verified));
+            System.out.println(ResultCodec.encode(new Result(
+                    threads,
+                    length,
+                    iterations,
+                    seconds / iterations,
+                    bytes * iterations / seconds / 1e9,
+                    warmup.seconds(),
+                    checksum,
+                    verified)));
         }
         System.exit(verified ? 0 : 1);
+    }
+
+    /**
+     * The line.
+     *
+     * @param threads the threads
+     * @param length the elements of each array
+     * @param iterations the timed triads
+     * @param secondsPerIteration the time of one
+     * @param gbPerSec GB (1e9 bytes) per second, 32 bytes per element and iteration
+     * @param warmupSeconds how long the warm-up took
+     * @param checksum the sum of the absolute values of the result
+     * @param verified whether the checksum is the one expected
+     */
+    record Result(
+            int threads,
+            int length,
+            int iterations,
+            double secondsPerIteration,
+            double gbPerSec,
+            double warmupSeconds,
+            double checksum,
+            boolean verified)
+            implements BenchmarkResult {
+        @Override
+        public String benchmark() {
+            return "nstream_shared_memory";
+        }
     }
 }

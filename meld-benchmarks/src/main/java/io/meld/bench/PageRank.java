@@ -236,26 +236,67 @@ public final class PageRank {
                     throw new UncheckedIOException("cannot write the ranks to " + out, e);
                 }
                 double total = PageRankKernel.sum(all);
-                System.out.println(new Json()
-                        .put("benchmark", "pagerank_meld")
-                        .put("nodes", meld.size())
-                        .put("threads_per_node", threads)
-                        .put("vertices", n)
-                        .put("edges", edges)
-                        .put("iterations", iterations)
-                        .put("seconds", elapsed)
-                        .put("seconds_per_iteration", elapsed / iterations)
-                        .put("setup_seconds", setup)
-                        .put("warmup_seconds", warmup.seconds())
-                        .put("fetch_seconds_per_iteration", phases[0] / 1e9 / iterations)
-                        .put("compute_seconds_per_iteration", phases[1] / 1e9 / iterations)
-                        .put("sync_seconds_per_iteration", phases[2] / 1e9 / iterations)
-                        .put("fetched_vertices_per_iteration", fetched(order, meld.size(), 0))
-                        .put("rank_sum", total)
-                        .put("verified", Math.abs(total - 1) < 1e-6));
+                System.out.println(ResultCodec.encode(new Result(
+                        meld.size(),
+                        threads,
+                        n,
+                        edges,
+                        iterations,
+                        elapsed,
+                        elapsed / iterations,
+                        setup,
+                        warmup.seconds(),
+                        phases[0] / 1e9 / iterations,
+                        phases[1] / 1e9 / iterations,
+                        phases[2] / 1e9 / iterations,
+                        fetched(order, meld.size(), 0),
+                        total,
+                        Math.abs(total - 1) < 1e-6)));
             }
             meld.barrier();
             return true;
+        }
+    }
+
+    /**
+     * Node 0's line.
+     *
+     * @param nodes the nodes
+     * @param threadsPerNode the threads of each node
+     * @param vertices the graph's vertices
+     * @param edges the graph's edges
+     * @param iterations the timed iterations
+     * @param seconds how long they took
+     * @param secondsPerIteration {@code seconds / iterations}
+     * @param setupSeconds how long reading or generating the graph and laying it out took
+     * @param warmupSeconds how long the warm-up took
+     * @param fetchSecondsPerIteration node 0's wait for fetched contributions beyond what the near edges hid
+     * @param computeSecondsPerIteration node 0's computing
+     * @param syncSecondsPerIteration node 0's writing of its ranks and the reductions
+     * @param fetchedVerticesPerIteration the contributions node 0 fetches from the others per iteration
+     * @param rankSum the sum of the ranks, 1 when right
+     * @param verified whether the ranks sum to 1
+     */
+    record Result(
+            int nodes,
+            int threadsPerNode,
+            int vertices,
+            int edges,
+            int iterations,
+            double seconds,
+            double secondsPerIteration,
+            double setupSeconds,
+            double warmupSeconds,
+            double fetchSecondsPerIteration,
+            double computeSecondsPerIteration,
+            double syncSecondsPerIteration,
+            long fetchedVerticesPerIteration,
+            double rankSum,
+            boolean verified)
+            implements BenchmarkResult {
+        @Override
+        public String benchmark() {
+            return "pagerank_meld";
         }
     }
 }

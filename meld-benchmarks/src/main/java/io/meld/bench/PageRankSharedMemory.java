@@ -76,18 +76,51 @@ public final class PageRankSharedMemory {
         }
         PageRankKernel.write(out, order.byVertex(rank));
         double sum = PageRankKernel.sum(rank);
-        System.out.println(new Json()
-                .put("benchmark", "pagerank_shared_memory")
-                .put("threads", threads)
-                .put("numbered_for_nodes", nodes)
-                .put("vertices", n)
-                .put("edges", graph.edges())
-                .put("iterations", iterations)
-                .put("seconds", elapsed[0])
-                .put("seconds_per_iteration", elapsed[0] / iterations)
-                .put("setup_seconds", setup)
-                .put("warmup_seconds", warmup.seconds())
-                .put("rank_sum", sum)
-                .put("verified", Math.abs(sum - 1) < 1e-6));
+        System.out.println(ResultCodec.encode(new Result(
+                threads,
+                nodes,
+                n,
+                graph.edges(),
+                iterations,
+                elapsed[0],
+                elapsed[0] / iterations,
+                setup,
+                warmup.seconds(),
+                sum,
+                Math.abs(sum - 1) < 1e-6)));
+    }
+
+    /**
+     * The line.
+     *
+     * @param threads the threads
+     * @param numberedForNodes the nodes whose {@link BoundaryOrder} numbered the vertices
+     * @param vertices the graph's vertices
+     * @param edges the graph's edges
+     * @param iterations the timed iterations
+     * @param seconds how long they took
+     * @param secondsPerIteration {@code seconds / iterations}
+     * @param setupSeconds how long reading or generating the graph and laying it out took
+     * @param warmupSeconds how long the warm-up took
+     * @param rankSum the sum of the ranks, 1 when right
+     * @param verified whether the ranks sum to 1
+     */
+    record Result(
+            int threads,
+            int numberedForNodes,
+            int vertices,
+            int edges,
+            int iterations,
+            double seconds,
+            double secondsPerIteration,
+            double setupSeconds,
+            double warmupSeconds,
+            double rankSum,
+            boolean verified)
+            implements BenchmarkResult {
+        @Override
+        public String benchmark() {
+            return "pagerank_shared_memory";
+        }
     }
 }

@@ -146,15 +146,8 @@ public final class RawTcpGups {
         }
         boolean verified = sum + otherSum == issued + otherIssued;
         long updates = inWindow + otherWindow;
-        System.out.println(new Json()
-                .put("benchmark", "gups_raw_tcp")
-                .put("nodes", 2)
-                .put("threads_per_node", threads)
-                .put("table_log2", tableLog2)
-                .put("updates", updates)
-                .put("seconds", seconds)
-                .put("updates_per_sec", updates / seconds)
-                .put("verified", verified));
+        System.out.println(
+                ResultCodec.encode(new Result(2, threads, tableLog2, updates, seconds, updates / seconds, verified)));
         System.exit(verified ? 0 : 1);
     }
 
@@ -249,5 +242,31 @@ public final class RawTcpGups {
             throw new java.io.UncheckedIOException(e);
         }
         received.addAndGet(n);
+    }
+
+    /**
+     * Rank 0's line.
+     *
+     * @param nodes the JVMs
+     * @param threadsPerNode the updating threads of each
+     * @param tableLog2 log2 of the table length
+     * @param updates the increments made in the timed window, by both
+     * @param seconds the timed window
+     * @param updatesPerSec {@code updates / seconds}
+     * @param verified whether the table's sum equals every increment issued
+     */
+    record Result(
+            int nodes,
+            int threadsPerNode,
+            int tableLog2,
+            long updates,
+            double seconds,
+            double updatesPerSec,
+            boolean verified)
+            implements BenchmarkResult {
+        @Override
+        public String benchmark() {
+            return "gups_raw_tcp";
+        }
     }
 }

@@ -70,13 +70,13 @@ public final class RawTcpPingPong {
                 stats.record(after - now);
                 now = after;
             }
-            Json json = new Json()
-                    .put("benchmark", "latency_raw_tcp")
-                    .put("nodes", 2)
-                    .put("seconds", (now - start) / 1e9);
-            stats.putInto(json, "");
-            json.put("wrong_values", wrong).put("verified", wrong == 0 && stats.count() > 0);
-            System.out.println(json);
+            System.out.println(ResultCodec.encode(new LatencyStats.Result(
+                    "latency_raw_tcp",
+                    2,
+                    (now - start) / 1e9,
+                    stats.summary(),
+                    wrong,
+                    wrong == 0 && stats.count() > 0)));
             System.exit(wrong == 0 ? 0 : 1);
         }
     }

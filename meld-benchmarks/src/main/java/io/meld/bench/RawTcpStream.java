@@ -177,17 +177,17 @@ public final class RawTcpStream {
                         wrong += array.get(i) == Bandwidth.value(i) ? 0 : 1;
                     }
                 }
-                System.out.println(new Json()
-                        .put("benchmark", "bandwidth_raw_tcp")
-                        .put("mode", array == null ? "wire" : array.mode())
-                        .put("nodes", 2)
-                        .put("bytes", unitBytes)
-                        .put("chunk_bytes", (long) CHUNK)
-                        .put("seconds", elapsed)
-                        .put(array == null ? "chunks" : "passes", units)
-                        .put("gb_per_sec", units * (double) unitBytes / elapsed / 1e9)
-                        .put("wrong_values", wrong)
-                        .put("verified", wrong == 0 && units > 0));
+                System.out.println(ResultCodec.encode(new Result(
+                        array == null ? "wire" : array.mode(),
+                        2,
+                        unitBytes,
+                        CHUNK,
+                        elapsed,
+                        array == null ? new Chunks(units) : null,
+                        array == null ? null : new Passes(units),
+                        units * (double) unitBytes / elapsed / 1e9,
+                        wrong,
+                        wrong == 0 && units > 0)));
                 return wrong == 0;
             }
         }
@@ -305,4 +305,42 @@ public final class RawTcpStream {
             }
         }
     }
+
+    /**
+     * The receiver's line.
+     *
+     * @param mode {@code wire}, or how the array moved ({@code array}, {@code array_sender_copies}, ...)
+     * @param nodes the JVMs
+     * @param bytes the bytes of one unit: a chunk on the wire, or the whole array
+     * @param chunkBytes the bytes of one chunk
+     * @param seconds how long the timed units took
+     * @param chunks the chunks received, on the wire; else {@code null}
+     * @param passes the passes of the whole array received; {@code null} on the wire
+     * @param gbPerSec GB (1e9 bytes) per second
+     * @param wrongValues values that were not the value expected
+     * @param verified whether every value was right, with at least one unit
+     */
+    record Result(
+            String mode,
+            int nodes,
+            long bytes,
+            long chunkBytes,
+            double seconds,
+            Chunks chunks,
+            Passes passes,
+            double gbPerSec,
+            long wrongValues,
+            boolean verified)
+            implements BenchmarkResult {
+        @Override
+        public String benchmark() {
+            return "bandwidth_raw_tcp";
+        }
+    }
+
+    /** @param chunks the wire's count of units */
+    record Chunks(long chunks) {}
+
+    /** @param passes the array's count of units */
+    record Passes(long passes) {}
 }

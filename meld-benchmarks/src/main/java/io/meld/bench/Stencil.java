@@ -62,17 +62,16 @@ public final class Stencil {
             double[] passing = messagePassing(meld, n, iterations);
             verified = global[1] > 0 && passing[1] > 0;
             if (meld.rank() == 0) {
-                System.out.println(new Json()
-                        .put("benchmark", "stencil_meld")
-                        .put("nodes", meld.size())
-                        .put("threads_per_node", meld.threads())
-                        .put("n", n)
-                        .put("radius", R)
-                        .put("iterations", iterations)
-                        .put("seconds_per_iteration", global[0])
-                        .put("message_passing_seconds_per_iteration", passing[0])
-                        .put("warmup_iterations", (long) global[2])
-                        .put("verified", verified));
+                System.out.println(ResultCodec.encode(new Result(
+                        meld.size(),
+                        meld.threads(),
+                        n,
+                        R,
+                        iterations,
+                        global[0],
+                        passing[0],
+                        (long) global[2],
+                        verified)));
             }
         }
         System.exit(verified ? 0 : 1);
@@ -258,6 +257,36 @@ public final class Stencil {
         } else {
             team.execute(work);
             team.execute(increment);
+        }
+    }
+
+    /**
+     * Node 0's line.
+     *
+     * @param nodes the nodes
+     * @param threadsPerNode the threads of each node
+     * @param n the grid is {@code n x n}
+     * @param radius the star's radius
+     * @param iterations the timed iterations of each version
+     * @param secondsPerIteration one iteration on global arrays with signals
+     * @param messagePassingSecondsPerIteration one iteration with send/receive
+     * @param warmupIterations the untimed iterations before, on global arrays
+     * @param verified whether both versions computed the grid expected
+     */
+    record Result(
+            int nodes,
+            int threadsPerNode,
+            int n,
+            int radius,
+            int iterations,
+            double secondsPerIteration,
+            double messagePassingSecondsPerIteration,
+            long warmupIterations,
+            boolean verified)
+            implements BenchmarkResult {
+        @Override
+        public String benchmark() {
+            return "stencil_meld";
         }
     }
 }

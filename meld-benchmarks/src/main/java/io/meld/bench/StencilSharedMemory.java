@@ -47,19 +47,32 @@ public final class StencilSharedMemory {
             double seconds = (System.nanoTime() - start) / 1e9;
             done += iterations;
             verified = StencilKernel.verify(StencilKernel.absSum(out, n, rows), n, done);
-            System.out.println(new Json()
-                    .put("benchmark", "stencil_shared_memory")
-                    .put("threads", threads)
-                    .put("n", n)
-                    .put("iterations", iterations)
-                    .put("seconds_per_iteration", seconds / iterations)
-                    .put("warmup_iterations", done - iterations)
-                    .put("verified", verified));
+            System.out.println(ResultCodec.encode(
+                    new Result(threads, n, iterations, seconds / iterations, done - iterations, verified)));
         }
         System.exit(verified ? 0 : 1);
     }
 
     private static int band(int n, int threads, int t) {
         return (int) ((long) n * t / threads);
+    }
+
+    /**
+     * The line.
+     *
+     * @param threads the threads
+     * @param n the grid is {@code n x n}
+     * @param iterations the timed iterations
+     * @param secondsPerIteration the time of one
+     * @param warmupIterations the untimed iterations before
+     * @param verified whether the grid is the one expected
+     */
+    record Result(
+            int threads, int n, int iterations, double secondsPerIteration, int warmupIterations, boolean verified)
+            implements BenchmarkResult {
+        @Override
+        public String benchmark() {
+            return "stencil_shared_memory";
+        }
     }
 }

@@ -1,7 +1,8 @@
 package io.meld.cli;
 
-import io.meld.bench.Json;
+import io.meld.bench.BenchmarkResult;
 import io.meld.bench.MemoryFootprint;
+import io.meld.bench.ResultCodec;
 import io.meld.bench.StencilKernel;
 import io.meld.bench.report.Machine;
 import io.meld.bench.report.Report;
@@ -476,7 +477,7 @@ final class BenchCommand implements Callable<Integer> {
                 for (int n : g.sweepNodes) {
                     for (int t : g.sweepThreads) {
                         cli.message("gups sweep: " + n + " nodes x " + t + " threads, " + s + " s");
-                        sweep.add(runner.gupsPoint(n, t, g.tableLog2, s).fields());
+                        sweep.add(ResultCodec.decode(ResultCodec.encode(runner.gupsPoint(n, t, g.tableLog2, s))));
                     }
                 }
             }
@@ -556,12 +557,13 @@ final class BenchCommand implements Callable<Integer> {
             add(runner.stencil(new BenchRunner.StencilSpec(nodes, threads, o.n, o.iterations)));
         }
 
-        private void add(Json result) {
-            Map<String, Object> r = result.fields();
+        private void add(BenchmarkResult result) {
+            String line = ResultCodec.encode(result);
+            Map<String, Object> r = ResultCodec.decode(line);
             results.add(r);
             PrintStream out = cli.out;
             if (common.json) {
-                out.println(result);
+                out.println(line);
             } else {
                 printText(out, r);
             }
@@ -600,12 +602,12 @@ final class BenchCommand implements Callable<Integer> {
                 out.println(String.format(
                         Locale.ROOT,
                         "gups: %,d updates in %.2f s = %.2f M updates/s on %d nodes x %d threads (table 2^%d): %s",
-                        (long) Json.number(r, "updates"),
-                        Json.number(r, "seconds"),
-                        Json.number(r, "updates_per_sec") / 1e6,
-                        (long) Json.number(r, "nodes"),
-                        (long) Json.number(r, "threads_per_node"),
-                        (long) Json.number(r, "table_log2"),
+                        (long) ResultCodec.number(r, "updates"),
+                        ResultCodec.number(r, "seconds"),
+                        ResultCodec.number(r, "updates_per_sec") / 1e6,
+                        (long) ResultCodec.number(r, "nodes"),
+                        (long) ResultCodec.number(r, "threads_per_node"),
+                        (long) ResultCodec.number(r, "table_log2"),
                         verified ? "verified, the table's sum equals the updates" : "NOT VERIFIED"));
             }
         } else if (!verified) {

@@ -1,11 +1,12 @@
 package io.meld.cli;
 
 import io.meld.bench.Bandwidth;
+import io.meld.bench.BenchmarkResult;
 import io.meld.bench.Gups;
 import io.meld.bench.GupsResult;
 import io.meld.bench.HazelcastGups;
-import io.meld.bench.Json;
 import io.meld.bench.Latency;
+import io.meld.bench.LatencyStats;
 import io.meld.bench.MemoryFootprint;
 import io.meld.bench.Nstream;
 import io.meld.bench.NstreamSharedMemory;
@@ -15,6 +16,7 @@ import io.meld.bench.PageRankSharedMemory;
 import io.meld.bench.RawTcpGups;
 import io.meld.bench.RawTcpPingPong;
 import io.meld.bench.RawTcpStream;
+import io.meld.bench.ResultCodec;
 import io.meld.bench.Stencil;
 import io.meld.bench.StencilSharedMemory;
 import java.io.ByteArrayOutputStream;
@@ -25,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -58,7 +61,7 @@ final class BenchRunner {
     /** What a program printed on stdout, and how it ended. */
     record Run(int status, String out) {
         Map<String, Object> result(String benchmark) {
-            return Json.find(out, benchmark);
+            return ResultCodec.find(out, benchmark);
         }
     }
 
@@ -105,86 +108,87 @@ final class BenchRunner {
             int hazelcastMembers,
             double hazelcastSeconds) {}
 
-    Json gups(GupsSpec spec) throws InterruptedException {
+    BenchResults.Gups gups(GupsSpec spec) throws InterruptedException {
         GupsJob job =
                 new GupsJob(spec.nodes(), spec.threads(), spec.tableLog2(), spec.seconds(), jvmOptions, spec.corrupt());
         List<GupsResult> forms = job.runCluster(log, List.of(Gups.Form.ELEMENT, Gups.Form.BLOCK));
         GupsResult element = forms.get(0);
         GupsResult meld = forms.get(1);
         GupsResult shared = job.runSharedMemory(log);
-        Json json = new Json()
-                .put("benchmark", "gups")
-                .put("nodes", spec.nodes())
-                .put("threads_per_node", spec.threads())
-                .put("table_log2", spec.tableLog2())
-                .put("form", Gups.Form.BLOCK.label())
-                .put("block", Gups.BLOCK)
-                .put("updates", meld == GupsJob.NONE ? null : meld.updates())
-                .put("seconds", meld == GupsJob.NONE ? null : meld.seconds())
-                .put("warmup_seconds", meld == GupsJob.NONE ? null : meld.warmupSeconds())
-                .put("updates_per_sec", meld == GupsJob.NONE ? null : meld.updatesPerSec())
-                .put("verified", false)
-                .put("shared_memory_updates_per_sec", shared == GupsJob.NONE ? null : shared.updatesPerSec())
-                .put("shared_memory_warmup_seconds", shared == GupsJob.NONE ? null : shared.warmupSeconds())
-                .put("ratio_to_shared_memory", ratio(meld, shared))
-                .put("element_updates_per_sec", element == GupsJob.NONE ? null : element.updatesPerSec())
-                .put("element_ratio_to_shared_memory", ratio(element, shared));
         boolean verified = meld.verified() && element.verified() && shared.verified();
         // The bound of two processes on one machine: the least GUPS program that splits the table
         // between two JVMs (raw TCP, no runtime), in the same run.
         Map<String, Object> raw = spec.nodes() == PAIR ? rawTcpGups(spec) : null;
-        double rawRate = raw == null ? Double.NaN : Json.number(raw, "updates_per_sec");
-        json.put("raw_tcp_updates_per_sec", raw == null ? null : rawRate)
-                .put("ratio_to_raw_tcp", meld == GupsJob.NONE ? null : ratio(meld.updatesPerSec(), rawRate))
-                .put(
-                        "element_ratio_to_raw_tcp",
-                        element == GupsJob.NONE ? null : ratio(element.updatesPerSec(), rawRate))
-                .put(
-                        "raw_tcp_ratio_to_shared_memory",
-                        shared == GupsJob.NONE ? null : ratio(rawRate, shared.updatesPerSec()));
+        double rawRate = num(raw, "updates_per_sec");
         if (spec.nodes() == PAIR) {
             verified &= raw != null && Boolean.TRUE.equals(raw.get("verified"));
         }
+        Map<String, Object> hz = null;
+        BenchResults.Hazelcast peer = null;
         if (spec.hazelcastMembers() > 0) {
-            Map<String, Object> hz = hazelcast(spec);
-            double best = hz == null ? Double.NaN : Json.number(hz, "updates_per_sec");
-            json.put("hazelcast_updates_per_sec", hz == null ? null : best);
-            json.put("ratio_to_hazelcast", meld == GupsJob.NONE ? null : ratio(meld.updatesPerSec(), best));
-            json.put("hazelcast_members", spec.hazelcastMembers());
-            json.put("hazelcast_threads_per_member", spec.threads());
-            json.put("hazelcast_seconds", spec.hazelcastSeconds());
-            for (String way : HazelcastGups.WAYS) {
-                json.put("hazelcast_" + way + "_updates_per_sec", hz == null ? null : hz.get(way + "_updates_per_sec"));
-            }
-            json.put("hazelcast_best", hz == null ? null : hz.get("best"));
-            json.put("hazelcast_version", hz == null ? null : hz.get("hazelcast_version"));
+            hz = hazelcast(spec);
+            peer = new BenchResults.Hazelcast(
+                    spec.hazelcastMembers(),
+                    spec.threads(),
+                    spec.hazelcastSeconds(),
+                    num(hz, "sync_updates_per_sec"),
+                    num(hz, "async_updates_per_sec"),
+                    num(hz, "batch_updates_per_sec"),
+                    text(hz, "best"),
+                    text(hz, "hazelcast_version"));
             verified &= hz != null && Boolean.TRUE.equals(hz.get("verified"));
-        } else {
-            json.put("hazelcast_updates_per_sec", null).put("ratio_to_hazelcast", null);
         }
-        json.put("shared_memory_verified", shared.verified());
-        return json.put("verified", verified);
+        double hzRate = num(hz, "updates_per_sec");
+        return new BenchResults.Gups(
+                spec.nodes(),
+                spec.threads(),
+                spec.tableLog2(),
+                Gups.Form.BLOCK.label(),
+                Gups.BLOCK,
+                meld == GupsJob.NONE ? null : meld.updates(),
+                meld == GupsJob.NONE ? Double.NaN : meld.seconds(),
+                meld == GupsJob.NONE ? Double.NaN : meld.warmupSeconds(),
+                rate(meld),
+                verified,
+                rate(shared),
+                shared == GupsJob.NONE ? Double.NaN : shared.warmupSeconds(),
+                ratio(rate(meld), rate(shared)),
+                rate(element),
+                ratio(rate(element), rate(shared)),
+                rawRate,
+                ratio(rate(meld), rawRate),
+                ratio(rate(element), rawRate),
+                ratio(rawRate, rate(shared)),
+                hzRate,
+                ratio(rate(meld), hzRate),
+                peer,
+                shared.verified());
     }
 
     /**
      * One point of the GUPS sweep behind the report's scaling charts: Meld (the block form) and shared
      * memory only.
      */
-    Json gupsPoint(int nodes, int threads, int tableLog2, double seconds) throws InterruptedException {
+    BenchResults.GupsPoint gupsPoint(int nodes, int threads, int tableLog2, double seconds)
+            throws InterruptedException {
         GupsJob job = new GupsJob(nodes, threads, tableLog2, seconds, jvmOptions, false);
         GupsResult meld = job.runCluster(log, List.of(Gups.Form.BLOCK)).get(0);
         GupsResult shared = job.runSharedMemory(log);
-        return new Json()
-                .put("benchmark", "gups")
-                .put("sweep", true)
-                .put("nodes", nodes)
-                .put("threads_per_node", threads)
-                .put("table_log2", tableLog2)
-                .put("seconds", seconds)
-                .put("updates_per_sec", meld == GupsJob.NONE ? null : meld.updatesPerSec())
-                .put("shared_memory_updates_per_sec", shared == GupsJob.NONE ? null : shared.updatesPerSec())
-                .put("ratio_to_shared_memory", ratio(meld, shared))
-                .put("verified", meld.verified() && shared.verified());
+        return new BenchResults.GupsPoint(
+                true,
+                nodes,
+                threads,
+                tableLog2,
+                seconds,
+                rate(meld),
+                rate(shared),
+                ratio(rate(meld), rate(shared)),
+                meld.verified() && shared.verified());
+    }
+
+    /** @return the run's updates per second, NaN when it printed no result */
+    private static double rate(GupsResult r) {
+        return r == GupsJob.NONE ? Double.NaN : r.updatesPerSec();
     }
 
     private Map<String, Object> rawTcpGups(GupsSpec spec) throws InterruptedException {
@@ -251,27 +255,21 @@ final class BenchRunner {
         return options;
     }
 
-    private static Object ratio(GupsResult meld, GupsResult base) {
-        if (meld == GupsJob.NONE || base == GupsJob.NONE) {
-            return null;
-        }
-        return ratio(meld.updatesPerSec(), base.updatesPerSec());
-    }
-
-    /** @return {@code a / b}, or {@code null} when either is missing or {@code b} is not positive */
-    static Double ratio(double a, double b) {
-        return Double.isNaN(a) || Double.isNaN(b) || b <= 0 ? null : a / b;
+    /** @return {@code a / b}, or NaN when either is missing or {@code b} is not positive */
+    static double ratio(double a, double b) {
+        return Double.isNaN(a) || Double.isNaN(b) || b <= 0 ? Double.NaN : a / b;
     }
 
     private static Map<String, Object> withVerified(Map<String, Object> r, boolean verified) {
-        Json j = new Json().putAll(r).put("verified", verified);
-        return j.fields();
+        Map<String, Object> copy = new LinkedHashMap<>(r);
+        copy.put("verified", verified);
+        return copy;
     }
 
     // ---------------------------------------------------------------------------------------------
     // latency
 
-    Json latency(double seconds) throws InterruptedException {
+    BenchResults.Latency latency(double seconds) throws InterruptedException {
         String s = Double.toString(seconds);
         Run meld = launch(Latency.class.getName(), PAIR, 1, List.of(s), List.of("-Xmx256m", "-XX:+UseParallelGC"));
         int port = LoopbackPorts.pick(1).get(0);
@@ -283,34 +281,32 @@ final class BenchRunner {
                 List.of("-Xmx128m", "-XX:+UseParallelGC"));
         Map<String, Object> m = meld.result("latency_meld");
         Map<String, Object> r = raw.result("latency_raw_tcp");
-        Json json = new Json()
-                .put("benchmark", "latency")
-                .put("nodes", PAIR)
-                .put("threads_per_node", 1)
-                .put("seconds", get(m, "seconds"))
-                .put("samples", get(m, "samples"))
-                .put("p50_us", get(m, "p50_us"))
-                .put("p99_us", get(m, "p99_us"))
-                .put("p999_us", get(m, "p999_us"))
-                .put("raw_tcp_p50_us", get(r, "p50_us"))
-                .put("raw_tcp_p99_us", get(r, "p99_us"))
-                .put("ratio_to_raw_tcp", ratio(num(m, "p50_us"), num(r, "p50_us")))
-                .put("verified", verified(meld, m) && verified(raw, r))
-                .put("p90_us", get(m, "p90_us"))
-                .put("mean_us", get(m, "mean_us"))
-                .put("max_us", get(m, "max_us"))
-                .put("raw_tcp_p999_us", get(r, "p999_us"))
-                .put("raw_tcp_samples", get(r, "samples"))
-                .put("percentiles", io.meld.bench.LatencyStats.PERCENTILES)
-                .put("distribution_us", get(m, "distribution_us"))
-                .put("raw_tcp_distribution_us", get(r, "distribution_us"));
-        return json;
+        return new BenchResults.Latency(
+                PAIR,
+                1,
+                num(m, "seconds"),
+                whole(m, "samples"),
+                num(m, "p50_us"),
+                num(m, "p99_us"),
+                num(m, "p999_us"),
+                num(r, "p50_us"),
+                num(r, "p99_us"),
+                ratio(num(m, "p50_us"), num(r, "p50_us")),
+                verified(meld, m) && verified(raw, r),
+                num(m, "p90_us"),
+                num(m, "mean_us"),
+                num(m, "max_us"),
+                num(r, "p999_us"),
+                whole(r, "samples"),
+                LatencyStats.PERCENTILES,
+                numbers(m, "distribution_us"),
+                numbers(r, "distribution_us"));
     }
 
     // ---------------------------------------------------------------------------------------------
     // bandwidth
 
-    Json bandwidth(long bytes, double seconds) throws InterruptedException {
+    BenchResults.Bandwidth bandwidth(long bytes, double seconds) throws InterruptedException {
         String s = Double.toString(seconds);
         long heapMib = Math.max(256, 2 * (bytes >> 20) + 256);
         Run meld = launch(
@@ -335,25 +331,24 @@ final class BenchRunner {
         Map<String, Object> m = meld.result("bandwidth_meld");
         Map<String, Object> r = raw.result("bandwidth_raw_tcp");
         Map<String, Object> a = rawArray.result("bandwidth_raw_tcp");
-        return new Json()
-                .put("benchmark", "bandwidth")
-                .put("nodes", PAIR)
-                .put("threads_per_node", 1)
-                .put("bytes", bytes)
-                .put("seconds", get(m, "seconds"))
-                .put("warmup_seconds", get(m, "warmup_seconds"))
-                .put("get_gb_per_sec", get(m, "get_gb_per_sec"))
-                .put("put_gb_per_sec", get(m, "put_gb_per_sec"))
-                .put("raw_tcp_gb_per_sec", get(r, "gb_per_sec"))
-                .put("get_ratio_to_raw_tcp", ratio(num(m, "get_gb_per_sec"), num(r, "gb_per_sec")))
-                .put("put_ratio_to_raw_tcp", ratio(num(m, "put_gb_per_sec"), num(r, "gb_per_sec")))
-                .put("raw_tcp_array_gb_per_sec", get(a, "gb_per_sec"))
-                .put("get_ratio_to_raw_tcp_array", ratio(num(m, "get_gb_per_sec"), num(a, "gb_per_sec")))
-                .put("put_ratio_to_raw_tcp_array", ratio(num(m, "put_gb_per_sec"), num(a, "gb_per_sec")))
-                .put("verified", verified(meld, m) && verified(raw, r) && verified(rawArray, a))
-                .put("gets", get(m, "gets"))
-                .put("puts", get(m, "puts"))
-                .put("raw_tcp_chunk_bytes", get(r, "bytes"));
+        return new BenchResults.Bandwidth(
+                PAIR,
+                1,
+                bytes,
+                num(m, "seconds"),
+                num(m, "warmup_seconds"),
+                num(m, "get_gb_per_sec"),
+                num(m, "put_gb_per_sec"),
+                num(r, "gb_per_sec"),
+                ratio(num(m, "get_gb_per_sec"), num(r, "gb_per_sec")),
+                ratio(num(m, "put_gb_per_sec"), num(r, "gb_per_sec")),
+                num(a, "gb_per_sec"),
+                ratio(num(m, "get_gb_per_sec"), num(a, "gb_per_sec")),
+                ratio(num(m, "put_gb_per_sec"), num(a, "gb_per_sec")),
+                verified(meld, m) && verified(raw, r) && verified(rawArray, a),
+                whole(m, "gets"),
+                whole(m, "puts"),
+                whole(r, "bytes"));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -396,7 +391,7 @@ final class BenchRunner {
         }
     }
 
-    Json pagerank(PageRankSpec spec) throws InterruptedException {
+    BenchResults.PageRank pagerank(PageRankSpec spec) throws InterruptedException {
         Path dir;
         try {
             dir = Files.createTempDirectory("meld-pagerank");
@@ -422,37 +417,30 @@ final class BenchRunner {
             Map<String, Object> s = shared.result("pagerank_shared_memory");
             double[] difference = compare(meldRanks, sharedRanks);
             boolean agree = difference != null && difference[0] <= 1e-9;
-            Json json = new Json().put("benchmark", "pagerank").put("nodes", spec.nodes());
-            json.put("threads_per_node", spec.threads());
-            if (spec.graph() != null) {
-                json.put("graph", spec.graph().toString());
-            } else {
-                json.put("graph", "rmat")
-                        .put("scale", spec.scale())
-                        .put("edge_factor", spec.edgeFactor())
-                        .put("seed", spec.seed());
-            }
-            return json.put("vertices", get(m, "vertices"))
-                    .put("edges", get(m, "edges"))
-                    .put("iterations", spec.iterations())
-                    .put("seconds", get(m, "seconds"))
-                    .put("seconds_per_iteration", get(m, "seconds_per_iteration"))
-                    .put("shared_memory_seconds_per_iteration", get(s, "seconds_per_iteration"))
-                    .put(
-                            "ratio_to_shared_memory",
-                            ratio(num(m, "seconds_per_iteration"), num(s, "seconds_per_iteration")))
-                    .put("verified", verified(meld, m) && verified(shared, s) && agree)
-                    .put("l1_difference", difference == null ? null : difference[0])
-                    .put("max_difference", difference == null ? null : difference[1])
-                    .put("rank_sum", get(m, "rank_sum"))
-                    .put("setup_seconds", get(m, "setup_seconds"))
-                    .put("warmup_seconds", get(m, "warmup_seconds"))
-                    .put("shared_memory_warmup_seconds", get(s, "warmup_seconds"))
-                    .put("fetch_seconds_per_iteration", get(m, "fetch_seconds_per_iteration"))
-                    .put("compute_seconds_per_iteration", get(m, "compute_seconds_per_iteration"))
-                    .put("sync_seconds_per_iteration", get(m, "sync_seconds_per_iteration"))
-                    .put("fetched_vertices_per_iteration", get(m, "fetched_vertices_per_iteration"))
-                    .put("shared_memory_threads", spec.nodes() * spec.threads());
+            return new BenchResults.PageRank(
+                    spec.nodes(),
+                    spec.threads(),
+                    spec.graph() != null ? spec.graph().toString() : "rmat",
+                    spec.graph() != null ? null : new BenchResults.Rmat(spec.scale(), spec.edgeFactor(), spec.seed()),
+                    whole(m, "vertices"),
+                    whole(m, "edges"),
+                    spec.iterations(),
+                    num(m, "seconds"),
+                    num(m, "seconds_per_iteration"),
+                    num(s, "seconds_per_iteration"),
+                    ratio(num(m, "seconds_per_iteration"), num(s, "seconds_per_iteration")),
+                    verified(meld, m) && verified(shared, s) && agree,
+                    difference == null ? Double.NaN : difference[0],
+                    difference == null ? Double.NaN : difference[1],
+                    num(m, "rank_sum"),
+                    num(m, "setup_seconds"),
+                    num(m, "warmup_seconds"),
+                    num(s, "warmup_seconds"),
+                    num(m, "fetch_seconds_per_iteration"),
+                    num(m, "compute_seconds_per_iteration"),
+                    num(m, "sync_seconds_per_iteration"),
+                    whole(m, "fetched_vertices_per_iteration"),
+                    spec.nodes() * spec.threads());
         } finally {
             try {
                 Files.deleteIfExists(meldRanks);
@@ -510,7 +498,7 @@ final class BenchRunner {
         }
     }
 
-    Json nstream(NstreamSpec spec) throws InterruptedException {
+    BenchResults.Nstream nstream(NstreamSpec spec) throws InterruptedException {
         Run meld = launch(
                 Nstream.class.getName(),
                 spec.nodes(),
@@ -532,27 +520,26 @@ final class BenchRunner {
                 List.of("-Xmx" + NstreamSpec.heapMib(total) + "m", "-XX:+UseParallelGC"));
         Map<String, Object> m = meld.result("nstream_meld");
         Map<String, Object> b = shared.result("nstream_shared_memory");
-        return new Json()
-                .put("benchmark", "nstream")
-                .put("nodes", spec.nodes())
-                .put("threads_per_node", spec.threads())
-                .put("length_per_node", spec.perNode())
-                .put("length", total)
-                .put("iterations", spec.iterations())
-                .put("seconds", num(m, "seconds_per_iteration") * spec.iterations())
-                .put("gb_per_sec", get(m, "gb_per_sec"))
-                .put("shared_memory_gb_per_sec", get(b, "gb_per_sec"))
-                .put("ratio_to_shared_memory", ratio(num(m, "gb_per_sec"), num(b, "gb_per_sec")))
-                .put("element_gb_per_sec", get(m, "element_gb_per_sec"))
-                .put("element_ratio_to_shared_memory", ratio(num(m, "element_gb_per_sec"), num(b, "gb_per_sec")))
-                .put("verified", verified(meld, m) && verified(shared, b))
-                .put("seconds_per_iteration", get(m, "seconds_per_iteration"))
-                .put("shared_memory_seconds_per_iteration", get(b, "seconds_per_iteration"))
-                .put("element_iterations", spec.elementIterations())
-                .put("element_seconds_per_iteration", get(m, "element_seconds_per_iteration"))
-                .put("warmup_seconds", get(m, "warmup_seconds"))
-                .put("shared_memory_warmup_seconds", get(b, "warmup_seconds"))
-                .put("shared_memory_threads", spec.nodes() * spec.threads());
+        return new BenchResults.Nstream(
+                spec.nodes(),
+                spec.threads(),
+                spec.perNode(),
+                total,
+                spec.iterations(),
+                num(m, "seconds_per_iteration") * spec.iterations(),
+                num(m, "gb_per_sec"),
+                num(b, "gb_per_sec"),
+                ratio(num(m, "gb_per_sec"), num(b, "gb_per_sec")),
+                num(m, "element_gb_per_sec"),
+                ratio(num(m, "element_gb_per_sec"), num(b, "gb_per_sec")),
+                verified(meld, m) && verified(shared, b),
+                num(m, "seconds_per_iteration"),
+                num(b, "seconds_per_iteration"),
+                spec.elementIterations(),
+                num(m, "element_seconds_per_iteration"),
+                num(m, "warmup_seconds"),
+                num(b, "warmup_seconds"),
+                spec.nodes() * spec.threads());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -571,7 +558,7 @@ final class BenchRunner {
         }
     }
 
-    Json stencil(StencilSpec spec) throws InterruptedException {
+    BenchResults.Stencil stencil(StencilSpec spec) throws InterruptedException {
         String n = Integer.toString(spec.n());
         String iterations = Integer.toString(spec.iterations());
         Run meld = launch(
@@ -590,29 +577,28 @@ final class BenchRunner {
         Map<String, Object> m = meld.result("stencil_meld");
         Map<String, Object> b = shared.result("stencil_shared_memory");
         double global = num(m, "seconds_per_iteration");
-        return new Json()
-                .put("benchmark", "stencil")
-                .put("nodes", spec.nodes())
-                .put("threads_per_node", spec.threads())
-                .put("n", spec.n())
-                .put("radius", get(m, "radius"))
-                .put("iterations", spec.iterations())
-                .put("seconds", global * spec.iterations())
-                .put("seconds_per_iteration", get(m, "seconds_per_iteration"))
-                .put("message_passing_seconds_per_iteration", get(m, "message_passing_seconds_per_iteration"))
-                .put("shared_memory_seconds_per_iteration", get(b, "seconds_per_iteration"))
-                .put("ratio_to_message_passing", ratio(global, num(m, "message_passing_seconds_per_iteration")))
-                .put("ratio_to_shared_memory", ratio(global, num(b, "seconds_per_iteration")))
-                .put("verified", verified(meld, m) && verified(shared, b))
-                .put("warmup_iterations", get(m, "warmup_iterations"))
-                .put("shared_memory_warmup_iterations", get(b, "warmup_iterations"))
-                .put("shared_memory_threads", spec.nodes() * spec.threads());
+        return new BenchResults.Stencil(
+                spec.nodes(),
+                spec.threads(),
+                spec.n(),
+                whole(m, "radius"),
+                spec.iterations(),
+                global * spec.iterations(),
+                global,
+                num(m, "message_passing_seconds_per_iteration"),
+                num(b, "seconds_per_iteration"),
+                ratio(global, num(m, "message_passing_seconds_per_iteration")),
+                ratio(global, num(b, "seconds_per_iteration")),
+                verified(meld, m) && verified(shared, b),
+                whole(m, "warmup_iterations"),
+                whole(b, "warmup_iterations"),
+                spec.nodes() * spec.threads());
     }
 
     // ---------------------------------------------------------------------------------------------
     // memory
 
-    Json memory(int nodes, int lengthLog2, long overheadBytes) throws InterruptedException {
+    BenchmarkResult memory(int nodes, int lengthLog2, long overheadBytes) throws InterruptedException {
         long share = (8L << lengthLog2) / nodes;
         long heapMib = share / 1048576 + share / 4 / 1048576 + 256;
         // G1 (the default collector) allocates the node's share (one chunk, or chunks of up to 2^30 elements)
@@ -625,13 +611,11 @@ final class BenchRunner {
                 List.of(Integer.toString(lengthLog2), Long.toString(overheadBytes)),
                 List.of("-Xmx" + heapMib + "m", "-XX:+UseG1GC"));
         Map<String, Object> m = run.result("memory");
-        Json json = new Json();
-        if (m != null) {
-            json.putAll(m);
-        } else {
-            json.put("benchmark", "memory").put("nodes", nodes).put("length_log2", lengthLog2);
+        if (m == null) {
+            return new BenchResults.MemoryFailed(nodes, lengthLog2, heapMib, false);
         }
-        return json.put("heap_mib", heapMib).put("verified", verified(run, m));
+        MemoryFootprint.Result footprint = MemoryFootprint.Result.of(m);
+        return new BenchResults.Memory(verified(run, m) ? footprint : footprint.unverified(), heapMib);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -640,11 +624,23 @@ final class BenchRunner {
         return run.status() == 0 && result != null && Boolean.TRUE.equals(result.get("verified"));
     }
 
-    private static Object get(Map<String, Object> m, String field) {
-        return m == null ? null : m.get(field);
+    /** @return the field as a double, NaN when the program printed no result or not the field */
+    private static double num(Map<String, Object> m, String field) {
+        return m == null ? Double.NaN : ResultCodec.number(m, field);
     }
 
-    private static double num(Map<String, Object> m, String field) {
-        return m == null ? Double.NaN : Json.number(m, field);
+    /** @return the whole number field, {@code null} when the program printed no result or not the field */
+    private static Long whole(Map<String, Object> m, String field) {
+        return m != null && m.get(field) instanceof Long l ? l : null;
+    }
+
+    /** @return the string field, {@code null} when the program printed no result or not the field */
+    private static String text(Map<String, Object> m, String field) {
+        return m != null && m.get(field) instanceof String t ? t : null;
+    }
+
+    /** @return the array field, {@code null} when the program printed no result or not the field */
+    private static double[] numbers(Map<String, Object> m, String field) {
+        return m != null && m.get(field) instanceof List<?> ? ResultCodec.numbers(m, field) : null;
     }
 }

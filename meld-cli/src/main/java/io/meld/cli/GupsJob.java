@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
  */
 record GupsJob(int nodes, int threads, int tableLog2, double seconds, List<String> jvmOptions, boolean corrupt) {
     /** The result of a run that printed none (it failed before). */
-    static final GupsResult NONE = new GupsResult(0, 0, 0, "none", 0, 1, 0, false);
+    static final GupsResult NONE = new GupsResult(0, 0, 0, "none", 0, 1, 0, 0, false);
 
     /** @return the heap a node needs for its part of the table, with room for the runtime */
     String heap(int share) {

@@ -3,7 +3,7 @@ package io.meld.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meld.bench.GupsResult;
-import io.meld.bench.Json;
+import io.meld.bench.ResultCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,11 +116,12 @@ class BenchCommandTest {
         assertThat(status).as("stderr:\n%s", err.text()).isZero();
         List<String> lines = out.lines();
         assertThat(lines).hasSize(7);
-        List<String> names =
-                lines.stream().map(l -> (String) Json.parse(l).get("benchmark")).toList();
+        List<String> names = lines.stream()
+                .map(l -> (String) ResultCodec.decode(l).get("benchmark"))
+                .toList();
         assertThat(names).containsExactly("gups", "latency", "bandwidth", "pagerank", "memory", "nstream", "stencil");
         for (String line : lines) {
-            Map<String, Object> r = Json.parse(line);
+            Map<String, Object> r = ResultCodec.decode(line);
             if (r.get("benchmark").equals("gups")) {
                 // without Hazelcast its figures are null, and everything else is there
                 assertThat(r)
@@ -133,9 +134,9 @@ class BenchCommandTest {
                 assertComplete(r);
             }
         }
-        Map<String, Object> pagerank = Json.parse(lines.get(3));
+        Map<String, Object> pagerank = ResultCodec.decode(lines.get(3));
         assertThat(pagerank).containsEntry("vertices", 256L).containsEntry("edges", 4096L);
-        assertThat(Json.number(pagerank, "l1_difference")).isLessThan(1e-9);
+        assertThat(ResultCodec.number(pagerank, "l1_difference")).isLessThan(1e-9);
     }
 
     @Test
@@ -170,12 +171,13 @@ class BenchCommandTest {
         assertThat(result.updates()).isPositive();
         assertThat(result.form()).isEqualTo("block");
         assertThat(result.verified()).isTrue();
-        Map<String, Object> r = Json.parse(json);
+        Map<String, Object> r = ResultCodec.decode(json);
         assertComplete(r);
-        assertThat(Json.number(r, "element_updates_per_sec")).isPositive();
-        assertThat(Json.number(r, "element_ratio_to_shared_memory")).isPositive();
+        assertThat(ResultCodec.number(r, "element_updates_per_sec")).isPositive();
+        assertThat(ResultCodec.number(r, "element_ratio_to_shared_memory")).isPositive();
         for (String way : List.of("sync", "async", "batch")) {
-            assertThat(Json.number(r, "hazelcast_" + way + "_updates_per_sec")).isPositive();
+            assertThat(ResultCodec.number(r, "hazelcast_" + way + "_updates_per_sec"))
+                    .isPositive();
         }
         assertThat(r.get("hazelcast_best")).isIn("sync", "async", "batch");
     }
@@ -229,7 +231,7 @@ class BenchCommandTest {
                 "--json");
 
         assertThat(status).as("stderr:\n%s", err.text()).isZero();
-        Map<String, Object> r = Json.parse(out.lines().get(0));
+        Map<String, Object> r = ResultCodec.decode(out.lines().get(0));
         assertComplete(r);
         assertThat(r).containsEntry("vertices", 6L).containsEntry("edges", 8L);
         assertThat(r.get("graph")).isEqualTo(graph.toString());

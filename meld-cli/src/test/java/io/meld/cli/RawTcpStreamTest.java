@@ -2,8 +2,8 @@ package io.meld.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meld.bench.Json;
 import io.meld.bench.RawTcpStream;
+import io.meld.bench.ResultCodec;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -62,7 +62,7 @@ class RawTcpStreamTest {
         int status = launch(out, err, more);
         String text = out.toString(StandardCharsets.UTF_8);
         assertThat(status).as("stdout:%n%s%nstderr:%n%s", text, err).isZero();
-        return Json.find(text, "bandwidth_raw_tcp");
+        return ResultCodec.find(text, "bandwidth_raw_tcp");
     }
 
     private static int launch(ByteArrayOutputStream out, ByteArrayOutputStream err, String... more)

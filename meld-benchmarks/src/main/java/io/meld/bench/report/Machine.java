@@ -1,6 +1,7 @@
 package io.meld.bench.report;
 
-import io.meld.bench.Json;
+import io.meld.bench.BenchmarkResult;
+import io.meld.bench.ResultCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,7 @@ import java.util.Locale;
 
 /**
  * What the figures came from: the machine, the JDK, and how busy the machine was when the run started
- * (benchmarks on a loaded machine measure the load too).
+ * (benchmarks on a loaded machine measure the load too); its JSON line is {@code "benchmark":"machine"}.
  *
  * @param cpu the processor model, from {@code /proc/cpuinfo}, or the architecture
  * @param cores the processors the JVM sees
@@ -22,7 +23,8 @@ import java.util.Locale;
  * @param started when the run started, UTC
  */
 public record Machine(
-        String cpu, int cores, long memoryBytes, String jdk, String os, double loadAverage, String started) {
+        String cpu, int cores, long memoryBytes, String jdk, String os, double loadAverage, String started)
+        implements BenchmarkResult {
     /** @return this machine, now */
     public static Machine current() {
         String cpu = System.getProperty("os.arch");
@@ -56,18 +58,9 @@ public record Machine(
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     }
 
-    /** @return the machine as a JSON line, {@code "benchmark":"machine"} */
-    public String json() {
-        return new Json()
-                .put("benchmark", "machine")
-                .put("cpu", cpu)
-                .put("cores", cores)
-                .put("memory_bytes", memoryBytes)
-                .put("jdk", jdk)
-                .put("os", os)
-                .put("load_average", loadAverage)
-                .put("started", started)
-                .toString();
+    @Override
+    public String benchmark() {
+        return "machine";
     }
 
     /**
@@ -79,11 +72,11 @@ public record Machine(
     public static Machine of(java.util.Map<String, Object> f) {
         return new Machine(
                 String.valueOf(f.get("cpu")),
-                (int) Json.number(f, "cores"),
-                (long) Json.number(f, "memory_bytes"),
+                (int) ResultCodec.number(f, "cores"),
+                (long) ResultCodec.number(f, "memory_bytes"),
                 String.valueOf(f.get("jdk")),
                 String.valueOf(f.get("os")),
-                Json.number(f, "load_average"),
+                ResultCodec.number(f, "load_average"),
                 String.valueOf(f.get("started")));
     }
 

@@ -1,7 +1,7 @@
 package io.meld.bench.report;
 
-import io.meld.bench.Json;
 import io.meld.bench.LatencyStats;
+import io.meld.bench.ResultCodec;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
@@ -110,7 +110,7 @@ public final class Report {
             if (line.isBlank()) {
                 continue;
             }
-            Map<String, Object> f = Json.parse(line);
+            Map<String, Object> f = ResultCodec.decode(line);
             if ("machine".equals(f.get("benchmark"))) {
                 machine = Machine.of(f);
             } else if (Boolean.TRUE.equals(f.get("sweep"))) {
@@ -131,12 +131,12 @@ public final class Report {
     public Path write() {
         try {
             Files.createDirectories(dir);
-            StringBuilder lines = new StringBuilder(machine.json()).append('\n');
+            StringBuilder lines = new StringBuilder(ResultCodec.encode(machine)).append('\n');
             for (Map<String, Object> r : results) {
-                lines.append(new Json().putAll(r)).append('\n');
+                lines.append(ResultCodec.encode(r)).append('\n');
             }
             for (Map<String, Object> r : sweep) {
-                lines.append(new Json().putAll(r)).append('\n');
+                lines.append(ResultCodec.encode(r)).append('\n');
             }
             Files.writeString(dir.resolve("results.jsonl"), lines, StandardCharsets.UTF_8);
             drawCharts();
@@ -184,20 +184,20 @@ public final class Report {
     private void gupsChart(Map<String, Object> r) throws IOException {
         List<String> names = new ArrayList<>();
         List<Double> values = new ArrayList<>();
-        add(names, values, "Meld, blocks", Json.number(r, "updates_per_sec") / 1e6);
-        add(names, values, "Meld, 1 by 1", Json.number(r, "element_updates_per_sec") / 1e6);
-        add(names, values, "shared memory", Json.number(r, "shared_memory_updates_per_sec") / 1e6);
-        add(names, values, "2 JVMs, raw TCP", Json.number(r, "raw_tcp_updates_per_sec") / 1e6);
-        add(names, values, "Hazelcast sync", Json.number(r, "hazelcast_sync_updates_per_sec") / 1e6);
-        add(names, values, "Hazelcast async", Json.number(r, "hazelcast_async_updates_per_sec") / 1e6);
-        add(names, values, "Hazelcast batch", Json.number(r, "hazelcast_batch_updates_per_sec") / 1e6);
+        add(names, values, "Meld, blocks", ResultCodec.number(r, "updates_per_sec") / 1e6);
+        add(names, values, "Meld, 1 by 1", ResultCodec.number(r, "element_updates_per_sec") / 1e6);
+        add(names, values, "shared memory", ResultCodec.number(r, "shared_memory_updates_per_sec") / 1e6);
+        add(names, values, "2 JVMs, raw TCP", ResultCodec.number(r, "raw_tcp_updates_per_sec") / 1e6);
+        add(names, values, "Hazelcast sync", ResultCodec.number(r, "hazelcast_sync_updates_per_sec") / 1e6);
+        add(names, values, "Hazelcast async", ResultCodec.number(r, "hazelcast_async_updates_per_sec") / 1e6);
+        add(names, values, "Hazelcast batch", ResultCodec.number(r, "hazelcast_batch_updates_per_sec") / 1e6);
         CategoryChart chart = bars(
                 String.format(
                         Locale.ROOT,
                         "Random increments: %d nodes x %d threads, 2^%d table",
-                        (long) Json.number(r, "nodes"),
-                        (long) Json.number(r, "threads_per_node"),
-                        (long) Json.number(r, "table_log2")),
+                        (long) ResultCodec.number(r, "nodes"),
+                        (long) ResultCodec.number(r, "threads_per_node"),
+                        (long) ResultCodec.number(r, "table_log2")),
                 "million updates per second (log scale)",
                 names,
                 values);
@@ -231,8 +231,8 @@ public final class Report {
         chart.getStyler().setDefaultSeriesRenderStyle(CategorySeriesRenderStyle.Line);
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setXAxisLabelRotation(45);
-        distribution(chart, "Meld get", Json.numbers(r, "distribution_us"), MELD);
-        distribution(chart, "raw TCP ping-pong", Json.numbers(r, "raw_tcp_distribution_us"), BASELINE);
+        distribution(chart, "Meld get", ResultCodec.numbers(r, "distribution_us"), MELD);
+        distribution(chart, "raw TCP ping-pong", ResultCodec.numbers(r, "raw_tcp_distribution_us"), BASELINE);
         if (chart.getSeriesMap().isEmpty()) {
             return;
         }
@@ -270,12 +270,13 @@ public final class Report {
     private void bandwidthChart(Map<String, Object> r) throws IOException {
         List<String> names = new ArrayList<>();
         List<Double> values = new ArrayList<>();
-        add(names, values, "Meld bulk get", Json.number(r, "get_gb_per_sec"));
-        add(names, values, "Meld bulk put", Json.number(r, "put_gb_per_sec"));
-        add(names, values, "raw TCP stream", Json.number(r, "raw_tcp_gb_per_sec"));
-        add(names, values, "raw TCP, array to array", Json.number(r, "raw_tcp_array_gb_per_sec"));
+        add(names, values, "Meld bulk get", ResultCodec.number(r, "get_gb_per_sec"));
+        add(names, values, "Meld bulk put", ResultCodec.number(r, "put_gb_per_sec"));
+        add(names, values, "raw TCP stream", ResultCodec.number(r, "raw_tcp_gb_per_sec"));
+        add(names, values, "raw TCP, array to array", ResultCodec.number(r, "raw_tcp_array_gb_per_sec"));
         CategoryChart chart = bars(
-                String.format(Locale.ROOT, "Bulk transfers of %s, 2 nodes", bytes((long) Json.number(r, "bytes"))),
+                String.format(
+                        Locale.ROOT, "Bulk transfers of %s, 2 nodes", bytes((long) ResultCodec.number(r, "bytes"))),
                 "GB/s (1e9 bytes)",
                 names,
                 values);
@@ -293,10 +294,10 @@ public final class Report {
                 String.format(
                         Locale.ROOT,
                         "PageRank: %,d vertices, %,d edges, %d nodes x %d threads",
-                        (long) Json.number(r, "vertices"),
-                        (long) Json.number(r, "edges"),
-                        (long) Json.number(r, "nodes"),
-                        (long) Json.number(r, "threads_per_node")),
+                        (long) ResultCodec.number(r, "vertices"),
+                        (long) ResultCodec.number(r, "edges"),
+                        (long) ResultCodec.number(r, "nodes"),
+                        (long) ResultCodec.number(r, "threads_per_node")),
                 "milliseconds per iteration (lower is better)",
                 "pagerank.png",
                 "Time per PageRank iteration: Meld on its nodes beside the shared-memory"
@@ -314,9 +315,9 @@ public final class Report {
                 String.format(
                         Locale.ROOT,
                         "nstream: %,d doubles per array, %d nodes x %d threads",
-                        (long) Json.number(r, "length"),
-                        (long) Json.number(r, "nodes"),
-                        (long) Json.number(r, "threads_per_node")),
+                        (long) ResultCodec.number(r, "length"),
+                        (long) ResultCodec.number(r, "nodes"),
+                        (long) ResultCodec.number(r, "threads_per_node")),
                 "GB/s (higher is better)",
                 "nstream.png",
                 "The triad A += B + 3 C over three global arrays: in Meld's spans of local storage, one get/set"
@@ -336,10 +337,10 @@ public final class Report {
                 String.format(
                         Locale.ROOT,
                         "stencil: star radius 2 on %,d x %,d, %d nodes x %d threads",
-                        (long) Json.number(r, "n"),
-                        (long) Json.number(r, "n"),
-                        (long) Json.number(r, "nodes"),
-                        (long) Json.number(r, "threads_per_node")),
+                        (long) ResultCodec.number(r, "n"),
+                        (long) ResultCodec.number(r, "n"),
+                        (long) ResultCodec.number(r, "nodes"),
+                        (long) ResultCodec.number(r, "threads_per_node")),
                 "milliseconds per iteration (lower is better)",
                 "stencil.png",
                 "Time per stencil iteration: halos by put-with-signal into global arrays, by send/receive,"
@@ -370,14 +371,14 @@ public final class Report {
         List<String> names = new ArrayList<>();
         List<Double> values = new ArrayList<>();
         for (int i = 0; i < labelsAndFields.length; i += 2) {
-            add(names, values, labelsAndFields[i], Json.number(r, labelsAndFields[i + 1]) * scale);
+            add(names, values, labelsAndFields[i], ResultCodec.number(r, labelsAndFields[i + 1]) * scale);
         }
         save(bars(title, yTitle, names, values), file, caption);
     }
 
     private void memoryChart(Map<String, Object> r) throws IOException {
-        double[] peaks = Json.numbers(r, "vm_hwm_bytes");
-        double[] before = Json.numbers(r, "vm_hwm_before_bytes");
+        double[] peaks = ResultCodec.numbers(r, "vm_hwm_bytes");
+        double[] before = ResultCodec.numbers(r, "vm_hwm_before_bytes");
         if (peaks.length == 0) {
             return; // a failed run: nothing to draw
         }
@@ -387,8 +388,8 @@ public final class Report {
                 .title(String.format(
                         Locale.ROOT,
                         "Peak resident memory per node: 2^%d longs over %d nodes",
-                        (long) Json.number(r, "length_log2"),
-                        (long) Json.number(r, "nodes")))
+                        (long) ResultCodec.number(r, "length_log2"),
+                        (long) ResultCodec.number(r, "nodes")))
                 .xAxisTitle("node")
                 .yAxisTitle("MiB")
                 .build();
@@ -402,8 +403,8 @@ public final class Report {
             nodes.add("node " + i);
             peak.add(peaks[i] / 1048576);
             start.add(i < before.length ? before[i] / 1048576 : 0);
-            share.add(Json.number(r, "share_bytes") / 1048576);
-            limit.add(Json.number(r, "limit_bytes") / 1048576);
+            share.add(ResultCodec.number(r, "share_bytes") / 1048576);
+            limit.add(ResultCodec.number(r, "limit_bytes") / 1048576);
         }
         chart.addSeries("before allocating (VmHWM)", nodes, start).setFillColor(new Color(0xBCBD22));
         chart.addSeries("share of the data", nodes, share).setFillColor(BASELINE);
@@ -423,13 +424,13 @@ public final class Report {
         TreeSet<Integer> threadCounts = new TreeSet<>();
         TreeSet<Integer> nodeCounts = new TreeSet<>();
         for (Map<String, Object> r : sweep) {
-            int n = (int) Json.number(r, "nodes");
-            int t = (int) Json.number(r, "threads_per_node");
+            int n = (int) ResultCodec.number(r, "nodes");
+            int t = (int) ResultCodec.number(r, "threads_per_node");
             nodeCounts.add(n);
             threadCounts.add(t);
-            meld.computeIfAbsent(n, k -> new TreeMap<>()).put(t, Json.number(r, "updates_per_sec") / 1e6);
+            meld.computeIfAbsent(n, k -> new TreeMap<>()).put(t, ResultCodec.number(r, "updates_per_sec") / 1e6);
             shared.computeIfAbsent(n, k -> new TreeMap<>())
-                    .put(t, Json.number(r, "shared_memory_updates_per_sec") / 1e6);
+                    .put(t, ResultCodec.number(r, "shared_memory_updates_per_sec") / 1e6);
         }
         XYChart byNodes = line("Random increments against nodes", "nodes", "M updates per second");
         for (int t : threadCounts) {
@@ -525,7 +526,7 @@ public final class Report {
     private double ratio(Target t) {
         for (Map<String, Object> r : results) {
             if (t.benchmark().equals(r.get("benchmark"))) {
-                return Json.number(r, t.field());
+                return ResultCodec.number(r, t.field());
             }
         }
         return Double.NaN;
@@ -650,7 +651,7 @@ public final class Report {
         }
         h.append("<h2>The JSON lines</h2>\n<pre>");
         for (Map<String, Object> r : results) {
-            h.append(escape(new Json().putAll(r).toString())).append('\n');
+            h.append(escape(ResultCodec.encode(r))).append('\n');
         }
         h.append("</pre>\n<p>Also in <a href=\"results.jsonl\">results.jsonl</a>, with the GUPS sweep behind the"
                 + " scaling charts.</p>\n</body></html>\n");
@@ -687,7 +688,7 @@ public final class Report {
                             "shared_memory_updates_per_sec",
                             "element_ratio_to_shared_memory",
                             verified));
-                    if (!Double.isNaN(Json.number(r, "raw_tcp_updates_per_sec"))) {
+                    if (!Double.isNaN(ResultCodec.number(r, "raw_tcp_updates_per_sec"))) {
                         rows.add(row(
                                 r,
                                 b,
@@ -726,8 +727,9 @@ public final class Report {
                     rows.add(new String[] {
                         b,
                         "p99 / p99.9 (\u00b5s)",
-                        format(Json.number(r, "p99_us")) + " / " + format(Json.number(r, "p999_us")),
-                        format(Json.number(r, "raw_tcp_p99_us")) + " / " + format(Json.number(r, "raw_tcp_p999_us")),
+                        format(ResultCodec.number(r, "p99_us")) + " / " + format(ResultCodec.number(r, "p999_us")),
+                        format(ResultCodec.number(r, "raw_tcp_p99_us")) + " / "
+                                + format(ResultCodec.number(r, "raw_tcp_p999_us")),
                         "",
                         "",
                         verified
@@ -750,7 +752,7 @@ public final class Report {
                             "raw_tcp_gb_per_sec",
                             "put_ratio_to_raw_tcp",
                             verified));
-                    if (!Double.isNaN(Json.number(r, "raw_tcp_array_gb_per_sec"))) {
+                    if (!Double.isNaN(ResultCodec.number(r, "raw_tcp_array_gb_per_sec"))) {
                         rows.add(row(
                                 r,
                                 b,
@@ -818,9 +820,9 @@ public final class Report {
                     rows.add(new String[] {
                         b,
                         "peak resident MiB per node vs limit",
-                        format(Json.number(r, "max_vm_hwm_bytes") / 1048576),
-                        format(Json.number(r, "limit_bytes") / 1048576),
-                        format(Json.number(r, "max_vm_hwm_bytes") / Json.number(r, "limit_bytes")),
+                        format(ResultCodec.number(r, "max_vm_hwm_bytes") / 1048576),
+                        format(ResultCodec.number(r, "limit_bytes") / 1048576),
+                        format(ResultCodec.number(r, "max_vm_hwm_bytes") / ResultCodec.number(r, "limit_bytes")),
                         "\u2264 1 " + (Boolean.TRUE.equals(r.get("under_limit")) ? "met" : "missed"),
                         verified
                     });
@@ -838,7 +840,7 @@ public final class Report {
             String baseline,
             String ratioField,
             String verified) {
-        double ratio = Json.number(r, ratioField);
+        double ratio = ResultCodec.number(r, ratioField);
         String target = "";
         for (Target t : TARGETS) {
             if (t.benchmark().equals(benchmark) && t.field().equals(ratioField)) {
@@ -848,8 +850,8 @@ public final class Report {
         return new String[] {
             benchmark,
             figure,
-            format(Json.number(r, meld)),
-            format(Json.number(r, baseline)),
+            format(ResultCodec.number(r, meld)),
+            format(ResultCodec.number(r, baseline)),
             format(ratio),
             target,
             verified

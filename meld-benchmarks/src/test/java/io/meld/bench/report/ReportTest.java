@@ -2,13 +2,14 @@ package io.meld.bench.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meld.bench.Json;
 import io.meld.bench.LatencyStats;
+import io.meld.bench.ResultCodec;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,93 +27,136 @@ class ReportTest {
             raw[i] = 70 + i * 8;
         }
         return List.of(
-                new Json()
-                        .put("benchmark", "gups")
-                        .put("nodes", 2)
-                        .put("threads_per_node", 1)
-                        .put("table_log2", 24)
-                        .put("updates_per_sec", 4.0e7)
-                        .put("shared_memory_updates_per_sec", 5.0e7)
-                        .put("ratio_to_shared_memory", 0.8)
-                        .put("hazelcast_updates_per_sec", 3.0e4)
-                        .put("hazelcast_sync_updates_per_sec", 4.0e3)
-                        .put("hazelcast_async_updates_per_sec", 3.0e4)
-                        .put("hazelcast_batch_updates_per_sec", 2.5e4)
-                        .put("ratio_to_hazelcast", 1333.0)
-                        .put("verified", true)
-                        .fields(),
-                new Json()
-                        .put("benchmark", "latency")
-                        .put("p50_us", 100.0)
-                        .put("p99_us", 300.0)
-                        .put("p999_us", 900.0)
-                        .put("raw_tcp_p50_us", 80.0)
-                        .put("raw_tcp_p99_us", 200.0)
-                        .put("ratio_to_raw_tcp", 1.25)
-                        .put("distribution_us", meld)
-                        .put("raw_tcp_distribution_us", raw)
-                        .put("verified", true)
-                        .fields(),
-                new Json()
-                        .put("benchmark", "bandwidth")
-                        .put("bytes", 64L << 20)
-                        .put("get_gb_per_sec", 1.1)
-                        .put("put_gb_per_sec", 1.2)
-                        .put("raw_tcp_gb_per_sec", 3.3)
-                        .put("get_ratio_to_raw_tcp", 1.1 / 3.3)
-                        .put("put_ratio_to_raw_tcp", 1.2 / 3.3)
-                        .put("raw_tcp_array_gb_per_sec", 1.2)
-                        .put("get_ratio_to_raw_tcp_array", 1.1 / 1.2)
-                        .put("put_ratio_to_raw_tcp_array", 1.0)
-                        .put("verified", true)
-                        .fields(),
-                new Json()
-                        .put("benchmark", "memory")
-                        .put("nodes", 2)
-                        .put("length_log2", 28)
-                        .put("share_bytes", 1L << 30)
-                        .put("limit_bytes", 1664299827L)
-                        .put("vm_hwm_bytes", new double[] {1.21e9, 1.2e9})
-                        .put("vm_hwm_before_bytes", new double[] {1.29e8, 1.18e8})
-                        .put("max_vm_hwm_bytes", 1.21e9)
-                        .put("under_limit", true)
-                        .put("verified", true)
-                        .fields(),
-                new Json()
-                        .put("benchmark", "pagerank")
-                        .put("nodes", 2)
-                        .put("threads_per_node", 1)
-                        .put("vertices", 1024)
-                        .put("edges", 16384)
-                        .put("seconds_per_iteration", 0.05)
-                        .put("shared_memory_seconds_per_iteration", 0.04)
-                        .put("ratio_to_shared_memory", 1.25)
-                        .put("verified", false)
-                        .fields(),
-                new Json()
-                        .put("benchmark", "nstream")
-                        .put("nodes", 2)
-                        .put("threads_per_node", 1)
-                        .put("length", 1L << 26)
-                        .put("gb_per_sec", 36.0)
-                        .put("shared_memory_gb_per_sec", 40.0)
-                        .put("ratio_to_shared_memory", 0.9)
-                        .put("element_gb_per_sec", 6.0)
-                        .put("element_ratio_to_shared_memory", 0.15)
-                        .put("verified", true)
-                        .fields(),
-                new Json()
-                        .put("benchmark", "stencil")
-                        .put("nodes", 2)
-                        .put("threads_per_node", 1)
-                        .put("n", 4096)
-                        .put("seconds_per_iteration", 0.022)
-                        .put("message_passing_seconds_per_iteration", 0.02)
-                        .put("shared_memory_seconds_per_iteration", 0.019)
-                        .put("ratio_to_message_passing", 1.1)
-                        .put("ratio_to_shared_memory", 0.022 / 0.019)
-                        .put("verified", true)
-                        .fields());
+                fields(
+                        "benchmark", "gups",
+                        "nodes", 2,
+                        "threads_per_node", 1,
+                        "table_log2", 24,
+                        "updates_per_sec", 4.0e7,
+                        "shared_memory_updates_per_sec", 5.0e7,
+                        "ratio_to_shared_memory", 0.8,
+                        "hazelcast_updates_per_sec", 3.0e4,
+                        "hazelcast_sync_updates_per_sec", 4.0e3,
+                        "hazelcast_async_updates_per_sec", 3.0e4,
+                        "hazelcast_batch_updates_per_sec", 2.5e4,
+                        "ratio_to_hazelcast", 1333.0,
+                        "verified", true),
+                fields(
+                        "benchmark", "latency",
+                        "p50_us", 100.0,
+                        "p99_us", 300.0,
+                        "p999_us", 900.0,
+                        "raw_tcp_p50_us", 80.0,
+                        "raw_tcp_p99_us", 200.0,
+                        "ratio_to_raw_tcp", 1.25,
+                        "distribution_us", meld,
+                        "raw_tcp_distribution_us", raw,
+                        "verified", true),
+                fields(
+                        "benchmark",
+                        "bandwidth",
+                        "bytes",
+                        64L << 20,
+                        "get_gb_per_sec",
+                        1.1,
+                        "put_gb_per_sec",
+                        1.2,
+                        "raw_tcp_gb_per_sec",
+                        3.3,
+                        "get_ratio_to_raw_tcp",
+                        1.1 / 3.3,
+                        "put_ratio_to_raw_tcp",
+                        1.2 / 3.3,
+                        "raw_tcp_array_gb_per_sec",
+                        1.2,
+                        "get_ratio_to_raw_tcp_array",
+                        1.1 / 1.2,
+                        "put_ratio_to_raw_tcp_array",
+                        1.0,
+                        "verified",
+                        true),
+                fields(
+                        "benchmark",
+                        "memory",
+                        "nodes",
+                        2,
+                        "length_log2",
+                        28,
+                        "share_bytes",
+                        1L << 30,
+                        "limit_bytes",
+                        1664299827L,
+                        "vm_hwm_bytes",
+                        new double[] {1.21e9, 1.2e9},
+                        "vm_hwm_before_bytes",
+                        new double[] {1.29e8, 1.18e8},
+                        "max_vm_hwm_bytes",
+                        1.21e9,
+                        "under_limit",
+                        true,
+                        "verified",
+                        true),
+                fields(
+                        "benchmark",
+                        "pagerank",
+                        "nodes",
+                        2,
+                        "threads_per_node",
+                        1,
+                        "vertices",
+                        1024,
+                        "edges",
+                        16384,
+                        "seconds_per_iteration",
+                        0.05,
+                        "shared_memory_seconds_per_iteration",
+                        0.04,
+                        "ratio_to_shared_memory",
+                        1.25,
+                        "verified",
+                        false),
+                fields(
+                        "benchmark",
+                        "nstream",
+                        "nodes",
+                        2,
+                        "threads_per_node",
+                        1,
+                        "length",
+                        1L << 26,
+                        "gb_per_sec",
+                        36.0,
+                        "shared_memory_gb_per_sec",
+                        40.0,
+                        "ratio_to_shared_memory",
+                        0.9,
+                        "element_gb_per_sec",
+                        6.0,
+                        "element_ratio_to_shared_memory",
+                        0.15,
+                        "verified",
+                        true),
+                fields(
+                        "benchmark",
+                        "stencil",
+                        "nodes",
+                        2,
+                        "threads_per_node",
+                        1,
+                        "n",
+                        4096,
+                        "seconds_per_iteration",
+                        0.022,
+                        "message_passing_seconds_per_iteration",
+                        0.02,
+                        "shared_memory_seconds_per_iteration",
+                        0.019,
+                        "ratio_to_message_passing",
+                        1.1,
+                        "ratio_to_shared_memory",
+                        0.022 / 0.019,
+                        "verified",
+                        true));
     }
 
     private static List<Map<String, Object>> sweep() {
@@ -121,15 +165,23 @@ class ReportTest {
     }
 
     private static Map<String, Object> point(int nodes, int threads, double meld, double shared) {
-        return new Json()
-                .put("benchmark", "gups")
-                .put("sweep", true)
-                .put("nodes", nodes)
-                .put("threads_per_node", threads)
-                .put("updates_per_sec", meld)
-                .put("shared_memory_updates_per_sec", shared)
-                .put("verified", true)
-                .fields();
+        return fields(
+                "benchmark", "gups",
+                "sweep", true,
+                "nodes", nodes,
+                "threads_per_node", threads,
+                "updates_per_sec", meld,
+                "shared_memory_updates_per_sec", shared,
+                "verified", true);
+    }
+
+    /** @return the fields as a report reads them from a line */
+    private static Map<String, Object> fields(Object... namesAndValues) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            fields.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return ResultCodec.decode(ResultCodec.encode(fields));
     }
 
     @Test
