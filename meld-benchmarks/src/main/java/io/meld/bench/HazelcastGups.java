@@ -15,6 +15,7 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import io.meld.config.MeldConfig;
+import io.meld.runtime.LauncherProgress;
 import io.meld.runtime.RuntimeSettings;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -94,8 +95,10 @@ public final class HazelcastGups {
             for (String way : WAYS) {
                 IMap<Long, Long> map = hz.getMap("gups-" + way);
                 barrier(hz, way + "-start", rank, members);
+                LauncherProgress.phase(way + ": warming up");
                 long[] warm = phase(map, way, rank, threads, tableLog2, Warmup.fixedSeconds(seconds) / 2);
                 barrier(hz, way + "-measure", rank, members);
+                LauncherProgress.phase(way + ": measuring");
                 long[] measured = phase(map, way, rank, threads, tableLog2, seconds);
                 results.put(way + "/" + rank, new long[] {measured[0], warm[0] + measured[0], measured[1]});
                 barrier(hz, way + "-done", rank, members);

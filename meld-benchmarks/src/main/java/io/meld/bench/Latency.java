@@ -51,12 +51,14 @@ public final class Latency {
             if (meld.rank() == 0) {
                 long first = LENGTH / meld.size(); // BLOCK: node 1 holds [first, 2 * first) (LENGTH divides)
                 long x = XorShift.seed(0, 0);
+                Warmup.warmingUp();
                 long end = System.nanoTime() + (long) (Warmup.fixedSeconds(seconds) * 1e9);
                 while (System.nanoTime() < end) {
                     x = XorShift.next(x);
                     long i = first + (x & (first - 1));
                     wrong += a.get(i) == expected(i) ? 0 : 1;
                 }
+                Warmup.measuring();
                 long start = System.nanoTime();
                 end = start + (long) (seconds * 1e9);
                 long now = start;

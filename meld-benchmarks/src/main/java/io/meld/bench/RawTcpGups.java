@@ -1,6 +1,7 @@
 package io.meld.bench;
 
 import io.meld.config.MeldConfig;
+import io.meld.runtime.LauncherProgress;
 import io.meld.runtime.RuntimeSettings;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -95,6 +96,7 @@ public final class RawTcpGups {
         } else {
             start = controlIn.readLong();
         }
+        LauncherProgress.phase("warming up, then measuring " + seconds + " s");
         long end = start + (long) (seconds * 1000);
         long[] counts = new long[threads];
         long[] timed = new long[threads];

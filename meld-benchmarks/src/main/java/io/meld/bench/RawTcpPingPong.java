@@ -56,10 +56,12 @@ public final class RawTcpPingPong {
             byte[] answer = new byte[ANSWER_BYTES];
             long seq = 0;
             long wrong = 0;
+            Warmup.warmingUp();
             long end = System.nanoTime() + (long) (Warmup.fixedSeconds(seconds) * 1e9);
             while (System.nanoTime() < end) {
                 wrong += roundTrip(out, in, request, answer, ++seq);
             }
+            Warmup.measuring();
             LatencyStats stats = new LatencyStats();
             long start = System.nanoTime();
             end = start + (long) (seconds * 1e9);

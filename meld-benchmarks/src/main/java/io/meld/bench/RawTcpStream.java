@@ -157,10 +157,12 @@ public final class RawTcpStream {
                 LongBuffer longs = chunk.asLongBuffer();
                 long seq = 0;
                 long wrong = 0;
+                Warmup.warmingUp();
                 long end = System.nanoTime() + (long) (Warmup.fixedSeconds(seconds) * 1e9);
                 do {
                     wrong += array == null ? readChunk(channel, chunk, seq++) : readArray(channel, chunk, longs, array);
                 } while (System.nanoTime() < end);
+                Warmup.measuring();
                 long start = System.nanoTime();
                 end = start + (long) (seconds * 1e9);
                 long units = 0;

@@ -1,5 +1,6 @@
 package io.meld.bench;
 
+import io.meld.runtime.LauncherProgress;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.function.DoubleUnaryOperator;
@@ -10,6 +11,8 @@ import java.util.function.LongUnaryOperator;
  * {@link #another} after each, so that it then measures compiled code, not the compiler at work. It ends
  * after a round in which this JVM, and with {@code anyNode} every node's, spent at most {@value
  * #QUIET_SHARE} of the round compiling, once at least its minimum has passed; at its maximum in any case.
+ *
+ * <p>The launcher's progress line shows "warming up", then "measuring" ({@link LauncherProgress}).
  *
  * <p>A fixed warm-up of a second or two is too short where a path runs once per frame rather than once
  * per element: Meld's I/O paths run a few thousand times a second, so C2 reaches them only seconds in,
@@ -41,6 +44,17 @@ final class Warmup {
     Warmup(double min, double max) {
         this.min = min;
         this.max = Math.max(min, max);
+        warmingUp();
+    }
+
+    /** Tells the launcher's progress line that a warm-up begins (done by the constructor too). */
+    static void warmingUp() {
+        LauncherProgress.phase("warming up");
+    }
+
+    /** Tells the launcher's progress line that the measured part begins (done by {@link #another} too). */
+    static void measuring() {
+        LauncherProgress.phase("measuring");
     }
 
     /**
@@ -85,6 +99,7 @@ final class Warmup {
             return true;
         }
         roundStart = System.nanoTime();
+        measuring();
         return false;
     }
 

@@ -444,10 +444,27 @@ final class BenchCommand implements Callable<Integer> {
         private final List<Map<String, Object>> results = new ArrayList<>();
         private final List<Map<String, Object>> sweep = new ArrayList<>();
 
+        /** How many benchmarks this session runs, and how many have begun: for the progress line. */
+        private final int benchmarks;
+
+        private int begun;
+
         Session(MeldCli cli, Common common) {
+            this(cli, common, 1);
+        }
+
+        Session(MeldCli cli, Common common, int benchmarks) {
             this.cli = cli;
             this.common = common;
             this.runner = new BenchRunner(common.jvmOptions, cli.err);
+            this.benchmarks = benchmarks;
+        }
+
+        /** Labels the progress of the benchmark that begins: drawn on the terminal, never with --json. */
+        private void begin(String benchmark) {
+            begun++;
+            String label = benchmarks > 1 ? benchmark + " (" + begun + " of " + benchmarks + ")" : benchmark;
+            runner.progress(new Progress(common.json ? StatusLine.OFF : cli.status, label));
         }
 
         BenchRunner runner() {
@@ -455,6 +472,7 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         void gups(GupsOptions g) throws InterruptedException {
+            begin("gups");
             int nodes = common.nodes;
             int threads = common.threadsFor(nodes);
             double seconds = common.secondsOr(10);
@@ -477,6 +495,9 @@ final class BenchCommand implements Callable<Integer> {
                 for (int n : g.sweepNodes) {
                     for (int t : g.sweepThreads) {
                         cli.message("gups sweep: " + n + " nodes x " + t + " threads, " + s + " s");
+                        runner.progress(new Progress(
+                                common.json ? StatusLine.OFF : cli.status,
+                                "gups sweep, " + n + " nodes x " + t + " threads"));
                         sweep.add(ResultCodec.decode(ResultCodec.encode(runner.gupsPoint(n, t, g.tableLog2, s))));
                     }
                 }
@@ -484,6 +505,7 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         void latency() throws InterruptedException {
+            begin("latency");
             double seconds = common.secondsOr(5);
             cli.message("latency: blocking remote gets between 2 nodes for " + seconds
                     + " s; then a raw TCP ping-pong between 2 JVMs");
@@ -491,6 +513,7 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         void bandwidth(BandwidthOptions b) throws InterruptedException {
+            begin("bandwidth");
             double seconds = common.secondsOr(5);
             cli.message("bandwidth: bulk get and put of " + Setting.formatSize(b.bytes) + " between 2 nodes, " + seconds
                     + " s each; then raw TCP streams between 2 JVMs, of one buffer and of the same array");
@@ -498,6 +521,7 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         void pagerank(PageRankOptions p) throws InterruptedException {
+            begin("pagerank");
             p.checkGraph();
             int nodes = common.nodes;
             int threads = common.threadsFor(nodes);
@@ -512,11 +536,13 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         void memory(MemoryOptions m) throws InterruptedException {
+            begin("memory");
             cli.message("memory: 2^" + m.lengthLog2 + " longs over " + common.nodes + " nodes; peak resident memory");
             add(runner.memory(common.nodes, m.lengthLog2, (long) m.overheadMib << 20));
         }
 
         void nstream(NstreamOptions o) throws InterruptedException {
+            begin("nstream");
             int nodes = common.nodes;
             int threads = common.threadsFor(nodes);
             cli.message(String.format(
@@ -534,6 +560,7 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         void stencil(StencilOptions o) throws InterruptedException {
+            begin("stencil");
             int nodes = common.nodes;
             int threads = common.threadsFor(nodes);
             int fewest = StencilKernel.fewestRows(o.n, nodes);
@@ -870,7 +897,7 @@ final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws InterruptedException {
-            Session session = new Session(bench.cli, common);
+            Session session = new Session(bench.cli, common, 7);
             session.gups(gups);
             session.latency();
             session.bandwidth(bandwidth);

@@ -48,6 +48,7 @@ final class BenchRunner {
 
     private final List<String> jvmOptions;
     private final OutputStream log;
+    private Progress progress = Progress.NONE;
 
     /**
      * @param jvmOptions more options of every JVM started
@@ -56,6 +57,14 @@ final class BenchRunner {
     BenchRunner(List<String> jvmOptions, OutputStream log) {
         this.jvmOptions = List.copyOf(jvmOptions);
         this.log = log;
+    }
+
+    /**
+     * @param progress where the programs started from now on draw their progress, labelled with the
+     *     benchmark they belong to
+     */
+    void progress(Progress progress) {
+        this.progress = progress;
     }
 
     /** What a program printed on stdout, and how it ended. */
@@ -80,6 +89,8 @@ final class BenchRunner {
                 .threads(threads)
                 .jvmOptions(all)
                 .args(args)
+                .progress(progress.then(
+                        main.substring(main.lastIndexOf('.') + 1) + " on " + nodes + (nodes == 1 ? " JVM" : " JVMs")))
                 .out(out)
                 .err(log)
                 .build()
@@ -111,10 +122,10 @@ final class BenchRunner {
     BenchResults.Gups gups(GupsSpec spec) throws InterruptedException {
         GupsJob job =
                 new GupsJob(spec.nodes(), spec.threads(), spec.tableLog2(), spec.seconds(), jvmOptions, spec.corrupt());
-        List<GupsResult> forms = job.runCluster(log, List.of(Gups.Form.ELEMENT, Gups.Form.BLOCK));
+        List<GupsResult> forms = job.runCluster(log, progress, List.of(Gups.Form.ELEMENT, Gups.Form.BLOCK));
         GupsResult element = forms.get(0);
         GupsResult meld = forms.get(1);
-        GupsResult shared = job.runSharedMemory(log);
+        GupsResult shared = job.runSharedMemory(log, progress);
         boolean verified = meld.verified() && element.verified() && shared.verified();
         // The bound of two processes on one machine: the least GUPS program that splits the table
         // between two JVMs (raw TCP, no runtime), in the same run.
@@ -172,8 +183,9 @@ final class BenchRunner {
     BenchResults.GupsPoint gupsPoint(int nodes, int threads, int tableLog2, double seconds)
             throws InterruptedException {
         GupsJob job = new GupsJob(nodes, threads, tableLog2, seconds, jvmOptions, false);
-        GupsResult meld = job.runCluster(log, List.of(Gups.Form.BLOCK)).get(0);
-        GupsResult shared = job.runSharedMemory(log);
+        GupsResult meld =
+                job.runCluster(log, progress, List.of(Gups.Form.BLOCK)).get(0);
+        GupsResult shared = job.runSharedMemory(log, progress);
         return new BenchResults.GupsPoint(
                 true,
                 nodes,

@@ -155,8 +155,8 @@ final class DemoCommand implements Callable<Integer> {
                         .nodes(nodes)
                         .jvmOptions(options)
                         .args(step.args())
-                        .progress(
-                                cli.status, "demo step " + (i + 1) + " of " + (steps.size() + 1) + ", " + step.title())
+                        .progress(new Progress(
+                                cli.status, "demo step " + (i + 1) + " of " + (steps.size() + 1) + ", " + step.title()))
                         .out(step.example() != null ? filter : cli.out)
                         .err(cli.err)
                         .build();
@@ -180,8 +180,9 @@ final class DemoCommand implements Callable<Integer> {
                 + nodes + " JVMs x " + plural(threads, "thread") + ", then by " + plural(nodes * threads, "thread")
                 + " sharing one JVM's memory");
         // One add per update first, as bench gups does: the block form then runs on a warm JIT.
-        List<GupsResult> meld = gups.runCluster(cli.err, List.of(Gups.Form.ELEMENT, Gups.Form.BLOCK));
-        GupsResult shared = gups.runSharedMemory(cli.err);
+        Progress progress = new Progress(cli.status, "demo step " + (steps.size() + 1) + " of " + (steps.size() + 1));
+        List<GupsResult> meld = gups.runCluster(cli.err, progress, List.of(Gups.Form.ELEMENT, Gups.Form.BLOCK));
+        GupsResult shared = gups.runSharedMemory(cli.err, progress);
         for (GupsResult r : meld) {
             if (!r.verified()) {
                 failures.add("GUPS on Meld (" + r.form() + " form)");

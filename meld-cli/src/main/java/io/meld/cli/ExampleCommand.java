@@ -138,7 +138,7 @@ final class ExampleCommand implements Callable<Integer> {
                     .threads(threads)
                     .jvmOptions(jvm)
                     .args(args)
-                    .progress(cli.status, name + " on " + nodes + (nodes == 1 ? " node" : " nodes"))
+                    .progress(new Progress(cli.status, name + " on " + nodes + (nodes == 1 ? " node" : " nodes")))
                     .out(out)
                     .err(cli.err)
                     .build();

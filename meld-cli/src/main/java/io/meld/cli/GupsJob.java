@@ -38,7 +38,8 @@ record GupsJob(int nodes, int threads, int tableLog2, double seconds, List<Strin
      *
      * @return a result per form, in order; {@link #NONE} for a form the cluster printed none for
      */
-    List<GupsResult> runCluster(OutputStream log, List<Gups.Form> forms) throws InterruptedException {
+    List<GupsResult> runCluster(OutputStream log, Progress progress, List<Gups.Form> forms)
+            throws InterruptedException {
         List<String> args = new ArrayList<>(List.of(
                 Integer.toString(tableLog2),
                 Double.toString(seconds),
@@ -47,7 +48,14 @@ record GupsJob(int nodes, int threads, int tableLog2, double seconds, List<Strin
         if (corrupt) {
             args.add("--corrupt");
         }
-        List<GupsResult> printed = run(Gups.class.getName(), nodes, threads, args, heap(nodes), log);
+        List<GupsResult> printed = run(
+                Gups.class.getName(),
+                nodes,
+                threads,
+                args,
+                heap(nodes),
+                log,
+                progress.then("Meld on " + nodes + (nodes == 1 ? " JVM" : " JVMs")));
         List<GupsResult> results = new ArrayList<>();
         for (Gups.Form form : forms) {
             results.add(printed.stream()
@@ -59,19 +67,21 @@ record GupsJob(int nodes, int threads, int tableLog2, double seconds, List<Strin
     }
 
     /** Runs {@link GupsSharedMemory} with {@code nodes * threads} threads in one JVM. */
-    GupsResult runSharedMemory(OutputStream log) throws InterruptedException {
+    GupsResult runSharedMemory(OutputStream log, Progress progress) throws InterruptedException {
         List<GupsResult> printed = run(
                 GupsSharedMemory.class.getName(),
                 1,
                 1,
                 List.of(Integer.toString(nodes * threads), Integer.toString(tableLog2), Double.toString(seconds)),
                 heap(1),
-                log);
+                log,
+                progress.then("shared memory, " + nodes * threads + " threads in one JVM"));
         return printed.isEmpty() ? NONE : printed.get(0);
     }
 
     /** @return every result the run printed, each marked not verified when the run failed */
-    private List<GupsResult> run(String main, int n, int t, List<String> args, String heap, OutputStream log)
+    private List<GupsResult> run(
+            String main, int n, int t, List<String> args, String heap, OutputStream log, Progress progress)
             throws InterruptedException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         List<String> options = new ArrayList<>(List.of(heap, "-XX:+UseParallelGC"));
@@ -81,6 +91,7 @@ record GupsJob(int nodes, int threads, int tableLog2, double seconds, List<Strin
                 .threads(t)
                 .jvmOptions(options)
                 .args(args)
+                .progress(progress)
                 .out(out)
                 .err(log)
                 .build()

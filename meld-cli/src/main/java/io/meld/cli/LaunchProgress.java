@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What one run of the launcher shows on its {@link StatusLine}: the nodes starting, the cluster forming
  * ("forming the cluster: 3 of 4 nodes, waiting for node 2"), then the program's phase as node 0 reports
- * it, each with its elapsed time. Fed by the events the nodes write ({@link
+ * it, each with its elapsed time. A program that is not a Meld program (a raw TCP baseline) reports no
+ * formation, only its phases, if any. Fed by the events the nodes write ({@link
  * io.meld.runtime.LauncherProgress}).
  *
  * <p><b>Concurrency</b>: the pumps of the nodes' stderr report events, a ticker reads the text; both
@@ -68,15 +69,13 @@ final class LaunchProgress {
     synchronized String describe(long now) {
         String state;
         long since = start;
-        if (readyCount == nodes) {
-            if (phase != null) {
-                state = phase;
-                since = phaseStart;
-            } else {
-                state = "running";
-            }
+        if (phase != null) {
+            state = phase;
+            since = phaseStart;
+        } else if (readyCount == nodes) {
+            state = "running";
         } else if (view.isEmpty()) {
-            state = nodes == 1 ? "starting the node" : "starting " + nodes + " nodes";
+            state = nodes == 1 ? "started 1 JVM" : "started " + nodes + " JVMs";
         } else if (view.size() < nodes) {
             state = "forming the cluster: " + view.size() + " of " + nodes + " nodes, waiting for " + missing();
         } else {

@@ -681,14 +681,13 @@ final class LocalLauncher {
         }
 
         /**
-         * @param status where the run's progress is drawn (the cluster forming, node 0's phase, the elapsed
-         *     time); {@link StatusLine#OFF} by default
-         * @param label what runs, shown before the progress; may be empty
+         * @param progress where the run's progress is drawn (the cluster forming, node 0's phase, the elapsed
+         *     time), and its label; {@link Progress#NONE} by default
          * @return this builder
          */
-        Builder progress(StatusLine status, String label) {
-            this.status = Objects.requireNonNull(status, "status");
-            this.label = Objects.requireNonNull(label, "label");
+        Builder progress(Progress progress) {
+            this.status = progress.line();
+            this.label = progress.label();
             return this;
         }
 

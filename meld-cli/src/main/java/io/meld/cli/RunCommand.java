@@ -123,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
                     .meldClassPath(meld)
                     .jvmOptions(jvmOptions)
                     .args(args)
-                    .progress(cli.status, nodes + (nodes == 1 ? " node" : " nodes"))
+                    .progress(new Progress(cli.status, nodes + (nodes == 1 ? " node" : " nodes")))
                     .out(cli.out)
                     .err(cli.err)
                     .build();

@@ -18,8 +18,9 @@ class LaunchProgressTest {
     void shouldSayWhichNodesTheClusterWaitsForThenWhatNodeZeroDoes() {
         LaunchProgress progress = new LaunchProgress("gups (1 of 7), Meld", 4, 0);
 
-        assertThat(progress.describe(2 * S)).isEqualTo("[meld] gups (1 of 7), Meld: starting 4 nodes (2 s)");
+        assertThat(progress.describe(2 * S)).isEqualTo("[meld] gups (1 of 7), Meld: started 4 JVMs (2 s)");
 
+        progress.report(1, event("phase not node 0's"), 3 * S);
         progress.report(0, event("view 0,1,3"), 3 * S);
         assertThat(progress.describe(3 * S))
                 .isEqualTo("[meld] gups (1 of 7), Meld: forming the cluster: 3 of 4 nodes, waiting for node 2 (3 s)");
@@ -31,7 +32,6 @@ class LaunchProgressTest {
         assertThat(progress.describe(4 * S)).endsWith("connecting the nodes: 3 of 4 ready (4 s)");
 
         progress.report(3, event("ready"), 5 * S);
-        progress.report(1, event("phase not node 0's"), 5 * S);
         assertThat(progress.describe(5 * S)).endsWith(": running (5 s)");
 
         progress.report(0, event("phase timed updates, 10 s"), 6 * S);

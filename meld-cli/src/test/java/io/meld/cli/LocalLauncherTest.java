@@ -206,13 +206,13 @@ class LocalLauncherTest {
         ByteArrayOutputStream terminal = new ByteArrayOutputStream();
         StatusLine status = StatusLine.on(new PrintStream(terminal, true, StandardCharsets.UTF_8), 200);
         LocalLauncher launcher = launcher(TestPrograms.Collectives.class, 2)
-                .progress(status, "collectives")
+                .progress(new Progress(status, "collectives"))
                 .build();
 
         assertThat(launcher.run()).as("exit status; stderr:\n%s", err.text()).isZero();
 
         String drawn = terminal.toString(StandardCharsets.UTF_8);
-        assertThat(drawn).as("the first tick, at once").contains("[meld] collectives: starting 2 nodes (0 s)");
+        assertThat(drawn).as("the first tick, at once").contains("[meld] collectives: started 2 JVMs (0 s)");
         assertThat(drawn).as("erased at the end").endsWith("\r\033[K");
         assertThat(err.text() + out.text()).doesNotContain(LauncherProgress.MARKER.strip());
     }
