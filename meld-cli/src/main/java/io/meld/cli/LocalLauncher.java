@@ -237,11 +237,11 @@ final class LocalLauncher {
             stopAll();
             throw e;
         } finally {
-            if (ticker != null) {
-                ticker.shutdownNow();
-            }
             stopAll();
             drain(pumps);
+            if (ticker != null) {
+                stop(ticker);
+            }
             status.clear();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -261,6 +261,16 @@ final class LocalLauncher {
         ticker.scheduleAtFixedRate(
                 () -> status.show(progress.describe(System.nanoTime())), 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
         return ticker;
+    }
+
+    /** Stops the ticker and waits for a tick in flight, which would draw the status again after it is cleared. */
+    private static void stop(ScheduledExecutorService ticker) {
+        ticker.shutdownNow();
+        try {
+            ticker.awaitTermination(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** @return the processes of the nodes started so far, by rank; for tests and diagnostics */
