@@ -1,5 +1,6 @@
 package io.meld.memory;
 
+import io.meld.collective.CollectiveEngine;
 import io.meld.config.MeldConfig;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -51,7 +52,7 @@ public class OpBufferBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         // A service that is never started: appends below the capacity never reach the network.
-        service = new MemoryService(2, MeldConfig.defaults());
+        service = new MemoryService(2, MeldConfig.defaults(), new CollectiveEngine(2));
         sender = new Sender(service, Thread.currentThread(), 2, CAPACITY, 0);
     }
 

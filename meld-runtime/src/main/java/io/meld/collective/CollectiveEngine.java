@@ -7,6 +7,9 @@ import io.meld.MeldException;
 import io.meld.NodeFailedException;
 import io.meld.collective.CollectiveCodec.Header;
 import io.meld.collective.CollectiveCodec.Kind;
+import io.meld.kernel.NodeContext;
+import io.meld.kernel.NodeService;
+import io.meld.kernel.PeerTable;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
@@ -105,7 +108,7 @@ import org.slf4j.LoggerFactory;
  * state) is guarded by {@link #lock}; the program thread waits on {@link #changed}. Frames are sent
  * outside the lock, since sending may wait for the network.
  */
-public final class CollectiveEngine implements FrameHandler {
+public final class CollectiveEngine implements FrameHandler, NodeService {
     private static final Logger LOG = LoggerFactory.getLogger(CollectiveEngine.class);
     private static final int HISTORY = 256;
     /** What {@code exchange}'s sender function returns for a peer this node sends nothing. */
@@ -122,6 +125,9 @@ public final class CollectiveEngine implements FrameHandler {
     private final Throwable[] failed;
     private volatile int rank = -1;
     private volatile Transport transport;
+    /** Where this engine reports a peer it cannot reach, so that every service learns it; set at start. */
+    private volatile PeerTable peers;
+
     private long lastSequence;
     /** The first mismatch; written under {@link #lock}, volatile for {@link #checkCaller}. */
     private volatile RuntimeException broken;
@@ -144,12 +150,13 @@ public final class CollectiveEngine implements FrameHandler {
     /**
      * Starts taking part: frames that arrived earlier were kept and are used now.
      *
-     * @param rank this node's rank
-     * @param transport the connected transport
+     * @param node this node's rank, its connected transport and its peers
      */
-    public void start(int rank, Transport transport) {
-        this.transport = transport;
-        this.rank = rank;
+    @Override
+    public void start(NodeContext node) {
+        this.peers = node.peers();
+        this.transport = node.transport();
+        this.rank = node.rank();
         String pending;
         lock.lock();
         try {
@@ -575,6 +582,20 @@ public final class CollectiveEngine implements FrameHandler {
         }
     }
 
+    /** A peer this engine cannot reach has failed: the node's peer table tells every service, this one too. */
+    private void reportFailure(int node, Throwable cause) {
+        PeerTable table = peers;
+        if (table != null) {
+            table.failed(node, cause);
+        } else {
+            onPeerFailed(node, cause);
+        }
+    }
+
+    /** Nothing to release: the closing handshake, {@link #close(Duration)}, runs before the node closes. */
+    @Override
+    public void close() {}
+
     /**
      * A node has failed (its link went down without CLOSE, or it left the view): collectives that still
      * need it fail with {@link NodeFailedException}.
@@ -582,7 +603,8 @@ public final class CollectiveEngine implements FrameHandler {
      * @param node the failed node
      * @param cause what showed it
      */
-    public void nodeFailed(int node, Throwable cause) {
+    @Override
+    public void onPeerFailed(int node, Throwable cause) {
         lock.lock();
         try {
             if (failed[node] == null) {
@@ -962,7 +984,7 @@ public final class CollectiveEngine implements FrameHandler {
     private void sendOne(long seq, Signature sig, int peer, Object data) {
         Link link = transport.link(peer);
         if (link == null) {
-            nodeFailed(peer, new MeldException("no link to node " + peer));
+            reportFailure(peer, new MeldException("no link to node " + peer));
             return;
         }
         try {
@@ -972,7 +994,7 @@ public final class CollectiveEngine implements FrameHandler {
                 stream(link, seq, sig, data);
             }
         } catch (NodeFailedException e) {
-            nodeFailed(peer, e);
+            reportFailure(peer, e);
         }
     }
 
@@ -980,13 +1002,13 @@ public final class CollectiveEngine implements FrameHandler {
     private void sendArrival(long seq, Signature sig, int root) {
         Link link = transport.link(root);
         if (link == null) {
-            nodeFailed(root, new MeldException("no link to node " + root));
+            reportFailure(root, new MeldException("no link to node " + root));
             return;
         }
         try {
             send(link, seq, sig, null, 0, 0, 0);
         } catch (NodeFailedException e) {
-            nodeFailed(root, e);
+            reportFailure(root, e);
         }
     }
 
@@ -1124,7 +1146,7 @@ public final class CollectiveEngine implements FrameHandler {
             }
             Link link = transport.link(r);
             if (link == null) {
-                nodeFailed(r, new MeldException("no link to node " + r));
+                reportFailure(r, new MeldException("no link to node " + r));
                 continue;
             }
             try {
@@ -1136,7 +1158,7 @@ public final class CollectiveEngine implements FrameHandler {
                     stream(link, seq, sig, data);
                 }
             } catch (NodeFailedException e) {
-                nodeFailed(r, e);
+                reportFailure(r, e);
             }
         }
     }

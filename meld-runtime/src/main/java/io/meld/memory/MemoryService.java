@@ -12,6 +12,8 @@ import io.meld.codec.ObjectCodec;
 import io.meld.collective.CollectiveEngine;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
+import io.meld.kernel.NodeContext;
+import io.meld.kernel.NodeService;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
@@ -95,7 +97,7 @@ import org.slf4j.LoggerFactory;
  * operations; a blocking wait there for an answer that same thread must read is refused ({@link
  * #checkMayWaitFor}).
  */
-public final class MemoryService {
+public final class MemoryService implements NodeService {
     private static final Logger LOG = LoggerFactory.getLogger(MemoryService.class);
     private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final int IDLE_LOOKS_WHILE_RUNNING = 8;
@@ -169,19 +171,22 @@ public final class MemoryService {
     private volatile int rank = -1;
     private volatile Transport transport;
     private int lanes = 1;
-    private CollectiveEngine collectives;
+    private final CollectiveEngine collectives;
     private int nextArrayId = 1;
     private Thread flusher;
     private volatile boolean flusherSleeping;
     private volatile boolean closed;
+    /** Whether every other node said goodbye; from the node's peer table once started. */
     private volatile BooleanSupplier everyOtherClosed = () -> false;
 
     /**
      * @param size the number of nodes
      * @param config the node's configuration ({@link MemorySettings})
+     * @param collectives the node's collectives, for allocation and freeing
      */
-    public MemoryService(int size, MeldConfig config) {
+    public MemoryService(int size, MeldConfig config, CollectiveEngine collectives) {
         this.size = size;
+        this.collectives = collectives;
         long buffer = config.get(MemorySettings.BUFFER_SIZE);
         long maxPayload = config.get(TransportSettings.MAX_FRAME_SIZE) - 16;
         if (!config.isSet(MemorySettings.BUFFER_SIZE)) {
@@ -230,19 +235,18 @@ public final class MemoryService {
     /**
      * Starts serving: the node is connected and knows its rank.
      *
-     * @param rank this node's rank
-     * @param transport the connected transport
-     * @param collectives the node's collectives, for allocation and freeing
-     * @param everyOtherClosed whether every other node has closed (so none writes this node's flags again)
+     * @param node this node's rank, its connected transport, and its peers (a wait for a flag ends when
+     *     every other node has closed, since none writes this node's flags again)
      */
-    public void start(int rank, Transport transport, CollectiveEngine collectives, BooleanSupplier everyOtherClosed) {
-        this.rank = rank;
-        this.everyOtherClosed = everyOtherClosed;
+    @Override
+    public void start(NodeContext node) {
+        this.rank = node.rank();
+        this.everyOtherClosed = node.peers()::everyOtherClosed;
+        Transport transport = node.transport();
         this.lanes = transport.lanes();
         this.unawaited = new AtomicLongArray(size * lanes);
         this.fenced = new AtomicLongArray(size * lanes);
         this.transport = transport;
-        this.collectives = collectives;
         flusher = new Thread(this::flusherLoop, "meld-flusher-" + rank);
         flusher.setDaemon(true);
         flusher.start();
@@ -382,7 +386,8 @@ public final class MemoryService {
      * @param node the node
      * @param cause what showed it
      */
-    public void nodeFailed(int node, Throwable cause) {
+    @Override
+    public void onPeerFailed(int node, Throwable cause) {
         synchronized (failed) {
             if (failed[node] == null) {
                 FAILED.setVolatile(failed, node, cause);
@@ -393,6 +398,7 @@ public final class MemoryService {
     }
 
     /** Stops the flusher and fails every operation still waiting. */
+    @Override
     public void close() {
         closed = true;
         for (GlobalStorage s : arrays) {

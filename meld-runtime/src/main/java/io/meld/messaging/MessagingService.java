@@ -7,6 +7,9 @@ import io.meld.Message;
 import io.meld.NodeFailedException;
 import io.meld.codec.ObjectCodec;
 import io.meld.config.MeldConfig;
+import io.meld.kernel.NodeContext;
+import io.meld.kernel.NodeService;
+import io.meld.kernel.PeerTable;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
@@ -81,7 +84,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Buffers</b>: frames are allocated by the link and handed to it ({@link Link#send}); received
  * payloads are copied out of the transport's buffer into the message's array before the handler returns.
  */
-public final class MessagingService {
+public final class MessagingService implements NodeService {
     /** What each message costs of the window besides its payload: its queue entry and headers. */
     public static final int MESSAGE_OVERHEAD = 64;
 
@@ -104,6 +107,7 @@ public final class MessagingService {
     private final ReentrantLock[] laneLocks;
     private final Partial[] partials;
     private final int lanes;
+    private final PeerTable peers;
     private long arrivals;
     private boolean closed;
     private volatile int rank = -1;
@@ -114,9 +118,11 @@ public final class MessagingService {
      * @param lanes the connections between each pair of nodes
      * @param config the node's configuration ({@code meld.messaging.window})
      * @param codec the codec of object payloads
+     * @param peers the node's peers, told when a peer said goodbye on every lane
      */
-    public MessagingService(int size, int lanes, MeldConfig config, ObjectCodec codec) {
+    public MessagingService(int size, int lanes, MeldConfig config, ObjectCodec codec, PeerTable peers) {
         this.size = size;
+        this.peers = peers;
         this.lanes = lanes;
         this.window = config.get(MessagingSettings.WINDOW);
         this.codec = Objects.requireNonNull(codec, "codec");
@@ -140,16 +146,17 @@ public final class MessagingService {
      * Starts: messages can be sent from now on. Frames that arrive earlier are handled already (the
      * handlers need no start).
      *
-     * @param rank this node's rank
-     * @param transport the connected transport
+     * @param node this node's rank and its connected transport
      */
-    public void start(int rank, Transport transport) {
+    @Override
+    public void start(NodeContext node) {
+        Transport transport = node.transport();
         if (transport.lanes() != lanes) {
             throw new IllegalStateException(
                     "the transport has " + transport.lanes() + " lanes, messaging was made for " + lanes);
         }
         this.transport = transport;
-        this.rank = rank;
+        this.rank = node.rank();
     }
 
     /** @return the handler of {@link FrameType#MESSAGE} frames */
@@ -317,7 +324,8 @@ public final class MessagingService {
      * @param node the failed node
      * @param cause what showed it
      */
-    public void nodeFailed(int node, Throwable cause) {
+    @Override
+    public void onPeerFailed(int node, Throwable cause) {
         lock.lock();
         try {
             if (failed[node] == null && !peerClosed[node]) {
@@ -334,6 +342,7 @@ public final class MessagingService {
      * Closes: waiting receives and sends fail, later messages from peers are dropped, and every peer is
      * told (BYE on every lane) that this node sends no more. Calling it again does nothing.
      */
+    @Override
     public void close() {
         lock.lock();
         try {
@@ -546,6 +555,7 @@ public final class MessagingService {
         }
         if (gone) {
             windows[src].peerClosed();
+            peers.closed(src);
         }
     }
 
@@ -606,24 +616,6 @@ public final class MessagingService {
         if (size > 1 && !anyOpen) {
             throw new MeldException(
                     "every other node has closed, so node " + rank + " waits in vain for " + describe(node, tag));
-        }
-    }
-
-    /**
-     * @return whether every other node has closed (said BYE on every lane): none of them sends or writes
-     *     anything more
-     */
-    public boolean everyOtherNodeClosed() {
-        lock.lock();
-        try {
-            for (int r = 0; r < size; r++) {
-                if (r != rank && !peerClosed[r]) {
-                    return false;
-                }
-            }
-            return size > 1;
-        } finally {
-            lock.unlock();
         }
     }
 

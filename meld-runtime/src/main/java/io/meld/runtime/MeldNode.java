@@ -24,6 +24,9 @@ import io.meld.compute.LoopRunner;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.config.Setting;
+import io.meld.kernel.NodeContext;
+import io.meld.kernel.NodeService;
+import io.meld.kernel.PeerTable;
 import io.meld.memory.MemoryService;
 import io.meld.messaging.MessagingService;
 import io.meld.sync.SyncService;
@@ -73,6 +76,11 @@ final class MeldNode implements Meld {
     private final boolean launched;
 
     private final int size;
+    /** Every peer's failure or goodbye, told to every service once. */
+    private final PeerTable peers;
+    /** The services, in the order they start. */
+    private final List<NodeService> services;
+
     private final CollectiveEngine collectives;
     private final MemoryService memory;
     private final SyncService sync;
@@ -92,14 +100,19 @@ final class MeldNode implements Meld {
         this.config = config;
         this.launched = config.get(RuntimeSettings.LAUNCHER_PID) > 0;
         this.size = size;
+        this.peers = new PeerTable(size);
         this.collectives = new CollectiveEngine(size);
-        this.memory = new MemoryService(size, config);
-        this.sync = new SyncService(size);
+        this.memory = new MemoryService(size, config, collectives);
+        this.sync = new SyncService(size, collectives, memory);
         this.codec = ObjectCodec.fromConfig(config);
-        this.tasks = new TaskService(size, codec, collectives);
+        this.tasks = new TaskService(size, codec, collectives, memory::fence);
         memory.registerHandles(codec);
         sync.registerHandles(codec);
-        this.messaging = new MessagingService(size, Transport.lanes(config), config, codec);
+        this.messaging = new MessagingService(size, Transport.lanes(config), config, codec, peers);
+        // The start order; tasks last, since a peer that joined first may have sent tasks already, which
+        // wait for a complete node. They close in the reverse order.
+        this.services = List.of(collectives, memory, messaging, sync, tasks);
+        services.forEach(peers::register);
     }
 
     /**
@@ -190,22 +203,21 @@ final class MeldNode implements Meld {
             nodes = membership.nodes();
             nodesHere = membership.nodesOnThisHost();
         }
-        List<Transport.Peer> peers = new ArrayList<>();
+        List<Transport.Peer> links = new ArrayList<>();
         for (NodeInfo n : nodes) {
             if (n.rank() != rank) {
-                peers.add(new Transport.Peer(n.rank(), n.dataHost(), n.dataPort(), n.incarnation()));
+                links.add(new Transport.Peer(n.rank(), n.dataHost(), n.dataPort(), n.incarnation()));
             }
         }
-        transport.connect(rank, peers, config.get(TransportSettings.CONNECT_TIMEOUT));
-        collectives.start(rank, transport);
-        memory.start(rank, transport, collectives, messaging::everyOtherNodeClosed);
-        messaging.start(rank, transport);
-        sync.start(rank, transport, collectives, memory);
+        transport.connect(rank, links, config.get(TransportSettings.CONNECT_TIMEOUT));
+        peers.rank(rank);
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
         loops = new LoopRunner(rank, size, threads, memory, collectives);
-        // Last: a peer that joined first may have sent tasks already; they wait for a complete node.
-        tasks.start(rank, transport, memory::fence, this);
+        NodeContext context = new NodeContext(rank, transport, peers, config, this);
+        for (NodeService service : services) {
+            service.start(context);
+        }
         LOG.debug("node {} of {} joined cluster '{}' ({} threads)", rank, size, clusterName, threads);
         if (launched) {
             LauncherProgress.ready();
@@ -589,13 +601,12 @@ final class MeldNode implements Meld {
 
     private void release() {
         closed.set(true);
-        messaging.close();
         if (loops != null) {
             loops.close();
         }
-        tasks.close();
-        sync.close();
-        memory.close();
+        for (int i = services.size() - 1; i >= 0; i--) {
+            services.get(i).close();
+        }
         if (transport != null) {
             transport.close();
         }
@@ -613,7 +624,7 @@ final class MeldNode implements Meld {
     // Failures are reported also while this node closes: its closing handshake stops waiting for them.
     private void onLinkDown(Link link, Throwable cause) {
         Throwable why = cause != null ? cause : new MeldException("the connection to node " + link.rank() + " closed");
-        nodeFailed(link.rank(), why);
+        peers.failed(link.rank(), why);
     }
 
     // The cluster layer removed the node from its view: it died, froze or was cut off. Its data-path
@@ -621,20 +632,11 @@ final class MeldNode implements Meld {
     // senders waiting for room on them fail too, and a node that wakes up finds itself cut off.
     private void onNodeLeft(int node, String why) {
         MeldException e = new MeldException(why);
-        nodeFailed(node, e);
+        peers.failed(node, e);
         Transport t = transport;
         if (t != null) {
             t.disconnect(node, e);
         }
-    }
-
-    /** Every service fails what waits on {@code node}; a failure may be heard twice (link and view). */
-    private void nodeFailed(int node, Throwable why) {
-        collectives.nodeFailed(node, why);
-        memory.nodeFailed(node, why);
-        messaging.nodeFailed(node, why);
-        sync.nodeFailed(node, why);
-        tasks.nodeFailed(node, why);
     }
 
     /** A 64-bit FNV-1a hash of the cluster name, carried in every handshake. */

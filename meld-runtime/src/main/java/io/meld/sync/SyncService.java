@@ -10,6 +10,8 @@ import io.meld.NodeFailedException;
 import io.meld.codec.ObjectCodec;
 import io.meld.collective.Agreement;
 import io.meld.collective.CollectiveEngine;
+import io.meld.kernel.NodeContext;
+import io.meld.kernel.NodeService;
 import io.meld.memory.MemoryService;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
@@ -56,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * Allocation is collective (one thread per node). A state object is changed only under its own lock
  * (its monitor); answers are sent after leaving it. Handles are used by any thread.
  */
-public final class SyncService implements FrameHandler {
+public final class SyncService implements FrameHandler, NodeService {
     private static final String COUNTER_PREFIX = "counter:";
     private static final Logger LOG = LoggerFactory.getLogger(SyncService.class);
 
@@ -71,31 +73,31 @@ public final class SyncService implements FrameHandler {
 
     private volatile int rank = -1;
     private volatile Transport transport;
-    private CollectiveEngine collectives;
-    private MemoryService memory;
+    private final CollectiveEngine collectives;
+    private final MemoryService memory;
     private int nextId = 1;
     private volatile boolean closed;
 
     /**
      * @param size the number of nodes
+     * @param collectives for allocation
+     * @param memory for fences and counters
      */
-    public SyncService(int size) {
+    public SyncService(int size, CollectiveEngine collectives, MemoryService memory) {
         this.size = size;
+        this.collectives = collectives;
+        this.memory = memory;
     }
 
     /**
      * Starts serving.
      *
-     * @param rank this node's rank
-     * @param transport the connected transport
-     * @param collectives for allocation
-     * @param memory for fences and counters
+     * @param node this node's rank and its connected transport
      */
-    public void start(int rank, Transport transport, CollectiveEngine collectives, MemoryService memory) {
-        this.rank = rank;
-        this.transport = transport;
-        this.collectives = collectives;
-        this.memory = memory;
+    @Override
+    public void start(NodeContext node) {
+        this.rank = node.rank();
+        this.transport = node.transport();
     }
 
     /**
@@ -182,7 +184,8 @@ public final class SyncService implements FrameHandler {
      * @param node the node
      * @param cause what showed it
      */
-    public void nodeFailed(int node, Throwable cause) {
+    @Override
+    public void onPeerFailed(int node, Throwable cause) {
         waiting.values().removeIf(w -> {
             if (w.home == node) {
                 w.future.completeExceptionally(new NodeFailedException(
@@ -201,6 +204,7 @@ public final class SyncService implements FrameHandler {
     }
 
     /** Fails every waiter. */
+    @Override
     public void close() {
         closed = true;
         waiting.values().removeIf(w -> {

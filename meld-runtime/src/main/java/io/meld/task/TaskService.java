@@ -9,6 +9,8 @@ import io.meld.RemoteJob;
 import io.meld.TaskFailedException;
 import io.meld.codec.ObjectCodec;
 import io.meld.collective.CollectiveEngine;
+import io.meld.kernel.NodeContext;
+import io.meld.kernel.NodeService;
 import io.meld.task.TaskCodec.FinishRef;
 import io.meld.task.TaskCodec.Report;
 import io.meld.task.TaskCodec.TaskFailure;
@@ -83,7 +85,7 @@ import org.slf4j.LoggerFactory;
  * change inside {@link ConcurrentHashMap#compute}; a home's counts under its monitor. Any thread may
  * call the public methods.
  */
-public final class TaskService implements FrameHandler {
+public final class TaskService implements FrameHandler, NodeService {
     private static final Logger LOG = LoggerFactory.getLogger(TaskService.class);
 
     private final int size;
@@ -104,7 +106,7 @@ public final class TaskService implements FrameHandler {
     private final Set<Integer> failed = ConcurrentHashMap.newKeySet();
     private volatile int rank = -1;
     private volatile Transport transport;
-    private volatile Runnable fence;
+    private final Runnable fence;
     private volatile Meld here;
     private volatile boolean closed;
     /** Opens when the node is complete; tasks that a faster peer sent before that wait for it. */
@@ -114,27 +116,26 @@ public final class TaskService implements FrameHandler {
      * @param size the number of nodes
      * @param codec encodes tasks and results
      * @param collectives the node's collectives, which refuse calls from a task's body
+     * @param fence completes the memory operations of the calling thread; each task calls it before it
+     *     ends, so that its operations are complete when its finish, or its {@code at}, returns
      */
-    public TaskService(int size, ObjectCodec codec, CollectiveEngine collectives) {
+    public TaskService(int size, ObjectCodec codec, CollectiveEngine collectives, Runnable fence) {
         this.size = size;
         this.codec = codec;
         this.collectives = collectives;
+        this.fence = fence;
     }
 
     /**
      * Starts serving.
      *
-     * @param rank this node's rank
-     * @param transport the connected transport
-     * @param fence completes the memory operations of the calling thread; each task calls it before it
-     *     ends, so that its operations are complete when its finish, or its {@code at}, returns
-     * @param here the node's handle, given to every task
+     * @param node this node's rank, its connected transport, and its handle, given to every task
      */
-    public void start(int rank, Transport transport, Runnable fence, Meld here) {
-        this.rank = rank;
-        this.here = here;
-        this.transport = transport;
-        this.fence = fence;
+    @Override
+    public void start(NodeContext node) {
+        this.rank = node.rank();
+        this.here = node.node();
+        this.transport = node.transport();
         started.countDown();
     }
 
@@ -277,7 +278,8 @@ public final class TaskService implements FrameHandler {
      * @param node the node
      * @param cause what showed it
      */
-    public void nodeFailed(int node, Throwable cause) {
+    @Override
+    public void onPeerFailed(int node, Throwable cause) {
         if (!failed.add(node)) {
             return;
         }
@@ -295,6 +297,7 @@ public final class TaskService implements FrameHandler {
     }
 
     /** Fails waiting finishes and calls, and interrupts running tasks. */
+    @Override
     public void close() {
         closed = true;
         IllegalStateException e = new IllegalStateException("node " + rank + " closed");

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meld.CollectiveMismatchException;
 import io.meld.MeldException;
+import io.meld.config.MeldConfig;
+import io.meld.kernel.NodeContext;
+import io.meld.kernel.PeerTable;
 import io.meld.transport.FrameType;
 import io.meld.transport.Transport;
 import java.time.Duration;
@@ -39,11 +42,19 @@ class CollectiveEngineTest {
         transports.forEach(Transport::close);
     }
 
+    /** Starts node {@code r}'s engine, as its node does once connected. */
+    private void start(int r) {
+        PeerTable peers = new PeerTable(NODES);
+        peers.register(engines.get(r));
+        peers.rank(r);
+        engines.get(r).start(new NodeContext(r, transports.get(r), peers, MeldConfig.defaults(), null));
+    }
+
     @Test
     void shouldTellThePeersOfAMismatchFoundInFramesThatArrivedBeforeTheNodeStarted() throws Exception {
         connect();
-        engines.get(1).start(1, transports.get(1));
-        engines.get(2).start(2, transports.get(2));
+        start(1);
+        start(2);
         // Both name node 0 as the root, but with different types: each tells only node 0 that it arrived,
         // so only node 0, not started yet, can see the mismatch.
         CompletableFuture<Object> one =
@@ -52,7 +63,7 @@ class CollectiveEngineTest {
                 CompletableFuture.supplyAsync(() -> engines.get(2).broadcast((double[]) null, 0));
         awaitRound(0);
 
-        engines.get(0).start(0, transports.get(0));
+        start(0);
 
         for (CompletableFuture<Object> f : List.of(one, two)) {
             assertThat(failure(f))
@@ -68,15 +79,15 @@ class CollectiveEngineTest {
     @Test
     void shouldUseFramesThatArrivedBeforeTheNodeStarted() throws Exception {
         connect();
-        engines.get(1).start(1, transports.get(1));
-        engines.get(2).start(2, transports.get(2));
+        start(1);
+        start(2);
         CompletableFuture<Long> one =
                 CompletableFuture.supplyAsync(() -> engines.get(1).allReduceLong(20, Long::sum));
         CompletableFuture<Long> two =
                 CompletableFuture.supplyAsync(() -> engines.get(2).allReduceLong(300, Long::sum));
         awaitRound(0);
 
-        engines.get(0).start(0, transports.get(0));
+        start(0);
 
         assertThat(engines.get(0).allReduceLong(1, Long::sum)).isEqualTo(321);
         assertThat(one.get(10, TimeUnit.SECONDS)).isEqualTo(321);
@@ -87,7 +98,7 @@ class CollectiveEngineTest {
     void shouldLetAClosingNodeFailThePeersWaitingForItWithoutWaitingForThemItself() throws Exception {
         connect();
         for (int r = 0; r < NODES; r++) {
-            engines.get(r).start(r, transports.get(r));
+            start(r);
         }
         CompletableFuture<Void> waiting =
                 CompletableFuture.runAsync(() -> engines.get(1).barrier());

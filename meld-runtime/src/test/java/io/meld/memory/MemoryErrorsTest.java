@@ -17,6 +17,7 @@ import io.meld.Meld;
 import io.meld.MeldException;
 import io.meld.MeldTimeoutException;
 import io.meld.NodeFailedException;
+import io.meld.collective.CollectiveEngine;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import java.nio.charset.StandardCharsets;
@@ -576,7 +577,9 @@ class MemoryErrorsTest {
     @Test
     void shouldRejectABufferSizeLargerThanAFramePayloadNamingBothSettings() {
         assertThatThrownBy(() -> new MemoryService(
-                        2, config("meld.transport.max-frame-size", "64KiB", "meld.memory.buffer-size", "64KiB")))
+                        2,
+                        config("meld.transport.max-frame-size", "64KiB", "meld.memory.buffer-size", "64KiB"),
+                        new CollectiveEngine(2)))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("meld.memory.buffer-size=65536")
                 .hasMessageContaining("meld.transport.max-frame-size");

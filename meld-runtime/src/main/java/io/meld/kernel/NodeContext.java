@@ -1,0 +1,21 @@
+package io.meld.kernel;
+
+import io.meld.Meld;
+import io.meld.config.MeldConfig;
+import io.meld.transport.Transport;
+
+/**
+ * What a {@link NodeService} is started with.
+ *
+ * @param rank this node's rank
+ * @param transport the connected data path
+ * @param peers every peer's state
+ * @param config the node's configuration
+ * @param node the program's handle of this node, which remote tasks are given
+ */
+public record NodeContext(int rank, Transport transport, PeerTable peers, MeldConfig config, Meld node) {
+    /** @return the number of nodes */
+    public int size() {
+        return peers.size();
+    }
+}

@@ -1,0 +1,127 @@
+package io.meld.kernel;
+
+import io.meld.MeldException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The one place where a node keeps what it knows of its peers' lives, and turns every signal about one
+ * into the node's view of it: a connection that went down, the cluster layer removing a node, a peer's
+ * goodbye. The first signal that a peer failed records its cause and tells every {@linkplain #register
+ * registered} service; later ones (a failure is often heard twice: from the connection and from the
+ * cluster's view) change nothing. The same holds for a goodbye.
+ *
+ * <p>A peer that said goodbye and whose connection then closes has not failed from the services' point of
+ * view: each service decides what a closed peer's failure means to it (a closing handshake that waits
+ * for it ends either way).
+ *
+ * <p><b>Concurrency</b>: any thread. The state of each peer is an atomic cell set once; services are
+ * told outside any lock, in registration order, on the thread that brought the signal.
+ */
+public final class PeerTable {
+    private static final int OPEN = 0;
+    private static final int CLOSED = 1;
+
+    private final int size;
+    private final AtomicReferenceArray<Throwable> failures;
+    private final AtomicIntegerArray closed;
+    private final List<NodeService> services = new CopyOnWriteArrayList<>();
+    private volatile int rank = -1;
+
+    /** @param size the number of nodes */
+    public PeerTable(int size) {
+        this.size = size;
+        this.failures = new AtomicReferenceArray<>(size);
+        this.closed = new AtomicIntegerArray(size);
+    }
+
+    /**
+     * @param service told of every peer's failure and goodbye from now on, after those registered before
+     */
+    public void register(NodeService service) {
+        services.add(service);
+    }
+
+    /** @param rank this node's rank, once the cluster has fixed it */
+    public void rank(int rank) {
+        this.rank = rank;
+    }
+
+    /** @return this node's rank, {@code -1} before the cluster has formed */
+    public int rank() {
+        return rank;
+    }
+
+    /** @return the number of nodes */
+    public int size() {
+        return size;
+    }
+
+    /**
+     * A signal that {@code peer} failed. The first one records {@code cause} and tells every service.
+     *
+     * @param peer the peer's rank
+     * @param cause what showed it; {@code null} for a plain "is gone"
+     * @return whether this was the first such signal
+     */
+    public boolean failed(int peer, Throwable cause) {
+        Throwable why = cause != null ? cause : new MeldException("node " + peer + " is gone");
+        if (!failures.compareAndSet(peer, null, why)) {
+            return false;
+        }
+        for (NodeService s : services) {
+            s.onPeerFailed(peer, why);
+        }
+        return true;
+    }
+
+    /**
+     * {@code peer} said goodbye. The first call tells every service.
+     *
+     * @param peer the peer's rank
+     * @return whether this was the first goodbye of that peer
+     */
+    public boolean closed(int peer) {
+        if (!closed.compareAndSet(peer, OPEN, CLOSED)) {
+            return false;
+        }
+        for (NodeService s : services) {
+            s.onPeerClosed(peer);
+        }
+        return true;
+    }
+
+    /** @return why {@code peer} failed, or {@code null} while it has not */
+    public Throwable failure(int peer) {
+        return failures.get(peer);
+    }
+
+    /** @return whether {@code peer} failed */
+    public boolean isFailed(int peer) {
+        return failures.get(peer) != null;
+    }
+
+    /** @return whether {@code peer} said goodbye */
+    public boolean isClosed(int peer) {
+        return closed.get(peer) == CLOSED;
+    }
+
+    /**
+     * @return whether every other node said goodbye, so none will write to this node again; false on a
+     *     cluster of one and before this node has its rank
+     */
+    public boolean everyOtherClosed() {
+        int self = rank;
+        if (size < 2 || self < 0) {
+            return false;
+        }
+        for (int r = 0; r < size; r++) {
+            if (r != self && closed.get(r) != CLOSED) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

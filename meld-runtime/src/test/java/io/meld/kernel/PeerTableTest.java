@@ -1,0 +1,89 @@
+package io.meld.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meld.MeldException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PeerTableTest {
+    /** Records what it is told, in order. */
+    private static final class Recorder implements NodeService {
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public void start(NodeContext node) {
+            events.add("start");
+        }
+
+        @Override
+        public void onPeerFailed(int peer, Throwable cause) {
+            events.add("failed " + peer + ": " + cause.getMessage());
+        }
+
+        @Override
+        public void onPeerClosed(int peer) {
+            events.add("closed " + peer);
+        }
+
+        @Override
+        public void close() {
+            events.add("close");
+        }
+    }
+
+    @Test
+    void shouldTellEveryServiceOfAFailureOnceWithItsFirstCause() {
+        PeerTable peers = new PeerTable(3);
+        Recorder first = new Recorder();
+        Recorder second = new Recorder();
+        peers.register(first);
+        peers.register(second);
+
+        assertThat(peers.failed(2, new MeldException("the connection to node 2 closed")))
+                .isTrue();
+        assertThat(peers.failed(2, new MeldException("node 2 left the view")))
+                .as("heard again")
+                .isFalse();
+
+        assertThat(first.events).containsExactly("failed 2: the connection to node 2 closed");
+        assertThat(second.events).isEqualTo(first.events);
+        assertThat(peers.isFailed(2)).isTrue();
+        assertThat(peers.failure(2)).hasMessage("the connection to node 2 closed");
+        assertThat(peers.isFailed(1)).isFalse();
+    }
+
+    @Test
+    void shouldNameAPeerThatIsGoneWithoutACause() {
+        PeerTable peers = new PeerTable(2);
+
+        peers.failed(1, null);
+
+        assertThat(peers.failure(1)).hasMessage("node 1 is gone");
+    }
+
+    @Test
+    void shouldKnowWhenEveryOtherNodeSaidGoodbye() {
+        PeerTable peers = new PeerTable(3);
+        Recorder service = new Recorder();
+        peers.register(service);
+        peers.rank(1);
+
+        assertThat(peers.closed(0)).isTrue();
+        assertThat(peers.everyOtherClosed()).isFalse();
+        assertThat(peers.closed(0)).isFalse();
+        peers.closed(2);
+
+        assertThat(peers.everyOtherClosed()).isTrue();
+        assertThat(service.events).containsExactly("closed 0", "closed 2");
+    }
+
+    @Test
+    void shouldNeverCallAClusterOfOneClosed() {
+        PeerTable peers = new PeerTable(1);
+        peers.rank(0);
+
+        assertThat(peers.everyOtherClosed()).isFalse();
+    }
+}
