@@ -29,6 +29,7 @@ public final class PeerTable {
     private final AtomicIntegerArray closed;
     private final List<NodeService> services = new CopyOnWriteArrayList<>();
     private volatile int rank = -1;
+    private volatile boolean anyFailed;
 
     /** @param size the number of nodes */
     public PeerTable(int size) {
@@ -71,6 +72,7 @@ public final class PeerTable {
         if (!failures.compareAndSet(peer, null, why)) {
             return false;
         }
+        anyFailed = true;
         for (NodeService s : services) {
             s.onPeerFailed(peer, why);
         }
@@ -96,6 +98,11 @@ public final class PeerTable {
     /** @return why {@code peer} failed, or {@code null} while it has not */
     public Throwable failure(int peer) {
         return failures.get(peer);
+    }
+
+    /** @return whether any peer failed: when not, nothing need look at each peer */
+    public boolean anyFailed() {
+        return anyFailed;
     }
 
     /** @return whether {@code peer} failed */

@@ -11,6 +11,7 @@ import io.meld.codec.ObjectCodec;
 import io.meld.collective.CollectiveEngine;
 import io.meld.kernel.NodeContext;
 import io.meld.kernel.NodeService;
+import io.meld.kernel.PeerTable;
 import io.meld.task.TaskCodec.FinishRef;
 import io.meld.task.TaskCodec.Report;
 import io.meld.task.TaskCodec.TaskFailure;
@@ -25,7 +26,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -103,10 +103,10 @@ public final class TaskService implements FrameHandler, NodeService {
     /** {@code at} calls waiting for their result, by request id. */
     private final Map<Long, Call> calls = new ConcurrentHashMap<>();
 
-    private final Set<Integer> failed = ConcurrentHashMap.newKeySet();
     private volatile int rank = -1;
     private volatile Transport transport;
     private final Runnable fence;
+    private volatile PeerTable peers;
     private volatile Meld here;
     private volatile boolean closed;
     /** Opens when the node is complete; tasks that a faster peer sent before that wait for it. */
@@ -134,6 +134,7 @@ public final class TaskService implements FrameHandler, NodeService {
     @Override
     public void start(NodeContext node) {
         this.rank = node.rank();
+        this.peers = node.peers();
         this.here = node.node();
         this.transport = node.transport();
         started.countDown();
@@ -280,9 +281,6 @@ public final class TaskService implements FrameHandler, NodeService {
      */
     @Override
     public void onPeerFailed(int node, Throwable cause) {
-        if (!failed.add(node)) {
-            return;
-        }
         for (HomeFinish home : homes.values()) {
             home.check(node, cause);
         }
@@ -523,7 +521,7 @@ public final class TaskService implements FrameHandler, NodeService {
             return;
         }
         Link link = transport.link(finish.home());
-        if (link == null || !link.isUp() || failed.contains(finish.home())) {
+        if (link == null || !link.isUp() || peers.isFailed(finish.home())) {
             LOG.debug("node {} drops its report to {}: its home is not connected", rank, finish);
             return;
         }
@@ -571,8 +569,13 @@ public final class TaskService implements FrameHandler, NodeService {
                     failures.add(f);
                 }
             }
-            for (int n : failed) {
-                check(n, new MeldException("node " + n + " failed earlier"));
+            PeerTable table = peers;
+            if (table != null && table.anyFailed()) {
+                for (int n = 0; n < size; n++) {
+                    if (table.isFailed(n)) {
+                        check(n, new MeldException("node " + n + " failed earlier"));
+                    }
+                }
             }
             for (long l : live) {
                 if (l != 0) {
