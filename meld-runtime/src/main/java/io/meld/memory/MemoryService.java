@@ -468,9 +468,9 @@ public final class MemoryService implements NodeService {
         Pending.Future<T> p =
                 new Pending.Future<>(dest, System.nanoTime() + timeoutNanos, s, opcode, index, future, converter);
         int id = pending.register(p);
-        // A destination that failed before this registration was swept by nodeFailed already, which
+        // A destination that failed before this registration was swept by onPeerFailed already, which
         // would leave this future waiting out the timeout: fail it here. Registering first, then
-        // reading the failure (both volatile, as nodeFailed writes the failure before sweeping), means
+        // reading the failure (both volatile, as onPeerFailed writes the failure before sweeping), means
         // one of the two sees the other.
         Throwable failure = (Throwable) FAILED.getVolatile(failed, dest);
         if (failure != null) {
