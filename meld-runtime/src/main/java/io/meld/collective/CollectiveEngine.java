@@ -1,8 +1,6 @@
 package io.meld.collective;
 
 import io.meld.CollectiveMismatchException;
-import io.meld.DoubleOp;
-import io.meld.LongOp;
 import io.meld.MeldException;
 import io.meld.NodeFailedException;
 import io.meld.collective.CollectiveCodec.Header;
@@ -13,13 +11,11 @@ import io.meld.transport.Link;
 import io.meld.transport.ProtocolException;
 import io.meld.transport.Transport;
 import io.netty.buffer.ByteBuf;
-import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,8 +104,6 @@ import org.slf4j.LoggerFactory;
 public final class CollectiveEngine implements FrameHandler {
     private static final Logger LOG = LoggerFactory.getLogger(CollectiveEngine.class);
     private static final int HISTORY = 256;
-    /** What {@code exchange}'s sender function returns for a peer this node sends nothing. */
-    private static final Object SKIP = new Object();
 
     private final int size;
     private final ReentrantLock lock = new ReentrantLock();
@@ -238,10 +232,13 @@ public final class CollectiveEngine implements FrameHandler {
     /** Waits until every node has called it. */
     public void barrier() {
         Signature mine = new Signature(Kind.BARRIER, CollectiveCodec.OP_NONE, -1);
-        run(mine, seq -> {
-            sendToAll(seq, mine, null);
+        long seq = begin(mine);
+        try {
+            sendToPeers(seq, mine, -1, Elements.BYTES, null);
             await(seq, mine, -1);
-        });
+        } finally {
+            end();
+        }
     }
 
     /**
@@ -250,21 +247,12 @@ public final class CollectiveEngine implements FrameHandler {
      * @return the fold of every node's value in rank order
      */
     public long allReduceLong(long value, LongBinaryOperator op) {
-        Objects.requireNonNull(op, "op");
-        Signature mine = new Signature(
-                Kind.REDUCE_LONG, op instanceof LongOp l ? l.ordinal() + 1 : CollectiveCodec.OP_CUSTOM, -1);
-        long[] result = new long[1];
-        run(mine, seq -> {
-            sendToAll(seq, mine, value);
-            Round round = await(seq, mine, -1);
-            long acc = 0;
-            for (int r = 0; r < size; r++) {
-                long v = r == rank ? value : round.values[r];
-                acc = r == 0 ? v : op.applyAsLong(acc, v);
-            }
-            result[0] = acc;
-        });
-        return result[0];
+        long[] bits = allReduceBits(Kind.REDUCE_LONG, Elements.Longs.opCode(op), value);
+        long acc = bits[0];
+        for (int r = 1; r < size; r++) {
+            acc = op.applyAsLong(acc, bits[r]);
+        }
+        return acc;
     }
 
     /**
@@ -273,21 +261,12 @@ public final class CollectiveEngine implements FrameHandler {
      * @return the fold of every node's value in rank order
      */
     public double allReduceDouble(double value, DoubleBinaryOperator op) {
-        Objects.requireNonNull(op, "op");
-        Signature mine = new Signature(
-                Kind.REDUCE_DOUBLE, op instanceof DoubleOp d ? d.ordinal() + 1 : CollectiveCodec.OP_CUSTOM, -1);
-        double[] result = new double[1];
-        run(mine, seq -> {
-            sendToAll(seq, mine, Double.doubleToRawLongBits(value));
-            Round round = await(seq, mine, -1);
-            double acc = 0;
-            for (int r = 0; r < size; r++) {
-                double v = r == rank ? value : Double.longBitsToDouble(round.values[r]);
-                acc = r == 0 ? v : op.applyAsDouble(acc, v);
-            }
-            result[0] = acc;
-        });
-        return result[0];
+        long[] bits = allReduceBits(Kind.REDUCE_DOUBLE, Elements.Doubles.opCode(op), Double.doubleToRawLongBits(value));
+        double acc = Double.longBitsToDouble(bits[0]);
+        for (int r = 1; r < size; r++) {
+            acc = op.applyAsDouble(acc, Double.longBitsToDouble(bits[r]));
+        }
+        return acc;
     }
 
     /**
@@ -296,7 +275,7 @@ public final class CollectiveEngine implements FrameHandler {
      * @return the root's array
      */
     public long[] broadcast(long[] data, int root) {
-        return (long[]) broadcast(Kind.BROADCAST_LONGS, data, root);
+        return broadcast(Kind.BROADCAST_LONGS, Elements.LONGS, data, root);
     }
 
     /**
@@ -305,7 +284,7 @@ public final class CollectiveEngine implements FrameHandler {
      * @return the root's array
      */
     public double[] broadcast(double[] data, int root) {
-        return (double[]) broadcast(Kind.BROADCAST_DOUBLES, data, root);
+        return broadcast(Kind.BROADCAST_DOUBLES, Elements.DOUBLES, data, root);
     }
 
     /**
@@ -314,7 +293,7 @@ public final class CollectiveEngine implements FrameHandler {
      * @return the root's array
      */
     public byte[] broadcast(byte[] data, int root) {
-        return (byte[]) broadcast(Kind.BROADCAST_BYTES, data, root);
+        return broadcast(Kind.BROADCAST_BYTES, Elements.BYTES, data, root);
     }
 
     /**
@@ -326,8 +305,7 @@ public final class CollectiveEngine implements FrameHandler {
      * @return on the root, a new array of the folds; {@code null} elsewhere
      */
     public long[] reduce(long[] values, LongBinaryOperator op, int root) {
-        checkRoot("reduce", root);
-        return (long[]) reduceElements(Kind.REDUCE_LONGS, values, longOpCode(op), op, root);
+        return reduceElements(Kind.REDUCE_LONGS, Elements.LONGS, values, Elements.LONGS.fold(op, 0), root);
     }
 
     /**
@@ -337,8 +315,7 @@ public final class CollectiveEngine implements FrameHandler {
      * @return on the root, a new array of the folds; {@code null} elsewhere
      */
     public double[] reduce(double[] values, DoubleBinaryOperator op, int root) {
-        checkRoot("reduce", root);
-        return (double[]) reduceElements(Kind.REDUCE_DOUBLES, values, doubleOpCode(op), op, root);
+        return reduceElements(Kind.REDUCE_DOUBLES, Elements.DOUBLES, values, Elements.DOUBLES.fold(op, 0), root);
     }
 
     /**
@@ -347,7 +324,7 @@ public final class CollectiveEngine implements FrameHandler {
      * @return a new array of the element-wise folds in rank order, the same on every node
      */
     public long[] allReduce(long[] values, LongBinaryOperator op) {
-        return (long[]) reduceElements(Kind.ALL_REDUCE_LONGS, values, longOpCode(op), op, -1);
+        return reduceElements(Kind.ALL_REDUCE_LONGS, Elements.LONGS, values, Elements.LONGS.fold(op, 0), -1);
     }
 
     /**
@@ -356,7 +333,7 @@ public final class CollectiveEngine implements FrameHandler {
      * @return a new array of the element-wise folds in rank order, the same on every node
      */
     public double[] allReduce(double[] values, DoubleBinaryOperator op) {
-        return (double[]) reduceElements(Kind.ALL_REDUCE_DOUBLES, values, doubleOpCode(op), op, -1);
+        return reduceElements(Kind.ALL_REDUCE_DOUBLES, Elements.DOUBLES, values, Elements.DOUBLES.fold(op, 0), -1);
     }
 
     /**
@@ -365,20 +342,17 @@ public final class CollectiveEngine implements FrameHandler {
      * @return on the root, every node's array by rank (its own is {@code data}); {@code null} elsewhere
      */
     public byte[][] gather(byte[] data, int root) {
-        checkRoot("gather", root);
-        return (byte[][]) gatherArrays(Kind.GATHER_BYTES, data, root);
+        return gatherArrays(Kind.GATHER_BYTES, Elements.BYTES, data, root);
     }
 
     /** @see #gather(byte[], int) */
     public long[][] gather(long[] data, int root) {
-        checkRoot("gather", root);
-        return (long[][]) gatherArrays(Kind.GATHER_LONGS, data, root);
+        return gatherArrays(Kind.GATHER_LONGS, Elements.LONGS, data, root);
     }
 
     /** @see #gather(byte[], int) */
     public double[][] gather(double[] data, int root) {
-        checkRoot("gather", root);
-        return (double[][]) gatherArrays(Kind.GATHER_DOUBLES, data, root);
+        return gatherArrays(Kind.GATHER_DOUBLES, Elements.DOUBLES, data, root);
     }
 
     /**
@@ -386,17 +360,17 @@ public final class CollectiveEngine implements FrameHandler {
      * @return every node's array by rank (this node's is {@code data})
      */
     public byte[][] allGather(byte[] data) {
-        return (byte[][]) gatherArrays(Kind.ALL_GATHER_BYTES, data, -1);
+        return gatherArrays(Kind.ALL_GATHER_BYTES, Elements.BYTES, data, -1);
     }
 
     /** @see #allGather(byte[]) */
     public long[][] allGather(long[] data) {
-        return (long[][]) gatherArrays(Kind.ALL_GATHER_LONGS, data, -1);
+        return gatherArrays(Kind.ALL_GATHER_LONGS, Elements.LONGS, data, -1);
     }
 
     /** @see #allGather(byte[]) */
     public double[][] allGather(double[] data) {
-        return (double[][]) gatherArrays(Kind.ALL_GATHER_DOUBLES, data, -1);
+        return gatherArrays(Kind.ALL_GATHER_DOUBLES, Elements.DOUBLES, data, -1);
     }
 
     /**
@@ -405,17 +379,17 @@ public final class CollectiveEngine implements FrameHandler {
      * @return the array for this node: on the root, {@code data[root]} itself
      */
     public byte[] scatter(byte[][] data, int root) {
-        return (byte[]) scatterArrays(Kind.SCATTER_BYTES, data, root);
+        return scatterArrays(Kind.SCATTER_BYTES, Elements.BYTES, data, root);
     }
 
     /** @see #scatter(byte[][], int) */
     public long[] scatter(long[][] data, int root) {
-        return (long[]) scatterArrays(Kind.SCATTER_LONGS, data, root);
+        return scatterArrays(Kind.SCATTER_LONGS, Elements.LONGS, data, root);
     }
 
     /** @see #scatter(byte[][], int) */
     public double[] scatter(double[][] data, int root) {
-        return (double[]) scatterArrays(Kind.SCATTER_DOUBLES, data, root);
+        return scatterArrays(Kind.SCATTER_DOUBLES, Elements.DOUBLES, data, root);
     }
 
     /**
@@ -423,17 +397,17 @@ public final class CollectiveEngine implements FrameHandler {
      * @return what every node sent this one, by rank ({@code data[rank]} itself for this node)
      */
     public byte[][] allToAll(byte[][] data) {
-        return (byte[][]) allToAllArrays(Kind.ALL_TO_ALL_BYTES, data);
+        return allToAllArrays(Kind.ALL_TO_ALL_BYTES, Elements.BYTES, data);
     }
 
     /** @see #allToAll(byte[][]) */
     public long[][] allToAll(long[][] data) {
-        return (long[][]) allToAllArrays(Kind.ALL_TO_ALL_LONGS, data);
+        return allToAllArrays(Kind.ALL_TO_ALL_LONGS, Elements.LONGS, data);
     }
 
     /** @see #allToAll(byte[][]) */
     public double[][] allToAll(double[][] data) {
-        return (double[][]) allToAllArrays(Kind.ALL_TO_ALL_DOUBLES, data);
+        return allToAllArrays(Kind.ALL_TO_ALL_DOUBLES, Elements.DOUBLES, data);
     }
 
     /**
@@ -442,7 +416,7 @@ public final class CollectiveEngine implements FrameHandler {
      * @return the fold of the values of ranks {@code 0..rank}, in rank order
      */
     public long scanLong(long value, LongBinaryOperator op) {
-        return ((long[]) scanElements(Kind.SCAN_LONG, new long[] {value}, longOpCode(op), op, false, 0))[0];
+        return scanElements(Kind.SCAN_LONG, Elements.LONGS, new long[] {value}, Elements.LONGS.fold(op, 0), false)[0];
     }
 
     /**
@@ -451,7 +425,8 @@ public final class CollectiveEngine implements FrameHandler {
      * @return the fold of the values of ranks {@code 0..rank}, in rank order
      */
     public double scanDouble(double value, DoubleBinaryOperator op) {
-        return ((double[]) scanElements(Kind.SCAN_DOUBLE, new double[] {value}, doubleOpCode(op), op, false, 0))[0];
+        return scanElements(
+                Kind.SCAN_DOUBLE, Elements.DOUBLES, new double[] {value}, Elements.DOUBLES.fold(op, 0), false)[0];
     }
 
     /**
@@ -461,8 +436,9 @@ public final class CollectiveEngine implements FrameHandler {
      * @return the fold of the values of ranks {@code 0..rank-1}, in rank order; {@code identity} on rank 0
      */
     public long exclusiveScanLong(long value, LongBinaryOperator op, long identity) {
-        return ((long[]) scanElements(Kind.EXCLUSIVE_SCAN_LONG, new long[] {value}, longOpCode(op), op, true, identity))
-                [0];
+        return scanElements(
+                Kind.EXCLUSIVE_SCAN_LONG, Elements.LONGS, new long[] {value}, Elements.LONGS.fold(op, identity), true)[
+                0];
     }
 
     /**
@@ -472,14 +448,12 @@ public final class CollectiveEngine implements FrameHandler {
      * @return the fold of the values of ranks {@code 0..rank-1}, in rank order; {@code identity} on rank 0
      */
     public double exclusiveScanDouble(double value, DoubleBinaryOperator op, double identity) {
-        return ((double[]) scanElements(
-                        Kind.EXCLUSIVE_SCAN_DOUBLE,
-                        new double[] {value},
-                        doubleOpCode(op),
-                        op,
-                        true,
-                        Double.doubleToRawLongBits(identity)))
-                [0];
+        return scanElements(
+                Kind.EXCLUSIVE_SCAN_DOUBLE,
+                Elements.DOUBLES,
+                new double[] {value},
+                Elements.DOUBLES.fold(op, identity),
+                true)[0];
     }
 
     /**
@@ -488,12 +462,12 @@ public final class CollectiveEngine implements FrameHandler {
      * @return a new array: element {@code i} is the fold of element {@code i} of ranks {@code 0..rank}
      */
     public long[] scan(long[] values, LongBinaryOperator op) {
-        return (long[]) scanElements(Kind.SCAN_LONGS, values, longOpCode(op), op, false, 0);
+        return scanElements(Kind.SCAN_LONGS, Elements.LONGS, values, Elements.LONGS.fold(op, 0), false);
     }
 
     /** @see #scan(long[], LongBinaryOperator) */
     public double[] scan(double[] values, DoubleBinaryOperator op) {
-        return (double[]) scanElements(Kind.SCAN_DOUBLES, values, doubleOpCode(op), op, false, 0);
+        return scanElements(Kind.SCAN_DOUBLES, Elements.DOUBLES, values, Elements.DOUBLES.fold(op, 0), false);
     }
 
     /**
@@ -503,13 +477,13 @@ public final class CollectiveEngine implements FrameHandler {
      * @return a new array: element {@code i} is the fold of element {@code i} of ranks {@code 0..rank-1}
      */
     public long[] exclusiveScan(long[] values, LongBinaryOperator op, long identity) {
-        return (long[]) scanElements(Kind.EXCLUSIVE_SCAN_LONGS, values, longOpCode(op), op, true, identity);
+        return scanElements(Kind.EXCLUSIVE_SCAN_LONGS, Elements.LONGS, values, Elements.LONGS.fold(op, identity), true);
     }
 
     /** @see #exclusiveScan(long[], LongBinaryOperator, long) */
     public double[] exclusiveScan(double[] values, DoubleBinaryOperator op, double identity) {
-        return (double[]) scanElements(
-                Kind.EXCLUSIVE_SCAN_DOUBLES, values, doubleOpCode(op), op, true, Double.doubleToRawLongBits(identity));
+        return scanElements(
+                Kind.EXCLUSIVE_SCAN_DOUBLES, Elements.DOUBLES, values, Elements.DOUBLES.fold(op, identity), true);
     }
 
     /**
@@ -543,7 +517,7 @@ public final class CollectiveEngine implements FrameHandler {
                 Link link = transport == null ? null : transport.link(r);
                 if (link != null) {
                     try {
-                        send(link, seq, close, why, 0, why.length, why.length);
+                        send(link, seq, close, Elements.BYTES, why, 0, why.length, why.length);
                     } catch (RuntimeException e) {
                         LOG.debug("could not tell node {} that node {} closes: {}", r, rank, e.toString());
                     }
@@ -680,7 +654,7 @@ public final class CollectiveEngine implements FrameHandler {
                 if (arrival) {
                     round.complete[src] = true;
                 } else {
-                    receiveChunk(round, h, src, payload);
+                    receiveChunk(round, h.kind().elements, h, src, payload);
                 }
             }
             case REDUCE_LONG, REDUCE_DOUBLE -> {
@@ -694,21 +668,17 @@ public final class CollectiveEngine implements FrameHandler {
                 if (!h.kind().isExchange()) {
                     throw new ProtocolException("collective frame of kind " + h.kind() + " as a contribution");
                 }
-                receiveChunk(round, h, src, payload);
+                receiveChunk(round, h.kind().elements, h, src, payload);
             }
         }
         return null;
     }
 
     /** Copies one frame of {@code src}'s stream into its array, allocated at the first frame. */
-    private void receiveChunk(Round round, Header h, int src, ByteBuf payload) {
-        if (round.arrays[src] == null) {
-            int n = (int) (h.total() / Math.max(1, h.kind().elementSize));
-            round.arrays[src] = switch (h.kind().element()) {
-                case 'J' -> new long[n];
-                case 'D' -> new double[n];
-                default -> new byte[n];
-            };
+    private static <A> void receiveChunk(Round round, Elements<A> type, Header h, int src, ByteBuf payload) {
+        A[] arrays = type.arrays(round);
+        if (arrays[src] == null) {
+            arrays[src] = type.allocate((int) (h.total() / type.size));
             round.totals[src] = h.total();
         }
         if (h.offset() != round.received[src] || h.total() != round.totals[src]) {
@@ -716,202 +686,151 @@ public final class CollectiveEngine implements FrameHandler {
                     + h.total() + " bytes, expected offset " + round.received[src] + " of " + round.totals[src]);
         }
         int chunk = payload.readableBytes();
-        int element = Math.max(1, h.kind().elementSize);
         ByteBuffer bytes = payload.nioBuffer(payload.readerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
-        int at = (int) (h.offset() / element);
-        switch (round.arrays[src]) {
-            case long[] a -> bytes.asLongBuffer().get(a, at, chunk / element);
-            case double[] a -> bytes.asDoubleBuffer().get(a, at, chunk / element);
-            case byte[] a -> bytes.get(a, at, chunk);
-            default -> throw new IllegalStateException();
-        }
+        type.decode(bytes, arrays[src], (int) (h.offset() / type.size), chunk / type.size);
         round.received[src] += chunk;
         if (round.received[src] == round.totals[src]) {
             round.complete[src] = true;
         }
     }
 
-    private Object broadcast(Kind kind, Object data, int root) {
-        if (root < 0 || root >= size) {
-            throw new IllegalArgumentException("broadcast root " + root + " is not a rank of this cluster of " + size
+    /**
+     * Checks the root and the operator of a collective, in that order, before the caller checks its data
+     * and before the collective is numbered: a call that fails here did not happen.
+     *
+     * @param fold the operator, or {@code null} for kinds without one
+     * @return this node's signature
+     */
+    private Signature prepare(Kind kind, Elements.Fold<?> fold, int root) {
+        if (kind.rooted && (root < 0 || root >= size)) {
+            throw new IllegalArgumentException(kind.call + " root " + root + " is not a rank of this cluster of " + size
                     + " nodes (0.." + (size - 1) + ")");
         }
+        return new Signature(kind, fold == null ? CollectiveCodec.OP_NONE : fold.code(), kind.rooted ? root : -1);
+    }
+
+    /** A scalar all-reduce: every node's value as its bits, by rank. */
+    private long[] allReduceBits(Kind kind, int op, long bits) {
+        Signature mine = new Signature(kind, op, -1);
+        long seq = begin(mine);
+        try {
+            sendToPeers(seq, mine, -1, Elements.LONGS, new long[] {bits});
+            long[] values = await(seq, mine, -1).values;
+            values[rank] = bits;
+            return values;
+        } finally {
+            end();
+        }
+    }
+
+    private <A> A broadcast(Kind kind, Elements<A> type, A data, int root) {
+        Signature mine = prepare(kind, null, root);
         if (root == rank) {
             // Checked before the collective is numbered: the call did not happen, so the peers that are
             // already waiting for this broadcast still get it from the root's next, corrected call.
             Objects.requireNonNull(data, "broadcast data on the root");
         }
-        Signature mine = new Signature(kind, CollectiveCodec.OP_NONE, root);
-        Object[] result = new Object[1];
-        run(mine, seq -> {
+        long seq = begin(mine);
+        try {
             if (root == rank) {
-                sendToAll(seq, mine, data);
+                sendToPeers(seq, mine, -1, type, data);
                 await(seq, mine, -1);
-                result[0] = data;
-            } else {
-                sendArrival(seq, mine, root);
-                result[0] = await(seq, mine, root).arrays[root];
+                return data;
             }
-        });
-        return result[0];
-    }
-
-    private static int longOpCode(LongBinaryOperator op) {
-        Objects.requireNonNull(op, "op");
-        return op instanceof LongOp l ? l.ordinal() + 1 : CollectiveCodec.OP_CUSTOM;
-    }
-
-    private static int doubleOpCode(DoubleBinaryOperator op) {
-        Objects.requireNonNull(op, "op");
-        return op instanceof DoubleOp d ? d.ordinal() + 1 : CollectiveCodec.OP_CUSTOM;
-    }
-
-    private void checkRoot(String what, int root) {
-        if (root < 0 || root >= size) {
-            throw new IllegalArgumentException(what + " root " + root + " is not a rank of this cluster of " + size
-                    + " nodes (0.." + (size - 1) + ")");
+            // An empty frame tells the root this node has arrived.
+            sendToPeers(seq, mine, root, type, null);
+            return type.arrays(await(seq, mine, root))[root];
+        } finally {
+            end();
         }
     }
 
-    /** Gather ({@code root >= 0}, checked by the caller) or all-gather ({@code root == -1}). */
-    private Object gatherArrays(Kind kind, Object data, int root) {
-        String what = kind.text.substring(0, kind.text.indexOf('('));
-        Objects.requireNonNull(data, what + " data");
-        Signature mine = new Signature(kind, CollectiveCodec.OP_NONE, root);
+    /** Gather ({@code root >= 0}) or all-gather ({@code root == -1}). */
+    private <A> A[] gatherArrays(Kind kind, Elements<A> type, A data, int root) {
+        Signature mine = prepare(kind, null, root);
+        Objects.requireNonNull(data, kind.call + " data");
         boolean all = root == -1;
         // Gather: the data to the root, and an empty frame from the root to each node (so none runs ahead).
-        Round round = exchange(
-                mine,
-                r -> all ? data : rank == root ? null : r == root ? data : SKIP,
-                all || rank == root ? -1 : root,
-                all || rank == root);
-        if (round == null) {
-            return null;
-        }
-        Object result = Array.newInstance(data.getClass(), size);
-        for (int r = 0; r < size; r++) {
-            Array.set(result, r, r == rank ? data : round.arrays[r]);
-        }
-        return result;
-    }
-
-    private Object scatterArrays(Kind kind, Object[] data, int root) {
-        checkRoot("scatter", root);
-        if (root == rank) {
-            checkPerRank("scatter", data);
-        }
-        Signature mine = new Signature(kind, CollectiveCodec.OP_NONE, root);
-        Round round =
-                exchange(mine, r -> rank == root ? data[r] : r == root ? null : SKIP, rank == root ? -1 : root, true);
-        return rank == root ? data[root] : round.arrays[root];
-    }
-
-    private Object allToAllArrays(Kind kind, Object[] data) {
-        checkPerRank("allToAll", data);
-        Signature mine = new Signature(kind, CollectiveCodec.OP_NONE, -1);
-        Round round = exchange(mine, r -> data[r], -1, true);
-        Object result = Array.newInstance(data.getClass().getComponentType(), size);
-        for (int r = 0; r < size; r++) {
-            Array.set(result, r, r == rank ? data[r] : round.arrays[r]);
-        }
-        return result;
-    }
-
-    private void checkPerRank(String what, Object[] data) {
-        Objects.requireNonNull(data, what + " data");
-        if (data.length != size) {
-            throw new IllegalArgumentException(what + " data has " + data.length + " arrays for a cluster of " + size
-                    + " nodes: it needs one per rank");
-        }
-        for (int r = 0; r < size; r++) {
-            if (data[r] == null) {
-                throw new NullPointerException(what + " data[" + r + "] (for node " + r + ") is null");
-            }
-        }
-    }
-
-    /** Reduce to a root ({@code root >= 0}, checked by the caller) or all-reduce ({@code root == -1}), element by element. */
-    private Object reduceElements(Kind kind, Object values, int op, Object operator, int root) {
-        String what = kind.text.substring(0, kind.text.indexOf('('));
-        Objects.requireNonNull(values, what + " values");
-        Signature mine = new Signature(kind, op, root);
-        boolean all = root == -1;
         boolean gets = all || rank == root;
-        Round round = exchange(
-                mine, r -> all ? values : rank == root ? null : r == root ? values : SKIP, gets ? -1 : root, gets);
+        Round round = exchange(mine, type, gets ? -1 : root, r -> all || r == root ? data : null, gets ? -1 : root);
         if (!gets) {
             return null;
         }
-        checkLengths(round, mine, values, 0, size);
-        return fold(round, values, operator, size, false, 0);
+        A[] result = type.arrays(round);
+        result[rank] = data;
+        return result;
     }
 
-    private Object scanElements(
-            Kind kind, Object values, int op, Object operator, boolean exclusive, long identityBits) {
-        Objects.requireNonNull(values, kind.text.substring(0, kind.text.indexOf('(')) + " values");
-        Signature mine = new Signature(kind, op, -1);
+    private <A> A scatterArrays(Kind kind, Elements<A> type, A[] data, int root) {
+        Signature mine = prepare(kind, null, root);
+        if (root == rank) {
+            checkPerRank(kind, data);
+            exchange(mine, type, -1, r -> data[r], -1);
+            return data[root];
+        }
+        return type.arrays(exchange(mine, type, root, r -> null, root))[root];
+    }
+
+    private <A> A[] allToAllArrays(Kind kind, Elements<A> type, A[] data) {
+        Signature mine = prepare(kind, null, -1);
+        checkPerRank(kind, data);
+        A[] result = type.arrays(exchange(mine, type, -1, r -> data[r], -1));
+        result[rank] = data[rank];
+        return result;
+    }
+
+    private <A> void checkPerRank(Kind kind, A[] data) {
+        Objects.requireNonNull(data, kind.call + " data");
+        if (data.length != size) {
+            throw new IllegalArgumentException(kind.call + " data has " + data.length + " arrays for a cluster of "
+                    + size + " nodes: it needs one per rank");
+        }
+        for (int r = 0; r < size; r++) {
+            if (data[r] == null) {
+                throw new NullPointerException(kind.call + " data[" + r + "] (for node " + r + ") is null");
+            }
+        }
+    }
+
+    /** Reduce to a root ({@code root >= 0}) or all-reduce ({@code root == -1}), element by element. */
+    private <A> A reduceElements(Kind kind, Elements<A> type, A values, Elements.Fold<A> fold, int root) {
+        Signature mine = prepare(kind, fold, root);
+        Objects.requireNonNull(values, kind.call + " values");
+        boolean all = root == -1;
+        boolean gets = all || rank == root;
+        Round round = exchange(mine, type, gets ? -1 : root, r -> all || r == root ? values : null, gets ? -1 : root);
+        if (!gets) {
+            return null;
+        }
+        A[] byRank = type.arrays(round);
+        byRank[rank] = values;
+        int length = type.length(values);
+        checkLengths(type, byRank, mine, length, size);
+        return fold.fold(byRank, size, length);
+    }
+
+    private <A> A scanElements(Kind kind, Elements<A> type, A values, Elements.Fold<A> fold, boolean exclusive) {
+        Signature mine = prepare(kind, fold, -1);
+        Objects.requireNonNull(values, kind.call + " values");
         // Data to higher ranks, which fold it in; an empty frame to lower ones, so that every node waits
         // for every other and none runs ahead.
-        Round round = exchange(mine, r -> r > rank ? values : null, -1, true);
-        checkLengths(round, mine, values, 0, rank);
-        return fold(round, values, operator, exclusive ? rank : rank + 1, exclusive, identityBits);
+        A[] byRank = type.arrays(exchange(mine, type, -1, r -> r > rank ? values : null, -1));
+        byRank[rank] = values;
+        int length = type.length(values);
+        checkLengths(type, byRank, mine, length, rank);
+        return fold.fold(byRank, exclusive ? rank : rank + 1, length);
     }
 
     /**
-     * Folds the arrays of ranks {@code 0..upTo-1} element by element in rank order, into a new array; an
-     * empty fold (exclusive scan on rank 0) is filled with the identity.
+     * Element-wise collectives need one length on every node: a node that sees another length among ranks
+     * {@code 0..to-1} fails the collective on every node, as a mismatch.
      */
-    private Object fold(Round round, Object mine, Object operator, int upTo, boolean exclusive, long identityBits) {
-        if (mine instanceof long[] m) {
-            LongBinaryOperator op = (LongBinaryOperator) operator;
-            long[] acc = new long[m.length];
-            if (upTo == 0) {
-                Arrays.fill(acc, identityBits);
-                return acc;
-            }
-            for (int r = 0; r < upTo; r++) {
-                long[] v = r == rank ? m : (long[]) round.arrays[r];
-                if (r == 0) {
-                    System.arraycopy(v, 0, acc, 0, acc.length);
-                } else {
-                    for (int i = 0; i < acc.length; i++) {
-                        acc[i] = op.applyAsLong(acc[i], v[i]);
-                    }
-                }
-            }
-            return acc;
-        }
-        double[] m = (double[]) mine;
-        DoubleBinaryOperator op = (DoubleBinaryOperator) operator;
-        double[] acc = new double[m.length];
-        if (upTo == 0) {
-            Arrays.fill(acc, Double.longBitsToDouble(identityBits));
-            return acc;
-        }
-        for (int r = 0; r < upTo; r++) {
-            double[] v = r == rank ? m : (double[]) round.arrays[r];
-            if (r == 0) {
-                System.arraycopy(v, 0, acc, 0, acc.length);
-            } else {
-                for (int i = 0; i < acc.length; i++) {
-                    acc[i] = op.applyAsDouble(acc[i], v[i]);
-                }
-            }
-        }
-        return acc;
-    }
-
-    /**
-     * Element-wise collectives need one length on every node: a node that sees another length fails the
-     * collective on every node, as a mismatch.
-     */
-    private void checkLengths(Round round, Signature mine, Object values, int from, int to) {
-        int length = Array.getLength(values);
-        for (int r = from; r < to; r++) {
+    private <A> void checkLengths(Elements<A> type, A[] byRank, Signature mine, int length, int to) {
+        for (int r = 0; r < to; r++) {
             if (r == rank) {
                 continue;
             }
-            int theirs = Array.getLength(round.arrays[r]);
+            int theirs = type.length(byRank[r]);
             if (theirs != length) {
                 String why;
                 lock.lock();
@@ -934,32 +853,37 @@ public final class CollectiveEngine implements FrameHandler {
     }
 
     /**
-     * Runs a collective in which this node sends each peer an array, an empty frame ({@code null}) or
-     * nothing ({@link #SKIP}), then waits for the streams of every peer ({@code waitFor == -1}) or of one.
+     * Runs a collective in which this node sends every peer ({@code to == -1}) or one its stream, then waits
+     * for the streams of every peer ({@code waitFor == -1}) or of one.
      *
-     * @param keep whether the caller needs what arrived
-     * @return what arrived, or {@code null} when not kept
+     * @param toPeer the array for a peer, or {@code null} for an empty frame that only says this node arrived
+     * @return what arrived
      */
-    private Round exchange(Signature mine, IntFunction<Object> toPeer, int waitFor, boolean keep) {
-        Round[] out = new Round[1];
-        run(mine, seq -> {
+    private <A> Round exchange(Signature mine, Elements<A> type, int to, IntFunction<A> toPeer, int waitFor) {
+        long seq = begin(mine);
+        try {
             for (int r = 0; r < size; r++) {
-                if (r == rank) {
-                    continue;
-                }
-                Object data = toPeer.apply(r);
-                if (data != SKIP) {
-                    sendOne(seq, mine, r, data);
+                if (r != rank && (to == -1 || r == to)) {
+                    sendTo(r, seq, mine, type, toPeer.apply(r));
                 }
             }
-            Round round = await(seq, mine, waitFor);
-            out[0] = keep ? round : null;
-        });
-        return out[0];
+            return await(seq, mine, waitFor);
+        } finally {
+            end();
+        }
+    }
+
+    /** Sends every peer ({@code to == -1}) or one the same array, or an empty frame for {@code null}. */
+    private <A> void sendToPeers(long seq, Signature sig, int to, Elements<A> type, A data) {
+        for (int r = 0; r < size; r++) {
+            if (r != rank && (to == -1 || r == to)) {
+                sendTo(r, seq, sig, type, data);
+            }
+        }
     }
 
     /** Sends one peer this node's stream of a collective: an array, or an empty frame for {@code null}. */
-    private void sendOne(long seq, Signature sig, int peer, Object data) {
+    private <A> void sendTo(int peer, long seq, Signature sig, Elements<A> type, A data) {
         Link link = transport.link(peer);
         if (link == null) {
             nodeFailed(peer, new MeldException("no link to node " + peer));
@@ -967,37 +891,29 @@ public final class CollectiveEngine implements FrameHandler {
         }
         try {
             if (data == null) {
-                send(link, seq, sig, null, 0, 0, 0);
+                send(link, seq, sig, type, null, 0, 0, 0);
             } else {
-                stream(link, seq, sig, data);
+                stream(link, seq, sig, type, data);
             }
         } catch (NodeFailedException e) {
             nodeFailed(peer, e);
         }
     }
 
-    /** Tells the root of a broadcast that this node has reached it: an empty frame of the collective. */
-    private void sendArrival(long seq, Signature sig, int root) {
-        Link link = transport.link(root);
-        if (link == null) {
-            nodeFailed(root, new MeldException("no link to node " + root));
-            return;
-        }
-        try {
-            send(link, seq, sig, null, 0, 0, 0);
-        } catch (NodeFailedException e) {
-            nodeFailed(root, e);
-        }
-    }
-
-    /** Numbers a collective, checks it against frames that came early, runs it. */
-    private void run(Signature mine, SequencedBody body) {
+    /**
+     * Numbers a collective and checks it against frames that came early; the caller runs it and calls
+     * {@link #end()} in a {@code finally}.
+     *
+     * @return the collective's number
+     */
+    private long begin(Signature mine) {
         checkCaller(mine::describe);
         Thread me = Thread.currentThread();
         if (!busy.compareAndSet(null, me)) {
             throw new IllegalStateException("node " + rank + ": collectives are called by one thread of a node at a"
                     + " time, and " + busy.get() + " is in one");
         }
+        boolean begun = false;
         try {
             long seq;
             String abort = null;
@@ -1023,10 +939,18 @@ public final class CollectiveEngine implements FrameHandler {
                 sendAbort(abort);
                 throw new CollectiveMismatchException(abort);
             }
-            body.run(seq);
+            begun = true;
+            return seq;
         } finally {
-            busy.set(null);
+            if (!begun) {
+                busy.set(null);
+            }
         }
+    }
+
+    /** Ends the collective {@link #begin} numbered: another may start. */
+    private void end() {
+        busy.set(null);
     }
 
     /** Waits for the contributions a collective needs: from {@code root} only, or from all ({@code -1}). */
@@ -1108,7 +1032,15 @@ public final class CollectiveEngine implements FrameHandler {
             Link link = r == rank ? null : transport.link(r);
             if (link != null) {
                 try {
-                    send(link, 0 == lastSequence ? 1 : lastSequence, abort, text, 0, text.length, text.length);
+                    send(
+                            link,
+                            0 == lastSequence ? 1 : lastSequence,
+                            abort,
+                            Elements.BYTES,
+                            text,
+                            0,
+                            text.length,
+                            text.length);
                 } catch (RuntimeException e) {
                     LOG.debug("could not send the abort to node {}: {}", r, e.toString());
                 }
@@ -1116,113 +1048,32 @@ public final class CollectiveEngine implements FrameHandler {
         }
     }
 
-    /** Sends this node's contribution to every peer: a reduction's value, a broadcast's array, or nothing. */
-    private void sendToAll(long seq, Signature sig, Object data) {
-        for (int r = 0; r < size; r++) {
-            if (r == rank) {
-                continue;
-            }
-            Link link = transport.link(r);
-            if (link == null) {
-                nodeFailed(r, new MeldException("no link to node " + r));
-                continue;
-            }
-            try {
-                if (data == null) {
-                    send(link, seq, sig, null, 0, 0, 0);
-                } else if (data instanceof Long value) {
-                    send(link, seq, sig, value, 0, 8, 8);
-                } else {
-                    stream(link, seq, sig, data);
-                }
-            } catch (NodeFailedException e) {
-                nodeFailed(r, e);
-            }
-        }
-    }
-
     /** Sends an array as frames of at most the maximum payload, each chunk a whole number of elements. */
-    private void stream(Link link, long seq, Signature sig, Object array) {
-        int element = sig.kind().elementSize;
-        long total = (long) Array.getLength(array) * element;
+    private static <A> void stream(Link link, long seq, Signature sig, Elements<A> type, A array) {
+        long total = (long) type.length(array) * type.size;
         int chunkMax = (link.maxPayload() - CollectiveCodec.HEADER_LENGTH) / 8 * 8;
         long offset = 0;
         do {
             int chunk = (int) Math.min(chunkMax, total - offset);
-            send(link, seq, sig, array, offset, chunk, total);
+            send(link, seq, sig, type, array, offset, chunk, total);
             offset += chunk;
         } while (offset < total);
     }
 
-    /** Encodes and sends one frame: {@code chunk} bytes of {@code data} from byte {@code offset}. */
-    private void send(Link link, long seq, Signature sig, Object data, long offset, int chunk, long total) {
+    /**
+     * Encodes and sends one frame: {@code chunk} bytes of {@code data} from byte {@code offset} of its
+     * {@code total}; {@code data} may be {@code null} when {@code chunk} is 0.
+     */
+    private static <A> void send(
+            Link link, long seq, Signature sig, Elements<A> type, A data, long offset, int chunk, long total) {
         ByteBuf frame = link.newFrame(FrameType.COLLECTIVE, 0, CollectiveCodec.HEADER_LENGTH + chunk);
         CollectiveCodec.encode(frame, seq, sig.kind(), sig.op(), sig.root(), total, offset);
         if (chunk > 0) {
-            int element = sig.kind().elementSize;
-            int from = (int) (offset / Math.max(element, 1));
             frame.ensureWritable(chunk);
             ByteBuffer out = frame.nioBuffer(frame.writerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
-            switch (data) {
-                case Long v -> out.putLong(v);
-                case long[] a -> out.asLongBuffer().put(a, from, chunk / 8);
-                case double[] a -> out.asDoubleBuffer().put(a, from, chunk / 8);
-                case byte[] a -> out.put(a, from, chunk);
-                default -> throw new IllegalArgumentException(String.valueOf(data));
-            }
+            type.encode(data, (int) (offset / type.size), chunk / type.size, out);
             frame.writerIndex(frame.writerIndex() + chunk);
         }
         link.send(frame);
-    }
-
-    /** The body of a collective, given its number. */
-    @FunctionalInterface
-    private interface SequencedBody {
-        void run(long seq);
-    }
-
-    /** What a node called: kind, operation and root. */
-    private record Signature(Kind kind, int op, int root) {
-        String describe() {
-            String op = switch (kind.opType()) {
-                case 'J' -> ", " + opName(LongOp.values());
-                case 'D' -> ", " + opName(DoubleOp.values());
-                default -> "";
-            };
-            String rooted = kind.isRooted() ? ", root " + root : "";
-            String text = kind.text;
-            if (op.isEmpty() && rooted.isEmpty()) {
-                return text;
-            }
-            return text.substring(0, text.length() - 1) + op + rooted + ")";
-        }
-
-        private String opName(Enum<?>[] ops) {
-            if (op == CollectiveCodec.OP_CUSTOM) {
-                return "a custom operator";
-            }
-            return op >= 1 && op <= ops.length ? ops[op - 1].name() : "operation " + op;
-        }
-    }
-
-    /** Everything that arrived for one collective. */
-    private static final class Round {
-        final Signature[] from;
-        final boolean[] complete;
-        final long[] values;
-        /** Each sender's array, as it fills; a stream's total and the bytes received of it. */
-        final Object[] arrays;
-
-        final long[] totals;
-        final long[] received;
-
-        Round(int size) {
-            from = new Signature[size];
-            complete = new boolean[size];
-            values = new long[size];
-            arrays = new Object[size];
-            totals = new long[size];
-            received = new long[size];
-        }
     }
 }
