@@ -1,35 +1,19 @@
 package io.meld.collective;
 
 import io.meld.CollectiveMismatchException;
-import io.meld.MeldException;
 import io.meld.NodeFailedException;
-import io.meld.collective.CollectiveCodec.Header;
 import io.meld.collective.CollectiveCodec.Kind;
 import io.meld.transport.FrameHandler;
-import io.meld.transport.FrameType;
 import io.meld.transport.Link;
-import io.meld.transport.ProtocolException;
 import io.meld.transport.Transport;
 import io.netty.buffer.ByteBuf;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.IntFunction;
 import java.util.function.LongBinaryOperator;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One node's side of every collective: barrier, reductions (all-reduce of values and arrays, reduce to a
@@ -58,22 +42,13 @@ import org.slf4j.LoggerFactory;
  * gets the same bits, and a node that receives an array of another length than its own fails the
  * collective everywhere, as a mismatch.
  *
- * <h2>Mismatch detection</h2>
+ * <h2>Mismatch detection and closing</h2>
  *
- * Each node numbers its collectives 1, 2, ... and every frame carries that number with the collective's
- * kind, operation and root (its signature). Frames of a collective a node has not reached yet are kept
- * until it does. Whenever a node holds two signatures for the same number (its own and a peer's, or two
- * peers'), they must be equal; if not, the node fails with {@link CollectiveMismatchException} and sends
- * the reason to every peer (an ABORT frame), so all of them fail instead of waiting for each other. In
- * every mismatch some node receives a frame whose signature differs from its own: barrier, the
- * all-to-all kinds and scans send to all peers, and so does the root of a rooted collective, while every
- * other node sends to the root it names.
- * If some node names a root that names itself, that root's frames reach every node; if none does, a
- * named root receives a frame naming it while its own signature names another (two nodes that name
- * each other, for example, would otherwise both wait for ever). One node may complete a mismatched
- * collective: a receiver of a rooted collective whose call matches the root's, when the root's frame
- * reaches it before the abort does (and, for arrays of different lengths, a node that saw only equal
- * lengths). It fails in its next collective instead.
+ * The {@link RoundKeeper} numbers every collective, checks it against what the other nodes called, and
+ * keeps what arrives for it; a node that receives arrays of different lengths in an element-wise
+ * collective fails it on every node through the keeper. {@link #close(Duration)} runs the {@link
+ * ClosingHandshake}. The {@link CollectiveSender} puts the frames on the wire, and each element type is
+ * handled by its {@link Elements}: this class decides only who sends what to whom, and what to compute.
  *
  * <h2>Callers</h2>
  *
@@ -83,44 +58,22 @@ import org.slf4j.LoggerFactory;
  * nodes call next, and reported, if at all, as a mismatch with a collective the program never called.
  * So such a call fails at once, before it is numbered, naming the task or the loop ({@link #checkCaller}):
  * a task's thread is marked ({@link #enterTask}), a loop marks the node while its body runs ({@link
- * #beginLoop}). After a mismatch every collective fails with it, at once, on every node: the nodes no
- * longer agree on what their next collective is.
- *
- * <h2>Closing</h2>
- *
- * {@link #close(Duration)} sends CLOSE, numbered like a collective, and waits until every peer has sent
- * CLOSE or failed. A node that receives CLOSE numbered {@code c} from a peer knows the peer took part in
- * every collective before {@code c} and in none after: a collective numbered {@code c} or later that needs
- * the peer fails with a message that says the peer closed.
+ * #beginLoop}).
  *
  * <h2>Concurrency</h2>
  *
- * One program thread at a time calls the collectives ({@link #busy} refuses a second one); {@link #task}
- * is per thread, {@link #loop} and {@link #broken} are volatile, read without the lock. Frames arrive
- * on the transport's I/O threads. Everything they share ({@link #rounds}, the history, the failure
- * state) is guarded by {@link #lock}; the program thread waits on {@link #changed}. Frames are sent
- * outside the lock, since sending may wait for the network.
+ * Collectives are called by one program thread at a time (the keeper refuses a second one); {@link #task}
+ * is per thread, {@link #loop} and {@link #sender} are volatile, read without a lock. Frames arrive on the
+ * transport's I/O threads and go to the keeper, which guards everything they share.
  */
 public final class CollectiveEngine implements FrameHandler {
-    private static final Logger LOG = LoggerFactory.getLogger(CollectiveEngine.class);
-    private static final int HISTORY = 256;
-
     private final int size;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final AtomicReference<Thread> busy = new AtomicReference<>();
-    private final Map<Long, Round> rounds = new HashMap<>();
-    private final Signature[] history = new Signature[HISTORY];
-    private final long[] historySequence = new long[HISTORY];
-    private final long[] closedAt;
-    private final Throwable[] failed;
+    private final RoundKeeper keeper;
+    private final ClosingHandshake closing;
     private volatile int rank = -1;
-    private volatile Transport transport;
-    private long lastSequence;
-    /** The first mismatch; written under {@link #lock}, volatile for {@link #checkCaller}. */
-    private volatile RuntimeException broken;
+    /** Sends this node's frames; {@code null} until {@link #start}. */
+    private volatile CollectiveSender sender;
 
-    private boolean closing;
     /** What the calling thread runs when it is a remote task's body, or {@code null}. */
     private final ThreadLocal<String> task = new ThreadLocal<>();
     /** The loop that runs its body on this node now, or {@code null}. */
@@ -131,8 +84,8 @@ public final class CollectiveEngine implements FrameHandler {
      */
     public CollectiveEngine(int size) {
         this.size = size;
-        this.closedAt = new long[size];
-        this.failed = new Throwable[size];
+        this.keeper = new RoundKeeper(size);
+        this.closing = new ClosingHandshake(keeper);
     }
 
     /**
@@ -142,19 +95,10 @@ public final class CollectiveEngine implements FrameHandler {
      * @param transport the connected transport
      */
     public void start(int rank, Transport transport) {
-        this.transport = transport;
+        CollectiveSender sender = new CollectiveSender(rank, size, transport, keeper);
+        this.sender = sender;
         this.rank = rank;
-        String pending;
-        lock.lock();
-        try {
-            pending = broken != null ? broken.getMessage() : null;
-        } finally {
-            lock.unlock();
-        }
-        if (pending != null) {
-            // Found in frames that arrived before this node could send; the peers must hear it too.
-            sendAbort(pending);
-        }
+        keeper.start(rank, sender);
     }
 
     /**
@@ -181,7 +125,7 @@ public final class CollectiveEngine implements FrameHandler {
                             : "loop's body, as the loop is a collective itself")
                     + "; call it before or after the " + (inTask != null ? "at or finish" : "loop"));
         }
-        RuntimeException mismatch = broken;
+        RuntimeException mismatch = keeper.mismatch();
         if (mismatch != null) {
             throw new CollectiveMismatchException(mismatch.getMessage());
         }
@@ -234,8 +178,8 @@ public final class CollectiveEngine implements FrameHandler {
         Signature mine = new Signature(Kind.BARRIER, CollectiveCodec.OP_NONE, -1);
         long seq = begin(mine);
         try {
-            sendToPeers(seq, mine, -1, Elements.BYTES, null);
-            await(seq, mine, -1);
+            sender.sendToPeers(seq, mine, -1, Elements.BYTES, null);
+            keeper.await(seq, mine, -1);
         } finally {
             end();
         }
@@ -494,59 +438,7 @@ public final class CollectiveEngine implements FrameHandler {
      * @return the ranks of the peers that neither closed nor failed in time (empty when all did)
      */
     public List<Integer> close(Duration timeout) {
-        long seq;
-        byte[] why;
-        lock.lock();
-        try {
-            if (closing) {
-                return List.of();
-            }
-            closing = true;
-            seq = ++lastSequence;
-            why = broken == null ? new byte[0] : broken.getMessage().getBytes(StandardCharsets.UTF_8);
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        // A node that closes after a mismatch says which: a peer still waiting for it may not have heard
-        // the abort yet (it can come from a third node, on another connection), and should fail with the
-        // mismatch, not with the close it caused.
-        Signature close = new Signature(Kind.CLOSE, CollectiveCodec.OP_NONE, -1);
-        for (int r = 0; r < size; r++) {
-            if (r != rank) {
-                Link link = transport == null ? null : transport.link(r);
-                if (link != null) {
-                    try {
-                        send(link, seq, close, Elements.BYTES, why, 0, why.length, why.length);
-                    } catch (RuntimeException e) {
-                        LOG.debug("could not tell node {} that node {} closes: {}", r, rank, e.toString());
-                    }
-                }
-            }
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<Integer> waiting = new ArrayList<>();
-        lock.lock();
-        try {
-            while (true) {
-                waiting.clear();
-                for (int r = 0; r < size; r++) {
-                    if (r != rank && closedAt[r] == 0 && failed[r] == null) {
-                        waiting.add(r);
-                    }
-                }
-                long left = deadline - System.nanoTime();
-                if (waiting.isEmpty() || left <= 0) {
-                    return List.copyOf(waiting);
-                }
-                changed.await(left, TimeUnit.NANOSECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return List.copyOf(waiting);
-        } finally {
-            lock.unlock();
-        }
+        return closing.close(sender, timeout);
     }
 
     /**
@@ -557,15 +449,7 @@ public final class CollectiveEngine implements FrameHandler {
      * @param cause what showed it
      */
     public void nodeFailed(int node, Throwable cause) {
-        lock.lock();
-        try {
-            if (failed[node] == null) {
-                failed[node] = cause != null ? cause : new MeldException("node " + node + " is gone");
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        keeper.nodeFailed(node, cause);
     }
 
     /**
@@ -573,125 +457,12 @@ public final class CollectiveEngine implements FrameHandler {
      * has not used yet.
      */
     boolean holds(long seq, int peer) {
-        lock.lock();
-        try {
-            Round round = rounds.get(seq);
-            return round != null && round.from[peer] != null;
-        } finally {
-            lock.unlock();
-        }
+        return keeper.holds(seq, peer);
     }
 
     @Override
     public void onFrame(Link link, int flags, ByteBuf payload) {
-        Header h = CollectiveCodec.decode(payload, size);
-        int src = link.rank();
-        String abort = null;
-        lock.lock();
-        try {
-            switch (h.kind()) {
-                case ABORT -> {
-                    String why = payload.toString(StandardCharsets.UTF_8);
-                    if (broken == null) {
-                        broken = new CollectiveMismatchException(why);
-                    }
-                }
-                case CLOSE -> {
-                    if (payload.isReadable() && broken == null) {
-                        broken = new CollectiveMismatchException(payload.toString(StandardCharsets.UTF_8));
-                    }
-                    closedAt[src] = h.sequence();
-                }
-                default -> abort = onContribution(h, src, payload);
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        if (abort != null) {
-            sendAbort(abort);
-        }
-    }
-
-    /** Records one frame of a contribution; returns a mismatch to broadcast, or {@code null}. Under lock. */
-    private String onContribution(Header h, int src, ByteBuf payload) {
-        Signature sig = new Signature(h.kind(), h.op(), h.root());
-        boolean arrival = h.kind().isBroadcast() && h.root() != src;
-        if (arrival && (h.total() != 0 || payload.isReadable())) {
-            throw new ProtocolException("node " + src + " sent broadcast data for root " + h.root());
-        }
-        Signature mine = signatureAt(h.sequence());
-        if (mine != null && !mine.equals(sig) && !closing) {
-            return mismatch(h.sequence(), rank, mine, src, sig);
-        }
-        if (mine == null && h.sequence() <= lastSequence) {
-            // Expected once this node has closed or failed (it numbers close() but keeps no history of it);
-            // a surprise otherwise.
-            if (closing || broken != null) {
-                LOG.debug("node {} ignored a frame of collective #{} from node {}: too old", rank, h.sequence(), src);
-            } else {
-                LOG.warn("node {} ignored a frame of collective #{} from node {}: too old", rank, h.sequence(), src);
-            }
-            return null;
-        }
-        Round round = rounds.computeIfAbsent(h.sequence(), s -> new Round(size));
-        if (round.from[src] == null) {
-            round.from[src] = sig;
-            for (int r = 0; r < size; r++) {
-                if (round.from[r] != null && !round.from[r].equals(sig) && !closing) {
-                    return mismatch(h.sequence(), r, round.from[r], src, sig);
-                }
-            }
-        } else if (!round.from[src].equals(sig)) {
-            throw new ProtocolException("node " + src + " changed its collective #" + h.sequence() + " midway");
-        }
-        if (round.complete[src]) {
-            throw new ProtocolException("node " + src + " sent collective #" + h.sequence() + " twice");
-        }
-        switch (h.kind()) {
-            case BARRIER -> round.complete[src] = true;
-            case BROADCAST_LONGS, BROADCAST_DOUBLES, BROADCAST_BYTES -> {
-                if (arrival) {
-                    round.complete[src] = true;
-                } else {
-                    receiveChunk(round, h.kind().elements, h, src, payload);
-                }
-            }
-            case REDUCE_LONG, REDUCE_DOUBLE -> {
-                if (h.total() != 8 || payload.readableBytes() != 8) {
-                    throw new ProtocolException("reduction frame with " + payload.readableBytes() + " bytes of data");
-                }
-                round.values[src] = payload.readLongLE();
-                round.complete[src] = true;
-            }
-            default -> {
-                if (!h.kind().isExchange()) {
-                    throw new ProtocolException("collective frame of kind " + h.kind() + " as a contribution");
-                }
-                receiveChunk(round, h.kind().elements, h, src, payload);
-            }
-        }
-        return null;
-    }
-
-    /** Copies one frame of {@code src}'s stream into its array, allocated at the first frame. */
-    private static <A> void receiveChunk(Round round, Elements<A> type, Header h, int src, ByteBuf payload) {
-        A[] arrays = type.arrays(round);
-        if (arrays[src] == null) {
-            arrays[src] = type.allocate((int) (h.total() / type.size));
-            round.totals[src] = h.total();
-        }
-        if (h.offset() != round.received[src] || h.total() != round.totals[src]) {
-            throw new ProtocolException("collective chunk from node " + src + " at offset " + h.offset() + " of "
-                    + h.total() + " bytes, expected offset " + round.received[src] + " of " + round.totals[src]);
-        }
-        int chunk = payload.readableBytes();
-        ByteBuffer bytes = payload.nioBuffer(payload.readerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
-        type.decode(bytes, arrays[src], (int) (h.offset() / type.size), chunk / type.size);
-        round.received[src] += chunk;
-        if (round.received[src] == round.totals[src]) {
-            round.complete[src] = true;
-        }
+        keeper.onFrame(link, payload);
     }
 
     /**
@@ -714,8 +485,8 @@ public final class CollectiveEngine implements FrameHandler {
         Signature mine = new Signature(kind, op, -1);
         long seq = begin(mine);
         try {
-            sendToPeers(seq, mine, -1, Elements.LONGS, new long[] {bits});
-            long[] values = await(seq, mine, -1).values;
+            sender.sendToPeers(seq, mine, -1, Elements.LONGS, new long[] {bits});
+            long[] values = keeper.await(seq, mine, -1).values;
             values[rank] = bits;
             return values;
         } finally {
@@ -733,13 +504,13 @@ public final class CollectiveEngine implements FrameHandler {
         long seq = begin(mine);
         try {
             if (root == rank) {
-                sendToPeers(seq, mine, -1, type, data);
-                await(seq, mine, -1);
+                sender.sendToPeers(seq, mine, -1, type, data);
+                keeper.await(seq, mine, -1);
                 return data;
             }
             // An empty frame tells the root this node has arrived.
-            sendToPeers(seq, mine, root, type, null);
-            return type.arrays(await(seq, mine, root))[root];
+            sender.sendToPeers(seq, mine, root, type, null);
+            return type.arrays(keeper.await(seq, mine, root))[root];
         } finally {
             end();
         }
@@ -832,22 +603,9 @@ public final class CollectiveEngine implements FrameHandler {
             }
             int theirs = type.length(byRank[r]);
             if (theirs != length) {
-                String why;
-                lock.lock();
-                try {
-                    why = "nodes passed arrays of different lengths to " + mine.describe() + ": node " + rank
-                            + " passed " + length + " elements, node " + r + " passed " + theirs + " elements"
-                            + "; an element-wise collective needs the same length on every node";
-                    if (broken == null) {
-                        broken = new CollectiveMismatchException(why);
-                    }
-                    why = broken.getMessage();
-                    changed.signalAll();
-                } finally {
-                    lock.unlock();
-                }
-                sendAbort(why);
-                throw new CollectiveMismatchException(why);
+                throw keeper.fail("nodes passed arrays of different lengths to " + mine.describe() + ": node "
+                        + rank + " passed " + length + " elements, node " + r + " passed " + theirs + " elements"
+                        + "; an element-wise collective needs the same length on every node");
             }
         }
     }
@@ -864,216 +622,28 @@ public final class CollectiveEngine implements FrameHandler {
         try {
             for (int r = 0; r < size; r++) {
                 if (r != rank && (to == -1 || r == to)) {
-                    sendTo(r, seq, mine, type, toPeer.apply(r));
+                    sender.sendTo(r, seq, mine, type, toPeer.apply(r));
                 }
             }
-            return await(seq, mine, waitFor);
+            return keeper.await(seq, mine, waitFor);
         } finally {
             end();
         }
     }
 
-    /** Sends every peer ({@code to == -1}) or one the same array, or an empty frame for {@code null}. */
-    private <A> void sendToPeers(long seq, Signature sig, int to, Elements<A> type, A data) {
-        for (int r = 0; r < size; r++) {
-            if (r != rank && (to == -1 || r == to)) {
-                sendTo(r, seq, sig, type, data);
-            }
-        }
-    }
-
-    /** Sends one peer this node's stream of a collective: an array, or an empty frame for {@code null}. */
-    private <A> void sendTo(int peer, long seq, Signature sig, Elements<A> type, A data) {
-        Link link = transport.link(peer);
-        if (link == null) {
-            nodeFailed(peer, new MeldException("no link to node " + peer));
-            return;
-        }
-        try {
-            if (data == null) {
-                send(link, seq, sig, type, null, 0, 0, 0);
-            } else {
-                stream(link, seq, sig, type, data);
-            }
-        } catch (NodeFailedException e) {
-            nodeFailed(peer, e);
-        }
-    }
-
     /**
-     * Numbers a collective and checks it against frames that came early; the caller runs it and calls
+     * Checks that the calling thread may call a collective, then numbers it; the caller runs it and calls
      * {@link #end()} in a {@code finally}.
      *
      * @return the collective's number
      */
     private long begin(Signature mine) {
         checkCaller(mine::describe);
-        Thread me = Thread.currentThread();
-        if (!busy.compareAndSet(null, me)) {
-            throw new IllegalStateException("node " + rank + ": collectives are called by one thread of a node at a"
-                    + " time, and " + busy.get() + " is in one");
-        }
-        boolean begun = false;
-        try {
-            long seq;
-            String abort = null;
-            lock.lock();
-            try {
-                checkUsable(mine, lastSequence + 1);
-                seq = ++lastSequence;
-                history[(int) (seq % HISTORY)] = mine;
-                historySequence[(int) (seq % HISTORY)] = seq;
-                Round early = rounds.get(seq);
-                if (early != null) {
-                    for (int r = 0; r < size; r++) {
-                        if (early.from[r] != null && !early.from[r].equals(mine)) {
-                            abort = mismatch(seq, rank, mine, r, early.from[r]);
-                            break;
-                        }
-                    }
-                }
-            } finally {
-                lock.unlock();
-            }
-            if (abort != null) {
-                sendAbort(abort);
-                throw new CollectiveMismatchException(abort);
-            }
-            begun = true;
-            return seq;
-        } finally {
-            if (!begun) {
-                busy.set(null);
-            }
-        }
+        return keeper.begin(mine);
     }
 
-    /** Ends the collective {@link #begin} numbered: another may start. */
+    /** Ends the collective {@link #begin} numbered. */
     private void end() {
-        busy.set(null);
-    }
-
-    /** Waits for the contributions a collective needs: from {@code root} only, or from all ({@code -1}). */
-    private Round await(long seq, Signature mine, int root) {
-        lock.lock();
-        try {
-            while (true) {
-                checkUsable(mine, seq);
-                Round round = rounds.get(seq);
-                boolean done = true;
-                for (int r = 0; r < size; r++) {
-                    if (r == rank || (root >= 0 && r != root) || (round != null && round.complete[r])) {
-                        continue;
-                    }
-                    done = false;
-                    if (closedAt[r] != 0 && closedAt[r] <= seq) {
-                        throw new CollectiveMismatchException("node " + r + " closed (its collective #" + closedAt[r]
-                                + " was close()) while node " + rank + " waited for it in collective #" + seq + ", "
-                                + mine.describe());
-                    }
-                    if (failed[r] != null) {
-                        throw new NodeFailedException(
-                                r,
-                                "node " + r + " failed while node " + rank + " waited for it in collective #" + seq
-                                        + ", " + mine.describe() + ": " + failed[r].getMessage(),
-                                failed[r]);
-                    }
-                }
-                if (done) {
-                    return round != null ? rounds.remove(seq) : new Round(size);
-                }
-                changed.await();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MeldException(
-                    "node " + rank + " was interrupted in collective #" + seq + ", " + mine.describe(), e);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Under lock: throws when this node can no longer take part in collectives. */
-    private void checkUsable(Signature mine, long seq) {
-        if (broken != null) {
-            throw new CollectiveMismatchException(broken.getMessage());
-        }
-        if (closing) {
-            throw new IllegalStateException(
-                    "node " + rank + " was closed while in collective #" + seq + ", " + mine.describe());
-        }
-    }
-
-    /** Under lock: records a mismatch and returns the reason to send to every peer. */
-    private String mismatch(long seq, int a, Signature sa, int b, Signature sb) {
-        String why = "nodes called different collectives as their collective #" + seq + ": node " + a + " called "
-                + sa.describe() + ", node " + b + " called " + sb.describe()
-                + "; every node must call the same collectives in the same order";
-        if (broken == null) {
-            broken = new CollectiveMismatchException(why);
-        }
-        changed.signalAll();
-        return broken.getMessage();
-    }
-
-    private Signature signatureAt(long seq) {
-        int slot = (int) (seq % HISTORY);
-        return historySequence[slot] == seq ? history[slot] : null;
-    }
-
-    private void sendAbort(String why) {
-        Transport transport = this.transport;
-        if (transport == null) {
-            return; // not started: start() sends it
-        }
-        byte[] text = why.getBytes(StandardCharsets.UTF_8);
-        Signature abort = new Signature(Kind.ABORT, CollectiveCodec.OP_NONE, -1);
-        for (int r = 0; r < size; r++) {
-            Link link = r == rank ? null : transport.link(r);
-            if (link != null) {
-                try {
-                    send(
-                            link,
-                            0 == lastSequence ? 1 : lastSequence,
-                            abort,
-                            Elements.BYTES,
-                            text,
-                            0,
-                            text.length,
-                            text.length);
-                } catch (RuntimeException e) {
-                    LOG.debug("could not send the abort to node {}: {}", r, e.toString());
-                }
-            }
-        }
-    }
-
-    /** Sends an array as frames of at most the maximum payload, each chunk a whole number of elements. */
-    private static <A> void stream(Link link, long seq, Signature sig, Elements<A> type, A array) {
-        long total = (long) type.length(array) * type.size;
-        int chunkMax = (link.maxPayload() - CollectiveCodec.HEADER_LENGTH) / 8 * 8;
-        long offset = 0;
-        do {
-            int chunk = (int) Math.min(chunkMax, total - offset);
-            send(link, seq, sig, type, array, offset, chunk, total);
-            offset += chunk;
-        } while (offset < total);
-    }
-
-    /**
-     * Encodes and sends one frame: {@code chunk} bytes of {@code data} from byte {@code offset} of its
-     * {@code total}; {@code data} may be {@code null} when {@code chunk} is 0.
-     */
-    private static <A> void send(
-            Link link, long seq, Signature sig, Elements<A> type, A data, long offset, int chunk, long total) {
-        ByteBuf frame = link.newFrame(FrameType.COLLECTIVE, 0, CollectiveCodec.HEADER_LENGTH + chunk);
-        CollectiveCodec.encode(frame, seq, sig.kind(), sig.op(), sig.root(), total, offset);
-        if (chunk > 0) {
-            frame.ensureWritable(chunk);
-            ByteBuffer out = frame.nioBuffer(frame.writerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
-            type.encode(data, (int) (offset / type.size), chunk / type.size, out);
-            frame.writerIndex(frame.writerIndex() + chunk);
-        }
-        link.send(frame);
+        keeper.end();
     }
 }
