@@ -46,10 +46,16 @@ abstract sealed class Elements<A> permits Elements.Longs, Elements.Doubles, Elem
     /** @return the number of elements of {@code array} */
     abstract int length(A array);
 
-    /** Writes {@code count} elements of {@code array} from index {@code from} to {@code out} (little-endian). */
+    /**
+     * Writes {@code count} elements of {@code array} from index {@code from} to {@code out} (little-endian),
+     * from its position; whether the position advances is unspecified, so callers pass a buffer per chunk.
+     */
     abstract void encode(A array, int from, int count, ByteBuffer out);
 
-    /** Reads {@code count} elements from {@code in} (little-endian) into {@code array} from index {@code at}. */
+    /**
+     * Reads {@code count} elements from {@code in} (little-endian), from its position, into {@code array} from
+     * index {@code at}; whether the position advances is unspecified, as for {@link #encode}.
+     */
     abstract void decode(ByteBuffer in, A array, int at, int count);
 
     /** @return the arrays of this type that arrived in {@code round}, by sender rank; allocated at first use */
