@@ -62,40 +62,43 @@ final class CollectiveCodec {
     static final int OP_NONE = 0;
     static final int OP_CUSTOM = 255;
 
-    /** What a collective frame is part of. */
+    /**
+     * What a collective frame is part of: its code on the wire, the call as the program writes it (for
+     * messages), the element type its streams carry, and whether it has an operation and a root.
+     */
     enum Kind {
-        BARRIER(1, 0, "barrier()"),
-        REDUCE_LONG(2, 8, "allReduce(long)"),
-        REDUCE_DOUBLE(3, 8, "allReduce(double)"),
-        BROADCAST_LONGS(4, 8, "broadcast(long[])"),
-        BROADCAST_DOUBLES(5, 8, "broadcast(double[])"),
-        BROADCAST_BYTES(6, 1, "broadcast(byte[])"),
-        CLOSE(7, 0, "close()"),
-        ABORT(8, 1, "abort"),
-        GATHER_BYTES(9, 1, "gather(byte[])"),
-        GATHER_LONGS(10, 8, "gather(long[])"),
-        GATHER_DOUBLES(11, 8, "gather(double[])"),
-        ALL_GATHER_BYTES(12, 1, "allGather(byte[])"),
-        ALL_GATHER_LONGS(13, 8, "allGather(long[])"),
-        ALL_GATHER_DOUBLES(14, 8, "allGather(double[])"),
-        SCATTER_BYTES(15, 1, "scatter(byte[][])"),
-        SCATTER_LONGS(16, 8, "scatter(long[][])"),
-        SCATTER_DOUBLES(17, 8, "scatter(double[][])"),
-        ALL_TO_ALL_BYTES(18, 1, "allToAll(byte[][])"),
-        ALL_TO_ALL_LONGS(19, 8, "allToAll(long[][])"),
-        ALL_TO_ALL_DOUBLES(20, 8, "allToAll(double[][])"),
-        REDUCE_LONGS(21, 8, "reduce(long[])"),
-        REDUCE_DOUBLES(22, 8, "reduce(double[])"),
-        ALL_REDUCE_LONGS(23, 8, "allReduce(long[])"),
-        ALL_REDUCE_DOUBLES(24, 8, "allReduce(double[])"),
-        SCAN_LONG(25, 8, "scan(long)"),
-        SCAN_DOUBLE(26, 8, "scan(double)"),
-        EXCLUSIVE_SCAN_LONG(27, 8, "exclusiveScan(long)"),
-        EXCLUSIVE_SCAN_DOUBLE(28, 8, "exclusiveScan(double)"),
-        SCAN_LONGS(29, 8, "scan(long[])"),
-        SCAN_DOUBLES(30, 8, "scan(double[])"),
-        EXCLUSIVE_SCAN_LONGS(31, 8, "exclusiveScan(long[])"),
-        EXCLUSIVE_SCAN_DOUBLES(32, 8, "exclusiveScan(double[])");
+        BARRIER(1, "barrier", "", null, false, false),
+        REDUCE_LONG(2, "allReduce", "long", Elements.LONGS, true, false),
+        REDUCE_DOUBLE(3, "allReduce", "double", Elements.DOUBLES, true, false),
+        BROADCAST_LONGS(4, "broadcast", "long[]", Elements.LONGS, false, true),
+        BROADCAST_DOUBLES(5, "broadcast", "double[]", Elements.DOUBLES, false, true),
+        BROADCAST_BYTES(6, "broadcast", "byte[]", Elements.BYTES, false, true),
+        CLOSE(7, "close", "", null, false, false),
+        ABORT(8, "abort", null, Elements.BYTES, false, false),
+        GATHER_BYTES(9, "gather", "byte[]", Elements.BYTES, false, true),
+        GATHER_LONGS(10, "gather", "long[]", Elements.LONGS, false, true),
+        GATHER_DOUBLES(11, "gather", "double[]", Elements.DOUBLES, false, true),
+        ALL_GATHER_BYTES(12, "allGather", "byte[]", Elements.BYTES, false, false),
+        ALL_GATHER_LONGS(13, "allGather", "long[]", Elements.LONGS, false, false),
+        ALL_GATHER_DOUBLES(14, "allGather", "double[]", Elements.DOUBLES, false, false),
+        SCATTER_BYTES(15, "scatter", "byte[][]", Elements.BYTES, false, true),
+        SCATTER_LONGS(16, "scatter", "long[][]", Elements.LONGS, false, true),
+        SCATTER_DOUBLES(17, "scatter", "double[][]", Elements.DOUBLES, false, true),
+        ALL_TO_ALL_BYTES(18, "allToAll", "byte[][]", Elements.BYTES, false, false),
+        ALL_TO_ALL_LONGS(19, "allToAll", "long[][]", Elements.LONGS, false, false),
+        ALL_TO_ALL_DOUBLES(20, "allToAll", "double[][]", Elements.DOUBLES, false, false),
+        REDUCE_LONGS(21, "reduce", "long[]", Elements.LONGS, true, true),
+        REDUCE_DOUBLES(22, "reduce", "double[]", Elements.DOUBLES, true, true),
+        ALL_REDUCE_LONGS(23, "allReduce", "long[]", Elements.LONGS, true, false),
+        ALL_REDUCE_DOUBLES(24, "allReduce", "double[]", Elements.DOUBLES, true, false),
+        SCAN_LONG(25, "scan", "long", Elements.LONGS, true, false),
+        SCAN_DOUBLE(26, "scan", "double", Elements.DOUBLES, true, false),
+        EXCLUSIVE_SCAN_LONG(27, "exclusiveScan", "long", Elements.LONGS, true, false),
+        EXCLUSIVE_SCAN_DOUBLE(28, "exclusiveScan", "double", Elements.DOUBLES, true, false),
+        SCAN_LONGS(29, "scan", "long[]", Elements.LONGS, true, false),
+        SCAN_DOUBLES(30, "scan", "double[]", Elements.DOUBLES, true, false),
+        EXCLUSIVE_SCAN_LONGS(31, "exclusiveScan", "long[]", Elements.LONGS, true, false),
+        EXCLUSIVE_SCAN_DOUBLES(32, "exclusiveScan", "double[]", Elements.DOUBLES, true, false);
 
         private static final Kind[] BY_CODE = new Kind[33];
 
@@ -106,13 +109,27 @@ final class CollectiveCodec {
         }
 
         final int code;
+        /** The method the program called, e.g. {@code allReduce}. */
+        final String call;
+        /** Its argument as the program wrote it, e.g. {@code long[]}; {@code null} for an abort, no call. */
+        final String argument;
+        /** What the streams of this kind carry; {@code null} for kinds without data. */
+        final Elements<?> elements;
+        /** Bytes per element on the wire, 0 for kinds without data. */
         final int elementSize;
-        final String text;
+        /** Whether the collective has an operation, named by the elements' operations. */
+        final boolean hasOp;
+        /** Whether the collective names a root. */
+        final boolean rooted;
 
-        Kind(int code, int elementSize, String text) {
+        Kind(int code, String call, String argument, Elements<?> elements, boolean hasOp, boolean rooted) {
             this.code = code;
-            this.elementSize = elementSize;
-            this.text = text;
+            this.call = call;
+            this.argument = argument;
+            this.elements = elements;
+            this.elementSize = elements == null ? 0 : elements.size;
+            this.hasOp = hasOp;
+            this.rooted = rooted;
         }
 
         static Kind of(int code) {
@@ -130,51 +147,6 @@ final class CollectiveCodec {
         /** @return whether a node's contribution is a stream of arrays handled by {@code exchange} */
         boolean isExchange() {
             return code >= GATHER_BYTES.code;
-        }
-
-        /** @return whether the collective names a root */
-        boolean isRooted() {
-            return isBroadcast()
-                    || switch (this) {
-                        case GATHER_BYTES,
-                                GATHER_LONGS,
-                                GATHER_DOUBLES,
-                                SCATTER_BYTES,
-                                SCATTER_LONGS,
-                                SCATTER_DOUBLES,
-                                REDUCE_LONGS,
-                                REDUCE_DOUBLES -> true;
-                        default -> false;
-                    };
-        }
-
-        /** @return {@code 'J'} when the operation is a {@link io.meld.LongOp}, {@code 'D'} a {@link io.meld.DoubleOp}, 0 for none */
-        char opType() {
-            return switch (this) {
-                case REDUCE_LONG,
-                        REDUCE_LONGS,
-                        ALL_REDUCE_LONGS,
-                        SCAN_LONG,
-                        EXCLUSIVE_SCAN_LONG,
-                        SCAN_LONGS,
-                        EXCLUSIVE_SCAN_LONGS -> 'J';
-                case REDUCE_DOUBLE,
-                        REDUCE_DOUBLES,
-                        ALL_REDUCE_DOUBLES,
-                        SCAN_DOUBLE,
-                        EXCLUSIVE_SCAN_DOUBLE,
-                        SCAN_DOUBLES,
-                        EXCLUSIVE_SCAN_DOUBLES -> 'D';
-                default -> 0;
-            };
-        }
-
-        /** @return the array type a stream of this kind fills: {@code 'B'}, {@code 'J'} or {@code 'D'} */
-        char element() {
-            if (elementSize == 1) {
-                return 'B';
-            }
-            return text.contains("double") ? 'D' : 'J';
         }
     }
 

@@ -1,42 +1,20 @@
 package io.meld.collective;
 
 import io.meld.CollectiveMismatchException;
-import io.meld.DoubleOp;
-import io.meld.LongOp;
-import io.meld.MeldException;
 import io.meld.NodeFailedException;
-import io.meld.collective.CollectiveCodec.Header;
 import io.meld.collective.CollectiveCodec.Kind;
 import io.meld.kernel.NodeContext;
 import io.meld.kernel.NodeService;
-import io.meld.kernel.PeerTable;
 import io.meld.transport.FrameHandler;
-import io.meld.transport.FrameType;
 import io.meld.transport.Link;
-import io.meld.transport.ProtocolException;
-import io.meld.transport.Transport;
 import io.netty.buffer.ByteBuf;
-import java.lang.reflect.Array;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.IntFunction;
 import java.util.function.LongBinaryOperator;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One node's side of every collective: barrier, reductions (all-reduce of values and arrays, reduce to a
@@ -65,22 +43,13 @@ import org.slf4j.LoggerFactory;
  * gets the same bits, and a node that receives an array of another length than its own fails the
  * collective everywhere, as a mismatch.
  *
- * <h2>Mismatch detection</h2>
+ * <h2>Mismatch detection and closing</h2>
  *
- * Each node numbers its collectives 1, 2, ... and every frame carries that number with the collective's
- * kind, operation and root (its signature). Frames of a collective a node has not reached yet are kept
- * until it does. Whenever a node holds two signatures for the same number (its own and a peer's, or two
- * peers'), they must be equal; if not, the node fails with {@link CollectiveMismatchException} and sends
- * the reason to every peer (an ABORT frame), so all of them fail instead of waiting for each other. In
- * every mismatch some node receives a frame whose signature differs from its own: barrier, the
- * all-to-all kinds and scans send to all peers, and so does the root of a rooted collective, while every
- * other node sends to the root it names.
- * If some node names a root that names itself, that root's frames reach every node; if none does, a
- * named root receives a frame naming it while its own signature names another (two nodes that name
- * each other, for example, would otherwise both wait for ever). One node may complete a mismatched
- * collective: a receiver of a rooted collective whose call matches the root's, when the root's frame
- * reaches it before the abort does (and, for arrays of different lengths, a node that saw only equal
- * lengths). It fails in its next collective instead.
+ * The {@link RoundKeeper} numbers every collective, checks it against what the other nodes called, and
+ * keeps what arrives for it; a node that receives arrays of different lengths in an element-wise
+ * collective fails it on every node through the keeper. {@link #close(Duration)} runs the {@link
+ * ClosingHandshake}. The {@link CollectiveSender} puts the frames on the wire, and each element type is
+ * handled by its {@link Elements}: this class decides only who sends what to whom, and what to compute.
  *
  * <h2>Callers</h2>
  *
@@ -90,49 +59,22 @@ import org.slf4j.LoggerFactory;
  * nodes call next, and reported, if at all, as a mismatch with a collective the program never called.
  * So such a call fails at once, before it is numbered, naming the task or the loop ({@link #checkCaller}):
  * a task's thread is marked ({@link #enterTask}), a loop marks the node while its body runs ({@link
- * #beginLoop}). After a mismatch every collective fails with it, at once, on every node: the nodes no
- * longer agree on what their next collective is.
- *
- * <h2>Closing</h2>
- *
- * {@link #close(Duration)} sends CLOSE, numbered like a collective, and waits until every peer has sent
- * CLOSE or failed. A node that receives CLOSE numbered {@code c} from a peer knows the peer took part in
- * every collective before {@code c} and in none after: a collective numbered {@code c} or later that needs
- * the peer fails with a message that says the peer closed.
+ * #beginLoop}).
  *
  * <h2>Concurrency</h2>
  *
- * One program thread at a time calls the collectives ({@link #busy} refuses a second one); {@link #task}
- * is per thread, {@link #loop} and {@link #broken} are volatile, read without the lock. Frames arrive
- * on the transport's I/O threads. Everything they share ({@link #rounds}, the history, the failure
- * state) is guarded by {@link #lock}; the program thread waits on {@link #changed}. Frames are sent
- * outside the lock, since sending may wait for the network.
+ * Collectives are called by one program thread at a time (the keeper refuses a second one); {@link #task}
+ * is per thread, {@link #loop} and {@link #sender} are volatile, read without a lock. Frames arrive on the
+ * transport's I/O threads and go to the keeper, which guards everything they share.
  */
 public final class CollectiveEngine implements FrameHandler, NodeService {
-    private static final Logger LOG = LoggerFactory.getLogger(CollectiveEngine.class);
-    private static final int HISTORY = 256;
-    /** What {@code exchange}'s sender function returns for a peer this node sends nothing. */
-    private static final Object SKIP = new Object();
-
     private final int size;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final AtomicReference<Thread> busy = new AtomicReference<>();
-    private final Map<Long, Round> rounds = new HashMap<>();
-    private final Signature[] history = new Signature[HISTORY];
-    private final long[] historySequence = new long[HISTORY];
-    private final long[] closedAt;
-    private final Throwable[] failed;
+    private final RoundKeeper keeper;
+    private final ClosingHandshake closing;
     private volatile int rank = -1;
-    private volatile Transport transport;
-    /** Where this engine reports a peer it cannot reach, so that every service learns it; set at start. */
-    private volatile PeerTable peers;
+    /** Sends this node's frames; {@code null} until {@link #start}. */
+    private volatile CollectiveSender sender;
 
-    private long lastSequence;
-    /** The first mismatch; written under {@link #lock}, volatile for {@link #checkCaller}. */
-    private volatile RuntimeException broken;
-
-    private boolean closing;
     /** What the calling thread runs when it is a remote task's body, or {@code null}. */
     private final ThreadLocal<String> task = new ThreadLocal<>();
     /** The loop that runs its body on this node now, or {@code null}. */
@@ -143,31 +85,22 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      */
     public CollectiveEngine(int size) {
         this.size = size;
-        this.closedAt = new long[size];
-        this.failed = new Throwable[size];
+        this.keeper = new RoundKeeper(size);
+        this.closing = new ClosingHandshake(keeper);
     }
 
     /**
      * Starts taking part: frames that arrived earlier were kept and are used now.
      *
-     * @param node this node's rank, its connected transport and its peers
+     * @param node this node's rank, its connected transport, and its peers, told of a peer the sender
+     *     cannot reach
      */
     @Override
     public void start(NodeContext node) {
-        this.peers = node.peers();
-        this.transport = node.transport();
+        CollectiveSender sender = new CollectiveSender(node.rank(), size, node.transport(), node.peers());
+        this.sender = sender;
         this.rank = node.rank();
-        String pending;
-        lock.lock();
-        try {
-            pending = broken != null ? broken.getMessage() : null;
-        } finally {
-            lock.unlock();
-        }
-        if (pending != null) {
-            // Found in frames that arrived before this node could send; the peers must hear it too.
-            sendAbort(pending);
-        }
+        keeper.start(node.rank(), sender);
     }
 
     /**
@@ -194,7 +127,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
                             : "loop's body, as the loop is a collective itself")
                     + "; call it before or after the " + (inTask != null ? "at or finish" : "loop"));
         }
-        RuntimeException mismatch = broken;
+        RuntimeException mismatch = keeper.mismatch();
         if (mismatch != null) {
             throw new CollectiveMismatchException(mismatch.getMessage());
         }
@@ -245,10 +178,13 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
     /** Waits until every node has called it. */
     public void barrier() {
         Signature mine = new Signature(Kind.BARRIER, CollectiveCodec.OP_NONE, -1);
-        run(mine, seq -> {
-            sendToAll(seq, mine, null);
-            await(seq, mine, -1);
-        });
+        long seq = begin(mine);
+        try {
+            sender.sendToPeers(seq, mine, -1, Elements.BYTES, null);
+            keeper.await(seq, mine, -1);
+        } finally {
+            end();
+        }
     }
 
     /**
@@ -257,21 +193,12 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the fold of every node's value in rank order
      */
     public long allReduceLong(long value, LongBinaryOperator op) {
-        Objects.requireNonNull(op, "op");
-        Signature mine = new Signature(
-                Kind.REDUCE_LONG, op instanceof LongOp l ? l.ordinal() + 1 : CollectiveCodec.OP_CUSTOM, -1);
-        long[] result = new long[1];
-        run(mine, seq -> {
-            sendToAll(seq, mine, value);
-            Round round = await(seq, mine, -1);
-            long acc = 0;
-            for (int r = 0; r < size; r++) {
-                long v = r == rank ? value : round.values[r];
-                acc = r == 0 ? v : op.applyAsLong(acc, v);
-            }
-            result[0] = acc;
-        });
-        return result[0];
+        long[] bits = allReduceBits(Kind.REDUCE_LONG, Elements.Longs.opCode(op), value);
+        long acc = bits[0];
+        for (int r = 1; r < size; r++) {
+            acc = op.applyAsLong(acc, bits[r]);
+        }
+        return acc;
     }
 
     /**
@@ -280,21 +207,12 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the fold of every node's value in rank order
      */
     public double allReduceDouble(double value, DoubleBinaryOperator op) {
-        Objects.requireNonNull(op, "op");
-        Signature mine = new Signature(
-                Kind.REDUCE_DOUBLE, op instanceof DoubleOp d ? d.ordinal() + 1 : CollectiveCodec.OP_CUSTOM, -1);
-        double[] result = new double[1];
-        run(mine, seq -> {
-            sendToAll(seq, mine, Double.doubleToRawLongBits(value));
-            Round round = await(seq, mine, -1);
-            double acc = 0;
-            for (int r = 0; r < size; r++) {
-                double v = r == rank ? value : Double.longBitsToDouble(round.values[r]);
-                acc = r == 0 ? v : op.applyAsDouble(acc, v);
-            }
-            result[0] = acc;
-        });
-        return result[0];
+        long[] bits = allReduceBits(Kind.REDUCE_DOUBLE, Elements.Doubles.opCode(op), Double.doubleToRawLongBits(value));
+        double acc = Double.longBitsToDouble(bits[0]);
+        for (int r = 1; r < size; r++) {
+            acc = op.applyAsDouble(acc, Double.longBitsToDouble(bits[r]));
+        }
+        return acc;
     }
 
     /**
@@ -303,7 +221,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the root's array
      */
     public long[] broadcast(long[] data, int root) {
-        return (long[]) broadcast(Kind.BROADCAST_LONGS, data, root);
+        return broadcast(Kind.BROADCAST_LONGS, Elements.LONGS, data, root);
     }
 
     /**
@@ -312,7 +230,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the root's array
      */
     public double[] broadcast(double[] data, int root) {
-        return (double[]) broadcast(Kind.BROADCAST_DOUBLES, data, root);
+        return broadcast(Kind.BROADCAST_DOUBLES, Elements.DOUBLES, data, root);
     }
 
     /**
@@ -321,7 +239,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the root's array
      */
     public byte[] broadcast(byte[] data, int root) {
-        return (byte[]) broadcast(Kind.BROADCAST_BYTES, data, root);
+        return broadcast(Kind.BROADCAST_BYTES, Elements.BYTES, data, root);
     }
 
     /**
@@ -333,8 +251,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return on the root, a new array of the folds; {@code null} elsewhere
      */
     public long[] reduce(long[] values, LongBinaryOperator op, int root) {
-        checkRoot("reduce", root);
-        return (long[]) reduceElements(Kind.REDUCE_LONGS, values, longOpCode(op), op, root);
+        return reduceElements(Kind.REDUCE_LONGS, Elements.LONGS, values, Elements.LONGS.fold(op, 0), root);
     }
 
     /**
@@ -344,8 +261,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return on the root, a new array of the folds; {@code null} elsewhere
      */
     public double[] reduce(double[] values, DoubleBinaryOperator op, int root) {
-        checkRoot("reduce", root);
-        return (double[]) reduceElements(Kind.REDUCE_DOUBLES, values, doubleOpCode(op), op, root);
+        return reduceElements(Kind.REDUCE_DOUBLES, Elements.DOUBLES, values, Elements.DOUBLES.fold(op, 0), root);
     }
 
     /**
@@ -354,7 +270,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return a new array of the element-wise folds in rank order, the same on every node
      */
     public long[] allReduce(long[] values, LongBinaryOperator op) {
-        return (long[]) reduceElements(Kind.ALL_REDUCE_LONGS, values, longOpCode(op), op, -1);
+        return reduceElements(Kind.ALL_REDUCE_LONGS, Elements.LONGS, values, Elements.LONGS.fold(op, 0), -1);
     }
 
     /**
@@ -363,7 +279,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return a new array of the element-wise folds in rank order, the same on every node
      */
     public double[] allReduce(double[] values, DoubleBinaryOperator op) {
-        return (double[]) reduceElements(Kind.ALL_REDUCE_DOUBLES, values, doubleOpCode(op), op, -1);
+        return reduceElements(Kind.ALL_REDUCE_DOUBLES, Elements.DOUBLES, values, Elements.DOUBLES.fold(op, 0), -1);
     }
 
     /**
@@ -372,20 +288,17 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return on the root, every node's array by rank (its own is {@code data}); {@code null} elsewhere
      */
     public byte[][] gather(byte[] data, int root) {
-        checkRoot("gather", root);
-        return (byte[][]) gatherArrays(Kind.GATHER_BYTES, data, root);
+        return gatherArrays(Kind.GATHER_BYTES, Elements.BYTES, data, root);
     }
 
     /** @see #gather(byte[], int) */
     public long[][] gather(long[] data, int root) {
-        checkRoot("gather", root);
-        return (long[][]) gatherArrays(Kind.GATHER_LONGS, data, root);
+        return gatherArrays(Kind.GATHER_LONGS, Elements.LONGS, data, root);
     }
 
     /** @see #gather(byte[], int) */
     public double[][] gather(double[] data, int root) {
-        checkRoot("gather", root);
-        return (double[][]) gatherArrays(Kind.GATHER_DOUBLES, data, root);
+        return gatherArrays(Kind.GATHER_DOUBLES, Elements.DOUBLES, data, root);
     }
 
     /**
@@ -393,17 +306,17 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return every node's array by rank (this node's is {@code data})
      */
     public byte[][] allGather(byte[] data) {
-        return (byte[][]) gatherArrays(Kind.ALL_GATHER_BYTES, data, -1);
+        return gatherArrays(Kind.ALL_GATHER_BYTES, Elements.BYTES, data, -1);
     }
 
     /** @see #allGather(byte[]) */
     public long[][] allGather(long[] data) {
-        return (long[][]) gatherArrays(Kind.ALL_GATHER_LONGS, data, -1);
+        return gatherArrays(Kind.ALL_GATHER_LONGS, Elements.LONGS, data, -1);
     }
 
     /** @see #allGather(byte[]) */
     public double[][] allGather(double[] data) {
-        return (double[][]) gatherArrays(Kind.ALL_GATHER_DOUBLES, data, -1);
+        return gatherArrays(Kind.ALL_GATHER_DOUBLES, Elements.DOUBLES, data, -1);
     }
 
     /**
@@ -412,17 +325,17 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the array for this node: on the root, {@code data[root]} itself
      */
     public byte[] scatter(byte[][] data, int root) {
-        return (byte[]) scatterArrays(Kind.SCATTER_BYTES, data, root);
+        return scatterArrays(Kind.SCATTER_BYTES, Elements.BYTES, data, root);
     }
 
     /** @see #scatter(byte[][], int) */
     public long[] scatter(long[][] data, int root) {
-        return (long[]) scatterArrays(Kind.SCATTER_LONGS, data, root);
+        return scatterArrays(Kind.SCATTER_LONGS, Elements.LONGS, data, root);
     }
 
     /** @see #scatter(byte[][], int) */
     public double[] scatter(double[][] data, int root) {
-        return (double[]) scatterArrays(Kind.SCATTER_DOUBLES, data, root);
+        return scatterArrays(Kind.SCATTER_DOUBLES, Elements.DOUBLES, data, root);
     }
 
     /**
@@ -430,17 +343,17 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return what every node sent this one, by rank ({@code data[rank]} itself for this node)
      */
     public byte[][] allToAll(byte[][] data) {
-        return (byte[][]) allToAllArrays(Kind.ALL_TO_ALL_BYTES, data);
+        return allToAllArrays(Kind.ALL_TO_ALL_BYTES, Elements.BYTES, data);
     }
 
     /** @see #allToAll(byte[][]) */
     public long[][] allToAll(long[][] data) {
-        return (long[][]) allToAllArrays(Kind.ALL_TO_ALL_LONGS, data);
+        return allToAllArrays(Kind.ALL_TO_ALL_LONGS, Elements.LONGS, data);
     }
 
     /** @see #allToAll(byte[][]) */
     public double[][] allToAll(double[][] data) {
-        return (double[][]) allToAllArrays(Kind.ALL_TO_ALL_DOUBLES, data);
+        return allToAllArrays(Kind.ALL_TO_ALL_DOUBLES, Elements.DOUBLES, data);
     }
 
     /**
@@ -449,7 +362,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the fold of the values of ranks {@code 0..rank}, in rank order
      */
     public long scanLong(long value, LongBinaryOperator op) {
-        return ((long[]) scanElements(Kind.SCAN_LONG, new long[] {value}, longOpCode(op), op, false, 0))[0];
+        return scanElements(Kind.SCAN_LONG, Elements.LONGS, new long[] {value}, Elements.LONGS.fold(op, 0), false)[0];
     }
 
     /**
@@ -458,7 +371,8 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the fold of the values of ranks {@code 0..rank}, in rank order
      */
     public double scanDouble(double value, DoubleBinaryOperator op) {
-        return ((double[]) scanElements(Kind.SCAN_DOUBLE, new double[] {value}, doubleOpCode(op), op, false, 0))[0];
+        return scanElements(
+                Kind.SCAN_DOUBLE, Elements.DOUBLES, new double[] {value}, Elements.DOUBLES.fold(op, 0), false)[0];
     }
 
     /**
@@ -468,8 +382,9 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the fold of the values of ranks {@code 0..rank-1}, in rank order; {@code identity} on rank 0
      */
     public long exclusiveScanLong(long value, LongBinaryOperator op, long identity) {
-        return ((long[]) scanElements(Kind.EXCLUSIVE_SCAN_LONG, new long[] {value}, longOpCode(op), op, true, identity))
-                [0];
+        return scanElements(
+                Kind.EXCLUSIVE_SCAN_LONG, Elements.LONGS, new long[] {value}, Elements.LONGS.fold(op, identity), true)[
+                0];
     }
 
     /**
@@ -479,14 +394,12 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the fold of the values of ranks {@code 0..rank-1}, in rank order; {@code identity} on rank 0
      */
     public double exclusiveScanDouble(double value, DoubleBinaryOperator op, double identity) {
-        return ((double[]) scanElements(
-                        Kind.EXCLUSIVE_SCAN_DOUBLE,
-                        new double[] {value},
-                        doubleOpCode(op),
-                        op,
-                        true,
-                        Double.doubleToRawLongBits(identity)))
-                [0];
+        return scanElements(
+                Kind.EXCLUSIVE_SCAN_DOUBLE,
+                Elements.DOUBLES,
+                new double[] {value},
+                Elements.DOUBLES.fold(op, identity),
+                true)[0];
     }
 
     /**
@@ -495,12 +408,12 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return a new array: element {@code i} is the fold of element {@code i} of ranks {@code 0..rank}
      */
     public long[] scan(long[] values, LongBinaryOperator op) {
-        return (long[]) scanElements(Kind.SCAN_LONGS, values, longOpCode(op), op, false, 0);
+        return scanElements(Kind.SCAN_LONGS, Elements.LONGS, values, Elements.LONGS.fold(op, 0), false);
     }
 
     /** @see #scan(long[], LongBinaryOperator) */
     public double[] scan(double[] values, DoubleBinaryOperator op) {
-        return (double[]) scanElements(Kind.SCAN_DOUBLES, values, doubleOpCode(op), op, false, 0);
+        return scanElements(Kind.SCAN_DOUBLES, Elements.DOUBLES, values, Elements.DOUBLES.fold(op, 0), false);
     }
 
     /**
@@ -510,13 +423,13 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return a new array: element {@code i} is the fold of element {@code i} of ranks {@code 0..rank-1}
      */
     public long[] exclusiveScan(long[] values, LongBinaryOperator op, long identity) {
-        return (long[]) scanElements(Kind.EXCLUSIVE_SCAN_LONGS, values, longOpCode(op), op, true, identity);
+        return scanElements(Kind.EXCLUSIVE_SCAN_LONGS, Elements.LONGS, values, Elements.LONGS.fold(op, identity), true);
     }
 
     /** @see #exclusiveScan(long[], LongBinaryOperator, long) */
     public double[] exclusiveScan(double[] values, DoubleBinaryOperator op, double identity) {
-        return (double[]) scanElements(
-                Kind.EXCLUSIVE_SCAN_DOUBLES, values, doubleOpCode(op), op, true, Double.doubleToRawLongBits(identity));
+        return scanElements(
+                Kind.EXCLUSIVE_SCAN_DOUBLES, Elements.DOUBLES, values, Elements.DOUBLES.fold(op, identity), true);
     }
 
     /**
@@ -527,74 +440,8 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the ranks of the peers that neither closed nor failed in time (empty when all did)
      */
     public List<Integer> close(Duration timeout) {
-        long seq;
-        byte[] why;
-        lock.lock();
-        try {
-            if (closing) {
-                return List.of();
-            }
-            closing = true;
-            seq = ++lastSequence;
-            why = broken == null ? new byte[0] : broken.getMessage().getBytes(StandardCharsets.UTF_8);
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        // A node that closes after a mismatch says which: a peer still waiting for it may not have heard
-        // the abort yet (it can come from a third node, on another connection), and should fail with the
-        // mismatch, not with the close it caused.
-        Signature close = new Signature(Kind.CLOSE, CollectiveCodec.OP_NONE, -1);
-        for (int r = 0; r < size; r++) {
-            if (r != rank) {
-                Link link = transport == null ? null : transport.link(r);
-                if (link != null) {
-                    try {
-                        send(link, seq, close, why, 0, why.length, why.length);
-                    } catch (RuntimeException e) {
-                        LOG.debug("could not tell node {} that node {} closes: {}", r, rank, e.toString());
-                    }
-                }
-            }
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<Integer> waiting = new ArrayList<>();
-        lock.lock();
-        try {
-            while (true) {
-                waiting.clear();
-                for (int r = 0; r < size; r++) {
-                    if (r != rank && closedAt[r] == 0 && failed[r] == null) {
-                        waiting.add(r);
-                    }
-                }
-                long left = deadline - System.nanoTime();
-                if (waiting.isEmpty() || left <= 0) {
-                    return List.copyOf(waiting);
-                }
-                changed.await(left, TimeUnit.NANOSECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return List.copyOf(waiting);
-        } finally {
-            lock.unlock();
-        }
+        return closing.close(sender, timeout);
     }
-
-    /** A peer this engine cannot reach has failed: the node's peer table tells every service, this one too. */
-    private void reportFailure(int node, Throwable cause) {
-        PeerTable table = peers;
-        if (table != null) {
-            table.failed(node, cause);
-        } else {
-            onPeerFailed(node, cause);
-        }
-    }
-
-    /** Nothing to release: the closing handshake, {@link #close(Duration)}, runs before the node closes. */
-    @Override
-    public void close() {}
 
     /**
      * A node has failed (its link went down without CLOSE, or it left the view): collectives that still
@@ -605,646 +452,205 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      */
     @Override
     public void onPeerFailed(int node, Throwable cause) {
-        lock.lock();
-        try {
-            if (failed[node] == null) {
-                failed[node] = cause != null ? cause : new MeldException("node " + node + " is gone");
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        keeper.nodeFailed(node, cause);
     }
+
+    /** Nothing to release: the closing handshake, {@link #close(Duration)}, runs before the node closes. */
+    @Override
+    public void close() {}
 
     /**
      * For tests: whether this node holds a frame of its collective {@code seq} from {@code peer} that it
      * has not used yet.
      */
     boolean holds(long seq, int peer) {
-        lock.lock();
-        try {
-            Round round = rounds.get(seq);
-            return round != null && round.from[peer] != null;
-        } finally {
-            lock.unlock();
-        }
+        return keeper.holds(seq, peer);
     }
 
     @Override
     public void onFrame(Link link, int flags, ByteBuf payload) {
-        Header h = CollectiveCodec.decode(payload, size);
-        int src = link.rank();
-        String abort = null;
-        lock.lock();
-        try {
-            switch (h.kind()) {
-                case ABORT -> {
-                    String why = payload.toString(StandardCharsets.UTF_8);
-                    if (broken == null) {
-                        broken = new CollectiveMismatchException(why);
-                    }
-                }
-                case CLOSE -> {
-                    if (payload.isReadable() && broken == null) {
-                        broken = new CollectiveMismatchException(payload.toString(StandardCharsets.UTF_8));
-                    }
-                    closedAt[src] = h.sequence();
-                }
-                default -> abort = onContribution(h, src, payload);
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        if (abort != null) {
-            sendAbort(abort);
-        }
+        keeper.onFrame(link, payload);
     }
 
-    /** Records one frame of a contribution; returns a mismatch to broadcast, or {@code null}. Under lock. */
-    private String onContribution(Header h, int src, ByteBuf payload) {
-        Signature sig = new Signature(h.kind(), h.op(), h.root());
-        boolean arrival = h.kind().isBroadcast() && h.root() != src;
-        if (arrival && (h.total() != 0 || payload.isReadable())) {
-            throw new ProtocolException("node " + src + " sent broadcast data for root " + h.root());
-        }
-        Signature mine = signatureAt(h.sequence());
-        if (mine != null && !mine.equals(sig) && !closing) {
-            return mismatch(h.sequence(), rank, mine, src, sig);
-        }
-        if (mine == null && h.sequence() <= lastSequence) {
-            // Expected once this node has closed or failed (it numbers close() but keeps no history of it);
-            // a surprise otherwise.
-            if (closing || broken != null) {
-                LOG.debug("node {} ignored a frame of collective #{} from node {}: too old", rank, h.sequence(), src);
-            } else {
-                LOG.warn("node {} ignored a frame of collective #{} from node {}: too old", rank, h.sequence(), src);
-            }
-            return null;
-        }
-        Round round = rounds.computeIfAbsent(h.sequence(), s -> new Round(size));
-        if (round.from[src] == null) {
-            round.from[src] = sig;
-            for (int r = 0; r < size; r++) {
-                if (round.from[r] != null && !round.from[r].equals(sig) && !closing) {
-                    return mismatch(h.sequence(), r, round.from[r], src, sig);
-                }
-            }
-        } else if (!round.from[src].equals(sig)) {
-            throw new ProtocolException("node " + src + " changed its collective #" + h.sequence() + " midway");
-        }
-        if (round.complete[src]) {
-            throw new ProtocolException("node " + src + " sent collective #" + h.sequence() + " twice");
-        }
-        switch (h.kind()) {
-            case BARRIER -> round.complete[src] = true;
-            case BROADCAST_LONGS, BROADCAST_DOUBLES, BROADCAST_BYTES -> {
-                if (arrival) {
-                    round.complete[src] = true;
-                } else {
-                    receiveChunk(round, h, src, payload);
-                }
-            }
-            case REDUCE_LONG, REDUCE_DOUBLE -> {
-                if (h.total() != 8 || payload.readableBytes() != 8) {
-                    throw new ProtocolException("reduction frame with " + payload.readableBytes() + " bytes of data");
-                }
-                round.values[src] = payload.readLongLE();
-                round.complete[src] = true;
-            }
-            default -> {
-                if (!h.kind().isExchange()) {
-                    throw new ProtocolException("collective frame of kind " + h.kind() + " as a contribution");
-                }
-                receiveChunk(round, h, src, payload);
-            }
-        }
-        return null;
-    }
-
-    /** Copies one frame of {@code src}'s stream into its array, allocated at the first frame. */
-    private void receiveChunk(Round round, Header h, int src, ByteBuf payload) {
-        if (round.arrays[src] == null) {
-            int n = (int) (h.total() / Math.max(1, h.kind().elementSize));
-            round.arrays[src] = switch (h.kind().element()) {
-                case 'J' -> new long[n];
-                case 'D' -> new double[n];
-                default -> new byte[n];
-            };
-            round.totals[src] = h.total();
-        }
-        if (h.offset() != round.received[src] || h.total() != round.totals[src]) {
-            throw new ProtocolException("collective chunk from node " + src + " at offset " + h.offset() + " of "
-                    + h.total() + " bytes, expected offset " + round.received[src] + " of " + round.totals[src]);
-        }
-        int chunk = payload.readableBytes();
-        int element = Math.max(1, h.kind().elementSize);
-        ByteBuffer bytes = payload.nioBuffer(payload.readerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
-        int at = (int) (h.offset() / element);
-        switch (round.arrays[src]) {
-            case long[] a -> bytes.asLongBuffer().get(a, at, chunk / element);
-            case double[] a -> bytes.asDoubleBuffer().get(a, at, chunk / element);
-            case byte[] a -> bytes.get(a, at, chunk);
-            default -> throw new IllegalStateException();
-        }
-        round.received[src] += chunk;
-        if (round.received[src] == round.totals[src]) {
-            round.complete[src] = true;
-        }
-    }
-
-    private Object broadcast(Kind kind, Object data, int root) {
-        if (root < 0 || root >= size) {
-            throw new IllegalArgumentException("broadcast root " + root + " is not a rank of this cluster of " + size
+    /**
+     * Checks the root and the operator of a collective, in that order, before the caller checks its data
+     * and before the collective is numbered: a call that fails here did not happen.
+     *
+     * @param fold the operator, or {@code null} for kinds without one
+     * @return this node's signature
+     */
+    private Signature prepare(Kind kind, Elements.Fold<?> fold, int root) {
+        if (kind.rooted && (root < 0 || root >= size)) {
+            throw new IllegalArgumentException(kind.call + " root " + root + " is not a rank of this cluster of " + size
                     + " nodes (0.." + (size - 1) + ")");
         }
+        return new Signature(kind, fold == null ? CollectiveCodec.OP_NONE : fold.code(), kind.rooted ? root : -1);
+    }
+
+    /** A scalar all-reduce: every node's value as its bits, by rank. */
+    private long[] allReduceBits(Kind kind, int op, long bits) {
+        Signature mine = new Signature(kind, op, -1);
+        long seq = begin(mine);
+        try {
+            sender.sendToPeers(seq, mine, -1, Elements.LONGS, new long[] {bits});
+            long[] values = keeper.await(seq, mine, -1).values;
+            values[rank] = bits;
+            return values;
+        } finally {
+            end();
+        }
+    }
+
+    private <A> A broadcast(Kind kind, Elements<A> type, A data, int root) {
+        Signature mine = prepare(kind, null, root);
         if (root == rank) {
             // Checked before the collective is numbered: the call did not happen, so the peers that are
             // already waiting for this broadcast still get it from the root's next, corrected call.
             Objects.requireNonNull(data, "broadcast data on the root");
         }
-        Signature mine = new Signature(kind, CollectiveCodec.OP_NONE, root);
-        Object[] result = new Object[1];
-        run(mine, seq -> {
+        long seq = begin(mine);
+        try {
             if (root == rank) {
-                sendToAll(seq, mine, data);
-                await(seq, mine, -1);
-                result[0] = data;
-            } else {
-                sendArrival(seq, mine, root);
-                result[0] = await(seq, mine, root).arrays[root];
+                sender.sendToPeers(seq, mine, -1, type, data);
+                keeper.await(seq, mine, -1);
+                return data;
             }
-        });
-        return result[0];
-    }
-
-    private static int longOpCode(LongBinaryOperator op) {
-        Objects.requireNonNull(op, "op");
-        return op instanceof LongOp l ? l.ordinal() + 1 : CollectiveCodec.OP_CUSTOM;
-    }
-
-    private static int doubleOpCode(DoubleBinaryOperator op) {
-        Objects.requireNonNull(op, "op");
-        return op instanceof DoubleOp d ? d.ordinal() + 1 : CollectiveCodec.OP_CUSTOM;
-    }
-
-    private void checkRoot(String what, int root) {
-        if (root < 0 || root >= size) {
-            throw new IllegalArgumentException(what + " root " + root + " is not a rank of this cluster of " + size
-                    + " nodes (0.." + (size - 1) + ")");
+            // An empty frame tells the root this node has arrived.
+            sender.sendToPeers(seq, mine, root, type, null);
+            return type.arrays(keeper.await(seq, mine, root))[root];
+        } finally {
+            end();
         }
     }
 
-    /** Gather ({@code root >= 0}, checked by the caller) or all-gather ({@code root == -1}). */
-    private Object gatherArrays(Kind kind, Object data, int root) {
-        String what = kind.text.substring(0, kind.text.indexOf('('));
-        Objects.requireNonNull(data, what + " data");
-        Signature mine = new Signature(kind, CollectiveCodec.OP_NONE, root);
+    /** Gather ({@code root >= 0}) or all-gather ({@code root == -1}). */
+    private <A> A[] gatherArrays(Kind kind, Elements<A> type, A data, int root) {
+        Signature mine = prepare(kind, null, root);
+        Objects.requireNonNull(data, kind.call + " data");
         boolean all = root == -1;
         // Gather: the data to the root, and an empty frame from the root to each node (so none runs ahead).
-        Round round = exchange(
-                mine,
-                r -> all ? data : rank == root ? null : r == root ? data : SKIP,
-                all || rank == root ? -1 : root,
-                all || rank == root);
-        if (round == null) {
-            return null;
-        }
-        Object result = Array.newInstance(data.getClass(), size);
-        for (int r = 0; r < size; r++) {
-            Array.set(result, r, r == rank ? data : round.arrays[r]);
-        }
-        return result;
-    }
-
-    private Object scatterArrays(Kind kind, Object[] data, int root) {
-        checkRoot("scatter", root);
-        if (root == rank) {
-            checkPerRank("scatter", data);
-        }
-        Signature mine = new Signature(kind, CollectiveCodec.OP_NONE, root);
-        Round round =
-                exchange(mine, r -> rank == root ? data[r] : r == root ? null : SKIP, rank == root ? -1 : root, true);
-        return rank == root ? data[root] : round.arrays[root];
-    }
-
-    private Object allToAllArrays(Kind kind, Object[] data) {
-        checkPerRank("allToAll", data);
-        Signature mine = new Signature(kind, CollectiveCodec.OP_NONE, -1);
-        Round round = exchange(mine, r -> data[r], -1, true);
-        Object result = Array.newInstance(data.getClass().getComponentType(), size);
-        for (int r = 0; r < size; r++) {
-            Array.set(result, r, r == rank ? data[r] : round.arrays[r]);
-        }
-        return result;
-    }
-
-    private void checkPerRank(String what, Object[] data) {
-        Objects.requireNonNull(data, what + " data");
-        if (data.length != size) {
-            throw new IllegalArgumentException(what + " data has " + data.length + " arrays for a cluster of " + size
-                    + " nodes: it needs one per rank");
-        }
-        for (int r = 0; r < size; r++) {
-            if (data[r] == null) {
-                throw new NullPointerException(what + " data[" + r + "] (for node " + r + ") is null");
-            }
-        }
-    }
-
-    /** Reduce to a root ({@code root >= 0}, checked by the caller) or all-reduce ({@code root == -1}), element by element. */
-    private Object reduceElements(Kind kind, Object values, int op, Object operator, int root) {
-        String what = kind.text.substring(0, kind.text.indexOf('('));
-        Objects.requireNonNull(values, what + " values");
-        Signature mine = new Signature(kind, op, root);
-        boolean all = root == -1;
         boolean gets = all || rank == root;
-        Round round = exchange(
-                mine, r -> all ? values : rank == root ? null : r == root ? values : SKIP, gets ? -1 : root, gets);
+        Round round = exchange(mine, type, gets ? -1 : root, r -> all || r == root ? data : null, gets ? -1 : root);
         if (!gets) {
             return null;
         }
-        checkLengths(round, mine, values, 0, size);
-        return fold(round, values, operator, size, false, 0);
+        A[] result = type.arrays(round);
+        result[rank] = data;
+        return result;
     }
 
-    private Object scanElements(
-            Kind kind, Object values, int op, Object operator, boolean exclusive, long identityBits) {
-        Objects.requireNonNull(values, kind.text.substring(0, kind.text.indexOf('(')) + " values");
-        Signature mine = new Signature(kind, op, -1);
+    private <A> A scatterArrays(Kind kind, Elements<A> type, A[] data, int root) {
+        Signature mine = prepare(kind, null, root);
+        if (root == rank) {
+            checkPerRank(kind, data);
+            exchange(mine, type, -1, r -> data[r], -1);
+            return data[root];
+        }
+        return type.arrays(exchange(mine, type, root, r -> null, root))[root];
+    }
+
+    private <A> A[] allToAllArrays(Kind kind, Elements<A> type, A[] data) {
+        Signature mine = prepare(kind, null, -1);
+        checkPerRank(kind, data);
+        A[] result = type.arrays(exchange(mine, type, -1, r -> data[r], -1));
+        result[rank] = data[rank];
+        return result;
+    }
+
+    private <A> void checkPerRank(Kind kind, A[] data) {
+        Objects.requireNonNull(data, kind.call + " data");
+        if (data.length != size) {
+            throw new IllegalArgumentException(kind.call + " data has " + data.length + " arrays for a cluster of "
+                    + size + " nodes: it needs one per rank");
+        }
+        for (int r = 0; r < size; r++) {
+            if (data[r] == null) {
+                throw new NullPointerException(kind.call + " data[" + r + "] (for node " + r + ") is null");
+            }
+        }
+    }
+
+    /** Reduce to a root ({@code root >= 0}) or all-reduce ({@code root == -1}), element by element. */
+    private <A> A reduceElements(Kind kind, Elements<A> type, A values, Elements.Fold<A> fold, int root) {
+        Signature mine = prepare(kind, fold, root);
+        Objects.requireNonNull(values, kind.call + " values");
+        boolean all = root == -1;
+        boolean gets = all || rank == root;
+        Round round = exchange(mine, type, gets ? -1 : root, r -> all || r == root ? values : null, gets ? -1 : root);
+        if (!gets) {
+            return null;
+        }
+        A[] byRank = type.arrays(round);
+        byRank[rank] = values;
+        int length = type.length(values);
+        checkLengths(type, byRank, mine, length, size);
+        return fold.fold(byRank, size, length);
+    }
+
+    private <A> A scanElements(Kind kind, Elements<A> type, A values, Elements.Fold<A> fold, boolean exclusive) {
+        Signature mine = prepare(kind, fold, -1);
+        Objects.requireNonNull(values, kind.call + " values");
         // Data to higher ranks, which fold it in; an empty frame to lower ones, so that every node waits
         // for every other and none runs ahead.
-        Round round = exchange(mine, r -> r > rank ? values : null, -1, true);
-        checkLengths(round, mine, values, 0, rank);
-        return fold(round, values, operator, exclusive ? rank : rank + 1, exclusive, identityBits);
+        A[] byRank = type.arrays(exchange(mine, type, -1, r -> r > rank ? values : null, -1));
+        byRank[rank] = values;
+        int length = type.length(values);
+        checkLengths(type, byRank, mine, length, rank);
+        return fold.fold(byRank, exclusive ? rank : rank + 1, length);
     }
 
     /**
-     * Folds the arrays of ranks {@code 0..upTo-1} element by element in rank order, into a new array; an
-     * empty fold (exclusive scan on rank 0) is filled with the identity.
+     * Element-wise collectives need one length on every node: a node that sees another length among ranks
+     * {@code 0..to-1} fails the collective on every node, as a mismatch.
      */
-    private Object fold(Round round, Object mine, Object operator, int upTo, boolean exclusive, long identityBits) {
-        if (mine instanceof long[] m) {
-            LongBinaryOperator op = (LongBinaryOperator) operator;
-            long[] acc = new long[m.length];
-            if (upTo == 0) {
-                Arrays.fill(acc, identityBits);
-                return acc;
-            }
-            for (int r = 0; r < upTo; r++) {
-                long[] v = r == rank ? m : (long[]) round.arrays[r];
-                if (r == 0) {
-                    System.arraycopy(v, 0, acc, 0, acc.length);
-                } else {
-                    for (int i = 0; i < acc.length; i++) {
-                        acc[i] = op.applyAsLong(acc[i], v[i]);
-                    }
-                }
-            }
-            return acc;
-        }
-        double[] m = (double[]) mine;
-        DoubleBinaryOperator op = (DoubleBinaryOperator) operator;
-        double[] acc = new double[m.length];
-        if (upTo == 0) {
-            Arrays.fill(acc, Double.longBitsToDouble(identityBits));
-            return acc;
-        }
-        for (int r = 0; r < upTo; r++) {
-            double[] v = r == rank ? m : (double[]) round.arrays[r];
-            if (r == 0) {
-                System.arraycopy(v, 0, acc, 0, acc.length);
-            } else {
-                for (int i = 0; i < acc.length; i++) {
-                    acc[i] = op.applyAsDouble(acc[i], v[i]);
-                }
-            }
-        }
-        return acc;
-    }
-
-    /**
-     * Element-wise collectives need one length on every node: a node that sees another length fails the
-     * collective on every node, as a mismatch.
-     */
-    private void checkLengths(Round round, Signature mine, Object values, int from, int to) {
-        int length = Array.getLength(values);
-        for (int r = from; r < to; r++) {
+    private <A> void checkLengths(Elements<A> type, A[] byRank, Signature mine, int length, int to) {
+        for (int r = 0; r < to; r++) {
             if (r == rank) {
                 continue;
             }
-            int theirs = Array.getLength(round.arrays[r]);
+            int theirs = type.length(byRank[r]);
             if (theirs != length) {
-                String why;
-                lock.lock();
-                try {
-                    why = "nodes passed arrays of different lengths to " + mine.describe() + ": node " + rank
-                            + " passed " + length + " elements, node " + r + " passed " + theirs + " elements"
-                            + "; an element-wise collective needs the same length on every node";
-                    if (broken == null) {
-                        broken = new CollectiveMismatchException(why);
-                    }
-                    why = broken.getMessage();
-                    changed.signalAll();
-                } finally {
-                    lock.unlock();
-                }
-                sendAbort(why);
-                throw new CollectiveMismatchException(why);
+                throw keeper.fail("nodes passed arrays of different lengths to " + mine.describe() + ": node "
+                        + rank + " passed " + length + " elements, node " + r + " passed " + theirs + " elements"
+                        + "; an element-wise collective needs the same length on every node");
             }
         }
     }
 
     /**
-     * Runs a collective in which this node sends each peer an array, an empty frame ({@code null}) or
-     * nothing ({@link #SKIP}), then waits for the streams of every peer ({@code waitFor == -1}) or of one.
+     * Runs a collective in which this node sends every peer ({@code to == -1}) or one its stream, then waits
+     * for the streams of every peer ({@code waitFor == -1}) or of one.
      *
-     * @param keep whether the caller needs what arrived
-     * @return what arrived, or {@code null} when not kept
+     * @param toPeer the array for a peer, or {@code null} for an empty frame that only says this node arrived
+     * @return what arrived
      */
-    private Round exchange(Signature mine, IntFunction<Object> toPeer, int waitFor, boolean keep) {
-        Round[] out = new Round[1];
-        run(mine, seq -> {
+    private <A> Round exchange(Signature mine, Elements<A> type, int to, IntFunction<A> toPeer, int waitFor) {
+        long seq = begin(mine);
+        try {
             for (int r = 0; r < size; r++) {
-                if (r == rank) {
-                    continue;
-                }
-                Object data = toPeer.apply(r);
-                if (data != SKIP) {
-                    sendOne(seq, mine, r, data);
+                if (r != rank && (to == -1 || r == to)) {
+                    sender.sendTo(r, seq, mine, type, toPeer.apply(r));
                 }
             }
-            Round round = await(seq, mine, waitFor);
-            out[0] = keep ? round : null;
-        });
-        return out[0];
-    }
-
-    /** Sends one peer this node's stream of a collective: an array, or an empty frame for {@code null}. */
-    private void sendOne(long seq, Signature sig, int peer, Object data) {
-        Link link = transport.link(peer);
-        if (link == null) {
-            reportFailure(peer, new MeldException("no link to node " + peer));
-            return;
-        }
-        try {
-            if (data == null) {
-                send(link, seq, sig, null, 0, 0, 0);
-            } else {
-                stream(link, seq, sig, data);
-            }
-        } catch (NodeFailedException e) {
-            reportFailure(peer, e);
+            return keeper.await(seq, mine, waitFor);
+        } finally {
+            end();
         }
     }
 
-    /** Tells the root of a broadcast that this node has reached it: an empty frame of the collective. */
-    private void sendArrival(long seq, Signature sig, int root) {
-        Link link = transport.link(root);
-        if (link == null) {
-            reportFailure(root, new MeldException("no link to node " + root));
-            return;
-        }
-        try {
-            send(link, seq, sig, null, 0, 0, 0);
-        } catch (NodeFailedException e) {
-            reportFailure(root, e);
-        }
-    }
-
-    /** Numbers a collective, checks it against frames that came early, runs it. */
-    private void run(Signature mine, SequencedBody body) {
+    /**
+     * Checks that the calling thread may call a collective, then numbers it; the caller runs it and calls
+     * {@link #end()} in a {@code finally}.
+     *
+     * @return the collective's number
+     */
+    private long begin(Signature mine) {
         checkCaller(mine::describe);
-        Thread me = Thread.currentThread();
-        if (!busy.compareAndSet(null, me)) {
-            throw new IllegalStateException("node " + rank + ": collectives are called by one thread of a node at a"
-                    + " time, and " + busy.get() + " is in one");
-        }
-        try {
-            long seq;
-            String abort = null;
-            lock.lock();
-            try {
-                checkUsable(mine, lastSequence + 1);
-                seq = ++lastSequence;
-                history[(int) (seq % HISTORY)] = mine;
-                historySequence[(int) (seq % HISTORY)] = seq;
-                Round early = rounds.get(seq);
-                if (early != null) {
-                    for (int r = 0; r < size; r++) {
-                        if (early.from[r] != null && !early.from[r].equals(mine)) {
-                            abort = mismatch(seq, rank, mine, r, early.from[r]);
-                            break;
-                        }
-                    }
-                }
-            } finally {
-                lock.unlock();
-            }
-            if (abort != null) {
-                sendAbort(abort);
-                throw new CollectiveMismatchException(abort);
-            }
-            body.run(seq);
-        } finally {
-            busy.set(null);
-        }
+        return keeper.begin(mine);
     }
 
-    /** Waits for the contributions a collective needs: from {@code root} only, or from all ({@code -1}). */
-    private Round await(long seq, Signature mine, int root) {
-        lock.lock();
-        try {
-            while (true) {
-                checkUsable(mine, seq);
-                Round round = rounds.get(seq);
-                boolean done = true;
-                for (int r = 0; r < size; r++) {
-                    if (r == rank || (root >= 0 && r != root) || (round != null && round.complete[r])) {
-                        continue;
-                    }
-                    done = false;
-                    if (closedAt[r] != 0 && closedAt[r] <= seq) {
-                        throw new CollectiveMismatchException("node " + r + " closed (its collective #" + closedAt[r]
-                                + " was close()) while node " + rank + " waited for it in collective #" + seq + ", "
-                                + mine.describe());
-                    }
-                    if (failed[r] != null) {
-                        throw new NodeFailedException(
-                                r,
-                                "node " + r + " failed while node " + rank + " waited for it in collective #" + seq
-                                        + ", " + mine.describe() + ": " + failed[r].getMessage(),
-                                failed[r]);
-                    }
-                }
-                if (done) {
-                    return round != null ? rounds.remove(seq) : new Round(size);
-                }
-                changed.await();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MeldException(
-                    "node " + rank + " was interrupted in collective #" + seq + ", " + mine.describe(), e);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Under lock: throws when this node can no longer take part in collectives. */
-    private void checkUsable(Signature mine, long seq) {
-        if (broken != null) {
-            throw new CollectiveMismatchException(broken.getMessage());
-        }
-        if (closing) {
-            throw new IllegalStateException(
-                    "node " + rank + " was closed while in collective #" + seq + ", " + mine.describe());
-        }
-    }
-
-    /** Under lock: records a mismatch and returns the reason to send to every peer. */
-    private String mismatch(long seq, int a, Signature sa, int b, Signature sb) {
-        String why = "nodes called different collectives as their collective #" + seq + ": node " + a + " called "
-                + sa.describe() + ", node " + b + " called " + sb.describe()
-                + "; every node must call the same collectives in the same order";
-        if (broken == null) {
-            broken = new CollectiveMismatchException(why);
-        }
-        changed.signalAll();
-        return broken.getMessage();
-    }
-
-    private Signature signatureAt(long seq) {
-        int slot = (int) (seq % HISTORY);
-        return historySequence[slot] == seq ? history[slot] : null;
-    }
-
-    private void sendAbort(String why) {
-        Transport transport = this.transport;
-        if (transport == null) {
-            return; // not started: start() sends it
-        }
-        byte[] text = why.getBytes(StandardCharsets.UTF_8);
-        Signature abort = new Signature(Kind.ABORT, CollectiveCodec.OP_NONE, -1);
-        for (int r = 0; r < size; r++) {
-            Link link = r == rank ? null : transport.link(r);
-            if (link != null) {
-                try {
-                    send(link, 0 == lastSequence ? 1 : lastSequence, abort, text, 0, text.length, text.length);
-                } catch (RuntimeException e) {
-                    LOG.debug("could not send the abort to node {}: {}", r, e.toString());
-                }
-            }
-        }
-    }
-
-    /** Sends this node's contribution to every peer: a reduction's value, a broadcast's array, or nothing. */
-    private void sendToAll(long seq, Signature sig, Object data) {
-        for (int r = 0; r < size; r++) {
-            if (r == rank) {
-                continue;
-            }
-            Link link = transport.link(r);
-            if (link == null) {
-                reportFailure(r, new MeldException("no link to node " + r));
-                continue;
-            }
-            try {
-                if (data == null) {
-                    send(link, seq, sig, null, 0, 0, 0);
-                } else if (data instanceof Long value) {
-                    send(link, seq, sig, value, 0, 8, 8);
-                } else {
-                    stream(link, seq, sig, data);
-                }
-            } catch (NodeFailedException e) {
-                reportFailure(r, e);
-            }
-        }
-    }
-
-    /** Sends an array as frames of at most the maximum payload, each chunk a whole number of elements. */
-    private void stream(Link link, long seq, Signature sig, Object array) {
-        int element = sig.kind().elementSize;
-        long total = (long) Array.getLength(array) * element;
-        int chunkMax = (link.maxPayload() - CollectiveCodec.HEADER_LENGTH) / 8 * 8;
-        long offset = 0;
-        do {
-            int chunk = (int) Math.min(chunkMax, total - offset);
-            send(link, seq, sig, array, offset, chunk, total);
-            offset += chunk;
-        } while (offset < total);
-    }
-
-    /** Encodes and sends one frame: {@code chunk} bytes of {@code data} from byte {@code offset}. */
-    private void send(Link link, long seq, Signature sig, Object data, long offset, int chunk, long total) {
-        ByteBuf frame = link.newFrame(FrameType.COLLECTIVE, 0, CollectiveCodec.HEADER_LENGTH + chunk);
-        CollectiveCodec.encode(frame, seq, sig.kind(), sig.op(), sig.root(), total, offset);
-        if (chunk > 0) {
-            int element = sig.kind().elementSize;
-            int from = (int) (offset / Math.max(element, 1));
-            frame.ensureWritable(chunk);
-            ByteBuffer out = frame.nioBuffer(frame.writerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
-            switch (data) {
-                case Long v -> out.putLong(v);
-                case long[] a -> out.asLongBuffer().put(a, from, chunk / 8);
-                case double[] a -> out.asDoubleBuffer().put(a, from, chunk / 8);
-                case byte[] a -> out.put(a, from, chunk);
-                default -> throw new IllegalArgumentException(String.valueOf(data));
-            }
-            frame.writerIndex(frame.writerIndex() + chunk);
-        }
-        link.send(frame);
-    }
-
-    /** The body of a collective, given its number. */
-    @FunctionalInterface
-    private interface SequencedBody {
-        void run(long seq);
-    }
-
-    /** What a node called: kind, operation and root. */
-    private record Signature(Kind kind, int op, int root) {
-        String describe() {
-            String op = switch (kind.opType()) {
-                case 'J' -> ", " + opName(LongOp.values());
-                case 'D' -> ", " + opName(DoubleOp.values());
-                default -> "";
-            };
-            String rooted = kind.isRooted() ? ", root " + root : "";
-            String text = kind.text;
-            if (op.isEmpty() && rooted.isEmpty()) {
-                return text;
-            }
-            return text.substring(0, text.length() - 1) + op + rooted + ")";
-        }
-
-        private String opName(Enum<?>[] ops) {
-            if (op == CollectiveCodec.OP_CUSTOM) {
-                return "a custom operator";
-            }
-            return op >= 1 && op <= ops.length ? ops[op - 1].name() : "operation " + op;
-        }
-    }
-
-    /** Everything that arrived for one collective. */
-    private static final class Round {
-        final Signature[] from;
-        final boolean[] complete;
-        final long[] values;
-        /** Each sender's array, as it fills; a stream's total and the bytes received of it. */
-        final Object[] arrays;
-
-        final long[] totals;
-        final long[] received;
-
-        Round(int size) {
-            from = new Signature[size];
-            complete = new boolean[size];
-            values = new long[size];
-            arrays = new Object[size];
-            totals = new long[size];
-            received = new long[size];
-        }
+    /** Ends the collective {@link #begin} numbered. */
+    private void end() {
+        keeper.end();
     }
 }

@@ -1,7 +1,12 @@
 /**
- * Collectives between the nodes of a cluster: barrier, reductions, broadcast and the closing
- * handshake, carried by the data path's {@code COLLECTIVE} frames ({@link
- * io.meld.collective.CollectiveCodec}), with detection of nodes that call different collectives.
+ * Collectives between the nodes of a cluster: barrier, reductions, broadcast, gather, scatter,
+ * all-to-all, scans and the closing handshake, carried by the data path's {@code COLLECTIVE} frames
+ * ({@link io.meld.collective.CollectiveCodec}), with detection of nodes that call different collectives.
+ *
+ * <p>{@link io.meld.collective.CollectiveEngine} is the entry point and runs the collectives; {@code
+ * RoundKeeper} numbers them, keeps what arrives and detects mismatches; {@code CollectiveSender} writes
+ * the frames; {@code ClosingHandshake} closes; {@code Elements} is the one typed representation of each
+ * element type ({@code long}, {@code double}, {@code byte}).
  *
  * <p>Internal to Meld: used by {@code io.meld.runtime}, not by programs.
  */
