@@ -253,12 +253,6 @@ final class OpBuffer {
         }
     }
 
-    /** Appends a fence: the home answers once it has applied everything before it. */
-    void appendFence(int requestId) {
-        int at = element(OpCodec.FENCE, 0, 0, 0, 0, OpCodec.elementBytes(OpCodec.FENCE, 0));
-        INT_LE.set(data, at, requestId);
-    }
-
     /** Appends a request for {@code count} elements from {@code slot} on, answered with BULK_DATA frames. */
     void appendBulkGet(int array, int requestId, long slot, int count) {
         int at = element(OpCodec.BULK_GET, 0, 0, array, 0, OpCodec.elementBytes(OpCodec.BULK_GET, 0));
