@@ -309,9 +309,8 @@ public final class MemoryService {
             int id = pending.register(p);
             try {
                 Link link = linkTo(r, peer % lanes);
-                ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, OpCodec.RUN_HEADER + 4);
-                frame.writeByte(OpCodec.FENCE).writeByte(0).writeByte(0).writeByte(0);
-                frame.writeIntLE(0).writeIntLE(1).writeIntLE(id);
+                ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, OpRunDescriptor.FENCE_LENGTH);
+                OpRunDescriptor.writeFence(frame, id);
                 link.send(frame);
                 waits.add(p);
                 ids.add(id);

@@ -1,43 +1,15 @@
 package io.meld.memory;
 
 /**
- * The wire layout of remote memory operations and their answers. Little-endian throughout.
- *
- * <h2>{@code MEMORY_OPS} frames: runs of operations</h2>
- *
- * A frame's payload is a sequence of runs. A run is a header and {@code count} elements; consecutive
- * operations of one sender with the same opcode, array and flags (and the same operand, when shared)
- * extend the run, so a stream of {@code add(i, 1)} costs 4 bytes per operation on the wire.
- *
- * <pre>
- *   0                   1                   2                   3
- *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
- *  +---------------+---------------+---------------+---------------+
- *  |    Opcode     |     Flags     |   Operation   |   Reserved    |  0
- *  +---------------+---------------+---------------+---------------+
- *  |                       Array Id (int32)                        |  4
- *  +---------------------------------------------------------------+
- *  |                       Count (int32)                           |  8
- *  +---------------------------------------------------------------+
- *  |            Shared Operand (int64), when SHARED is set         | 12
- *  +---------------------------------------------------------------+
- *  |            Elements ...                                      ... 12 or 20
- *  +---------------------------------------------------------------+
- *
- *  Element:  [Request Id (int32)]   when the opcode answers
- *            Slot (int32 unsigned, or int64 when WIDE is set)
- *            [Operand (int64)]      when the opcode takes one and SHARED is not set
- *            [Update (int64)]       CAS only: the operand is the expected value
- * </pre>
+ * The opcodes and flags of remote memory operations, which {@link OpRunDescriptor} lays out in {@code
+ * MEMORY_OPS} frames, and the wire layout of their answers. Little-endian throughout.
  *
  * <ul>
+ *   <li><b>Opcodes</b>: those that {@link #answers} carry a request id per element and get a VALUES or
+ *       ERROR record back. {@link #FENCE} runs have array id 0 and elements of a request id only; {@link
+ *       #BULK_GET} is answered with {@code BULK_DATA} frames.
  *   <li><b>Flags</b>: {@link #WIDE} (8-byte slots), {@link #SHARED} (one operand for the run), {@link
  *       #DOUBLE} (the array holds doubles: arithmetic is on their values, comparison on their bits).
- *   <li><b>Operation</b>: for {@link #ACCUMULATE} and {@link #GET_AND_ACCUMULATE}, the ordinal of the
- *       {@code LongOp} or {@code DoubleOp}; 0 otherwise.
- *   <li><b>Slot</b>: the element's storage slot ({@link ArrayLayout}): its chunk and position.
- *   <li>{@link #FENCE} runs have array id 0 and elements of a request id only. {@link #BULK_GET}
- *       elements are a request id, an 8-byte slot and an int32 element count.
  * </ul>
  *
  * <h2>{@code MEMORY_REPLIES} frames: answers</h2>
@@ -102,9 +74,6 @@ final class OpCodec {
     /** The bytes of a {@code BULK_PUT} frame's signal. */
     static final int SIGNAL_BYTES = 24;
 
-    static final int RUN_HEADER = 12;
-    static final int COUNT_OFFSET = 8;
-
     static final int REPLY_VALUES = 1;
     static final int REPLY_ERROR = 2;
     static final int REPLY_VALUE_BYTES = 12;
@@ -126,27 +95,6 @@ final class OpCodec {
             case CAS -> 2;
             default -> 1;
         };
-    }
-
-    /** @return the bytes of one element */
-    static int elementBytes(int opcode, int flags) {
-        if (opcode == FENCE) {
-            return 4;
-        }
-        if (opcode == BULK_GET) {
-            return 4 + 8 + 4;
-        }
-        int bytes = (answers(opcode) ? 4 : 0) + ((flags & WIDE) != 0 ? 8 : 4);
-        int operands = operands(opcode);
-        if ((flags & SHARED) != 0 && operands == 1) {
-            operands = 0;
-        }
-        return bytes + 8 * operands;
-    }
-
-    /** @return the bytes of a run header with these flags */
-    static int headerBytes(int flags) {
-        return RUN_HEADER + ((flags & SHARED) != 0 ? 8 : 0);
     }
 
     /** @return a name for messages */

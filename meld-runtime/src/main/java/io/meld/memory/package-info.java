@@ -1,7 +1,7 @@
 /**
  * Global memory: arrays spread over the nodes, their storage in chunks, direct atomic access to this
  * node's elements, plain access to them through local views and spans, and delegation of every other
- * operation to its home, combined per destination into large frames ({@link io.meld.memory.OpCodec});
+ * operation to its home, combined per destination into large frames ({@link io.meld.memory.OpRunDescriptor});
  * puts with a signal, and waits on a node's own flags.
  *
  * <p>Internal to Meld: programs use {@link io.meld.GlobalLongArray} and {@link

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The home's side of the wire format: runs of operations written byte by byte as {@link OpCodec} lays
- * them out, applied by {@link HomeHandler#applyLocal} on one node (whose slots are its indices). Runs the
+ * The home's side of the wire format: runs of operations written byte by byte as {@link OpRunDescriptor}
+ * lays them out, applied by {@link HomeHandler#applyLocal} on one node (whose slots are its indices). Runs the
  * loops of random-access streams (additions of doubles, accumulations with an operand each) and the
  * checks a malformed run must fail, naming what is wrong.
  */
@@ -31,11 +31,20 @@ class HomeHandlerTest {
     private static byte[] run(
             int opcode, int flags, int operation, int array, Long shared, long[] slots, long[] operands) {
         int count = slots.length;
-        ByteBuffer b = ByteBuffer.allocate(OpCodec.RUN_HEADER + 8 + count * 12).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) opcode).put((byte) flags).put((byte) operation).put((byte) 0);
-        b.putInt(array).putInt(count);
+        ByteBuffer b = ByteBuffer.allocate(OpRunDescriptor.HEADER_LENGTH
+                        + OpRunDescriptor.SHARED_OPERAND_LENGTH
+                        + count * (OpRunDescriptor.NARROW_SLOT_LENGTH + OpRunDescriptor.OPERAND_LENGTH))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        b.put(OpRunDescriptor.OPCODE_OFFSET, (byte) opcode);
+        b.put(OpRunDescriptor.FLAGS_OFFSET, (byte) flags);
+        b.put(OpRunDescriptor.OPERATION_OFFSET, (byte) operation);
+        b.put(OpRunDescriptor.RESERVED_OFFSET, (byte) 0);
+        b.putInt(OpRunDescriptor.ARRAY_ID_OFFSET, array);
+        b.putInt(OpRunDescriptor.COUNT_OFFSET, count);
+        b.position(OpRunDescriptor.HEADER_LENGTH);
         if (shared != null) {
-            b.putLong(shared);
+            b.putLong(OpRunDescriptor.SHARED_OPERAND_OFFSET, shared);
+            b.position(OpRunDescriptor.SHARED_OPERAND_OFFSET + OpRunDescriptor.SHARED_OPERAND_LENGTH);
         }
         for (int k = 0; k < count; k++) {
             b.putInt((int) slots[k]);
