@@ -2,7 +2,7 @@ package io.meld.memory;
 
 /**
  * The opcodes and flags of remote memory operations, which {@link OpRunDescriptor} lays out in {@code
- * MEMORY_OPS} frames, and the wire layout of their answers. Little-endian throughout.
+ * MEMORY_OPS} frames, and the wire layout of bulk transfers. Little-endian throughout.
  *
  * <ul>
  *   <li><b>Opcodes</b>: those that {@link #answers} carry a request id per element and get a VALUES or
@@ -11,15 +11,6 @@ package io.meld.memory;
  *   <li><b>Flags</b>: {@link #WIDE} (8-byte slots), {@link #SHARED} (one operand for the run), {@link
  *       #DOUBLE} (the array holds doubles: arithmetic is on their values, comparison on their bits).
  * </ul>
- *
- * <h2>{@code MEMORY_REPLIES} frames: answers</h2>
- *
- * A sequence of records, each starting with a one-byte kind:
- *
- * <pre>
- *   VALUES (1): int32 count, then count x (int32 request id, int64 value)
- *   ERROR  (2): int32 request id, int32 byte length, UTF-8 message
- * </pre>
  *
  * <h2>{@code BULK_PUT} frames: a range written at its home</h2>
  *
@@ -73,10 +64,6 @@ final class OpCodec {
 
     /** The bytes of a {@code BULK_PUT} frame's signal. */
     static final int SIGNAL_BYTES = 24;
-
-    static final int REPLY_VALUES = 1;
-    static final int REPLY_ERROR = 2;
-    static final int REPLY_VALUE_BYTES = 12;
 
     static final int BULK_PUT_HEADER = 16;
     static final int BULK_DATA_HEADER = 16;
