@@ -156,30 +156,33 @@ final class HomeHandler {
     }
 
     void onBulkPut(Link link, int flags, ByteBuf p) {
-        boolean signal = (flags & OpCodec.SIGNAL) != 0;
-        int header = OpCodec.BULK_PUT_HEADER + (signal ? OpCodec.SIGNAL_BYTES : 0);
-        if (p.readableBytes() < header || (p.readableBytes() - header) % 8 != 0) {
+        boolean signal = (flags & BulkDescriptor.SIGNAL) != 0;
+        int header = BulkDescriptor.putHeaderLength(flags);
+        if (p.readableBytes() < header || (p.readableBytes() - header) % BulkDescriptor.VALUE_LENGTH != 0) {
             throw new ProtocolException(
                     "bulk put frame of " + p.readableBytes() + " bytes" + (signal ? " with a signal" : ""));
         }
-        int requestId = p.readIntLE();
-        int arrayId = p.readIntLE();
-        long slot = p.readLongLE();
+        int at = p.readerIndex();
+        int requestId = p.getIntLE(at + BulkDescriptor.PUT_REQUEST_ID_OFFSET);
+        int arrayId = p.getIntLE(at + BulkDescriptor.PUT_ARRAY_ID_OFFSET);
+        long slot = p.getLongLE(at + BulkDescriptor.PUT_SLOT_OFFSET);
         int flagsId = 0;
         int signalOp = 0;
         long flagSlot = 0;
         long signalValue = 0;
         if (signal) {
-            flagsId = p.readIntLE();
-            signalOp = p.readIntLE();
-            flagSlot = p.readLongLE();
-            signalValue = p.readLongLE();
+            int sig = at + BulkDescriptor.SIGNAL_OFFSET;
+            flagsId = p.getIntLE(sig + BulkDescriptor.SIGNAL_ARRAY_ID_OFFSET);
+            signalOp = p.getIntLE(sig + BulkDescriptor.SIGNAL_OPCODE_OFFSET);
+            flagSlot = p.getLongLE(sig + BulkDescriptor.SIGNAL_SLOT_OFFSET);
+            signalValue = p.getLongLE(sig + BulkDescriptor.SIGNAL_VALUE_OFFSET);
             if (signalOp != OpCodec.PUT && signalOp != OpCodec.ADD) {
                 throw new ProtocolException("signal opcode " + signalOp + " is neither PUT nor ADD");
             }
         }
+        p.skipBytes(header);
         GlobalStorage s = service.array(arrayId);
-        boolean last = (flags & OpCodec.LAST_CHUNK) != 0;
+        boolean last = (flags & BulkDescriptor.LAST_CHUNK) != 0;
         if (s == null) {
             if (last) {
                 ReplyWriter out = new ReplyWriter(link);
@@ -195,17 +198,18 @@ final class HomeHandler {
             }
             return;
         }
-        int n = p.readableBytes() / 8;
+        int n = p.readableBytes() / BulkDescriptor.VALUE_LENGTH;
         while (n > 0) {
             int pos = s.position(slot);
             int m = Math.min(n, s.heldFrom(slot));
-            ByteBuffer in = p.nioBuffer(p.readerIndex(), m * 8).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer in = p.nioBuffer(p.readerIndex(), m * BulkDescriptor.VALUE_LENGTH)
+                    .order(ByteOrder.LITTLE_ENDIAN);
             if (s.isDouble) {
                 in.asDoubleBuffer().get(s.doubleChunk(slot), pos, m);
             } else {
                 in.asLongBuffer().get(s.longChunk(slot), pos, m);
             }
-            p.skipBytes(m * 8);
+            p.skipBytes(m * BulkDescriptor.VALUE_LENGTH);
             slot += m;
             n -= m;
         }

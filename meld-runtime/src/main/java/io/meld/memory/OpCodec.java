@@ -2,7 +2,7 @@ package io.meld.memory;
 
 /**
  * The opcodes and flags of remote memory operations, which {@link OpRunDescriptor} lays out in {@code
- * MEMORY_OPS} frames, and the wire layout of bulk transfers. Little-endian throughout.
+ * MEMORY_OPS} frames.
  *
  * <ul>
  *   <li><b>Opcodes</b>: those that {@link #answers} carry a request id per element and get a VALUES or
@@ -11,28 +11,6 @@ package io.meld.memory;
  *   <li><b>Flags</b>: {@link #WIDE} (8-byte slots), {@link #SHARED} (one operand for the run), {@link
  *       #DOUBLE} (the array holds doubles: arithmetic is on their values, comparison on their bits).
  * </ul>
- *
- * <h2>{@code BULK_PUT} frames: a range written at its home</h2>
- *
- * <pre>
- *   int32 request id | int32 array id | int64 first slot | int64 values ...
- * </pre>
- *
- * The frame flag {@link #LAST_CHUNK} marks the last frame of a transfer; the home answers it (a VALUES
- * record for the request id) once every frame of the transfer is written. A put with a signal sends its
- * frames unanswered (no {@code LAST_CHUNK}, request id 0), and its last frame to the flag's home has the
- * flag {@link #SIGNAL} and, after the 16 bytes above, the signal, which the home applies after the
- * values:
- *
- * <pre>
- *   int32 flag array id | int32 opcode (PUT or ADD) | int64 flag slot | int64 value
- * </pre>
- *
- * <h2>{@code BULK_DATA} frames: a range read at its home</h2>
- *
- * <pre>
- *   int32 request id | int32 reserved | int64 position in the request (elements) | int64 values ...
- * </pre>
  */
 final class OpCodec {
     // Opcodes. Those that answer carry a request id per element.
@@ -55,18 +33,6 @@ final class OpCodec {
     static final int SHARED = 2;
     static final int DOUBLE = 4;
     static final int KNOWN_FLAGS = WIDE | SHARED | DOUBLE;
-
-    /** Frame flag of {@code BULK_PUT}: the last frame of a transfer. */
-    static final int LAST_CHUNK = 1;
-
-    /** Frame flag of {@code BULK_PUT}: a signal follows the header, applied after the values. */
-    static final int SIGNAL = 2;
-
-    /** The bytes of a {@code BULK_PUT} frame's signal. */
-    static final int SIGNAL_BYTES = 24;
-
-    static final int BULK_PUT_HEADER = 16;
-    static final int BULK_DATA_HEADER = 16;
 
     private OpCodec() {}
 

@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The requesting side of delegation: completes waiting operations with the answers of {@code
- * MEMORY_REPLIES} frames ({@link ReplyDescriptor}) and fills bulk reads from {@code BULK_DATA} frames.
+ * MEMORY_REPLIES} frames ({@link ReplyDescriptor}) and fills bulk reads from {@code BULK_DATA} frames
+ * ({@link BulkDescriptor}).
  *
  * <p><b>Concurrency</b>: runs on I/O threads. Each answer completes its {@link Pending} once; the
  * waiting thread is woken by it.
@@ -69,12 +70,14 @@ final class ReplyHandler {
     }
 
     void onBulkData(Link link, int flags, ByteBuf p) {
-        if (p.readableBytes() < OpCodec.BULK_DATA_HEADER || (p.readableBytes() - OpCodec.BULK_DATA_HEADER) % 8 != 0) {
+        if (p.readableBytes() < BulkDescriptor.DATA_HEADER_LENGTH
+                || (p.readableBytes() - BulkDescriptor.DATA_HEADER_LENGTH) % BulkDescriptor.VALUE_LENGTH != 0) {
             throw new ProtocolException("bulk data frame of " + p.readableBytes() + " bytes");
         }
-        int id = p.readIntLE();
-        p.skipBytes(4);
-        long position = p.readLongLE();
+        int at = p.readerIndex();
+        int id = p.getIntLE(at + BulkDescriptor.DATA_REQUEST_ID_OFFSET);
+        long position = p.getLongLE(at + BulkDescriptor.DATA_POSITION_OFFSET);
+        p.skipBytes(BulkDescriptor.DATA_HEADER_LENGTH);
         Pending pending = service.pending.get(id);
         if (pending instanceof Bulk.Receiving r) {
             if (r.receive(position, p)) {

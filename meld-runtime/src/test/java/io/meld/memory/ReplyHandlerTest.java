@@ -111,4 +111,21 @@ class ReplyHandlerTest {
                     .hasMessageContaining("unknown reply record kind " + (ReplyDescriptor.ERROR + 1));
         });
     }
+
+    @Test
+    void shouldRefuseBulkDataThatIsNotAHeaderAndWholeValues() {
+        Meld.local(1, config(), meld -> {
+            ReplyHandler handler = new ReplyHandler(service(meld.longArray("a", 1)));
+            ByteBuf torn =
+                    Unpooled.buffer().writeZero(BulkDescriptor.DATA_HEADER_LENGTH + BulkDescriptor.VALUE_LENGTH - 1);
+            assertThatThrownBy(() -> handler.onBulkData(null, 0, torn))
+                    .isInstanceOf(ProtocolException.class)
+                    .hasMessageContaining("bulk data frame of " + torn.readableBytes() + " bytes");
+
+            ByteBuf unknown =
+                    Unpooled.buffer().writeZero(BulkDescriptor.DATA_HEADER_LENGTH + BulkDescriptor.VALUE_LENGTH);
+            unknown.setIntLE(BulkDescriptor.DATA_REQUEST_ID_OFFSET, 12345);
+            handler.onBulkData(null, 0, unknown); // nobody waits for it: dropped
+        });
+    }
 }
