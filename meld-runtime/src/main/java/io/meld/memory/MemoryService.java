@@ -12,6 +12,7 @@ import io.meld.codec.ObjectCodec;
 import io.meld.collective.CollectiveEngine;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
+import io.meld.transport.FrameDescriptor;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
@@ -183,13 +184,14 @@ public final class MemoryService {
     public MemoryService(int size, MeldConfig config) {
         this.size = size;
         long buffer = config.get(MemorySettings.BUFFER_SIZE);
-        long maxPayload = config.get(TransportSettings.MAX_FRAME_SIZE) - 16;
+        long maxPayload = config.get(TransportSettings.MAX_FRAME_SIZE) - FrameDescriptor.HEADER_LENGTH;
         if (!config.isSet(MemorySettings.BUFFER_SIZE)) {
             buffer = Math.min(buffer, maxPayload);
         } else if (buffer > maxPayload) {
             throw new ConfigException(MemorySettings.BUFFER_SIZE.name() + "=" + buffer + " (from "
                     + config.source(MemorySettings.BUFFER_SIZE) + ") exceeds the frame payload of " + maxPayload
-                    + " bytes (" + TransportSettings.MAX_FRAME_SIZE.name() + " less 16)");
+                    + " bytes (" + TransportSettings.MAX_FRAME_SIZE.name() + " less " + FrameDescriptor.HEADER_LENGTH
+                    + ")");
         }
         this.bufferSize = (int) buffer;
         this.flushDelayNanos = config.get(MemorySettings.FLUSH_DELAY).toNanos();
