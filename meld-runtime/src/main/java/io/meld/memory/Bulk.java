@@ -13,7 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Bulk transfers: a range of a global array to or from a local {@code long[]} or {@code double[]}.
+ * Bulk transfers: a range of a global array to or from a local {@code long[]} or {@code double[]}, in
+ * {@code BULK_PUT} and {@code BULK_DATA} frames ({@link BulkDescriptor}).
  *
  * <p>The elements of a range that one partition holds are contiguous in its local index space, so
  * each home gets one request for one contiguous run of slots, streamed in frames of at most the frame
@@ -315,21 +316,31 @@ final class Bulk {
             int offset,
             boolean answered,
             long[] signal) {
-        int perFrame = (link.maxPayload() - OpCodec.BULK_PUT_HEADER - OpCodec.SIGNAL_BYTES) / 8;
+        int perFrame = (link.maxPayload() - BulkDescriptor.PUT_HEADER_LENGTH - BulkDescriptor.SIGNAL_LENGTH)
+                / BulkDescriptor.VALUE_LENGTH;
         int done = 0;
         do {
             int m = Math.min(perFrame, seg.count - done);
             boolean last = done + m == seg.count;
             boolean signals = last && signal != null;
-            int flags = (last && answered ? OpCodec.LAST_CHUNK : 0) | (signals ? OpCodec.SIGNAL : 0);
-            int header = OpCodec.BULK_PUT_HEADER + (signals ? OpCodec.SIGNAL_BYTES : 0);
-            ByteBuf frame = link.newFrame(FrameType.BULK_PUT, flags, header + m * 8);
-            frame.writeIntLE(id).writeIntLE(s.id).writeLongLE(seg.slot + done);
+            int flags = (last && answered ? BulkDescriptor.LAST_CHUNK : 0) | (signals ? BulkDescriptor.SIGNAL : 0);
+            int header = BulkDescriptor.putHeaderLength(flags);
+            int bytes = m * BulkDescriptor.VALUE_LENGTH;
+            ByteBuf frame = link.newFrame(FrameType.BULK_PUT, flags, header + bytes);
+            frame.ensureWritable(header + bytes);
+            int start = frame.writerIndex();
+            frame.setIntLE(start + BulkDescriptor.PUT_REQUEST_ID_OFFSET, id);
+            frame.setIntLE(start + BulkDescriptor.PUT_ARRAY_ID_OFFSET, s.id);
+            frame.setLongLE(start + BulkDescriptor.PUT_SLOT_OFFSET, seg.slot + done);
             if (signals) {
-                frame.writeIntLE((int) signal[0]).writeIntLE((int) signal[1]);
-                frame.writeLongLE(signal[2]).writeLongLE(signal[3]);
+                int sig = start + BulkDescriptor.SIGNAL_OFFSET;
+                frame.setIntLE(sig + BulkDescriptor.SIGNAL_ARRAY_ID_OFFSET, (int) signal[0]);
+                frame.setIntLE(sig + BulkDescriptor.SIGNAL_OPCODE_OFFSET, (int) signal[1]);
+                frame.setLongLE(sig + BulkDescriptor.SIGNAL_SLOT_OFFSET, signal[2]);
+                frame.setLongLE(sig + BulkDescriptor.SIGNAL_VALUE_OFFSET, signal[3]);
             }
-            ByteBuffer out = frame.nioBuffer(frame.writerIndex(), m * 8).order(ByteOrder.LITTLE_ENDIAN);
+            frame.writerIndex(start + header);
+            ByteBuffer out = frame.nioBuffer(frame.writerIndex(), bytes).order(ByteOrder.LITTLE_ENDIAN);
             LongBuffer longs = src instanceof long[] ? out.asLongBuffer() : null;
             DoubleBuffer doubles = longs == null ? out.asDoubleBuffer() : null;
             for (int e = 0, n; e < m; e += n) {
@@ -341,7 +352,7 @@ final class Bulk {
                     doubles.put((double[]) src, at, n);
                 }
             }
-            frame.writerIndex(frame.writerIndex() + m * 8);
+            frame.writerIndex(frame.writerIndex() + bytes);
             link.send(frame);
             done += m;
         } while (done < seg.count);
@@ -372,12 +383,13 @@ final class Bulk {
 
         /** On the I/O thread: places one frame's elements; returns whether all have arrived. */
         boolean receive(long position, ByteBuf p) {
-            int n = p.readableBytes() / 8;
+            int n = p.readableBytes() / BulkDescriptor.VALUE_LENGTH;
             if (position != received || position + n > segment.count) {
                 throw new ProtocolException("bulk data at element " + position + " (+" + n + ") where " + received
                         + " of " + segment.count + " was due");
             }
-            ByteBuffer in = p.nioBuffer(p.readerIndex(), n * 8).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer in = p.nioBuffer(p.readerIndex(), n * BulkDescriptor.VALUE_LENGTH)
+                    .order(ByteOrder.LITTLE_ENDIAN);
             LongBuffer longs = dst instanceof long[] ? in.asLongBuffer() : null;
             DoubleBuffer doubles = longs == null ? in.asDoubleBuffer() : null;
             for (int e = 0, k; e < n; e += k) {
@@ -413,23 +425,30 @@ final class Bulk {
 
         @Override
         public void run() {
-            int perFrame = (link.maxPayload() - OpCodec.BULK_DATA_HEADER) / 8;
+            int perFrame = (link.maxPayload() - BulkDescriptor.DATA_HEADER_LENGTH) / BulkDescriptor.VALUE_LENGTH;
             while (done < count) {
                 int m = Math.min(perFrame, count - done);
-                ByteBuf frame = link.newFrame(FrameType.BULK_DATA, 0, OpCodec.BULK_DATA_HEADER + m * 8);
-                frame.writeIntLE(id).writeIntLE(0).writeLongLE(done);
+                int length = BulkDescriptor.DATA_HEADER_LENGTH + m * BulkDescriptor.VALUE_LENGTH;
+                ByteBuf frame = link.newFrame(FrameType.BULK_DATA, 0, length);
+                frame.ensureWritable(length);
+                int header = frame.writerIndex();
+                frame.setIntLE(header + BulkDescriptor.DATA_REQUEST_ID_OFFSET, id);
+                frame.setIntLE(header + BulkDescriptor.DATA_RESERVED_OFFSET, 0);
+                frame.setLongLE(header + BulkDescriptor.DATA_POSITION_OFFSET, done);
+                frame.writerIndex(header + BulkDescriptor.DATA_HEADER_LENGTH);
                 long at = slot + done;
                 int written = 0;
                 while (written < m) {
                     int pos = s.position(at);
                     int k = Math.min(m - written, s.heldFrom(at));
-                    ByteBuffer out = frame.nioBuffer(frame.writerIndex(), k * 8).order(ByteOrder.LITTLE_ENDIAN);
+                    ByteBuffer out = frame.nioBuffer(frame.writerIndex(), k * BulkDescriptor.VALUE_LENGTH)
+                            .order(ByteOrder.LITTLE_ENDIAN);
                     if (s.isDouble) {
                         out.asDoubleBuffer().put(s.doubleChunk(at), pos, k);
                     } else {
                         out.asLongBuffer().put(s.longChunk(at), pos, k);
                     }
-                    frame.writerIndex(frame.writerIndex() + k * 8);
+                    frame.writerIndex(frame.writerIndex() + k * BulkDescriptor.VALUE_LENGTH);
                     written += k;
                     at += k;
                 }

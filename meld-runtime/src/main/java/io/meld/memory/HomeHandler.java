@@ -57,6 +57,12 @@ final class HomeHandler {
         }
     };
 
+    /** An element of {@link #accumulateRun} that shares its operand: a 4-byte slot. */
+    private static final int SLOT_ONLY = OpRunDescriptor.NARROW_SLOT_LENGTH;
+
+    /** An element of {@link #accumulateRun} with an operand of its own: a 4-byte slot, then the operand. */
+    private static final int SLOT_AND_OPERAND = OpRunDescriptor.NARROW_SLOT_LENGTH + OpRunDescriptor.OPERAND_LENGTH;
+
     private static final int LONG_SUM = LongOp.SUM.ordinal();
     private static final int DOUBLE_SUM = DoubleOp.SUM.ordinal();
 
@@ -93,25 +99,24 @@ final class HomeHandler {
     private void applyRuns(byte[] b, int length, Link link, ReplyWriter out) {
         int pos = 0;
         while (pos < length) {
-            if (length - pos < OpCodec.RUN_HEADER) {
+            if (length - pos < OpRunDescriptor.HEADER_LENGTH) {
                 throw new ProtocolException("run header truncated: " + (length - pos) + " bytes left");
             }
-            int opcode = b[pos] & 0xff;
-            int runFlags = b[pos + 1] & 0xff;
-            int operation = b[pos + 2] & 0xff;
-            int arrayId = (int) INT_LE.get(b, pos + 4);
-            int count = (int) INT_LE.get(b, pos + OpCodec.COUNT_OFFSET);
+            int opcode = b[pos + OpRunDescriptor.OPCODE_OFFSET] & 0xff;
+            int runFlags = b[pos + OpRunDescriptor.FLAGS_OFFSET] & 0xff;
+            int operation = b[pos + OpRunDescriptor.OPERATION_OFFSET] & 0xff;
+            int arrayId = (int) INT_LE.get(b, pos + OpRunDescriptor.ARRAY_ID_OFFSET);
+            int count = (int) INT_LE.get(b, pos + OpRunDescriptor.COUNT_OFFSET);
             check(opcode, runFlags, operation, count);
-            pos += OpCodec.RUN_HEADER;
             long shared = 0;
             if ((runFlags & OpCodec.SHARED) != 0) {
-                if (length - pos < 8) {
+                if (length - pos < OpRunDescriptor.SHARED_OPERAND_OFFSET + OpRunDescriptor.SHARED_OPERAND_LENGTH) {
                     throw new ProtocolException("shared operand truncated");
                 }
-                shared = (long) LONG_LE.get(b, pos);
-                pos += 8;
+                shared = (long) LONG_LE.get(b, pos + OpRunDescriptor.SHARED_OPERAND_OFFSET);
             }
-            int element = OpCodec.elementBytes(opcode, runFlags);
+            pos += OpRunDescriptor.headerLength(runFlags);
+            int element = OpRunDescriptor.elementLength(opcode, runFlags);
             if ((long) count * element > length - pos) {
                 throw new ProtocolException("run of " + count + " " + OpCodec.name(opcode) + " operations of " + element
                         + " bytes overruns the frame (" + (length - pos) + " bytes left)");
@@ -121,7 +126,7 @@ final class HomeHandler {
             }
             if (opcode == OpCodec.FENCE) {
                 for (int i = 0; i < count; i++) {
-                    out.value((int) INT_LE.get(b, pos + 4 * i), 0);
+                    out.value((int) INT_LE.get(b, pos + OpRunDescriptor.FENCE_ELEMENT_LENGTH * i), 0);
                 }
             } else {
                 GlobalStorage s = service.array(arrayId);
@@ -129,8 +134,12 @@ final class HomeHandler {
                     unknownArray(out, link, opcode, arrayId, count, element, b, pos);
                 } else if (opcode == OpCodec.BULK_GET) {
                     for (int i = 0, at = pos; i < count; i++, at += element) {
-                        Bulk.serve(link, s, (int) INT_LE.get(b, at), (long) LONG_LE.get(b, at + 4), (int)
-                                INT_LE.get(b, at + 12));
+                        Bulk.serve(
+                                link,
+                                s,
+                                (int) INT_LE.get(b, at + OpRunDescriptor.BULK_GET_REQUEST_ID_OFFSET),
+                                (long) LONG_LE.get(b, at + OpRunDescriptor.BULK_GET_SLOT_OFFSET),
+                                (int) INT_LE.get(b, at + OpRunDescriptor.BULK_GET_COUNT_OFFSET));
                     }
                 } else if (s.isDouble != ((runFlags & OpCodec.DOUBLE) != 0)) {
                     throw new ProtocolException("array '" + s.name + "' is " + (s.isDouble ? "double" : "long")
@@ -147,30 +156,33 @@ final class HomeHandler {
     }
 
     void onBulkPut(Link link, int flags, ByteBuf p) {
-        boolean signal = (flags & OpCodec.SIGNAL) != 0;
-        int header = OpCodec.BULK_PUT_HEADER + (signal ? OpCodec.SIGNAL_BYTES : 0);
-        if (p.readableBytes() < header || (p.readableBytes() - header) % 8 != 0) {
+        boolean signal = (flags & BulkDescriptor.SIGNAL) != 0;
+        int header = BulkDescriptor.putHeaderLength(flags);
+        if (p.readableBytes() < header || (p.readableBytes() - header) % BulkDescriptor.VALUE_LENGTH != 0) {
             throw new ProtocolException(
                     "bulk put frame of " + p.readableBytes() + " bytes" + (signal ? " with a signal" : ""));
         }
-        int requestId = p.readIntLE();
-        int arrayId = p.readIntLE();
-        long slot = p.readLongLE();
+        int at = p.readerIndex();
+        int requestId = p.getIntLE(at + BulkDescriptor.PUT_REQUEST_ID_OFFSET);
+        int arrayId = p.getIntLE(at + BulkDescriptor.PUT_ARRAY_ID_OFFSET);
+        long slot = p.getLongLE(at + BulkDescriptor.PUT_SLOT_OFFSET);
         int flagsId = 0;
         int signalOp = 0;
         long flagSlot = 0;
         long signalValue = 0;
         if (signal) {
-            flagsId = p.readIntLE();
-            signalOp = p.readIntLE();
-            flagSlot = p.readLongLE();
-            signalValue = p.readLongLE();
+            int sig = at + BulkDescriptor.SIGNAL_OFFSET;
+            flagsId = p.getIntLE(sig + BulkDescriptor.SIGNAL_ARRAY_ID_OFFSET);
+            signalOp = p.getIntLE(sig + BulkDescriptor.SIGNAL_OPCODE_OFFSET);
+            flagSlot = p.getLongLE(sig + BulkDescriptor.SIGNAL_SLOT_OFFSET);
+            signalValue = p.getLongLE(sig + BulkDescriptor.SIGNAL_VALUE_OFFSET);
             if (signalOp != OpCodec.PUT && signalOp != OpCodec.ADD) {
                 throw new ProtocolException("signal opcode " + signalOp + " is neither PUT nor ADD");
             }
         }
+        p.skipBytes(header);
         GlobalStorage s = service.array(arrayId);
-        boolean last = (flags & OpCodec.LAST_CHUNK) != 0;
+        boolean last = (flags & BulkDescriptor.LAST_CHUNK) != 0;
         if (s == null) {
             if (last) {
                 ReplyWriter out = new ReplyWriter(link);
@@ -186,17 +198,18 @@ final class HomeHandler {
             }
             return;
         }
-        int n = p.readableBytes() / 8;
+        int n = p.readableBytes() / BulkDescriptor.VALUE_LENGTH;
         while (n > 0) {
             int pos = s.position(slot);
             int m = Math.min(n, s.heldFrom(slot));
-            ByteBuffer in = p.nioBuffer(p.readerIndex(), m * 8).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer in = p.nioBuffer(p.readerIndex(), m * BulkDescriptor.VALUE_LENGTH)
+                    .order(ByteOrder.LITTLE_ENDIAN);
             if (s.isDouble) {
                 in.asDoubleBuffer().get(s.doubleChunk(slot), pos, m);
             } else {
                 in.asLongBuffer().get(s.longChunk(slot), pos, m);
             }
-            p.skipBytes(m * 8);
+            p.skipBytes(m * BulkDescriptor.VALUE_LENGTH);
             slot += m;
             n -= m;
         }
@@ -253,25 +266,25 @@ final class HomeHandler {
             int id = 0;
             if (answers) {
                 id = (int) INT_LE.get(b, at);
-                at += 4;
+                at += OpRunDescriptor.REQUEST_ID_LENGTH;
             }
             long slot;
             if (wide) {
                 slot = (long) LONG_LE.get(b, at);
-                at += 8;
+                at += OpRunDescriptor.WIDE_SLOT_LENGTH;
             } else {
                 slot = (int) INT_LE.get(b, at) & 0xFFFF_FFFFL;
-                at += 4;
+                at += OpRunDescriptor.NARROW_SLOT_LENGTH;
             }
             long a = shared;
             long c = 0;
             if (operands >= 1 && !sharedOperand) {
                 a = (long) LONG_LE.get(b, at);
-                at += 8;
+                at += OpRunDescriptor.OPERAND_LENGTH;
             }
             if (operands == 2) {
                 c = (long) LONG_LE.get(b, at);
-                at += 8;
+                at += OpRunDescriptor.OPERAND_LENGTH;
             }
             long result = isDouble
                     ? Atomics.applyDouble(opcode, operation, s.doubleChunk(slot), s.position(slot), a, c)
@@ -294,9 +307,9 @@ final class HomeHandler {
         try {
             for (int done = 0; done < count; done += n) {
                 n = Math.min(slots.length, count - done);
-                int at = pos + 4 * done;
+                int at = pos + OpRunDescriptor.NARROW_SLOT_LENGTH * done;
                 for (int k = 0; k < n; k++) {
-                    slots[k] = (int) INT_LE.get(b, at + 4 * k) & 0xFFFF_FFFFL;
+                    slots[k] = (int) INT_LE.get(b, at + OpRunDescriptor.NARROW_SLOT_LENGTH * k) & 0xFFFF_FFFFL;
                 }
                 Atomics.addAll(s.longChunks, s.chunkShift, s.chunkMask, slots, 0, n, delta);
             }
@@ -324,7 +337,7 @@ final class HomeHandler {
             int pos) {
         long[] slots = SLOTS.get();
         long[] operands = sharedOperand ? null : OPERANDS.get();
-        int element = sharedOperand ? 4 : 12;
+        int element = sharedOperand ? SLOT_ONLY : SLOT_AND_OPERAND;
         int n = 0;
         try {
             for (int done = 0; done < count; done += n) {
@@ -335,7 +348,8 @@ final class HomeHandler {
                 }
                 if (operands != null) {
                     for (int k = 0; k < n; k++) {
-                        operands[k] = (long) LONG_LE.get(b, at + 12 * k + 4);
+                        operands[k] =
+                                (long) LONG_LE.get(b, at + SLOT_AND_OPERAND * k + OpRunDescriptor.NARROW_SLOT_LENGTH);
                     }
                 }
                 if (isDouble) {

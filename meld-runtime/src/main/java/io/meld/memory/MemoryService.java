@@ -14,6 +14,7 @@ import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.kernel.NodeContext;
 import io.meld.kernel.NodeService;
+import io.meld.transport.FrameDescriptor;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
@@ -188,13 +189,14 @@ public final class MemoryService implements NodeService {
         this.size = size;
         this.collectives = collectives;
         long buffer = config.get(MemorySettings.BUFFER_SIZE);
-        long maxPayload = config.get(TransportSettings.MAX_FRAME_SIZE) - 16;
+        long maxPayload = config.get(TransportSettings.MAX_FRAME_SIZE) - FrameDescriptor.HEADER_LENGTH;
         if (!config.isSet(MemorySettings.BUFFER_SIZE)) {
             buffer = Math.min(buffer, maxPayload);
         } else if (buffer > maxPayload) {
             throw new ConfigException(MemorySettings.BUFFER_SIZE.name() + "=" + buffer + " (from "
                     + config.source(MemorySettings.BUFFER_SIZE) + ") exceeds the frame payload of " + maxPayload
-                    + " bytes (" + TransportSettings.MAX_FRAME_SIZE.name() + " less 16)");
+                    + " bytes (" + TransportSettings.MAX_FRAME_SIZE.name() + " less " + FrameDescriptor.HEADER_LENGTH
+                    + ")");
         }
         this.bufferSize = (int) buffer;
         this.flushDelayNanos = config.get(MemorySettings.FLUSH_DELAY).toNanos();
@@ -313,9 +315,8 @@ public final class MemoryService implements NodeService {
             int id = pending.register(p);
             try {
                 Link link = linkTo(r, peer % lanes);
-                ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, OpCodec.RUN_HEADER + 4);
-                frame.writeByte(OpCodec.FENCE).writeByte(0).writeByte(0).writeByte(0);
-                frame.writeIntLE(0).writeIntLE(1).writeIntLE(id);
+                ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, OpRunDescriptor.FENCE_LENGTH);
+                OpRunDescriptor.writeFence(frame, id);
                 link.send(frame);
                 waits.add(p);
                 ids.add(id);

@@ -7,7 +7,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The combining buffer of one sending thread for one destination node: operations are appended as runs
- * ({@link OpCodec}) and the whole buffer goes out as one frame when it is full, when its thread fences
+ * ({@link OpRunDescriptor}) and the whole buffer goes out as one frame when it is full, when its thread fences
  * or blocks on that node, or when the flusher finds it idle.
  *
  * <h2>Concurrency</h2>
@@ -178,12 +178,13 @@ final class OpBuffer {
                 && runKey == (opcode | (baseFlags | OpCodec.SHARED) << 8 | operation << 16)) {
             boolean answers = OpCodec.answers(opcode);
             boolean wide = (baseFlags & OpCodec.WIDE) != 0;
-            int bytes = (answers ? 4 : 0) + (wide ? 8 : 4);
+            int bytes = (answers ? OpRunDescriptor.REQUEST_ID_LENGTH : 0)
+                    + (wide ? OpRunDescriptor.WIDE_SLOT_LENGTH : OpRunDescriptor.NARROW_SLOT_LENGTH);
             int at = pos;
             if (at + bytes <= data.length) {
                 if (answers) {
                     INT_LE.set(data, at, requestId);
-                    at += 4;
+                    at += OpRunDescriptor.REQUEST_ID_LENGTH;
                 }
                 putSlot(at, slot, wide);
                 pos += bytes;
@@ -203,7 +204,7 @@ final class OpBuffer {
      */
     void appendAll(int opcode, int baseFlags, int array, long a, long[] slots, int from, int to) {
         boolean wide = (baseFlags & OpCodec.WIDE) != 0;
-        int bytes = wide ? 8 : 4;
+        int bytes = wide ? OpRunDescriptor.WIDE_SLOT_LENGTH : OpRunDescriptor.NARROW_SLOT_LENGTH;
         int key = opcode | (baseFlags | OpCodec.SHARED) << 8;
         int i = from;
         while (i < to) {
@@ -215,11 +216,11 @@ final class OpBuffer {
             int at = pos;
             if (wide) {
                 for (int k = 0; k < n; k++) {
-                    LONG_LE.set(data, at + 8 * k, slots[i + k]);
+                    LONG_LE.set(data, at + OpRunDescriptor.WIDE_SLOT_LENGTH * k, slots[i + k]);
                 }
             } else {
                 for (int k = 0; k < n; k++) {
-                    INT_LE.set(data, at + 4 * k, (int) slots[i + k]);
+                    INT_LE.set(data, at + OpRunDescriptor.NARROW_SLOT_LENGTH * k, (int) slots[i + k]);
                 }
             }
             pos = at + n * bytes;
@@ -239,32 +240,26 @@ final class OpBuffer {
         if (operands == 1 && shareable(opcode | baseFlags << 8 | operation << 16, array, a)) {
             flags |= OpCodec.SHARED;
         }
-        int at = element(opcode, flags, operation, array, a, OpCodec.elementBytes(opcode, flags));
+        int at = element(opcode, flags, operation, array, a, OpRunDescriptor.elementLength(opcode, flags));
         if (OpCodec.answers(opcode)) {
             INT_LE.set(data, at, requestId);
-            at += 4;
+            at += OpRunDescriptor.REQUEST_ID_LENGTH;
         }
         at = putSlot(at, slot, (flags & OpCodec.WIDE) != 0);
         if (operands == 2) {
             LONG_LE.set(data, at, a);
-            LONG_LE.set(data, at + 8, b);
+            LONG_LE.set(data, at + OpRunDescriptor.OPERAND_LENGTH, b);
         } else if (operands == 1 && (flags & OpCodec.SHARED) == 0) {
             LONG_LE.set(data, at, a);
         }
     }
 
-    /** Appends a fence: the home answers once it has applied everything before it. */
-    void appendFence(int requestId) {
-        int at = element(OpCodec.FENCE, 0, 0, 0, 0, OpCodec.elementBytes(OpCodec.FENCE, 0));
-        INT_LE.set(data, at, requestId);
-    }
-
     /** Appends a request for {@code count} elements from {@code slot} on, answered with BULK_DATA frames. */
     void appendBulkGet(int array, int requestId, long slot, int count) {
-        int at = element(OpCodec.BULK_GET, 0, 0, array, 0, OpCodec.elementBytes(OpCodec.BULK_GET, 0));
-        INT_LE.set(data, at, requestId);
-        LONG_LE.set(data, at + 4, slot);
-        INT_LE.set(data, at + 12, count);
+        int at = element(OpCodec.BULK_GET, 0, 0, array, 0, OpRunDescriptor.BULK_GET_ELEMENT_LENGTH);
+        INT_LE.set(data, at + OpRunDescriptor.BULK_GET_REQUEST_ID_OFFSET, requestId);
+        LONG_LE.set(data, at + OpRunDescriptor.BULK_GET_SLOT_OFFSET, slot);
+        INT_LE.set(data, at + OpRunDescriptor.BULK_GET_COUNT_OFFSET, count);
     }
 
     /** Whether an operand should be shared by a new or the open run. */
@@ -292,7 +287,7 @@ final class OpBuffer {
             runCount++;
             return advance(elementBytes);
         }
-        int header = OpCodec.headerBytes(flags);
+        int header = OpRunDescriptor.headerLength(flags);
         if (pos + header + elementBytes > data.length) {
             flush();
         }
@@ -307,13 +302,13 @@ final class OpBuffer {
         runArray = array;
         runShared = shared;
         runCount = 1;
-        data[pos] = (byte) opcode;
-        data[pos + 1] = (byte) flags;
-        data[pos + 2] = (byte) operation;
-        data[pos + 3] = 0;
-        INT_LE.set(data, pos + 4, array);
+        data[pos + OpRunDescriptor.OPCODE_OFFSET] = (byte) opcode;
+        data[pos + OpRunDescriptor.FLAGS_OFFSET] = (byte) flags;
+        data[pos + OpRunDescriptor.OPERATION_OFFSET] = (byte) operation;
+        data[pos + OpRunDescriptor.RESERVED_OFFSET] = 0;
+        INT_LE.set(data, pos + OpRunDescriptor.ARRAY_ID_OFFSET, array);
         if ((flags & OpCodec.SHARED) != 0) {
-            LONG_LE.set(data, pos + OpCodec.RUN_HEADER, shared);
+            LONG_LE.set(data, pos + OpRunDescriptor.SHARED_OPERAND_OFFSET, shared);
         }
         pos += header;
         return advance(elementBytes);
@@ -323,10 +318,10 @@ final class OpBuffer {
     private int putSlot(int at, long slot, boolean wide) {
         if (wide) {
             LONG_LE.set(data, at, slot);
-            return at + 8;
+            return at + OpRunDescriptor.WIDE_SLOT_LENGTH;
         }
         INT_LE.set(data, at, (int) slot);
-        return at + 4;
+        return at + OpRunDescriptor.NARROW_SLOT_LENGTH;
     }
 
     /**
@@ -374,7 +369,7 @@ final class OpBuffer {
 
     private void closeRun() {
         if (runStart >= 0) {
-            INT_LE.set(data, runStart + OpCodec.COUNT_OFFSET, runCount);
+            INT_LE.set(data, runStart + OpRunDescriptor.COUNT_OFFSET, runCount);
             runStart = -1;
         }
     }

@@ -1,75 +1,16 @@
 package io.meld.memory;
 
 /**
- * The wire layout of remote memory operations and their answers. Little-endian throughout.
- *
- * <h2>{@code MEMORY_OPS} frames: runs of operations</h2>
- *
- * A frame's payload is a sequence of runs. A run is a header and {@code count} elements; consecutive
- * operations of one sender with the same opcode, array and flags (and the same operand, when shared)
- * extend the run, so a stream of {@code add(i, 1)} costs 4 bytes per operation on the wire.
- *
- * <pre>
- *   0                   1                   2                   3
- *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
- *  +---------------+---------------+---------------+---------------+
- *  |    Opcode     |     Flags     |   Operation   |   Reserved    |  0
- *  +---------------+---------------+---------------+---------------+
- *  |                       Array Id (int32)                        |  4
- *  +---------------------------------------------------------------+
- *  |                       Count (int32)                           |  8
- *  +---------------------------------------------------------------+
- *  |            Shared Operand (int64), when SHARED is set         | 12
- *  +---------------------------------------------------------------+
- *  |            Elements ...                                      ... 12 or 20
- *  +---------------------------------------------------------------+
- *
- *  Element:  [Request Id (int32)]   when the opcode answers
- *            Slot (int32 unsigned, or int64 when WIDE is set)
- *            [Operand (int64)]      when the opcode takes one and SHARED is not set
- *            [Update (int64)]       CAS only: the operand is the expected value
- * </pre>
+ * The opcodes and flags of remote memory operations, which {@link OpRunDescriptor} lays out in {@code
+ * MEMORY_OPS} frames.
  *
  * <ul>
+ *   <li><b>Opcodes</b>: those that {@link #answers} carry a request id per element and get a VALUES or
+ *       ERROR record back. {@link #FENCE} runs have array id 0 and elements of a request id only; {@link
+ *       #BULK_GET} is answered with {@code BULK_DATA} frames.
  *   <li><b>Flags</b>: {@link #WIDE} (8-byte slots), {@link #SHARED} (one operand for the run), {@link
  *       #DOUBLE} (the array holds doubles: arithmetic is on their values, comparison on their bits).
- *   <li><b>Operation</b>: for {@link #ACCUMULATE} and {@link #GET_AND_ACCUMULATE}, the ordinal of the
- *       {@code LongOp} or {@code DoubleOp}; 0 otherwise.
- *   <li><b>Slot</b>: the element's storage slot ({@link ArrayLayout}): its chunk and position.
- *   <li>{@link #FENCE} runs have array id 0 and elements of a request id only. {@link #BULK_GET}
- *       elements are a request id, an 8-byte slot and an int32 element count.
  * </ul>
- *
- * <h2>{@code MEMORY_REPLIES} frames: answers</h2>
- *
- * A sequence of records, each starting with a one-byte kind:
- *
- * <pre>
- *   VALUES (1): int32 count, then count x (int32 request id, int64 value)
- *   ERROR  (2): int32 request id, int32 byte length, UTF-8 message
- * </pre>
- *
- * <h2>{@code BULK_PUT} frames: a range written at its home</h2>
- *
- * <pre>
- *   int32 request id | int32 array id | int64 first slot | int64 values ...
- * </pre>
- *
- * The frame flag {@link #LAST_CHUNK} marks the last frame of a transfer; the home answers it (a VALUES
- * record for the request id) once every frame of the transfer is written. A put with a signal sends its
- * frames unanswered (no {@code LAST_CHUNK}, request id 0), and its last frame to the flag's home has the
- * flag {@link #SIGNAL} and, after the 16 bytes above, the signal, which the home applies after the
- * values:
- *
- * <pre>
- *   int32 flag array id | int32 opcode (PUT or ADD) | int64 flag slot | int64 value
- * </pre>
- *
- * <h2>{@code BULK_DATA} frames: a range read at its home</h2>
- *
- * <pre>
- *   int32 request id | int32 reserved | int64 position in the request (elements) | int64 values ...
- * </pre>
  */
 final class OpCodec {
     // Opcodes. Those that answer carry a request id per element.
@@ -93,25 +34,6 @@ final class OpCodec {
     static final int DOUBLE = 4;
     static final int KNOWN_FLAGS = WIDE | SHARED | DOUBLE;
 
-    /** Frame flag of {@code BULK_PUT}: the last frame of a transfer. */
-    static final int LAST_CHUNK = 1;
-
-    /** Frame flag of {@code BULK_PUT}: a signal follows the header, applied after the values. */
-    static final int SIGNAL = 2;
-
-    /** The bytes of a {@code BULK_PUT} frame's signal. */
-    static final int SIGNAL_BYTES = 24;
-
-    static final int RUN_HEADER = 12;
-    static final int COUNT_OFFSET = 8;
-
-    static final int REPLY_VALUES = 1;
-    static final int REPLY_ERROR = 2;
-    static final int REPLY_VALUE_BYTES = 12;
-
-    static final int BULK_PUT_HEADER = 16;
-    static final int BULK_DATA_HEADER = 16;
-
     private OpCodec() {}
 
     /** @return whether elements of this opcode carry a request id and get an answer */
@@ -126,27 +48,6 @@ final class OpCodec {
             case CAS -> 2;
             default -> 1;
         };
-    }
-
-    /** @return the bytes of one element */
-    static int elementBytes(int opcode, int flags) {
-        if (opcode == FENCE) {
-            return 4;
-        }
-        if (opcode == BULK_GET) {
-            return 4 + 8 + 4;
-        }
-        int bytes = (answers(opcode) ? 4 : 0) + ((flags & WIDE) != 0 ? 8 : 4);
-        int operands = operands(opcode);
-        if ((flags & SHARED) != 0 && operands == 1) {
-            operands = 0;
-        }
-        return bytes + 8 * operands;
-    }
-
-    /** @return the bytes of a run header with these flags */
-    static int headerBytes(int flags) {
-        return RUN_HEADER + ((flags & SHARED) != 0 ? 8 : 0);
     }
 
     /** @return a name for messages */

@@ -7,16 +7,15 @@ import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Collects the answers to one incoming frame of operations into {@code MEMORY_REPLIES} frames for the
- * connection it came on, and sends them when the frame is done (or when one fills up).
+ * Collects the answers to one incoming frame of operations into {@code MEMORY_REPLIES} frames ({@link
+ * ReplyDescriptor}) for the connection it came on, and sends them when the frame is done (or when one
+ * fills up).
  *
  * <p>Used on the I/O thread that handles the incoming frame only; sending from there writes at once,
  * without a hand-off.
  */
 final class ReplyWriter {
     private static final int INITIAL = 4096;
-    /** A VALUES record's kind byte and count, written before its first value. */
-    private static final int VALUES_HEADER = 1 + 4;
 
     private final Link link;
     private ByteBuf frame;
@@ -30,33 +29,40 @@ final class ReplyWriter {
     void value(int requestId, long value) {
         // A value that opens a record (the first of a frame, or the first after an error record) brings
         // the record's header with it: both must fit, or the frame exceeds the limit and the link breaks.
-        int needed = OpCodec.REPLY_VALUE_BYTES + (countAt < 0 ? VALUES_HEADER : 0);
+        int needed = ReplyDescriptor.ENTRY_LENGTH + (countAt < 0 ? ReplyDescriptor.VALUES_HEADER_LENGTH : 0);
         if (frame == null || frame.writerIndex() + needed > link.maxFrameSize()) {
             finish();
             frame = link.newFrame(FrameType.MEMORY_REPLIES, 0, INITIAL);
         }
+        frame.ensureWritable(needed);
+        int at = frame.writerIndex();
         if (countAt < 0) {
-            frame.writeByte(OpCodec.REPLY_VALUES);
-            countAt = frame.writerIndex();
-            frame.writeIntLE(0);
+            frame.setByte(at + ReplyDescriptor.KIND_OFFSET, ReplyDescriptor.VALUES);
+            countAt = at + ReplyDescriptor.VALUES_COUNT_OFFSET;
             count = 0;
+            at += ReplyDescriptor.VALUES_HEADER_LENGTH;
         }
-        frame.writeIntLE(requestId).writeLongLE(value);
+        frame.setIntLE(at + ReplyDescriptor.ENTRY_REQUEST_ID_OFFSET, requestId);
+        frame.setLongLE(at + ReplyDescriptor.ENTRY_VALUE_OFFSET, value);
+        frame.writerIndex(at + ReplyDescriptor.ENTRY_LENGTH);
         count++;
     }
 
     void error(int requestId, String message) {
         byte[] text = message.getBytes(StandardCharsets.UTF_8);
-        int needed = 1 + 8 + text.length;
+        int needed = ReplyDescriptor.ERROR_HEADER_LENGTH + text.length;
         if (frame == null || frame.writerIndex() + needed > link.maxFrameSize()) {
             finish();
             frame = link.newFrame(FrameType.MEMORY_REPLIES, 0, needed);
         }
         closeValues();
-        frame.writeByte(OpCodec.REPLY_ERROR)
-                .writeIntLE(requestId)
-                .writeIntLE(text.length)
-                .writeBytes(text);
+        frame.ensureWritable(needed);
+        int at = frame.writerIndex();
+        frame.setByte(at + ReplyDescriptor.KIND_OFFSET, ReplyDescriptor.ERROR);
+        frame.setIntLE(at + ReplyDescriptor.ERROR_REQUEST_ID_OFFSET, requestId);
+        frame.setIntLE(at + ReplyDescriptor.ERROR_MESSAGE_LENGTH_OFFSET, text.length);
+        frame.setBytes(at + ReplyDescriptor.ERROR_HEADER_LENGTH, text);
+        frame.writerIndex(at + needed);
     }
 
     /** Sends what was collected. */

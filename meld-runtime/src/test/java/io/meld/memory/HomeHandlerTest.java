@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The home's side of the wire format: runs of operations written byte by byte as {@link OpCodec} lays
- * them out, applied by {@link HomeHandler#applyLocal} on one node (whose slots are its indices). Runs the
+ * The home's side of the wire format: runs of operations written byte by byte as {@link OpRunDescriptor}
+ * lays them out, applied by {@link HomeHandler#applyLocal} on one node (whose slots are its indices). Runs the
  * loops of random-access streams (additions of doubles, accumulations with an operand each) and the
  * checks a malformed run must fail, naming what is wrong.
  */
@@ -31,11 +31,20 @@ class HomeHandlerTest {
     private static byte[] run(
             int opcode, int flags, int operation, int array, Long shared, long[] slots, long[] operands) {
         int count = slots.length;
-        ByteBuffer b = ByteBuffer.allocate(OpCodec.RUN_HEADER + 8 + count * 12).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) opcode).put((byte) flags).put((byte) operation).put((byte) 0);
-        b.putInt(array).putInt(count);
+        ByteBuffer b = ByteBuffer.allocate(OpRunDescriptor.HEADER_LENGTH
+                        + OpRunDescriptor.SHARED_OPERAND_LENGTH
+                        + count * (OpRunDescriptor.NARROW_SLOT_LENGTH + OpRunDescriptor.OPERAND_LENGTH))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        b.put(OpRunDescriptor.OPCODE_OFFSET, (byte) opcode);
+        b.put(OpRunDescriptor.FLAGS_OFFSET, (byte) flags);
+        b.put(OpRunDescriptor.OPERATION_OFFSET, (byte) operation);
+        b.put(OpRunDescriptor.RESERVED_OFFSET, (byte) 0);
+        b.putInt(OpRunDescriptor.ARRAY_ID_OFFSET, array);
+        b.putInt(OpRunDescriptor.COUNT_OFFSET, count);
+        b.position(OpRunDescriptor.HEADER_LENGTH);
         if (shared != null) {
-            b.putLong(shared);
+            b.putLong(OpRunDescriptor.SHARED_OPERAND_OFFSET, shared);
+            b.position(OpRunDescriptor.SHARED_OPERAND_OFFSET + OpRunDescriptor.SHARED_OPERAND_LENGTH);
         }
         for (int k = 0; k < count; k++) {
             b.putInt((int) slots[k]);
@@ -145,11 +154,17 @@ class HomeHandlerTest {
     /** A BULK_PUT frame's payload with a signal: the header, the signal, the values. */
     private static ByteBuf putWithSignal(
             int array, long slot, int flags, int signalOp, long flagSlot, long value, long... values) {
-        ByteBuf b = Unpooled.buffer();
-        b.writeIntLE(0).writeIntLE(array).writeLongLE(slot);
-        b.writeIntLE(flags).writeIntLE(signalOp).writeLongLE(flagSlot).writeLongLE(value);
-        for (long v : values) {
-            b.writeLongLE(v);
+        int header = BulkDescriptor.putHeaderLength(BulkDescriptor.SIGNAL);
+        ByteBuf b = Unpooled.buffer().writeZero(header + values.length * BulkDescriptor.VALUE_LENGTH);
+        b.setIntLE(BulkDescriptor.PUT_REQUEST_ID_OFFSET, 0);
+        b.setIntLE(BulkDescriptor.PUT_ARRAY_ID_OFFSET, array);
+        b.setLongLE(BulkDescriptor.PUT_SLOT_OFFSET, slot);
+        b.setIntLE(BulkDescriptor.SIGNAL_OFFSET + BulkDescriptor.SIGNAL_ARRAY_ID_OFFSET, flags);
+        b.setIntLE(BulkDescriptor.SIGNAL_OFFSET + BulkDescriptor.SIGNAL_OPCODE_OFFSET, signalOp);
+        b.setLongLE(BulkDescriptor.SIGNAL_OFFSET + BulkDescriptor.SIGNAL_SLOT_OFFSET, flagSlot);
+        b.setLongLE(BulkDescriptor.SIGNAL_OFFSET + BulkDescriptor.SIGNAL_VALUE_OFFSET, value);
+        for (int k = 0; k < values.length; k++) {
+            b.setLongLE(header + k * BulkDescriptor.VALUE_LENGTH, values[k]);
         }
         return b;
     }
@@ -164,22 +179,26 @@ class HomeHandlerTest {
             int d = ((ArrayHandle) data).storage.id;
             int f = ((ArrayHandle) flags).storage.id;
             int x = ((ArrayHandle) doubles).storage.id;
-            home.onBulkPut(null, OpCodec.SIGNAL, putWithSignal(d, 3, f, OpCodec.ADD, 1, 5, 30, 40));
+            home.onBulkPut(null, BulkDescriptor.SIGNAL, putWithSignal(d, 3, f, OpCodec.ADD, 1, 5, 30, 40));
             assertThat(data.get(3)).isEqualTo(30);
             assertThat(data.get(4)).isEqualTo(40);
             assertThat(flags.get(1)).isEqualTo(5);
-            assertThatThrownBy(() -> home.onBulkPut(null, OpCodec.SIGNAL, putWithSignal(d, 0, f, OpCodec.CAS, 0, 1)))
+            assertThatThrownBy(() ->
+                            home.onBulkPut(null, BulkDescriptor.SIGNAL, putWithSignal(d, 0, f, OpCodec.CAS, 0, 1)))
                     .isInstanceOf(ProtocolException.class)
                     .hasMessageContaining("signal opcode " + OpCodec.CAS);
-            assertThatThrownBy(() -> home.onBulkPut(null, OpCodec.SIGNAL, putWithSignal(d, 0, x, OpCodec.PUT, 0, 1)))
+            assertThatThrownBy(() ->
+                            home.onBulkPut(null, BulkDescriptor.SIGNAL, putWithSignal(d, 0, x, OpCodec.PUT, 0, 1)))
                     .isInstanceOf(ProtocolException.class)
                     .hasMessageContaining("array #" + x)
                     .hasMessageContaining("not a long array");
-            assertThatThrownBy(() -> home.onBulkPut(null, OpCodec.SIGNAL, putWithSignal(d, 0, f, OpCodec.PUT, 7, 1)))
+            assertThatThrownBy(() ->
+                            home.onBulkPut(null, BulkDescriptor.SIGNAL, putWithSignal(d, 0, f, OpCodec.PUT, 7, 1)))
                     .isInstanceOf(ProtocolException.class)
                     .hasMessageContaining("slot 7 of array 'flags'");
-            ByteBuf truncated = Unpooled.buffer().writeIntLE(0).writeIntLE(d);
-            assertThatThrownBy(() -> home.onBulkPut(null, OpCodec.SIGNAL, truncated))
+            ByteBuf truncated = Unpooled.buffer().writeZero(BulkDescriptor.PUT_HEADER_LENGTH);
+            truncated.setIntLE(BulkDescriptor.PUT_ARRAY_ID_OFFSET, d);
+            assertThatThrownBy(() -> home.onBulkPut(null, BulkDescriptor.SIGNAL, truncated))
                     .isInstanceOf(ProtocolException.class)
                     .hasMessageContaining("with a signal");
         });

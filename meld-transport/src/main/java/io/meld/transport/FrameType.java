@@ -13,7 +13,7 @@ public final class FrameType {
     public static final int REJECT = 3;
     /** Collective operations (barrier, reductions, broadcast, close): laid out by the runtime. */
     public static final int COLLECTIVE = 8;
-    /** Remote memory operations, in runs: laid out by the runtime ({@code OpCodec}). */
+    /** Remote memory operations, in runs: laid out by the runtime ({@code OpRunDescriptor}). */
     public static final int MEMORY_OPS = 16;
     /** Answers to remote memory operations. */
     public static final int MEMORY_REPLIES = 17;
