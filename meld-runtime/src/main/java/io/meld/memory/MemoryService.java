@@ -14,6 +14,7 @@ import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.kernel.NodeContext;
 import io.meld.kernel.NodeService;
+import io.meld.kernel.PeerTable;
 import io.meld.transport.FrameDescriptor;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
@@ -38,7 +39,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,8 +105,6 @@ public final class MemoryService implements NodeService {
     private static final int RECENT = 256;
     /** The longest a thread in {@link #waitUntil} parks before it looks again: plain writes wake nobody. */
     private static final long WAIT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    /** Volatile access to {@link #failed}'s entries, where registration must not miss a failure. */
-    private static final VarHandle FAILED = MethodHandles.arrayElementVarHandle(Throwable[].class);
 
     private static final VarHandle LOCAL_DIRTY;
 
@@ -165,7 +163,9 @@ public final class MemoryService implements NodeService {
 
     private final AtomicInteger nextLane = new AtomicInteger();
     private final Map<String, GlobalStorage> byName = new ConcurrentHashMap<>();
-    private final Throwable[] failed;
+    /** Which peers failed; the node's table, set at start (no operation runs before). */
+    private volatile PeerTable peers;
+
     private final HomeHandler home;
     private final ReplyHandler replies;
     private volatile GlobalStorage[] arrays = new GlobalStorage[1];
@@ -177,8 +177,6 @@ public final class MemoryService implements NodeService {
     private Thread flusher;
     private volatile boolean flusherSleeping;
     private volatile boolean closed;
-    /** Whether every other node said goodbye; from the node's peer table once started. */
-    private volatile BooleanSupplier everyOtherClosed = () -> false;
 
     /**
      * @param size the number of nodes
@@ -209,7 +207,6 @@ public final class MemoryService implements NodeService {
                     + config.source(MemorySettings.CHUNK_SIZE) + ") is not a power of two");
         }
         this.maxChunkShift = Long.numberOfTrailingZeros(chunkSize);
-        this.failed = new Throwable[size];
         this.home = new HomeHandler(this);
         this.replies = new ReplyHandler(this);
     }
@@ -243,7 +240,7 @@ public final class MemoryService implements NodeService {
     @Override
     public void start(NodeContext node) {
         this.rank = node.rank();
-        this.everyOtherClosed = node.peers()::everyOtherClosed;
+        this.peers = node.peers();
         Transport transport = node.transport();
         this.lanes = transport.lanes();
         this.unawaited = new AtomicLongArray(size * lanes);
@@ -299,16 +296,16 @@ public final class MemoryService implements NodeService {
         }
         List<Pending.Blocking> waits = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
-        List<Integer> peers = new ArrayList<>();
+        List<Integer> fencedLinks = new ArrayList<>();
         long[] seen = new long[size * lanes];
         RuntimeException first = null;
         for (int peer = 0; peer < size * lanes; peer++) {
             int r = peer / lanes;
-            if (r == rank || (failed[r] != null && !addressed(sender, r))) {
+            if (r == rank || (peers.isFailed(r) && !addressed(sender, r))) {
                 continue;
             }
             seen[peer] = unawaited.get(peer);
-            if (failed[r] == null && seen[peer] == fenced.get(peer)) {
+            if (!peers.isFailed(r) && seen[peer] == fenced.get(peer)) {
                 continue; // every frame it carried is applied: a fence or an awaited answer came after it
             }
             Pending.Blocking p = new Pending.Blocking(r, System.nanoTime() + timeoutNanos, null, OpCodec.FENCE, 0);
@@ -320,7 +317,7 @@ public final class MemoryService implements NodeService {
                 link.send(frame);
                 waits.add(p);
                 ids.add(id);
-                peers.add(peer);
+                fencedLinks.add(peer);
             } catch (RuntimeException e) {
                 pending.forget(id);
                 if (first == null && matters(e, sender, r)) {
@@ -331,7 +328,7 @@ public final class MemoryService implements NodeService {
         for (int i = 0; i < waits.size(); i++) {
             try {
                 await(waits.get(i), ids.get(i));
-                int peer = peers.get(i);
+                int peer = fencedLinks.get(i);
                 fenced.accumulateAndGet(peer, seen[peer], Math::max);
             } catch (RuntimeException e) {
                 if (first == null && matters(e, sender, waits.get(i).destination)) {
@@ -382,18 +379,13 @@ public final class MemoryService implements NodeService {
     }
 
     /**
-     * A node failed: operations waiting on it fail, and so will new ones.
+     * A node failed: operations waiting on it fail; new ones find it in the peer table and fail too.
      *
      * @param node the node
      * @param cause what showed it
      */
     @Override
     public void onPeerFailed(int node, Throwable cause) {
-        synchronized (failed) {
-            if (failed[node] == null) {
-                FAILED.setVolatile(failed, node, cause);
-            }
-        }
         pending.failNode(node, cause);
         wakeAllWaiters();
     }
@@ -471,9 +463,9 @@ public final class MemoryService implements NodeService {
         int id = pending.register(p);
         // A destination that failed before this registration was swept by onPeerFailed already, which
         // would leave this future waiting out the timeout: fail it here. Registering first, then
-        // reading the failure (both volatile, as onPeerFailed writes the failure before sweeping), means
+        // reading the failure (both volatile, as the peer table records it before onPeerFailed sweeps), means
         // one of the two sees the other.
-        Throwable failure = (Throwable) FAILED.getVolatile(failed, dest);
+        Throwable failure = peers.failure(dest);
         if (failure != null) {
             pending.forget(id);
             p.fail(new NodeFailedException(
@@ -797,7 +789,7 @@ public final class MemoryService implements NodeService {
 
     /** @return the link to {@code dest} on {@code lane} */
     Link linkTo(int dest, int lane) {
-        Throwable f = failed[dest];
+        Throwable f = peers.failure(dest);
         if (f != null) {
             throw new NodeFailedException(dest, "node " + dest + " has failed: " + f.getMessage(), f);
         }
@@ -978,13 +970,13 @@ public final class MemoryService implements NodeService {
             return new IllegalStateException(what + ": the array " + s.stateText());
         }
         for (int r = 0; r < size; r++) {
-            Throwable f = (Throwable) FAILED.getVolatile(failed, r);
+            Throwable f = peers.failure(r);
             if (f != null) {
                 return new NodeFailedException(
                         r, what + " on node " + rank + " failed: node " + r + " failed: " + f.getMessage(), f);
             }
         }
-        if (everyOtherClosed.getAsBoolean()) {
+        if (peers.everyOtherClosed()) {
             return new MeldException("every other node has closed, so node " + rank + " waits in vain: " + what
                     + " (its value is " + value + ")");
         }
