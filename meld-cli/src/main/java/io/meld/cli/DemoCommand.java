@@ -155,8 +155,7 @@ final class DemoCommand implements Callable<Integer> {
                         .nodes(nodes)
                         .jvmOptions(options)
                         .args(step.args())
-                        .progress(new Progress(
-                                cli.status, "demo step " + (i + 1) + " of " + (steps.size() + 1) + ", " + step.title()))
+                        .progress(new Progress(cli.status, "demo step " + (i + 1) + " of " + (steps.size() + 1)))
                         .out(step.example() != null ? filter : cli.out)
                         .err(cli.err)
                         .build();
