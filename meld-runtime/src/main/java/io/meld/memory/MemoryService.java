@@ -26,13 +26,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *       home ({@link Sender}, {@link OpBuffer}). Fire-and-forget operations stop there; async ones
  *       register a {@link Pending} first; blocking ones also send the buffer at once and wait. A buffer
  *       leaves as one {@code MEMORY_OPS} frame when full, when its thread fences or blocks on that
- *       node, or when {@linkplain #flusher the flusher} finds it idle for {@code meld.memory.flush-delay}.
+ *       node, or when {@linkplain Flusher the flusher} finds it idle for {@code meld.memory.flush-delay}.
  *   <li>At the home, {@link HomeHandler} applies each frame on the I/O thread that read it, in order,
  *       and answers on the same connection; {@link ReplyHandler} completes the waiting operations.
  * </ul>
@@ -92,16 +89,14 @@ import org.slf4j.LoggerFactory;
  *
  * Any thread issues operations through its own {@link Sender}. I/O threads run the two handlers. The
  * flusher thread sends idle buffers (taking each through its state word, see {@link OpBuffer}), sweeps
- * timed-out operations and forgets the buffers of threads that ended. The array table is copy-on-write
- * ({@link #arrays}, volatile) so that I/O threads read it without locks; allocation and freeing are
- * collectives, called by one thread of the node at a time. I/O threads also run the callbacks of async
+ * timed-out operations and forgets the buffers of threads that ended. The array table ({@link ArrayTable})
+ * is copy-on-write so that I/O threads read it without locks; allocation and freeing are collectives,
+ * called by one thread of the node at a time. I/O threads also run the callbacks of async
  * operations; a blocking wait there for an answer that same thread must read is refused ({@link
  * #checkMayWaitFor}).
  */
 public final class MemoryService implements NodeService {
     private static final Logger LOG = LoggerFactory.getLogger(MemoryService.class);
-    private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-    private static final int IDLE_LOOKS_WHILE_RUNNING = 8;
     private static final int RECENT = 256;
     /** The longest a thread in {@link #waitUntil} parks before it looks again: plain writes wake nobody. */
     private static final long WAIT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -127,7 +122,6 @@ public final class MemoryService implements NodeService {
     /** Per connection: how many of its {@link #unawaited} frames a completed fence covers. */
     private AtomicLongArray fenced;
 
-    private final long flushDelayNanos;
     private final long timeoutNanos;
     private final boolean batchLocal;
     private final long spinNanos;
@@ -149,7 +143,6 @@ public final class MemoryService implements NodeService {
             new AtomicReferenceArray<>(Math.max(2, Runtime.getRuntime().availableProcessors()));
 
     private final List<OpBuffer> buffers = new CopyOnWriteArrayList<>();
-    private final AtomicInteger dirty = new AtomicInteger();
 
     /**
      * How many buffers of this node's own elements hold operations: counted up before a buffer takes its
@@ -162,20 +155,19 @@ public final class MemoryService implements NodeService {
     private final AtomicInteger waiting = new AtomicInteger();
 
     private final AtomicInteger nextLane = new AtomicInteger();
-    private final Map<String, GlobalStorage> byName = new ConcurrentHashMap<>();
+    private final ArrayTable arrays = new ArrayTable();
     /** Which peers failed; the node's table, set at start (no operation runs before). */
     private volatile PeerTable peers;
 
     private final HomeHandler home;
     private final ReplyHandler replies;
-    private volatile GlobalStorage[] arrays = new GlobalStorage[1];
     private volatile int rank = -1;
     private volatile Transport transport;
     private int lanes = 1;
     private final CollectiveEngine collectives;
-    private int nextArrayId = 1;
-    private Thread flusher;
-    private volatile boolean flusherSleeping;
+    /** Sends idle buffers, sweeps timed-out operations; the node's flusher agent. */
+    private final Flusher flusher;
+
     private volatile boolean closed;
 
     /**
@@ -197,7 +189,10 @@ public final class MemoryService implements NodeService {
                     + ")");
         }
         this.bufferSize = (int) buffer;
-        this.flushDelayNanos = config.get(MemorySettings.FLUSH_DELAY).toNanos();
+        this.flusher = new Flusher(
+                buffers,
+                config.get(MemorySettings.FLUSH_DELAY).toNanos(),
+                now -> pending.expire(now, this::timeoutMessage));
         this.timeoutNanos = config.get(MemorySettings.TIMEOUT).toNanos();
         this.batchLocal = config.get(MemorySettings.LOCAL_BATCHING);
         this.spinNanos = config.get(MemorySettings.SPIN).toNanos();
@@ -246,9 +241,7 @@ public final class MemoryService implements NodeService {
         this.unawaited = new AtomicLongArray(size * lanes);
         this.fenced = new AtomicLongArray(size * lanes);
         this.transport = transport;
-        flusher = new Thread(this::flusherLoop, "meld-flusher-" + rank);
-        flusher.setDaemon(true);
-        flusher.start();
+        flusher.start(rank);
     }
 
     /**
@@ -394,20 +387,12 @@ public final class MemoryService implements NodeService {
     @Override
     public void close() {
         closed = true;
-        for (GlobalStorage s : arrays) {
+        for (GlobalStorage s : arrays.snapshot()) {
             if (s != null) {
                 s.state = GlobalStorage.NODE_CLOSED;
             }
         }
-        Thread f = flusher;
-        if (f != null) {
-            f.interrupt();
-            try {
-                f.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        flusher.close();
         pending.failAll(p -> new IllegalStateException(p.describe() + " failed: node " + rank + " closed"));
         wakeAllWaiters();
     }
@@ -635,7 +620,7 @@ public final class MemoryService implements NodeService {
         collectives.barrier();
         s.state = GlobalStorage.FREED;
         s.wakeWaiters();
-        unregister(s);
+        arrays.remove(s);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -736,7 +721,7 @@ public final class MemoryService implements NodeService {
 
     /** A buffer went from empty to holding operations. */
     void dirtied(int destination) {
-        dirty.incrementAndGet();
+        flusher.dirtied();
         if (destination == rank) {
             LOCAL_DIRTY.getAndAdd(this, 1);
         }
@@ -744,14 +729,12 @@ public final class MemoryService implements NodeService {
 
     /** A buffer was left holding operations: the flusher must look at it, so it must not sleep. */
     void wakeFlusher() {
-        if (flusherSleeping) {
-            LockSupport.unpark(flusher);
-        }
+        flusher.wake();
     }
 
     /** A buffer was sent (or, for this node's own, applied) and is empty again. */
     void cleaned(int destination) {
-        dirty.decrementAndGet();
+        flusher.cleaned();
         if (destination == rank) {
             LOCAL_DIRTY.getAndAdd(this, -1);
         }
@@ -836,8 +819,7 @@ public final class MemoryService implements NodeService {
 
     /** @return the array with this id, or {@code null} */
     GlobalStorage array(int id) {
-        GlobalStorage[] a = arrays;
-        return id > 0 && id < a.length ? a[id] : null;
+        return arrays.get(id);
     }
 
     /**
@@ -1006,7 +988,7 @@ public final class MemoryService implements NodeService {
 
     /** Wakes every thread in {@link #waitUntil}, to look at the node's state again. */
     private void wakeAllWaiters() {
-        for (GlobalStorage s : arrays) {
+        for (GlobalStorage s : arrays.snapshot()) {
             if (s != null) {
                 s.wakeWaiters();
             }
@@ -1031,8 +1013,8 @@ public final class MemoryService implements NodeService {
     void flushFor(Sender sender, int dest) {
         if (sender.thread == null || sender.thread == Thread.currentThread()) {
             sender.flush(dest);
-        } else if (flusherSleeping) {
-            LockSupport.unpark(flusher);
+        } else {
+            flusher.wake();
         }
     }
 
@@ -1063,10 +1045,10 @@ public final class MemoryService implements NodeService {
             problem = "an array name must not be blank";
         } else if (length < 0) {
             problem = "array '" + name + "' length " + length + " is negative";
-        } else if (byName.containsKey(name)) {
+        } else if (arrays.hasName(name)) {
             problem = "an array named '" + name + "' is allocated already";
         }
-        int id = nextArrayId++;
+        int id = arrays.takeId();
         GlobalStorage storage = null;
         if (problem == null) {
             try {
@@ -1081,7 +1063,7 @@ public final class MemoryService implements NodeService {
             }
         }
         if (storage != null) {
-            register(storage);
+            arrays.add(storage);
         }
         String mine = problem == null
                 ? "'" + name + "' as " + (isDouble ? "double" : "long") + "[" + length + "] " + distribution
@@ -1093,7 +1075,7 @@ public final class MemoryService implements NodeService {
         for (int r = 0; r < size; r++) {
             if (!all[r].equals(all[0])) {
                 if (storage != null) {
-                    unregister(storage);
+                    arrays.remove(storage);
                 }
                 // Only gathered text, never this node's own arguments: every node throws the same message,
                 // also when the nodes disagree on the name.
@@ -1117,114 +1099,5 @@ public final class MemoryService implements NodeService {
             all[r] = new String(collectives.broadcast(r == rank ? bytes : null, r), StandardCharsets.UTF_8);
         }
         return all;
-    }
-
-    private synchronized void register(GlobalStorage s) {
-        GlobalStorage[] a = arrays;
-        GlobalStorage[] next = Arrays.copyOf(a, Math.max(a.length, s.id + 1));
-        next[s.id] = s;
-        byName.put(s.name, s);
-        arrays = next;
-    }
-
-    private synchronized void unregister(GlobalStorage s) {
-        GlobalStorage[] next = arrays.clone();
-        if (s.id < next.length && next[s.id] == s) {
-            next[s.id] = null;
-        }
-        byName.remove(s.name, s);
-        arrays = next;
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // The flusher
-
-    /**
-     * Sends buffers nobody appended to since its last look; sleeps while no buffer holds anything.
-     * While every non-empty buffer keeps changing, it doubles its interval (up to 8 x the flush delay):
-     * those buffers leave on their own when full.
-     */
-    private void flusherLoop() {
-        long interval = flushDelayNanos;
-        long lastSweep = System.nanoTime();
-        while (!closed) {
-            if (dirty.get() == 0) {
-                flusherSleeping = true;
-                if (dirty.get() == 0) {
-                    LockSupport.parkNanos(this, SWEEP_NANOS);
-                }
-                flusherSleeping = false;
-            } else {
-                LockSupport.parkNanos(this, interval);
-            }
-            if (Thread.interrupted() && closed) {
-                return;
-            }
-            boolean flushed = false;
-            boolean busy = false;
-            for (OpBuffer b : buffers) {
-                if (b.looksEmpty()) {
-                    continue;
-                }
-                int seen = b.positionSeen();
-                if (seen != b.flusherSeen) {
-                    b.flusherSeen = seen;
-                    b.flusherIdleLooks = 0;
-                    busy = true;
-                    continue;
-                }
-                // Idle since the last look. A thread that is still running is more likely descheduled
-                // (or computing) than done: its buffer fills and leaves by itself, and taking it would
-                // only make the owner wait. So such a buffer waits IDLE_LOOKS_WHILE_RUNNING looks.
-                b.flusherIdleLooks++;
-                if (b.flusherIdleLooks < IDLE_LOOKS_WHILE_RUNNING
-                        && b.owner.thread != null
-                        && b.owner.thread.getState() == Thread.State.RUNNABLE) {
-                    continue;
-                }
-                if (b.tryAcquireForFlusher()) {
-                    try {
-                        b.flush();
-                        flushed = true;
-                    } catch (RuntimeException e) {
-                        b.owner.failure = e;
-                        LOG.debug(
-                                "node {}: flushing operations to node {} failed: {}",
-                                rank,
-                                b.destination,
-                                e.toString());
-                    } finally {
-                        b.release();
-                    }
-                }
-            }
-            interval = flushed || !busy ? flushDelayNanos : Math.min(interval * 2, flushDelayNanos * 8);
-            long now = System.nanoTime();
-            if (now - lastSweep >= SWEEP_NANOS) {
-                lastSweep = now;
-                pending.expire(now, this::timeoutMessage);
-                forgetEndedThreads();
-            }
-        }
-    }
-
-    /** Sends and forgets the buffers of threads that have ended. */
-    private void forgetEndedThreads() {
-        for (OpBuffer b : buffers) {
-            if (b.owner.thread != null && !b.owner.thread.isAlive() && b.tryAcquireForFlusher()) {
-                try {
-                    b.flush();
-                } catch (RuntimeException e) {
-                    LOG.warn(
-                            "node {}: operations a finished thread left for node {} could not be sent: {}",
-                            rank,
-                            b.destination,
-                            e.toString());
-                } finally {
-                    b.release();
-                }
-                buffers.remove(b);
-            }
-        }
     }
 }
