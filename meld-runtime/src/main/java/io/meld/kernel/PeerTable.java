@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * registered} service; later ones (a failure is often heard twice: from the connection and from the
  * cluster's view) change nothing. The same holds for a goodbye.
  *
- * <p>A peer that said goodbye and whose connection then closes has not failed from the services' point of
- * view: each service decides what a closed peer's failure means to it (a closing handshake that waits
- * for it ends either way).
+ * <p>Both a goodbye and a failure can happen to one peer; the table keeps their order. A peer that said
+ * goodbye and whose connections then close is failed for what waits on it ({@link #failure}), but not
+ * for what it would send ({@link #failureBeforeGoodbye}): messages, for one, end with its goodbye.
  *
  * <p><b>Concurrency</b>: any thread. The state of each peer is an atomic cell set once; services are
  * told outside any lock, in registration order, on the thread that brought the signal.
@@ -23,10 +23,14 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 public final class PeerTable {
     private static final int OPEN = 0;
     private static final int CLOSED = 1;
+    private static final int FAILED = 2;
+    private static final int CLOSED_THEN_FAILED = 3;
 
     private final int size;
     private final AtomicReferenceArray<Throwable> failures;
-    private final AtomicIntegerArray closed;
+    /** Each peer's life: OPEN, then CLOSED and/or FAILED, in the order they happened. */
+    private final AtomicIntegerArray states;
+
     private final List<NodeService> services = new CopyOnWriteArrayList<>();
     private volatile int rank = -1;
     private volatile boolean anyFailed;
@@ -35,7 +39,7 @@ public final class PeerTable {
     public PeerTable(int size) {
         this.size = size;
         this.failures = new AtomicReferenceArray<>(size);
-        this.closed = new AtomicIntegerArray(size);
+        this.states = new AtomicIntegerArray(size);
     }
 
     /**
@@ -72,6 +76,10 @@ public final class PeerTable {
         if (!failures.compareAndSet(peer, null, why)) {
             return false;
         }
+        int state;
+        do {
+            state = states.get(peer);
+        } while (!states.compareAndSet(peer, state, state == CLOSED ? CLOSED_THEN_FAILED : FAILED));
         anyFailed = true;
         for (NodeService s : services) {
             s.onPeerFailed(peer, why);
@@ -80,13 +88,14 @@ public final class PeerTable {
     }
 
     /**
-     * {@code peer} said goodbye. The first call tells every service.
+     * {@code peer} said goodbye. The first call tells every service, unless the peer failed before: a
+     * goodbye that comes after the peer's failure changes nothing.
      *
      * @param peer the peer's rank
-     * @return whether this was the first goodbye of that peer
+     * @return whether this was the peer's first goodbye, before any failure
      */
     public boolean closed(int peer) {
-        if (!closed.compareAndSet(peer, OPEN, CLOSED)) {
+        if (!states.compareAndSet(peer, OPEN, CLOSED)) {
             return false;
         }
         for (NodeService s : services) {
@@ -110,9 +119,18 @@ public final class PeerTable {
         return failures.get(peer) != null;
     }
 
-    /** @return whether {@code peer} said goodbye */
+    /** @return whether {@code peer} said goodbye before any failure (it may have failed since) */
     public boolean isClosed(int peer) {
-        return closed.get(peer) == CLOSED;
+        int state = states.get(peer);
+        return state == CLOSED || state == CLOSED_THEN_FAILED;
+    }
+
+    /**
+     * @return why {@code peer} failed when it failed without saying goodbye first, else {@code null}: a
+     *     node that closed and then dropped its connections is gone, but not failed, for what it sends
+     */
+    public Throwable failureBeforeGoodbye(int peer) {
+        return states.get(peer) == FAILED ? failures.get(peer) : null;
     }
 
     /**
@@ -125,7 +143,7 @@ public final class PeerTable {
             return false;
         }
         for (int r = 0; r < size; r++) {
-            if (r != self && closed.get(r) != CLOSED) {
+            if (r != self && !isClosed(r)) {
                 return false;
             }
         }

@@ -95,8 +95,6 @@ public final class MessagingService implements NodeService {
     private final ObjectCodec codec;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<Integer, TagBox> tags = new HashMap<>();
-    private final Throwable[] failed;
-    private final boolean[] peerClosed;
     private final int[] byes;
     /** Window taken by this node's program from each sender and not yet granted back to it. */
     private final long[] toGrant;
@@ -126,8 +124,6 @@ public final class MessagingService implements NodeService {
         this.lanes = lanes;
         this.window = config.get(MessagingSettings.WINDOW);
         this.codec = Objects.requireNonNull(codec, "codec");
-        this.failed = new Throwable[size];
-        this.peerClosed = new boolean[size];
         this.byes = new int[size];
         this.toGrant = new long[size];
         this.grantRequested = new boolean[size];
@@ -326,16 +322,29 @@ public final class MessagingService implements NodeService {
      */
     @Override
     public void onPeerFailed(int node, Throwable cause) {
+        wakeWaiters();
+        windows[node].fail(cause);
+    }
+
+    /**
+     * A node said goodbye on every lane: receives that wait only for it fail, and sends to it too.
+     *
+     * @param node the node
+     */
+    @Override
+    public void onPeerClosed(int node) {
+        wakeWaiters();
+        windows[node].peerClosed();
+    }
+
+    /** Wakes every waiting receive, to look at the peer table again. */
+    private void wakeWaiters() {
         lock.lock();
         try {
-            if (failed[node] == null && !peerClosed[node]) {
-                failed[node] = cause != null ? cause : new MeldException("node " + node + " is gone");
-                signalAll();
-            }
+            signalAll();
         } finally {
             lock.unlock();
         }
-        windows[node].fail(cause);
     }
 
     /**
@@ -542,20 +551,15 @@ public final class MessagingService implements NodeService {
     }
 
     private void onBye(int src) {
-        boolean gone;
+        boolean all;
         lock.lock();
         try {
-            gone = ++byes[src] >= lanes && failed[src] == null;
-            if (gone) {
-                peerClosed[src] = true;
-                signalAll();
-            }
+            all = ++byes[src] == lanes;
         } finally {
             lock.unlock();
         }
-        if (gone) {
-            windows[src].peerClosed();
-            peers.closed(src);
+        if (all) {
+            peers.closed(src); // tells this service too (onPeerClosed), unless the peer failed first
         }
     }
 
@@ -586,14 +590,15 @@ public final class MessagingService implements NodeService {
             if (node == rank) {
                 return;
             }
-            if (failed[node] != null) {
+            Throwable failure = peers.failureBeforeGoodbye(node);
+            if (failure != null) {
                 throw new NodeFailedException(
                         node,
                         "node " + node + " failed while node " + rank + " waited for " + describe(node, tag) + ": "
-                                + failed[node].getMessage(),
-                        failed[node]);
+                                + failure.getMessage(),
+                        failure);
             }
-            if (peerClosed[node]) {
+            if (peers.isClosed(node)) {
                 throw new MeldException(
                         "node " + node + " has closed, so node " + rank + " waits in vain for " + describe(node, tag));
             }
@@ -604,14 +609,15 @@ public final class MessagingService implements NodeService {
             if (r == rank) {
                 continue;
             }
-            if (failed[r] != null) {
+            Throwable failure = peers.failureBeforeGoodbye(r);
+            if (failure != null) {
                 throw new NodeFailedException(
                         r,
                         "node " + r + " failed while node " + rank + " waited for " + describe(node, tag)
-                                + ", which it might have sent: " + failed[r].getMessage(),
-                        failed[r]);
+                                + ", which it might have sent: " + failure.getMessage(),
+                        failure);
             }
-            anyOpen |= !peerClosed[r];
+            anyOpen |= !peers.isClosed(r);
         }
         if (size > 1 && !anyOpen) {
             throw new MeldException(
@@ -625,14 +631,15 @@ public final class MessagingService implements NodeService {
             if (closed) {
                 throw new IllegalStateException("node " + rank + " is closed");
             }
-            if (failed[node] != null) {
+            Throwable failure = peers.failureBeforeGoodbye(node);
+            if (failure != null) {
                 throw new NodeFailedException(
                         node,
                         "cannot send a message with tag " + tag + " to node " + node + ": it failed: "
-                                + failed[node].getMessage(),
-                        failed[node]);
+                                + failure.getMessage(),
+                        failure);
             }
-            if (peerClosed[node]) {
+            if (peers.isClosed(node)) {
                 throw new MeldException("cannot send a message with tag " + tag + " to node " + node
                         + ": it has closed and receives no more messages");
             }

@@ -80,6 +80,26 @@ class PeerTableTest {
     }
 
     @Test
+    void shouldKeepTheOrderOfAGoodbyeAndAFailure() {
+        PeerTable peers = new PeerTable(3);
+        Recorder service = new Recorder();
+        peers.register(service);
+
+        peers.closed(1);
+        peers.failed(1, new MeldException("its connection closed"));
+        peers.failed(2, new MeldException("it left the view"));
+        assertThat(peers.closed(2)).as("a goodbye after the failure").isFalse();
+
+        assertThat(peers.isClosed(1)).isTrue();
+        assertThat(peers.failure(1)).as("failed for what waits on it").isNotNull();
+        assertThat(peers.failureBeforeGoodbye(1)).as("not for what it sends").isNull();
+        assertThat(peers.isClosed(2)).isFalse();
+        assertThat(peers.failureBeforeGoodbye(2)).hasMessage("it left the view");
+        assertThat(service.events)
+                .containsExactly("closed 1", "failed 1: its connection closed", "failed 2: it left the view");
+    }
+
+    @Test
     void shouldNeverCallAClusterOfOneClosed() {
         PeerTable peers = new PeerTable(1);
         peers.rank(0);
