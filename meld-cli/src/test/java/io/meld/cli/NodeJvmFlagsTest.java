@@ -3,6 +3,10 @@ package io.meld.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class NodeJvmFlagsTest {
@@ -25,8 +29,18 @@ class NodeJvmFlagsTest {
     }
 
     @Test
-    void shouldMatchWhatThisJdkAccepts() {
-        assertThat(NodeJvmFlags.forThisJdk())
-                .isEqualTo(NodeJvmFlags.forRelease(Runtime.version().feature()));
+    void shouldGiveOptionsThisJdkAcceptsWithoutAWord() throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(LocalLauncher.javaExecutable());
+        command.addAll(NodeJvmFlags.forThisJdk());
+        command.add("-version");
+        Process java = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(java.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(java.exitValue())
+                .as("java %s -version:%n%s", NodeJvmFlags.forThisJdk(), output)
+                .isZero();
+        assertThat(output).doesNotContain("Unrecognized", "WARNING");
     }
 }

@@ -1,7 +1,6 @@
 package io.meld.kernel;
 
 import io.meld.Meld;
-import io.meld.config.MeldConfig;
 import io.meld.transport.Transport;
 
 /**
@@ -10,12 +9,6 @@ import io.meld.transport.Transport;
  * @param rank this node's rank
  * @param transport the connected data path
  * @param peers every peer's state
- * @param config the node's configuration
  * @param node the program's handle of this node, which remote tasks are given
  */
-public record NodeContext(int rank, Transport transport, PeerTable peers, MeldConfig config, Meld node) {
-    /** @return the number of nodes */
-    public int size() {
-        return peers.size();
-    }
-}
+public record NodeContext(int rank, Transport transport, PeerTable peers, Meld node) {}

@@ -54,11 +54,6 @@ public final class PeerTable {
         this.rank = rank;
     }
 
-    /** @return this node's rank, {@code -1} before the cluster has formed */
-    public int rank() {
-        return rank;
-    }
-
     /** @return the number of nodes */
     public int size() {
         return size;

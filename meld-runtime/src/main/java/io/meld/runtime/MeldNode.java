@@ -214,7 +214,7 @@ final class MeldNode implements Meld {
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
         loops = new LoopRunner(rank, size, threads, memory, collectives);
-        NodeContext context = new NodeContext(rank, transport, peers, config, this);
+        NodeContext context = new NodeContext(rank, transport, peers, this);
         for (NodeService service : services) {
             service.start(context);
         }

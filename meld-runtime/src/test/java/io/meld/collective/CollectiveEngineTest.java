@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meld.CollectiveMismatchException;
 import io.meld.MeldException;
-import io.meld.config.MeldConfig;
 import io.meld.kernel.NodeContext;
 import io.meld.kernel.PeerTable;
 import io.meld.transport.FrameType;
@@ -47,7 +46,7 @@ class CollectiveEngineTest {
         PeerTable peers = new PeerTable(NODES);
         peers.register(engines.get(r));
         peers.rank(r);
-        engines.get(r).start(new NodeContext(r, transports.get(r), peers, MeldConfig.defaults(), null));
+        engines.get(r).start(new NodeContext(r, transports.get(r), peers, null));
     }
 
     @Test
