@@ -97,7 +97,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      */
     @Override
     public void start(NodeContext node) {
-        CollectiveSender sender = new CollectiveSender(node.rank(), size, node.transport(), node.peers());
+        CollectiveSender sender = new CollectiveSender(node.rank(), size, node.links(), node.peers());
         this.sender = sender;
         this.rank = node.rank();
         keeper.start(node.rank(), sender);

@@ -6,7 +6,7 @@ import io.meld.collective.CollectiveCodec.Kind;
 import io.meld.kernel.PeerTable;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
-import io.meld.transport.Transport;
+import io.meld.transport.Links;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,13 +31,13 @@ final class CollectiveSender {
 
     private final int rank;
     private final int size;
-    private final Transport transport;
+    private final Links links;
     private final PeerTable peers;
 
-    CollectiveSender(int rank, int size, Transport transport, PeerTable peers) {
+    CollectiveSender(int rank, int size, Links links, PeerTable peers) {
         this.rank = rank;
         this.size = size;
-        this.transport = transport;
+        this.links = links;
         this.peers = peers;
     }
 
@@ -52,7 +52,7 @@ final class CollectiveSender {
 
     /** Sends one peer this node's stream of a collective: an array, or an empty frame for {@code null}. */
     <A> void sendTo(int peer, long seq, Signature sig, Elements<A> type, A data) {
-        Link link = transport.link(peer);
+        Link link = links.link(peer);
         if (link == null) {
             peers.failed(peer, new MeldException("no link to node " + peer));
             return;
@@ -72,7 +72,7 @@ final class CollectiveSender {
     void sendAbort(long seq, byte[] why) {
         Signature abort = new Signature(Kind.ABORT, CollectiveCodec.OP_NONE, -1);
         for (int r = 0; r < size; r++) {
-            Link link = r == rank ? null : transport.link(r);
+            Link link = r == rank ? null : links.link(r);
             if (link != null) {
                 try {
                     send(link, seq, abort, Elements.BYTES, why, 0, why.length, why.length);
@@ -87,7 +87,7 @@ final class CollectiveSender {
     void sendClose(long seq, byte[] why) {
         Signature close = new Signature(Kind.CLOSE, CollectiveCodec.OP_NONE, -1);
         for (int r = 0; r < size; r++) {
-            Link link = r == rank ? null : transport.link(r);
+            Link link = r == rank ? null : links.link(r);
             if (link != null) {
                 try {
                     send(link, seq, close, Elements.BYTES, why, 0, why.length, why.length);

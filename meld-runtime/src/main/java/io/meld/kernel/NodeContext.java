@@ -1,14 +1,14 @@
 package io.meld.kernel;
 
 import io.meld.Meld;
-import io.meld.transport.Transport;
+import io.meld.transport.Links;
 
 /**
  * What a {@link NodeService} is started with.
  *
  * @param rank this node's rank
- * @param transport the connected data path
+ * @param links the connected data path
  * @param peers every peer's state
  * @param node the program's handle of this node, which remote tasks are given
  */
-public record NodeContext(int rank, Transport transport, PeerTable peers, Meld node) {}
+public record NodeContext(int rank, Links links, PeerTable peers, Meld node) {}

@@ -19,7 +19,7 @@ import io.meld.transport.FrameDescriptor;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
-import io.meld.transport.Transport;
+import io.meld.transport.Links;
 import io.meld.transport.TransportSettings;
 import io.netty.buffer.ByteBuf;
 import java.lang.invoke.MethodHandles;
@@ -162,7 +162,7 @@ public final class MemoryService implements NodeService {
     private final HomeHandler home;
     private final ReplyHandler replies;
     private volatile int rank = -1;
-    private volatile Transport transport;
+    private volatile Links links;
     private int lanes = 1;
     private final CollectiveEngine collectives;
     /** Sends idle buffers, sweeps timed-out operations; the node's flusher agent. */
@@ -229,18 +229,18 @@ public final class MemoryService implements NodeService {
     /**
      * Starts serving: the node is connected and knows its rank.
      *
-     * @param node this node's rank, its connected transport, and its peers (a wait for a flag ends when
+     * @param node this node's rank, its connected links, and its peers (a wait for a flag ends when
      *     every other node has closed, since none writes this node's flags again)
      */
     @Override
     public void start(NodeContext node) {
         this.rank = node.rank();
         this.peers = node.peers();
-        Transport transport = node.transport();
-        this.lanes = transport.lanes();
+        Links links = node.links();
+        this.lanes = links.lanes();
         this.unawaited = new AtomicLongArray(size * lanes);
         this.fenced = new AtomicLongArray(size * lanes);
-        this.transport = transport;
+        this.links = links;
         flusher.start(rank);
     }
 
@@ -776,7 +776,7 @@ public final class MemoryService implements NodeService {
         if (f != null) {
             throw new NodeFailedException(dest, "node " + dest + " has failed: " + f.getMessage(), f);
         }
-        Link link = transport.link(dest, lane);
+        Link link = links.link(dest, lane);
         if (link == null || !link.isUp()) {
             throw new NodeFailedException(dest, "node " + dest + " is not connected", null);
         }
@@ -801,7 +801,7 @@ public final class MemoryService implements NodeService {
 
     /** @return whether the calling thread is the I/O thread that reads {@code dest}'s answers on {@code lane} */
     private boolean onIoThreadOf(int dest, int lane) {
-        Link link = transport.link(dest, lane);
+        Link link = links.link(dest, lane);
         return link != null && link.inIoThread();
     }
 

@@ -13,8 +13,8 @@ import io.meld.kernel.PeerTable;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
+import io.meld.transport.Links;
 import io.meld.transport.ProtocolException;
-import io.meld.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -109,7 +109,7 @@ public final class MessagingService implements NodeService {
     private long arrivals;
     private boolean closed;
     private volatile int rank = -1;
-    private volatile Transport transport;
+    private volatile Links links;
 
     /**
      * @param size the number of nodes
@@ -142,16 +142,16 @@ public final class MessagingService implements NodeService {
      * Starts: messages can be sent from now on. Frames that arrive earlier are handled already (the
      * handlers need no start).
      *
-     * @param node this node's rank and its connected transport
+     * @param node this node's rank and its connected links
      */
     @Override
     public void start(NodeContext node) {
-        Transport transport = node.transport();
-        if (transport.lanes() != lanes) {
+        Links links = node.links();
+        if (links.lanes() != lanes) {
             throw new IllegalStateException(
-                    "the transport has " + transport.lanes() + " lanes, messaging was made for " + lanes);
+                    "the node has " + links.lanes() + " lanes, messaging was made for " + lanes);
         }
-        this.transport = transport;
+        this.links = links;
         this.rank = node.rank();
     }
 
@@ -166,7 +166,7 @@ public final class MessagingService implements NodeService {
     }
 
     /**
-     * Sends a message. Returns once the payload is copied into frames handed to the transport (or, for
+     * Sends a message. Returns once the payload is copied into frames handed to a link (or, for
      * this node itself, into the mailbox): the caller may change its array at once.
      *
      * @param node the destination's rank; this node's own rank sends to itself
@@ -215,13 +215,13 @@ public final class MessagingService implements NodeService {
             deliverLocal(tag, type, data);
             return;
         }
-        Transport transport = this.transport;
-        if (transport == null) {
+        Links links = this.links;
+        if (links == null) {
             throw new IllegalStateException("messaging of node " + rank + " has not started");
         }
         long cost = total + MESSAGE_OVERHEAD;
         int lane = Math.floorMod(tag, lanes);
-        Link link = transport.link(node, lane);
+        Link link = links.link(node, lane);
         if (link == null) {
             throw new NodeFailedException(node, "node " + rank + " has no connection to node " + node, null);
         }
@@ -367,13 +367,13 @@ public final class MessagingService implements NodeService {
         for (Window w : windows) {
             w.close();
         }
-        Transport transport = this.transport;
-        if (transport == null) {
+        Links links = this.links;
+        if (links == null) {
             return;
         }
         for (int r = 0; r < size; r++) {
             for (int lane = 0; r != rank && lane < lanes; lane++) {
-                Link link = transport.link(r, lane);
+                Link link = links.link(r, lane);
                 if (link == null || !link.isUp()) {
                     continue;
                 }
@@ -536,8 +536,8 @@ public final class MessagingService implements NodeService {
     }
 
     private void sendCredit(int node, int kind, long bytes) {
-        Transport transport = this.transport;
-        Link link = transport == null ? null : transport.link(node);
+        Links links = this.links;
+        Link link = links == null ? null : links.link(node);
         if (link == null || !link.isUp()) {
             return;
         }
@@ -804,7 +804,7 @@ public final class MessagingService implements NodeService {
                         outstanding += cost;
                         return;
                     }
-                    Link grants = transport.link(node);
+                    Link grants = links.link(node);
                     if (grants != null && grants.inIoThread()) {
                         throw new IllegalStateException("a message with tag " + tag + " to node " + node
                                 + " would wait for window on "

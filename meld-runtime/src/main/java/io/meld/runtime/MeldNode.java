@@ -31,8 +31,11 @@ import io.meld.memory.MemoryService;
 import io.meld.messaging.MessagingService;
 import io.meld.sync.SyncService;
 import io.meld.task.TaskService;
+import io.meld.transport.FrameHandlers;
 import io.meld.transport.FrameType;
+import io.meld.transport.InMemoryNetwork;
 import io.meld.transport.Link;
+import io.meld.transport.Links;
 import io.meld.transport.Transport;
 import io.meld.transport.TransportSettings;
 import java.io.IOException;
@@ -91,8 +94,8 @@ final class MeldNode implements Meld {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
     private int threads;
-    /** Volatile: read by the cluster layer's threads when a node leaves. */
-    private volatile Transport transport;
+    /** The data path (a {@link Transport}, or an {@link InMemoryNetwork}'s end). Volatile: read by the cluster layer's threads when a node leaves. */
+    private volatile Links links;
 
     private ClusterMembership membership;
 
@@ -155,22 +158,14 @@ final class MeldNode implements Meld {
         }
         long incarnation = RANDOM.nextLong() | 1;
         String label = givenRank >= 0 ? "node-" + givenRank : "node";
-        transport = Transport.builder()
+        Transport transport = Transport.builder()
                 .identity(clusterId(clusterName), size, incarnation)
                 .label(label)
                 .config(config)
                 .bind(bind, config.get(TransportSettings.PORT))
-                .handle(FrameType.COLLECTIVE, collectives)
-                .handle(FrameType.MEMORY_OPS, memory.opsHandler())
-                .handle(FrameType.MEMORY_REPLIES, memory.repliesHandler())
-                .handle(FrameType.BULK_PUT, memory.bulkPutHandler())
-                .handle(FrameType.BULK_DATA, memory.bulkDataHandler())
-                .handle(FrameType.MESSAGE, messaging.messagesHandler())
-                .handle(FrameType.MESSAGE_CREDIT, messaging.creditsHandler())
-                .handle(FrameType.SYNC, sync)
-                .handle(FrameType.TASK, tasks)
-                .onLinkDown(this::onLinkDown)
+                .handlers(handlers())
                 .build();
+        links = transport;
         NodeInfo self = new NodeInfo(
                 givenRank,
                 size,
@@ -203,24 +198,69 @@ final class MeldNode implements Meld {
             nodes = membership.nodes();
             nodesHere = membership.nodesOnThisHost();
         }
-        List<Transport.Peer> links = new ArrayList<>();
+        List<Transport.Peer> peerAddresses = new ArrayList<>();
         for (NodeInfo n : nodes) {
             if (n.rank() != rank) {
-                links.add(new Transport.Peer(n.rank(), n.dataHost(), n.dataPort(), n.incarnation()));
+                peerAddresses.add(new Transport.Peer(n.rank(), n.dataHost(), n.dataPort(), n.incarnation()));
             }
         }
-        transport.connect(rank, links, config.get(TransportSettings.CONNECT_TIMEOUT));
+        transport.connect(rank, peerAddresses, config.get(TransportSettings.CONNECT_TIMEOUT));
+        startServices(nodesHere);
+        LOG.debug("node {} of {} joined cluster '{}' ({} threads)", rank, size, clusterName, threads);
+        if (launched) {
+            LauncherProgress.ready();
+        }
+    }
+
+    /**
+     * Starts a node on an in-memory network instead of sockets: the same services, wired the same way,
+     * with no cluster layer (the rank is given, and a peer's failure is its links going down).
+     *
+     * @param config the node's configuration; {@code meld.rank} and {@code meld.size} are not read
+     * @param network the network, of the cluster's size
+     * @param rank the node's rank
+     * @return the running node
+     */
+    static MeldNode attach(MeldConfig config, InMemoryNetwork network, int rank) {
+        config.check(SettingsCatalog.all()).forEach(LOG::warn);
+        MeldNode node = new MeldNode(config, network.size());
+        try {
+            InMemoryNetwork.Endpoint endpoint = network.attach(rank, node.handlers());
+            node.links = endpoint;
+            endpoint.awaitConnected(config.get(TransportSettings.CONNECT_TIMEOUT));
+            node.rank = rank;
+            node.startServices(network.size());
+        } catch (RuntimeException | Error e) {
+            node.release();
+            throw e;
+        }
+        return node;
+    }
+
+    /** What this node does with each frame type and with a link that goes down. */
+    private FrameHandlers handlers() {
+        return new FrameHandlers()
+                .handle(FrameType.COLLECTIVE, collectives)
+                .handle(FrameType.MEMORY_OPS, memory.opsHandler())
+                .handle(FrameType.MEMORY_REPLIES, memory.repliesHandler())
+                .handle(FrameType.BULK_PUT, memory.bulkPutHandler())
+                .handle(FrameType.BULK_DATA, memory.bulkDataHandler())
+                .handle(FrameType.MESSAGE, messaging.messagesHandler())
+                .handle(FrameType.MESSAGE_CREDIT, messaging.creditsHandler())
+                .handle(FrameType.SYNC, sync)
+                .handle(FrameType.TASK, tasks)
+                .onLinkDown(this::onLinkDown);
+    }
+
+    /** Once the node has its rank and its links: starts every service, in order. */
+    private void startServices(int nodesHere) {
         peers.rank(rank);
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
         loops = new LoopRunner(rank, size, threads, memory, collectives);
-        NodeContext context = new NodeContext(rank, transport, peers, this);
+        NodeContext context = new NodeContext(rank, links, peers, this);
         for (NodeService service : services) {
             service.start(context);
-        }
-        LOG.debug("node {} of {} joined cluster '{}' ({} threads)", rank, size, clusterName, threads);
-        if (launched) {
-            LauncherProgress.ready();
         }
     }
 
@@ -599,7 +639,8 @@ final class MeldNode implements Meld {
         return "MeldNode[" + rank + " of " + size + (closed.get() ? ", closed]" : "]");
     }
 
-    private void release() {
+    /** Stops every service and the data path at once, without the closing handshake. */
+    void release() {
         closed.set(true);
         if (loops != null) {
             loops.close();
@@ -607,8 +648,8 @@ final class MeldNode implements Meld {
         for (int i = services.size() - 1; i >= 0; i--) {
             services.get(i).close();
         }
-        if (transport != null) {
-            transport.close();
+        if (links != null) {
+            links.close();
         }
         if (membership != null) {
             membership.close();
@@ -633,9 +674,9 @@ final class MeldNode implements Meld {
     private void onNodeLeft(int node, String why) {
         MeldException e = new MeldException(why);
         peers.failed(node, e);
-        Transport t = transport;
-        if (t != null) {
-            t.disconnect(node, e);
+        Links l = links;
+        if (l != null) {
+            l.disconnect(node, e);
         }
     }
 

@@ -16,8 +16,8 @@ import io.meld.memory.MemoryService;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
+import io.meld.transport.Links;
 import io.meld.transport.ProtocolException;
-import io.meld.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -72,7 +72,7 @@ public final class SyncService implements FrameHandler, NodeService {
     private final Map<Long, Object> handles = new ConcurrentHashMap<>();
 
     private volatile int rank = -1;
-    private volatile Transport transport;
+    private volatile Links links;
     private final CollectiveEngine collectives;
     private final MemoryService memory;
     private int nextId = 1;
@@ -92,12 +92,12 @@ public final class SyncService implements FrameHandler, NodeService {
     /**
      * Starts serving.
      *
-     * @param node this node's rank and its connected transport
+     * @param node this node's rank and its connected links
      */
     @Override
     public void start(NodeContext node) {
         this.rank = node.rank();
-        this.transport = node.transport();
+        this.links = node.links();
     }
 
     /**
@@ -248,7 +248,7 @@ public final class SyncService implements FrameHandler, NodeService {
             handle(rank, kind, object, request, value);
             return;
         }
-        Link link = transport.link(home);
+        Link link = links.link(home);
         if (link == null || !link.isUp()) {
             throw new NodeFailedException(home, "node " + home + " is not connected", null);
         }

@@ -18,8 +18,8 @@ import io.meld.task.TaskCodec.TaskFailure;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
+import io.meld.transport.Links;
 import io.meld.transport.ProtocolException;
-import io.meld.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -104,7 +104,7 @@ public final class TaskService implements FrameHandler, NodeService {
     private final Map<Long, Call> calls = new ConcurrentHashMap<>();
 
     private volatile int rank = -1;
-    private volatile Transport transport;
+    private volatile Links links;
     private final Runnable fence;
     private volatile PeerTable peers;
     private volatile Meld here;
@@ -129,14 +129,14 @@ public final class TaskService implements FrameHandler, NodeService {
     /**
      * Starts serving.
      *
-     * @param node this node's rank, its connected transport, and its handle, given to every task
+     * @param node this node's rank, its connected links, and its handle, given to every task
      */
     @Override
     public void start(NodeContext node) {
         this.rank = node.rank();
         this.peers = node.peers();
         this.here = node.node();
-        this.transport = node.transport();
+        this.links = node.links();
         started.countDown();
     }
 
@@ -449,7 +449,7 @@ public final class TaskService implements FrameHandler, NodeService {
     }
 
     private void reply(int caller, long request, Object result, TaskFailure failure) {
-        Link link = transport.link(caller);
+        Link link = links.link(caller);
         if (link == null || !link.isUp()) {
             LOG.debug("node {} cannot return a result to node {}: it is not connected", rank, caller);
             return;
@@ -520,7 +520,7 @@ public final class TaskService implements FrameHandler, NodeService {
             apply(rank, finish.seq(), report[0]);
             return;
         }
-        Link link = transport.link(finish.home());
+        Link link = links.link(finish.home());
         if (link == null || !link.isUp() || peers.isFailed(finish.home())) {
             LOG.debug("node {} drops its report to {}: its home is not connected", rank, finish);
             return;
@@ -692,7 +692,7 @@ public final class TaskService implements FrameHandler, NodeService {
     }
 
     private Link up(int node) {
-        Link link = transport.link(node);
+        Link link = links.link(node);
         if (link == null || !link.isUp()) {
             throw new NodeFailedException(node, "node " + node + " is not connected", null);
         }

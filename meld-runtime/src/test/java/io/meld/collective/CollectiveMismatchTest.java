@@ -36,7 +36,7 @@ class CollectiveMismatchTest {
 
     /** What one node's mismatched collective and the collective after it threw. */
     @Test
-    void shouldFailEveryNodeWhenOneCallsABarrierAndTheOthersAnAllReduce() {
+    void shouldFailEveryNodeWhenOneCallsABarrierAndTheOthersAnAllReduce() throws Exception {
         List<Outcome> outcomes = mismatch(NODES, meld -> {
             if (meld.rank() == 0) {
                 meld.barrier();
@@ -49,7 +49,7 @@ class CollectiveMismatchTest {
     }
 
     @Test
-    void shouldFailEveryNodeWhenTheyPassDifferentLongOps() {
+    void shouldFailEveryNodeWhenTheyPassDifferentLongOps() throws Exception {
         List<Outcome> outcomes =
                 mismatch(NODES, meld -> meld.allReduce(1L, meld.rank() == 2 ? LongOp.MAX : LongOp.SUM));
 
@@ -57,7 +57,7 @@ class CollectiveMismatchTest {
     }
 
     @Test
-    void shouldFailEveryNodeWhenTheyPassDifferentDoubleOps() {
+    void shouldFailEveryNodeWhenTheyPassDifferentDoubleOps() throws Exception {
         List<Outcome> outcomes =
                 mismatch(NODES, meld -> meld.allReduce(1.0, meld.rank() == 1 ? DoubleOp.MIN : DoubleOp.SUM));
 
@@ -65,7 +65,7 @@ class CollectiveMismatchTest {
     }
 
     @Test
-    void shouldFailEveryNodeWhenABuiltInOpMeetsACustomOne() {
+    void shouldFailEveryNodeWhenABuiltInOpMeetsACustomOne() throws Exception {
         List<Outcome> outcomes =
                 mismatch(NODES, meld -> meld.allReduce(1L, meld.rank() == 0 ? LongOp.SUM : (long a, long b) -> a + b));
 
@@ -73,7 +73,7 @@ class CollectiveMismatchTest {
     }
 
     @Test
-    void shouldFailEveryNodeWhenOneReducesLongsAndTheOthersDoubles() {
+    void shouldFailEveryNodeWhenOneReducesLongsAndTheOthersDoubles() throws Exception {
         List<Outcome> outcomes = mismatch(NODES, meld -> {
             if (meld.rank() == 1) {
                 meld.allReduce(1L, LongOp.SUM);
@@ -86,7 +86,7 @@ class CollectiveMismatchTest {
     }
 
     @Test
-    void shouldFailEveryNodeWhenTheyNameDifferentRoots() {
+    void shouldFailEveryNodeWhenTheyNameDifferentRoots() throws Exception {
         List<Outcome> outcomes = mismatch(NODES, meld -> {
             int root = meld.rank() == 2 ? 2 : 0;
             meld.broadcast(new long[] {meld.rank()}, root);
@@ -96,21 +96,21 @@ class CollectiveMismatchTest {
     }
 
     @Test
-    void shouldFailBothNodesWhenEachNamesTheOtherAsTheRoot() {
+    void shouldFailBothNodesWhenEachNamesTheOtherAsTheRoot() throws Exception {
         List<Outcome> outcomes = mismatch(2, meld -> meld.broadcast(new long[] {1}, 1 - meld.rank()));
 
         assertEveryNodeFailed(outcomes, "broadcast(long[], root 0)", "broadcast(long[], root 1)");
     }
 
     @Test
-    void shouldFailEveryNodeWhenTheRootsTheyNameFormACycle() {
+    void shouldFailEveryNodeWhenTheRootsTheyNameFormACycle() throws Exception {
         List<Outcome> outcomes = mismatch(NODES, meld -> meld.broadcast(new byte[] {1}, (meld.rank() + 1) % NODES));
 
         assertEveryNodeFailed(outcomes, "broadcast(byte[], root ");
     }
 
     @Test
-    void shouldFailEveryNodeWhenTheyBroadcastDifferentTypesFromTheSameRoot() {
+    void shouldFailEveryNodeWhenTheyBroadcastDifferentTypesFromTheSameRoot() throws Exception {
         List<Outcome> outcomes = mismatch(NODES, meld -> {
             if (meld.rank() == 1) {
                 meld.broadcast(new double[] {1}, 0);
@@ -123,7 +123,7 @@ class CollectiveMismatchTest {
     }
 
     @Test
-    void shouldFailEveryNodeWhenTheMismatchComesAfterManyMatchingCollectives() {
+    void shouldFailEveryNodeWhenTheMismatchComesAfterManyMatchingCollectives() throws Exception {
         List<Outcome> outcomes = mismatch(NODES, meld -> {
             for (int i = 0; i < 300; i++) {
                 meld.allReduce(i, LongOp.SUM);
@@ -139,7 +139,7 @@ class CollectiveMismatchTest {
     }
 
     @Test
-    void shouldRethrowTheMismatchFromEveryLaterCollectiveWhileTheRestOfTheApiAndCloseStillWork() {
+    void shouldRethrowTheMismatchFromEveryLaterCollectiveWhileTheRestOfTheApiAndCloseStillWork() throws Exception {
         // What docs/api.md and CollectiveMismatchException promise after a mismatch: every later
         // collective throws it at once with the first message (a loop runs no iteration), what is not a
         // collective works on, and close() leaves the cluster as usual.
@@ -206,7 +206,7 @@ class CollectiveMismatchTest {
     }
 
     @Test
-    void shouldFailEveryWaitingNodeWhenOneClosesWhileTheOthersWaitInABarrier() {
+    void shouldFailEveryWaitingNodeWhenOneClosesWhileTheOthersWaitInABarrier() throws Exception {
         List<Outcome> outcomes = Meld.localResults(NODES, MeldConfig.defaults(), meld -> {
             if (meld.rank() == 0) {
                 meld.close();
@@ -226,7 +226,7 @@ class CollectiveMismatchTest {
     }
 
     @Test
-    void shouldFailEveryWaitingNodeWhenTheRootReturnsFromItsProgramInsteadOfBroadcasting() {
+    void shouldFailEveryWaitingNodeWhenTheRootReturnsFromItsProgramInsteadOfBroadcasting() throws Exception {
         List<Outcome> outcomes = Meld.localResults(NODES, MeldConfig.defaults(), meld -> {
             if (meld.rank() == 2) {
                 return null;

@@ -30,7 +30,7 @@ class DataCollectivesFailureTest {
 
     /** What one node's collective and the barrier after it threw. */
     @Test
-    void shouldFailEveryNodeWhenOneCallsAllGatherAndTheOthersGather() {
+    void shouldFailEveryNodeWhenOneCallsAllGatherAndTheOthersGather() throws Exception {
         List<Outcome> outcomes = mismatch(NODES, meld -> {
             if (meld.rank() == 2) {
                 meld.allGather(new long[] {1});
@@ -43,14 +43,14 @@ class DataCollectivesFailureTest {
     }
 
     @Test
-    void shouldFailEveryNodeWhenTheyNameDifferentRootsForAGather() {
+    void shouldFailEveryNodeWhenTheyNameDifferentRootsForAGather() throws Exception {
         List<Outcome> outcomes = mismatch(NODES, meld -> meld.gather(new byte[] {1}, meld.rank() == 2 ? 2 : 0));
 
         assertEveryNodeFailed(outcomes, Set.of(1), "gather(byte[], root 0)", "gather(byte[], root 2)");
     }
 
     @Test
-    void shouldFailEveryNodeWhenTheyReduceToARootWithDifferentOperations() {
+    void shouldFailEveryNodeWhenTheyReduceToARootWithDifferentOperations() throws Exception {
         List<Outcome> outcomes =
                 mismatch(NODES, meld -> meld.reduce(new long[] {1}, meld.rank() == 2 ? LongOp.MAX : LongOp.SUM, 0));
 
@@ -58,7 +58,7 @@ class DataCollectivesFailureTest {
     }
 
     @Test
-    void shouldFailEveryNodeWhenOneScansInclusivelyAndTheOthersExclusively() {
+    void shouldFailEveryNodeWhenOneScansInclusivelyAndTheOthersExclusively() throws Exception {
         List<Outcome> outcomes = mismatch(NODES, meld -> {
             if (meld.rank() == 1) {
                 meld.scan(new long[] {1}, LongOp.SUM);
@@ -71,7 +71,7 @@ class DataCollectivesFailureTest {
     }
 
     @Test
-    void shouldFailEveryNodeWhenOneScattersAndTheOthersExchangeAllToAll() {
+    void shouldFailEveryNodeWhenOneScattersAndTheOthersExchangeAllToAll() throws Exception {
         List<Outcome> outcomes = mismatch(NODES, meld -> {
             if (meld.rank() == 0) {
                 meld.scatter(new double[NODES][0], 0);
@@ -84,7 +84,7 @@ class DataCollectivesFailureTest {
     }
 
     @Test
-    void shouldFailEveryNodeWhenTheyAllReduceArraysOfDifferentLengthsNamingBoth() {
+    void shouldFailEveryNodeWhenTheyAllReduceArraysOfDifferentLengthsNamingBoth() throws Exception {
         List<Outcome> outcomes =
                 mismatch(NODES, meld -> meld.allReduce(new long[meld.rank() == 2 ? 4 : 3], LongOp.SUM));
 
@@ -101,7 +101,7 @@ class DataCollectivesFailureTest {
     }
 
     @Test
-    void shouldFailWithNodeFailedWhenANodeDiesWhileTheOthersWaitInAnAllGather() {
+    void shouldFailWithNodeFailedWhenANodeDiesWhileTheOthersWaitInAnAllGather() throws Exception {
         List<Throwable> outcomes = Meld.localResults(NODES, MeldConfig.defaults(), meld -> {
             meld.barrier();
             if (meld.rank() == 2) {
@@ -127,7 +127,7 @@ class DataCollectivesFailureTest {
     }
 
     @Test
-    void shouldFailWithNodeFailedWhenTheRootDiesWhileTheOthersWaitToBeScatteredTo() {
+    void shouldFailWithNodeFailedWhenTheRootDiesWhileTheOthersWaitToBeScatteredTo() throws Exception {
         List<Throwable> outcomes = Meld.localResults(NODES, MeldConfig.defaults(), meld -> {
             meld.barrier();
             if (meld.rank() == 0) {

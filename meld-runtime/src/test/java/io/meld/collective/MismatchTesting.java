@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meld.CollectiveMismatchException;
 import io.meld.Meld;
-import io.meld.MeldFunction;
 import io.meld.config.MeldConfig;
+import io.meld.runtime.InMemoryCluster;
+import io.meld.testing.Stepping;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /** Runs collectives that nodes call differently, and checks how every node fails. */
 final class MismatchTesting {
@@ -22,10 +25,24 @@ final class MismatchTesting {
         void call(Meld meld);
     }
 
-    /** Runs {@code collective} on every node; each node records what it and a later barrier threw. */
-    static List<Outcome> mismatch(int nodes, Collective collective) {
-        return Meld.localResults(
-                nodes, MeldConfig.defaults(), (MeldFunction<Outcome>) meld -> attempt(meld, collective));
+    /**
+     * Runs {@code collective} on every node of an in-memory cluster, delivering frames as they come; each
+     * node records what it and a later barrier threw.
+     */
+    static List<Outcome> mismatch(int nodes, Collective collective) throws Exception {
+        try (InMemoryCluster cluster = InMemoryCluster.start(nodes, MeldConfig.defaults())) {
+            cluster.network().startPump();
+            List<CompletableFuture<Outcome>> calls = new ArrayList<>();
+            for (int r = 0; r < nodes; r++) {
+                Meld node = cluster.node(r);
+                calls.add(Stepping.call("node-" + r, () -> attempt(node, collective)));
+            }
+            List<Outcome> outcomes = new ArrayList<>();
+            for (CompletableFuture<Outcome> c : calls) {
+                outcomes.add(Stepping.result(c));
+            }
+            return outcomes;
+        }
     }
 
     /** Runs {@code collective} on this node, then a barrier, and records what each threw. */

@@ -1,9 +1,7 @@
 package io.meld.memory;
 
 import static io.meld.memory.MemoryTesting.config;
-import static io.meld.memory.MemoryTesting.holdIoThreads;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meld.Distribution;
 import io.meld.DoubleOp;
@@ -11,14 +9,12 @@ import io.meld.GlobalDoubleArray;
 import io.meld.GlobalLongArray;
 import io.meld.LongOp;
 import io.meld.Meld;
-import io.meld.MeldTimeoutException;
 import io.meld.config.MeldConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -123,48 +119,6 @@ class FenceAndBarrierTest {
             a.close();
             maxes.close();
             d.close();
-        });
-    }
-
-    /**
-     * A frame that ends with a blocking request is applied whole before its answer comes, so a fence after
-     * it needs no FENCE on its connection: it returns even while the home cannot answer. An add nobody
-     * waits for makes the connection need one again: that fence waits for the home (and times out here).
-     */
-    @Test
-    void shouldFenceAConnectionOnlyWhenItCarriedOperationsNobodyWaitedFor() {
-        CountDownLatch issued = new CountDownLatch(1);
-        CountDownLatch blocked = new CountDownLatch(1);
-        CountDownLatch done = new CountDownLatch(1);
-        Meld.local(2, config("meld.memory.timeout", "500ms"), meld -> {
-            GlobalLongArray a = meld.longArray("awaited", 4, Distribution.CYCLIC); // odd indices: node 1
-            meld.barrier();
-            if (meld.rank() == 0) {
-                a.add(1, 1); // buffered: the get below carries it, and its answer comes after it is applied
-                assertThat(a.get(1)).isEqualTo(1);
-                assertThat(a.getAndAdd(3, 1)).isZero();
-                issued.countDown(); // not a barrier: its fence would cover these frames whatever they were
-            }
-            if (meld.rank() == 1) {
-                assertThat(issued.await(60, TimeUnit.SECONDS)).isTrue();
-                holdIoThreads(a, 0, blocked, done);
-            } else {
-                try {
-                    assertThat(blocked.await(60, TimeUnit.SECONDS)).isTrue();
-                    meld.fence(); // node 1 reads nothing from node 0 now: this must not need it
-                    a.add(1, 1);
-                    assertThatThrownBy(meld::fence)
-                            .isInstanceOf(MeldTimeoutException.class)
-                            .hasMessageContaining("node 1");
-                } finally {
-                    done.countDown();
-                }
-            }
-            meld.barrier();
-            assertThat(a.get(1)).isEqualTo(2);
-            assertThat(a.get(3)).isEqualTo(1);
-            meld.barrier();
-            a.close();
         });
     }
 

@@ -2,7 +2,6 @@ package io.meld.memory;
 
 import static io.meld.memory.MemoryTesting.config;
 import static io.meld.memory.MemoryTesting.eventually;
-import static io.meld.memory.MemoryTesting.holdIoThreads;
 import static io.meld.memory.MemoryTesting.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,7 +14,6 @@ import io.meld.GlobalLongArray;
 import io.meld.LongOp;
 import io.meld.Meld;
 import io.meld.MeldException;
-import io.meld.MeldTimeoutException;
 import io.meld.NodeFailedException;
 import io.meld.collective.CollectiveEngine;
 import io.meld.config.ConfigException;
@@ -241,49 +239,6 @@ class MemoryErrorsTest {
             assertThatThrownBy(() -> d.put(0, new double[6], 0, 6)).isInstanceOf(IllegalStateException.class);
             assertThat(a.toString()).contains("freed");
             meld.barrier();
-        });
-    }
-
-    @Test
-    void shouldFailOperationsWithATimeoutNamingTheHomeWhenItDoesNotAnswer() {
-        CountDownLatch blocked = new CountDownLatch(1);
-        CountDownLatch done = new CountDownLatch(1);
-        Meld.local(2, config("meld.memory.timeout", "500ms"), meld -> {
-            GlobalLongArray a = meld.longArray("slow", 4, Distribution.CYCLIC);
-            meld.barrier();
-            if (meld.rank() == 1) {
-                holdIoThreads(a, 0, blocked, done);
-            } else {
-                assertThat(blocked.await(60, TimeUnit.SECONDS)).isTrue();
-                // Element 1 lives on node 1, whose I/O thread is busy: nothing it receives is handled.
-                assertThatThrownBy(() -> a.get(1))
-                        .isInstanceOf(MeldTimeoutException.class)
-                        .hasMessageContaining("get(slow[1])")
-                        .hasMessageContaining("node 1")
-                        .hasMessageContaining("500ms");
-                CompletableFuture<Long> async = a.getAndAddAsync(1, 5);
-                Throwable asyncFailure = catchThrowable(() -> async.get(10, TimeUnit.SECONDS));
-                assertThat(asyncFailure).isInstanceOf(ExecutionException.class);
-                assertThat(asyncFailure.getCause())
-                        .isInstanceOf(MeldTimeoutException.class)
-                        .hasMessageContaining("getAndAdd")
-                        .hasMessageContaining("node 1");
-                a.add(3, 7);
-                assertThatThrownBy(meld::fence)
-                        .isInstanceOf(MeldTimeoutException.class)
-                        .hasMessageContaining("fence")
-                        .hasMessageContaining("node 1");
-                assertThatThrownBy(() -> a.get(0, new long[4], 0, 4))
-                        .isInstanceOf(MeldTimeoutException.class)
-                        .hasMessageContaining("node 1");
-                done.countDown();
-            }
-            meld.barrier();
-            // A timeout says the answer did not come, not that the operation was undone.
-            assertThat(a.get(1)).isEqualTo(5);
-            assertThat(a.get(3)).isEqualTo(7);
-            meld.barrier();
-            a.close();
         });
     }
 

@@ -1,20 +1,11 @@
 package io.meld.memory;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.meld.Distribution;
 import io.meld.GlobalArray;
 import io.meld.Meld;
 import io.meld.config.MeldConfig;
-import io.meld.transport.Link;
-import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
-import java.lang.reflect.Method;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -47,53 +38,6 @@ final class MemoryTesting {
     /** @return the node's memory service behind an array handle */
     static MemoryService service(GlobalArray array) {
         return ((ArrayHandle) array).service;
-    }
-
-    /**
-     * Occupies the I/O threads that serve this node's connections (every lane) to {@code peer}, so that
-     * nothing arriving from any peer on those threads is handled, then opens {@code blocked} and holds
-     * them until {@code done} opens (at most 30 s, as long as {@link #blockIoThreads} holds them; failing
-     * the test if it does not).
-     */
-    static void holdIoThreads(GlobalArray array, int peer, CountDownLatch blocked, CountDownLatch done)
-            throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        blockIoThreads(array, peer, release);
-        blocked.countDown();
-        boolean finished = done.await(30, TimeUnit.SECONDS);
-        release.countDown();
-        assertThat(finished)
-                .as("the other node finished while the I/O threads were held")
-                .isTrue();
-    }
-
-    /**
-     * Occupies the I/O threads that serve this node's connections (every lane) to {@code peer} until
-     * {@code release} opens (at most 30 s). Returns once they are occupied. Reaches the Netty channels by
-     * reflection: a test-only hook, so the transport needs no API for it.
-     */
-    private static void blockIoThreads(GlobalArray array, int peer, CountDownLatch release) throws Exception {
-        MemoryService service = service(array);
-        Method channelOf = Link.class.getDeclaredMethod("channel");
-        channelOf.setAccessible(true);
-        Set<EventLoop> loops = new HashSet<>();
-        for (int lane = 0; lane < service.lanes(); lane++) {
-            loops.add(((Channel) channelOf.invoke(service.linkTo(peer, lane))).eventLoop());
-        }
-        CountDownLatch blocked = new CountDownLatch(loops.size());
-        for (EventLoop loop : loops) {
-            loop.execute(() -> {
-                blocked.countDown();
-                try {
-                    release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-        }
-        if (!blocked.await(10, TimeUnit.SECONDS)) {
-            throw new AssertionError("the I/O threads of " + array + " did not take the blocking tasks");
-        }
     }
 
     /** What a worker thread runs; it may throw anything, which fails the test. */

@@ -1,7 +1,7 @@
 package io.meld.messaging;
 
 import io.meld.Meld;
-import io.meld.transport.Transport;
+import io.meld.transport.Links;
 import java.lang.reflect.Field;
 
 /** What the messaging and collective tests share: a way to make a node of an in-JVM cluster die. */
@@ -11,13 +11,13 @@ public final class MessagingTesting {
     /**
      * Makes a node of an in-JVM cluster fail as if its process died: its connections close at once,
      * without the closing handshake or a BYE, so its peers see links go down. Reaches the node's
-     * transport by reflection: a test-only hook, so the runtime needs no API for it.
+     * links by reflection: a test-only hook, so the runtime needs no API for it.
      *
      * @param meld the node's handle
      */
     public static void crash(Meld meld) throws ReflectiveOperationException {
-        Field transport = meld.getClass().getDeclaredField("transport");
-        transport.setAccessible(true);
-        ((Transport) transport.get(meld)).close();
+        Field links = meld.getClass().getDeclaredField("links");
+        links.setAccessible(true);
+        ((Links) links.get(meld)).close();
     }
 }

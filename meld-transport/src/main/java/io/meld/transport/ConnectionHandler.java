@@ -41,7 +41,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     private State state;
     private long nextInboundSequence;
     private long nextOutboundSequence;
-    private Link link;
+    private ChannelLink link;
     private Throwable closeCause;
     private ScheduledFuture<?> handshakeTimer;
 
@@ -194,7 +194,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         String refusal = transport.checkHello(hello);
         if (refusal == null) {
             // Registration refuses a rank that is already connected, atomically with installing it.
-            link = new Link(transport, hello.senderRank(), hello.lane(), hello.incarnation(), ctx.channel());
+            link = new ChannelLink(transport, hello.senderRank(), hello.lane(), hello.incarnation(), ctx.channel());
             refusal = transport.register(link);
         }
         if (refusal != null) {
@@ -222,7 +222,8 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         HandshakeCodec.Hello welcome = HandshakeCodec.decode(payload);
         String refusal = transport.checkWelcome(welcome, expectedPeer, attempt.lane());
         if (refusal == null) {
-            link = new Link(transport, welcome.senderRank(), welcome.lane(), welcome.incarnation(), ctx.channel());
+            link = new ChannelLink(
+                    transport, welcome.senderRank(), welcome.lane(), welcome.incarnation(), ctx.channel());
             refusal = transport.register(link);
         }
         if (refusal != null) {

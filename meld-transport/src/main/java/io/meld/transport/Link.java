@@ -1,83 +1,50 @@
 package io.meld.transport;
 
-import io.meld.MeldException;
 import io.meld.NodeFailedException;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The connection to one peer, after a successful handshake: frames sent here arrive at the peer in the
- * order they were sent, and the peer's frames arrive at this node's {@link FrameHandler}s in its order.
+ * The connection to one peer on one lane, after a successful handshake: frames sent here arrive at the
+ * peer in the order they were sent, and the peer's frames arrive at this node's {@link FrameHandler}s in
+ * its order. The services of a node see their peers only through links ({@link Links}), so a protocol
+ * runs the same over TCP ({@link Transport}) and in memory ({@link InMemoryNetwork}).
  *
- * <p><b>Concurrency</b>: any thread may send. A frame handed to {@link #send(ByteBuf)} is queued on the
- * link's I/O thread, which stamps its sequence number and writes it; frames sent by one thread keep
- * that thread's order. When more than {@code meld.transport.send-buffer} bytes are queued, a sending
- * thread that is not the I/O thread waits until the queue drains to half (back-pressure bounds the
- * memory in flight); the I/O thread itself never waits.
+ * <p>This interface is also where per-link concerns will attach without the services changing: counters
+ * of frames and bytes, and a sequence/acknowledgement layer that resends after a reconnection (the
+ * header's sequence number is stamped per link for it).
  *
- * <p><b>Buffer ownership</b>: {@link #send(ByteBuf)} takes the buffer; Netty releases it once written,
- * and the link releases it if it cannot be sent.
+ * <p><b>Concurrency</b>: any thread may send. Each link has an I/O thread, on which the peer's frames
+ * are handled; frames sent by one thread keep that thread's order. When more than {@code
+ * meld.transport.send-buffer} bytes are queued, a sending thread that is not the I/O thread waits until
+ * the queue drains to half (back-pressure bounds the memory in flight); the I/O thread itself never
+ * waits.
+ *
+ * <p><b>Buffer ownership</b>: {@link #send(ByteBuf)} takes the buffer; the link releases it once
+ * written, or if it cannot be sent.
  */
-public final class Link {
-    private final Transport transport;
-    private final int rank;
-    private final int lane;
-    private final long incarnation;
-    private final Channel channel;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition writable = lock.newCondition();
-    /** Tasks waiting for the link to drain; touched on the I/O thread only. */
-    private final ArrayDeque<Runnable> whenWritable = new ArrayDeque<>();
-
-    private volatile Throwable downCause;
-    private volatile boolean down;
-
-    Link(Transport transport, int rank, int lane, long incarnation, Channel channel) {
-        this.transport = transport;
-        this.rank = rank;
-        this.lane = lane;
-        this.incarnation = incarnation;
-        this.channel = channel;
-    }
-
+public interface Link {
     /** @return the peer's rank */
-    public int rank() {
-        return rank;
-    }
+    int rank();
 
     /** @return which of the connections to the peer this is, from 0 to the lanes less one */
-    public int lane() {
-        return lane;
-    }
+    int lane();
 
     /** @return the peer's incarnation, as it announced in the handshake */
-    public long incarnation() {
-        return incarnation;
-    }
+    long incarnation();
 
     /** @return whether frames can still be sent on this link */
-    public boolean isUp() {
-        return !down;
-    }
+    boolean isUp();
 
     /** @return the maximum frame size, header included */
-    public int maxFrameSize() {
-        return transport.maxFrameSize();
-    }
+    int maxFrameSize();
 
     /** @return the largest payload one frame can carry */
-    public int maxPayload() {
-        return transport.maxFrameSize() - FrameDescriptor.HEADER_LENGTH;
+    default int maxPayload() {
+        return maxFrameSize() - FrameDescriptor.HEADER_LENGTH;
     }
 
     /** @return whether the calling thread is this link's I/O thread */
-    public boolean inIoThread() {
-        return channel.eventLoop().inEventLoop();
-    }
+    boolean inIoThread();
 
     /**
      * Allocates a frame with its header written; the caller appends the payload and calls {@link
@@ -90,26 +57,7 @@ public final class Link {
      * @return a pooled buffer, positioned at the start of the payload
      * @throws IllegalArgumentException when a value is out of range; nothing is allocated
      */
-    public ByteBuf newFrame(int type, int flags, int payloadCapacity) {
-        // Checked here because the header has one byte for each: a wider value would be cut silently,
-        // and a handshake type closes the connection at the peer.
-        if (type <= FrameType.REJECT || type > FrameType.MAX) {
-            throw new IllegalArgumentException("frame type " + type + " is reserved or out of range ("
-                    + (FrameType.REJECT + 1) + ".." + FrameType.MAX + ")");
-        }
-        if (flags < 0 || flags > 0xFF) {
-            throw new IllegalArgumentException("flags " + flags + " do not fit the frame header's byte");
-        }
-        if (payloadCapacity < 0 || payloadCapacity > maxPayload()) {
-            throw new IllegalArgumentException("payload of " + payloadCapacity + " bytes is outside 0.." + maxPayload()
-                    + ", the largest payload of a frame of " + maxFrameSize() + " bytes ("
-                    + TransportSettings.MAX_FRAME_SIZE.name() + ", " + FrameDescriptor.HEADER_LENGTH
-                    + " of them header)");
-        }
-        ByteBuf buf = channel.alloc().directBuffer(FrameDescriptor.HEADER_LENGTH + payloadCapacity);
-        FrameDescriptor.begin(buf, type, flags);
-        return buf;
-    }
+    ByteBuf newFrame(int type, int flags, int payloadCapacity);
 
     /**
      * Sends a frame allocated by {@link #newFrame}, setting its length from its writer index. Waits while
@@ -120,29 +68,10 @@ public final class Link {
      * @throws IllegalArgumentException when the frame exceeds the maximum frame size or is shorter than a
      *     header; the frame is released
      */
-    public void send(ByteBuf frame) {
-        int length = frame.readableBytes();
-        if (length > transport.maxFrameSize() || length < FrameDescriptor.HEADER_LENGTH) {
-            frame.release();
-            throw new IllegalArgumentException("frame of " + length + " bytes is outside "
-                    + FrameDescriptor.HEADER_LENGTH + ".." + transport.maxFrameSize() + " ("
-                    + TransportSettings.MAX_FRAME_SIZE.name() + ")");
-        }
-        frame.setIntLE(frame.readerIndex() + FrameDescriptor.LENGTH_OFFSET, length);
-        if (!channel.isWritable() && !channel.eventLoop().inEventLoop()) {
-            awaitWritable(frame);
-        }
-        if (down) {
-            frame.release();
-            throw failure("cannot send to node " + rank + ": its link is down");
-        }
-        channel.writeAndFlush(frame, channel.voidPromise());
-    }
+    void send(ByteBuf frame);
 
     /** @return whether the link's queue is below its high-water mark */
-    public boolean isWritableNow() {
-        return channel.isWritable();
-    }
+    boolean isWritableNow();
 
     /**
      * Runs {@code task} on the I/O thread once the link's queue has drained below its low-water mark
@@ -152,90 +81,52 @@ public final class Link {
      *
      * @param task what to run; must be called on this link's I/O thread
      */
-    public void whenWritable(Runnable task) {
-        if (!inIoThread()) {
-            throw new IllegalStateException("whenWritable is for the link's I/O thread");
-        }
-        if (down) {
-            return;
-        }
-        if (channel.isWritable()) {
-            task.run();
-        } else {
-            whenWritable.add(task);
-        }
-    }
+    void whenWritable(Runnable task);
 
     /**
      * @param what what was being done
      * @return the exception that reports this link's failure
      */
-    public NodeFailedException failure(String what) {
-        Throwable cause = downCause;
-        return new NodeFailedException(rank, what + (cause != null ? ": " + cause.getMessage() : ""), cause);
-    }
+    NodeFailedException failure(String what);
 
-    @Override
-    public String toString() {
-        return "link to node " + rank + (lane > 0 ? " lane " + lane : "") + " (" + channel.remoteAddress() + ")";
-    }
-
-    Channel channel() {
-        return channel;
-    }
-
-    /** Closes the connection from any thread; the link goes down with {@code cause}. */
-    void close(Throwable cause) {
-        channel.eventLoop().execute(() -> {
-            ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
-            if (handler != null) {
-                handler.closeWith(cause);
-            }
-            channel.close();
-        });
-    }
-
-    /** Called on the I/O thread when the channel's writability changes. */
-    void writabilityChanged() {
-        if (channel.isWritable()) {
-            signalAll();
-            while (!whenWritable.isEmpty() && channel.isWritable() && !down) {
-                whenWritable.poll().run();
-            }
+    /**
+     * Checks the arguments of {@link #newFrame}, for every implementation alike: the header has one byte
+     * for the type and one for the flags, so a wider value would be cut silently, and a handshake type
+     * closes the connection at the peer.
+     *
+     * @throws IllegalArgumentException naming the value out of range
+     */
+    static void checkNewFrame(int type, int flags, int payloadCapacity, int maxFrameSize) {
+        if (type <= FrameType.REJECT || type > FrameType.MAX) {
+            throw new IllegalArgumentException("frame type " + type + " is reserved or out of range ("
+                    + (FrameType.REJECT + 1) + ".." + FrameType.MAX + ")");
+        }
+        if (flags < 0 || flags > 0xFF) {
+            throw new IllegalArgumentException("flags " + flags + " do not fit the frame header's byte");
+        }
+        int maxPayload = maxFrameSize - FrameDescriptor.HEADER_LENGTH;
+        if (payloadCapacity < 0 || payloadCapacity > maxPayload) {
+            throw new IllegalArgumentException("payload of " + payloadCapacity + " bytes is outside 0.." + maxPayload
+                    + ", the largest payload of a frame of " + maxFrameSize + " bytes ("
+                    + TransportSettings.MAX_FRAME_SIZE.name() + ", " + FrameDescriptor.HEADER_LENGTH
+                    + " of them header)");
         }
     }
 
-    /** Called once, on the I/O thread, when the channel closes. */
-    void markDown(Throwable cause) {
-        downCause = cause;
-        down = true;
-        whenWritable.clear();
-        signalAll();
-    }
-
-    private void awaitWritable(ByteBuf frame) {
-        lock.lock();
-        try {
-            // The I/O thread signals under this lock after writability changes, so checking under the
-            // lock cannot miss a wake-up; the timeout is only a guard against a lost channel event.
-            while (!channel.isWritable() && !down) {
-                writable.await(100, TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /**
+     * Checks a frame handed to {@link #send} and sets its length field, for every implementation alike.
+     *
+     * @throws IllegalArgumentException when it is shorter than a header or longer than a frame may be;
+     *     the frame is released
+     */
+    static void checkAndSetLength(ByteBuf frame, int maxFrameSize) {
+        int length = frame.readableBytes();
+        if (length > maxFrameSize || length < FrameDescriptor.HEADER_LENGTH) {
             frame.release();
-            throw new MeldException("interrupted while waiting to send to node " + rank, e);
-        } finally {
-            lock.unlock();
+            throw new IllegalArgumentException("frame of " + length + " bytes is outside "
+                    + FrameDescriptor.HEADER_LENGTH + ".." + maxFrameSize + " ("
+                    + TransportSettings.MAX_FRAME_SIZE.name() + ")");
         }
-    }
-
-    private void signalAll() {
-        lock.lock();
-        try {
-            writable.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        frame.setIntLE(frame.readerIndex() + FrameDescriptor.LENGTH_OFFSET, length);
     }
 }

@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * {@link #link(int)} by any thread. Frames are handled on the I/O threads ({@code
  * meld.transport.io-threads}), each connection always on the same one.
  */
-public final class Transport implements AutoCloseable {
+public final class Transport implements Links, AutoCloseable {
     /** The version of the wire protocol; peers must speak the same one. */
     public static final int PROTOCOL_VERSION = 1;
 
@@ -88,7 +88,7 @@ public final class Transport implements AutoCloseable {
 
     private final int lanes;
     /** Links by {@code rank * lanes + lane}. */
-    private final AtomicReferenceArray<Link> links;
+    private final AtomicReferenceArray<ChannelLink> links;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition linksChanged = lock.newCondition();
@@ -109,8 +109,8 @@ public final class Transport implements AutoCloseable {
         this.maxFrameSize = (int) (long) config.get(TransportSettings.MAX_FRAME_SIZE);
         this.handshakeTimeoutMillis =
                 config.get(TransportSettings.HANDSHAKE_TIMEOUT).toMillis();
-        this.handlers = b.handlers.clone();
-        this.listener = b.listener;
+        this.handlers = b.handlers.table();
+        this.listener = b.handlers.listener();
         this.lanes = lanes(config);
         this.links = new AtomicReferenceArray<>(size * lanes);
         long high = config.get(TransportSettings.SEND_BUFFER);
@@ -179,12 +179,12 @@ public final class Transport implements AutoCloseable {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
-    /** @return this node's rank, or -1 until {@link #connect} gives it */
+    @Override
     public int rank() {
         return rank;
     }
 
-    /** @return the number of nodes */
+    @Override
     public int size() {
         return size;
     }
@@ -199,7 +199,7 @@ public final class Transport implements AutoCloseable {
         return clusterId;
     }
 
-    /** @return the largest frame, header included */
+    @Override
     public int maxFrameSize() {
         return maxFrameSize;
     }
@@ -307,42 +307,22 @@ public final class Transport implements AutoCloseable {
         }
     }
 
-    /**
-     * @param peer a rank other than this node's
-     * @return the first link (lane 0) to it, or {@code null} when it is not connected
-     */
-    public Link link(int peer) {
-        return links.get(index(peer, 0));
-    }
-
-    /**
-     * @param peer a rank other than this node's
-     * @param lane a lane, from 0 to {@link #lanes()} less one
-     * @return the link to it on that lane, or {@code null} when it is not connected
-     */
+    @Override
     public Link link(int peer, int lane) {
         return links.get(index(peer, lane));
     }
 
-    /**
-     * Closes every link to a peer that the cluster layer declared failed, although its connections may
-     * still be open (a frozen or cut-off node): senders waiting for room on those links fail instead of
-     * waiting for ever, frames queued to the peer are dropped, and the {@link LinkListener} hears of each
-     * link with {@code cause}. Does nothing for links that are down already.
-     *
-     * @param peer the failed peer's rank
-     * @param cause why it is considered failed
-     */
+    @Override
     public void disconnect(int peer, Throwable cause) {
         for (int lane = 0; lane < lanes; lane++) {
-            Link link = links.get(index(peer, lane));
+            ChannelLink link = links.get(index(peer, lane));
             if (link != null) {
                 link.close(cause);
             }
         }
     }
 
-    /** @return the connections between each pair of nodes ({@code meld.transport.lanes}) */
+    @Override
     public int lanes() {
         return lanes;
     }
@@ -359,7 +339,7 @@ public final class Transport implements AutoCloseable {
         closing = true;
         List<ChannelFuture> closed = new ArrayList<>();
         for (int i = 0; i < links.length(); i++) {
-            Link l = links.get(i);
+            ChannelLink l = links.get(i);
             if (l != null) {
                 closed.add(l.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
             }
@@ -446,7 +426,7 @@ public final class Transport implements AutoCloseable {
     }
 
     /** Installs a link after its handshake; returns why it must be refused, or {@code null}. */
-    String register(Link link) {
+    String register(ChannelLink link) {
         if (closing) {
             return "node " + rank + " is closing";
         }
@@ -458,7 +438,7 @@ public final class Transport implements AutoCloseable {
         return null;
     }
 
-    void linkDown(Link link, Throwable cause) {
+    void linkDown(ChannelLink link, Throwable cause) {
         links.compareAndSet(index(link.rank(), link.lane()), link, null);
         link.markDown(cause);
         signal();
@@ -636,8 +616,7 @@ public final class Transport implements AutoCloseable {
         private MeldConfig config = MeldConfig.defaults();
         private String bindAddress = "127.0.0.1";
         private int port;
-        private final FrameHandler[] handlers = new FrameHandler[FrameType.MAX + 1];
-        private LinkListener listener = (link, cause) -> {};
+        private FrameHandlers handlers = new FrameHandlers();
 
         private Builder() {}
 
@@ -695,13 +674,7 @@ public final class Transport implements AutoCloseable {
          * @return this builder
          */
         public Builder handle(int type, FrameHandler handler) {
-            if (type <= FrameType.REJECT || type > FrameType.MAX) {
-                throw new IllegalArgumentException("frame type " + type + " is reserved or out of range");
-            }
-            if (handlers[type] != null) {
-                throw new IllegalArgumentException("frame type " + FrameType.name(type) + " already has a handler");
-            }
-            handlers[type] = Objects.requireNonNull(handler, "handler");
+            handlers.handle(type, handler);
             return this;
         }
 
@@ -710,7 +683,17 @@ public final class Transport implements AutoCloseable {
          * @return this builder
          */
         public Builder onLinkDown(LinkListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+            handlers.onLinkDown(listener);
+            return this;
+        }
+
+        /**
+         * @param all the handler of each frame type and the listener of links that go down, in place of
+         *     those given so far
+         * @return this builder
+         */
+        public Builder handlers(FrameHandlers all) {
+            this.handlers = Objects.requireNonNull(all, "handlers");
             return this;
         }
 

@@ -64,7 +64,8 @@ class CongestionControlTest {
             for (int a = 0; a < nodes; a++) {
                 for (int b = 0; b < nodes; b++) {
                     if (a != b) {
-                        ByteBuffer read = c.link(a, b).channel().config().getOption(cc.option());
+                        ByteBuffer read =
+                                ((ChannelLink) c.link(a, b)).channel().config().getOption(cc.option());
                         assertThat(StandardCharsets.US_ASCII.decode(read).toString())
                                 .as("congestion control of node %d's link to node %d", a, b)
                                 .isEqualTo(chosen);

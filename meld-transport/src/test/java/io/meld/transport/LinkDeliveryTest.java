@@ -120,9 +120,10 @@ class LinkDeliveryTest {
                             c.send(0, 1, 0, numbered(thread, i, frameSize - 64));
                             sent.incrementAndGet();
                             mostQueued.accumulateAndGet(
-                                    link.channel().unsafe().outboundBuffer() == null
+                                    ((ChannelLink) link).channel().unsafe().outboundBuffer() == null
                                             ? 0
-                                            : link.channel()
+                                            : ((ChannelLink) link)
+                                                    .channel()
                                                     .unsafe()
                                                     .outboundBuffer()
                                                     .totalPendingWriteBytes(),

@@ -77,7 +77,7 @@ class LinkFailureTest {
                     }
                 });
                 TestCluster.awaitSendersHeldBack(link, sent::get);
-                link.channel().close();
+                ((ChannelLink) link).channel().close();
                 assertThatThrownBy(() -> sender.get(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
                         .hasCauseInstanceOf(NodeFailedException.class)
                         .hasMessageContaining("node 1");

@@ -263,7 +263,7 @@ final class TestCluster implements AutoCloseable {
                 Await.TIMEOUT,
                 () -> {
                     long now = sent.getAsLong();
-                    if (now != last[0] || link.channel().isWritable()) {
+                    if (now != last[0] || ((ChannelLink) link).channel().isWritable()) {
                         last[0] = now;
                         since[0] = System.nanoTime();
                         return false;
@@ -271,7 +271,7 @@ final class TestCluster implements AutoCloseable {
                     return System.nanoTime() - since[0] > TimeUnit.MILLISECONDS.toNanos(300);
                 },
                 () -> "(" + sent.getAsLong() + " frames sent, link writable: "
-                        + link.channel().isWritable() + ")");
+                        + ((ChannelLink) link).channel().isWritable() + ")");
         return last[0];
     }
 }

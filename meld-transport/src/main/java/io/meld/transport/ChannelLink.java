@@ -1,0 +1,186 @@
+package io.meld.transport;
+
+import io.meld.MeldException;
+import io.meld.NodeFailedException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A {@link Link} over one TCP connection (a Netty channel), after a successful handshake.
+ *
+ * <p><b>Concurrency</b>: any thread may send. A frame handed to {@link #send(ByteBuf)} is queued on the
+ * link's I/O thread, which stamps its sequence number and writes it; frames sent by one thread keep
+ * that thread's order. When more than {@code meld.transport.send-buffer} bytes are queued, a sending
+ * thread that is not the I/O thread waits until the queue drains to half (back-pressure bounds the
+ * memory in flight); the I/O thread itself never waits.
+ *
+ * <p><b>Buffer ownership</b>: {@link #send(ByteBuf)} takes the buffer; Netty releases it once written,
+ * and the link releases it if it cannot be sent.
+ */
+final class ChannelLink implements Link {
+    private final Transport transport;
+    private final int rank;
+    private final int lane;
+    private final long incarnation;
+    private final Channel channel;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition writable = lock.newCondition();
+    /** Tasks waiting for the link to drain; touched on the I/O thread only. */
+    private final ArrayDeque<Runnable> whenWritable = new ArrayDeque<>();
+
+    private volatile Throwable downCause;
+    private volatile boolean down;
+
+    ChannelLink(Transport transport, int rank, int lane, long incarnation, Channel channel) {
+        this.transport = transport;
+        this.rank = rank;
+        this.lane = lane;
+        this.incarnation = incarnation;
+        this.channel = channel;
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int lane() {
+        return lane;
+    }
+
+    @Override
+    public long incarnation() {
+        return incarnation;
+    }
+
+    @Override
+    public boolean isUp() {
+        return !down;
+    }
+
+    @Override
+    public int maxFrameSize() {
+        return transport.maxFrameSize();
+    }
+
+    @Override
+    public boolean inIoThread() {
+        return channel.eventLoop().inEventLoop();
+    }
+
+    @Override
+    public ByteBuf newFrame(int type, int flags, int payloadCapacity) {
+        Link.checkNewFrame(type, flags, payloadCapacity, transport.maxFrameSize());
+        ByteBuf buf = channel.alloc().directBuffer(FrameDescriptor.HEADER_LENGTH + payloadCapacity);
+        FrameDescriptor.begin(buf, type, flags);
+        return buf;
+    }
+
+    @Override
+    public void send(ByteBuf frame) {
+        Link.checkAndSetLength(frame, transport.maxFrameSize());
+        if (!channel.isWritable() && !channel.eventLoop().inEventLoop()) {
+            awaitWritable(frame);
+        }
+        if (down) {
+            frame.release();
+            throw failure("cannot send to node " + rank + ": its link is down");
+        }
+        channel.writeAndFlush(frame, channel.voidPromise());
+    }
+
+    @Override
+    public boolean isWritableNow() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public void whenWritable(Runnable task) {
+        if (!inIoThread()) {
+            throw new IllegalStateException("whenWritable is for the link's I/O thread");
+        }
+        if (down) {
+            return;
+        }
+        if (channel.isWritable()) {
+            task.run();
+        } else {
+            whenWritable.add(task);
+        }
+    }
+
+    @Override
+    public NodeFailedException failure(String what) {
+        Throwable cause = downCause;
+        return new NodeFailedException(rank, what + (cause != null ? ": " + cause.getMessage() : ""), cause);
+    }
+
+    @Override
+    public String toString() {
+        return "link to node " + rank + (lane > 0 ? " lane " + lane : "") + " (" + channel.remoteAddress() + ")";
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    /** Closes the connection from any thread; the link goes down with {@code cause}. */
+    void close(Throwable cause) {
+        channel.eventLoop().execute(() -> {
+            ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
+            if (handler != null) {
+                handler.closeWith(cause);
+            }
+            channel.close();
+        });
+    }
+
+    /** Called on the I/O thread when the channel's writability changes. */
+    void writabilityChanged() {
+        if (channel.isWritable()) {
+            signalAll();
+            while (!whenWritable.isEmpty() && channel.isWritable() && !down) {
+                whenWritable.poll().run();
+            }
+        }
+    }
+
+    /** Called once, on the I/O thread, when the channel closes. */
+    void markDown(Throwable cause) {
+        downCause = cause;
+        down = true;
+        whenWritable.clear();
+        signalAll();
+    }
+
+    private void awaitWritable(ByteBuf frame) {
+        lock.lock();
+        try {
+            // The I/O thread signals under this lock after writability changes, so checking under the
+            // lock cannot miss a wake-up; the timeout is only a guard against a lost channel event.
+            while (!channel.isWritable() && !down) {
+                writable.await(100, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            frame.release();
+            throw new MeldException("interrupted while waiting to send to node " + rank, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void signalAll() {
+        lock.lock();
+        try {
+            writable.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

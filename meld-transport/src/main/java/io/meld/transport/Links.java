@@ -1,0 +1,53 @@
+package io.meld.transport;
+
+/**
+ * A node's links to its peers: what the node's services send through, whatever carries the frames
+ * ({@link Transport} over TCP, {@link InMemoryNetwork} in one JVM). Frames that arrive go to the {@link
+ * FrameHandler}s the node registered for their types, and a link that goes down is reported to its
+ * {@link LinkListener}.
+ *
+ * <p><b>Concurrency</b>: any thread.
+ */
+public interface Links extends AutoCloseable {
+    /** @return this node's rank, or -1 until the node is connected */
+    int rank();
+
+    /** @return the number of nodes */
+    int size();
+
+    /** @return the connections between each pair of nodes ({@code meld.transport.lanes}) */
+    int lanes();
+
+    /** @return the largest frame, header included */
+    int maxFrameSize();
+
+    /**
+     * @param peer a rank other than this node's
+     * @return the first link (lane 0) to it, or {@code null} when it is not connected
+     */
+    default Link link(int peer) {
+        return link(peer, 0);
+    }
+
+    /**
+     * @param peer a rank other than this node's
+     * @param lane a lane, from 0 to {@link #lanes()} less one
+     * @return the link to it on that lane, or {@code null} when it is not connected
+     */
+    Link link(int peer, int lane);
+
+    /**
+     * Closes every link to a peer that the cluster layer declared failed, although its connections may
+     * still be open (a frozen or cut-off node): senders waiting for room on those links fail instead of
+     * waiting for ever, frames queued to the peer are dropped, and the {@link LinkListener} hears of each
+     * link with {@code cause}, on the link's I/O thread. Does nothing for links that are down already.
+     *
+     * @param peer the failed peer's rank
+     * @param cause why it is considered failed
+     */
+    void disconnect(int peer, Throwable cause);
+
+    /** Closes every link: what was sent already is delivered first, then the peers see the links go down. */
+    @Override
+    void close();
+}
