@@ -5,7 +5,6 @@ import io.meld.GlobalArray;
 import io.meld.GlobalDoubleArray;
 import io.meld.GlobalLongArray;
 import io.meld.MeldException;
-import io.meld.MeldTimeoutException;
 import io.meld.NodeFailedException;
 import io.meld.Signal;
 import io.meld.codec.ObjectCodec;
@@ -24,25 +23,20 @@ import io.meld.transport.TransportSettings;
 import io.netty.buffer.ByteBuf;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A node's global memory: the arrays it takes part in, the delegation of operations on remote elements
- * to their homes, and the combining of those operations per destination.
+ * to their homes, and the combining of those operations per destination. This class issues operations
+ * and wires the parts that each do one thing: the arrays ({@link ArrayTable}, which also allocates),
+ * every thread's way out ({@link Senders}, {@link Sender}, {@link OpBuffer}), fence tracking ({@link
+ * Fences}), the waiting policy ({@link Waiting}), the flusher agent ({@link Flusher}), the home's and the
+ * caller's frame handlers ({@link HomeHandler}, {@link ReplyHandler}) and bulk transfers ({@link Bulk}).
  *
  * <h2>Paths</h2>
  *
@@ -72,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * see {@code meld.transport.lanes}), and a home applies a connection's frames in order on one thread: so
  * they apply in issue order, while the lanes of one peer are applied by several I/O threads in
  * parallel. {@link #fence()} sends the thread's buffers, then a FENCE request on every connection that
- * carried operations nobody has waited for since its last fence; a home answers a FENCE after applying
+ * carried operations nobody has waited for since its last fence ({@link Fences}); a home answers a FENCE after applying
  * everything that arrived before it on that connection, which covers every frame any thread of this
  * node handed to it earlier (so also the operations of loops and tasks the thread joined, once they have
  * sent their buffers). A frame whose sender waits for the answer to its last operation (a blocking
@@ -97,9 +91,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class MemoryService implements NodeService {
     private static final Logger LOG = LoggerFactory.getLogger(MemoryService.class);
-    private static final int RECENT = 256;
-    /** The longest a thread in {@link #waitUntil} parks before it looks again: plain writes wake nobody. */
-    private static final long WAIT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private static final VarHandle LOCAL_DIRTY;
 
@@ -112,37 +103,15 @@ public final class MemoryService implements NodeService {
     }
 
     private final int size;
-    private final int bufferSize;
-    /**
-     * Per connection ({@code node * lanes + lane}): the frames handed to it that nobody waits for an answer
-     * to, counted after the hand-off. A connection whose count equals {@link #fenced}'s needs no fence.
-     */
-    private AtomicLongArray unawaited;
-
-    /** Per connection: how many of its {@link #unawaited} frames a completed fence covers. */
-    private AtomicLongArray fenced;
+    private final Fences fences;
 
     private final long timeoutNanos;
     private final boolean batchLocal;
-    private final long spinNanos;
     /** log2 of {@code meld.memory.chunk-size}. */
     private final int maxChunkShift;
 
     final PendingRequests pending = new PendingRequests();
-    private final ThreadLocal<Sender> senders = new ThreadLocal<>();
-
-    /**
-     * A cache of senders by thread id, in front of {@link #senders}: fewer dependent loads than a
-     * ThreadLocal lookup, on every operation. Racy by design: an entry is a fully constructed sender
-     * (final fields) or null, and a thread only ever uses an entry whose thread is itself.
-     */
-    private final Sender[] recent = new Sender[RECENT];
-
-    /** The senders virtual threads share; see {@link #sharedSender}. */
-    private final AtomicReferenceArray<Sender> shared =
-            new AtomicReferenceArray<>(Math.max(2, Runtime.getRuntime().availableProcessors()));
-
-    private final List<OpBuffer> buffers = new CopyOnWriteArrayList<>();
+    private final Senders senders;
 
     /**
      * How many buffers of this node's own elements hold operations: counted up before a buffer takes its
@@ -151,11 +120,10 @@ public final class MemoryService implements NodeService {
      */
     @SuppressWarnings("unused") // through LOCAL_DIRTY
     private volatile int localDirty;
-    /** Threads in {@link #await}: only one waiting alone polls. */
-    private final AtomicInteger waiting = new AtomicInteger();
 
-    private final AtomicInteger nextLane = new AtomicInteger();
-    private final ArrayTable arrays = new ArrayTable();
+    private final Waiting waiting;
+
+    private final ArrayTable arrays;
     /** Which peers failed; the node's table, set at start (no operation runs before). */
     private volatile PeerTable peers;
 
@@ -188,20 +156,22 @@ public final class MemoryService implements NodeService {
                     + " bytes (" + TransportSettings.MAX_FRAME_SIZE.name() + " less " + FrameDescriptor.HEADER_LENGTH
                     + ")");
         }
-        this.bufferSize = (int) buffer;
+        this.senders = new Senders(this, size, (int) buffer);
+        this.fences = new Fences(this, size);
         this.flusher = new Flusher(
-                buffers,
+                senders.buffers(),
                 config.get(MemorySettings.FLUSH_DELAY).toNanos(),
                 now -> pending.expire(now, this::timeoutMessage));
         this.timeoutNanos = config.get(MemorySettings.TIMEOUT).toNanos();
         this.batchLocal = config.get(MemorySettings.LOCAL_BATCHING);
-        this.spinNanos = config.get(MemorySettings.SPIN).toNanos();
+        this.waiting = new Waiting(this, config.get(MemorySettings.SPIN).toNanos());
         long chunkSize = config.get(MemorySettings.CHUNK_SIZE);
         if (Long.bitCount(chunkSize) != 1) {
             throw new ConfigException(MemorySettings.CHUNK_SIZE.name() + "=" + chunkSize + " (from "
                     + config.source(MemorySettings.CHUNK_SIZE) + ") is not a power of two");
         }
         this.maxChunkShift = Long.numberOfTrailingZeros(chunkSize);
+        this.arrays = new ArrayTable(size, maxChunkShift, collectives);
         this.home = new HomeHandler(this);
         this.replies = new ReplyHandler(this);
     }
@@ -238,8 +208,9 @@ public final class MemoryService implements NodeService {
         this.peers = node.peers();
         Links links = node.links();
         this.lanes = links.lanes();
-        this.unawaited = new AtomicLongArray(size * lanes);
-        this.fenced = new AtomicLongArray(size * lanes);
+        senders.start(lanes);
+        waiting.start(rank, lanes, links);
+        fences.start(rank, lanes);
         this.links = links;
         flusher.start(rank);
     }
@@ -253,7 +224,8 @@ public final class MemoryService implements NodeService {
      * @return the handle
      */
     public GlobalLongArray longArray(String name, long length, Distribution distribution) {
-        return new LongArrayImpl(this, allocate(name, false, length, distribution));
+        checkOpen();
+        return new LongArrayImpl(this, arrays.allocate(rank, name, false, length, distribution));
     }
 
     /**
@@ -265,7 +237,8 @@ public final class MemoryService implements NodeService {
      * @return the handle
      */
     public GlobalDoubleArray doubleArray(String name, long length, Distribution distribution) {
-        return new DoubleArrayImpl(this, allocate(name, true, length, distribution));
+        checkOpen();
+        return new DoubleArrayImpl(this, arrays.allocate(rank, name, true, length, distribution));
     }
 
     /**
@@ -282,71 +255,7 @@ public final class MemoryService implements NodeService {
                 throw lost;
             }
         }
-        for (int peer = 0; peer < size * lanes; peer++) {
-            if (peer / lanes != rank) {
-                checkMayWaitFor(peer / lanes, peer % lanes, "fence");
-            }
-        }
-        List<Pending.Blocking> waits = new ArrayList<>();
-        List<Integer> ids = new ArrayList<>();
-        List<Integer> fencedLinks = new ArrayList<>();
-        long[] seen = new long[size * lanes];
-        RuntimeException first = null;
-        for (int peer = 0; peer < size * lanes; peer++) {
-            int r = peer / lanes;
-            if (r == rank || (peers.isFailed(r) && !addressed(sender, r))) {
-                continue;
-            }
-            seen[peer] = unawaited.get(peer);
-            if (!peers.isFailed(r) && seen[peer] == fenced.get(peer)) {
-                continue; // every frame it carried is applied: a fence or an awaited answer came after it
-            }
-            Pending.Blocking p = new Pending.Blocking(r, System.nanoTime() + timeoutNanos, null, OpCodec.FENCE, 0);
-            int id = pending.register(p);
-            try {
-                Link link = linkTo(r, peer % lanes);
-                ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, OpRunDescriptor.FENCE_LENGTH);
-                OpRunDescriptor.writeFence(frame, id);
-                link.send(frame);
-                waits.add(p);
-                ids.add(id);
-                fencedLinks.add(peer);
-            } catch (RuntimeException e) {
-                pending.forget(id);
-                if (first == null && matters(e, sender, r)) {
-                    first = e;
-                }
-            }
-        }
-        for (int i = 0; i < waits.size(); i++) {
-            try {
-                await(waits.get(i), ids.get(i));
-                int peer = fencedLinks.get(i);
-                fenced.accumulateAndGet(peer, seen[peer], Math::max);
-            } catch (RuntimeException e) {
-                if (first == null && matters(e, sender, waits.get(i).destination)) {
-                    first = e;
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
-    /**
-     * Whether the calling thread ever addressed operations to {@code node}: a fence fails for a failed
-     * node only then. A fence also covers the threads of a loop the caller waited for, whose buffers
-     * are not the caller's; their operations to a failed node are lost with it, and the loop's closing
-     * agreement, a collective with that node, fails instead.
-     */
-    private static boolean addressed(Sender sender, int node) {
-        return sender != null && sender.addressed(node);
-    }
-
-    /** A fence's failure to reach {@code node} matters unless the node failed and was never addressed. */
-    private static boolean matters(RuntimeException e, Sender sender, int node) {
-        return !(e instanceof NodeFailedException) || addressed(sender, node);
+        fences.fence(sender);
     }
 
     /**
@@ -354,21 +263,8 @@ public final class MemoryService implements NodeService {
      * leave before its closing handshake.
      */
     public void flushAll() {
-        for (OpBuffer b : buffers) {
-            if (!b.looksEmpty() && b.tryAcquireForFlusher()) {
-                try {
-                    b.flush();
-                } catch (RuntimeException e) {
-                    LOG.debug(
-                            "node {} could not send buffered operations to node {}: {}",
-                            rank,
-                            b.destination,
-                            e.toString());
-                } finally {
-                    b.release();
-                }
-            }
-        }
+        senders.flushIdle((b, e) -> LOG.debug(
+                "node {} could not send buffered operations to node {}: {}", rank, b.destination, e.toString()));
     }
 
     /**
@@ -404,8 +300,8 @@ public final class MemoryService implements NodeService {
     long call(GlobalStorage s, int dest, int opcode, int operation, long slot, long a, long b, long index) {
         checkOpen();
         Sender sender = sender();
-        if (onIoThreadOf(dest, sender.lane)) {
-            throw mayNotWait(dest, OpCodec.name(opcode) + "(" + s.name + "[" + index + "])");
+        if (waiting.onIoThreadOf(dest, sender.lane)) {
+            throw waiting.mayNotWait(dest, OpCodec.name(opcode) + "(" + s.name + "[" + index + "])");
         }
         Pending.Blocking p = new Pending.Blocking(dest, System.nanoTime() + timeoutNanos, s, opcode, index);
         int id = pending.register(p);
@@ -630,6 +526,11 @@ public final class MemoryService implements NodeService {
         return rank;
     }
 
+    /** @return every peer's state, once started */
+    PeerTable peers() {
+        return peers;
+    }
+
     /** @return whether fire-and-forget operations on this node's elements go through buffers */
     boolean batchesLocal() {
         return batchLocal;
@@ -641,58 +542,12 @@ public final class MemoryService implements NodeService {
 
     /** @return this thread's sender, created on first use */
     Sender sender() {
-        Thread t = Thread.currentThread();
-        Sender s = recent[(int) t.threadId() & (RECENT - 1)];
-        if (s != null && s.thread == t) {
-            return s;
-        }
-        return senderSlow(t);
-    }
-
-    private Sender senderSlow(Thread t) {
-        if (t.isVirtual()) {
-            return sharedSender(t);
-        }
-        Sender s = senders.get();
-        if (s == null) {
-            s = new Sender(this, t, size, bufferSize, nextLane.getAndIncrement() % lanes);
-            senders.set(s);
-        }
-        // A thread writes its slot once; two threads that share a slot take turns, each finding the
-        // other there and falling back to the thread-local map.
-        recent[(int) t.threadId() & (RECENT - 1)] = s;
-        return s;
+        return senders.sender();
     }
 
     /** @return this thread's sender, or {@code null} when it never sent anything */
     Sender existingSender() {
-        Thread t = Thread.currentThread();
-        if (t.isVirtual()) {
-            return shared.get(stripe(t));
-        }
-        Sender s = recent[(int) t.threadId() & (RECENT - 1)];
-        return s != null && s.thread == t ? s : senders.get();
-    }
-
-    /**
-     * Virtual threads share a few senders (one per core, by thread id), taken in turns through their
-     * buffers' state words: there may be millions of virtual threads, and each has few operations in
-     * flight. A virtual thread always uses the same one, so its operations to a home keep their order.
-     */
-    private Sender sharedSender(Thread t) {
-        int i = stripe(t);
-        Sender s = shared.get(i);
-        if (s == null) {
-            s = new Sender(this, null, size, bufferSize, i % lanes);
-            if (!shared.compareAndSet(i, null, s)) {
-                s = shared.get(i);
-            }
-        }
-        return s;
-    }
-
-    private int stripe(Thread t) {
-        return (int) (t.threadId() % shared.length());
+        return senders.existing();
     }
 
     /**
@@ -701,22 +556,11 @@ public final class MemoryService implements NodeService {
      * thread covers what they issued.
      */
     public void flushFor(Collection<Thread> threads) {
-        for (OpBuffer b : buffers) {
-            if (b.owner.thread == null || threads.contains(b.owner.thread)) {
-                while (!b.tryAcquireForFlusher()) {
-                    Thread.onSpinWait();
-                }
-                try {
-                    b.flush();
-                } finally {
-                    b.release();
-                }
-            }
-        }
+        senders.flushFor(threads);
     }
 
     void register(OpBuffer buffer) {
-        buffers.add(buffer);
+        senders.register(buffer);
     }
 
     /** A buffer went from empty to holding operations. */
@@ -754,8 +598,7 @@ public final class MemoryService implements NodeService {
         frame.writeBytes(data, 0, length);
         link.send(frame);
         if (unawaitedFrame) {
-            // After the hand-off: a fence that sees this count sends its FENCE behind the frame.
-            unawaited.incrementAndGet(dest * lanes + sender.lane);
+            fences.carried(dest, sender.lane); // after the hand-off: a fence sends its FENCE behind the frame
         }
     }
 
@@ -765,9 +608,7 @@ public final class MemoryService implements NodeService {
      * cover its connection.
      */
     void unsettle(int dest, int lane) {
-        if (dest != rank) {
-            unawaited.incrementAndGet(dest * lanes + lane);
-        }
+        fences.carried(dest, lane);
     }
 
     /** @return the link to {@code dest} on {@code lane} */
@@ -783,26 +624,9 @@ public final class MemoryService implements NodeService {
         return link;
     }
 
-    /**
-     * Refuses to wait for an answer from {@code dest} on the I/O thread that must read it: the wait
-     * could only end by timing out, and would stall every connection of that thread meanwhile. Callbacks
-     * of async operations run on I/O threads, so this is what a blocking call in one of them meets.
-     *
-     * @param dest the node whose answer the caller is about to wait for
-     * @param lane the lane the answer comes on: the waiting operation's sender's
-     * @param what the operation, for the message
-     * @throws IllegalStateException when the calling thread is the I/O thread of that link
-     */
+    /** Refuses to wait for {@code dest}'s answer on the I/O thread that must read it; see {@link Waiting}. */
     void checkMayWaitFor(int dest, int lane, String what) {
-        if (onIoThreadOf(dest, lane)) {
-            throw mayNotWait(dest, what);
-        }
-    }
-
-    /** @return whether the calling thread is the I/O thread that reads {@code dest}'s answers on {@code lane} */
-    private boolean onIoThreadOf(int dest, int lane) {
-        Link link = links.link(dest, lane);
-        return link != null && link.inIoThread();
+        waiting.checkMayWaitFor(dest, lane, what);
     }
 
     /** @return the connections to each peer ({@code meld.transport.lanes}) */
@@ -810,81 +634,22 @@ public final class MemoryService implements NodeService {
         return lanes;
     }
 
-    private IllegalStateException mayNotWait(int dest, String what) {
-        return new IllegalStateException(what + " cannot wait for node " + dest + " on node " + rank
-                + "'s I/O thread " + Thread.currentThread().getName() + ", which must read the answer: an"
-                + " async operation's callback runs there. Use the async form, or move the blocking call off"
-                + " that thread (thenApplyAsync, thenComposeAsync)");
-    }
-
     /** @return the array with this id, or {@code null} */
     GlobalStorage array(int id) {
         return arrays.get(id);
     }
 
-    /**
-     * Waits for a blocking operation's answer: polls for up to {@code meld.memory.spin}, then parks until
-     * the deadline. The poll takes an answer that comes within a round trip or two without the wake-up of
-     * a parked thread, which on a virtual machine costs tens of microseconds, more than a loopback round
-     * trip itself; a thread that polls has its answer the moment it lands.
-     *
-     * <p>Only a thread that waits alone on this node polls, and it stops as soon as another starts
-     * waiting: threads that poll together take the cores the I/O threads need to bring their answers, so
-     * when there are more waiters than cores every answer comes later (several times later for a few
-     * threads per node on 2 cores) and the polls buy nothing. A virtual thread parks at once, giving its
-     * carrier to the others.
-     *
-     * <p>The poll yields the processor between looks rather than only {@link Thread#onSpinWait()}, so
-     * that a runnable thread (the I/O thread that must read this answer, or another JVM's on the same
-     * machine) runs at once instead of after the poll. Two nodes sharing the cores that each wait alone
-     * for the other (both reading the other's halo after a barrier) would otherwise each hold a core that
-     * the other's I/O thread needs to answer, and each round trip would take about twice as long. A lone
-     * waiter whose core nobody else wants loses nothing by the yield.
-     */
+    /** Waits for a blocking operation's answer, by the node's {@linkplain Waiting waiting policy}. */
     long await(Pending.Blocking p, int id) {
-        int others = waiting.getAndIncrement();
-        try {
-            if (spinNanos > 0
-                    && others == 0
-                    && !p.isDone()
-                    && !Thread.currentThread().isVirtual()) {
-                long until = System.nanoTime() + spinNanos;
-                while (!p.isDone() && System.nanoTime() - until < 0 && waiting.get() == 1) {
-                    Thread.yield();
-                }
-            }
-            while (!p.isDone()) {
-                long left = p.deadlineNanos - System.nanoTime();
-                if (left <= 0) {
-                    pending.forget(id);
-                    p.fail(new MeldTimeoutException(timeoutMessage(p)));
-                    break;
-                }
-                LockSupport.parkNanos(p, left);
-                if (Thread.interrupted()) {
-                    pending.forget(id);
-                    p.fail(new MeldException(p.describe() + ": the waiting thread was interrupted"));
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        } finally {
-            waiting.decrementAndGet();
-        }
-        return p.value();
+        return waiting.await(p, id);
     }
 
     /**
      * Waits until a local {@code long} element satisfies {@code condition} ({@link
-     * io.meld.GlobalLongArray#waitUntil}). Polls like {@link #await} (for up to {@code meld.memory.spin},
-     * yielding, when it is the only waiting thread of the node), then counts itself among the array's
-     * waiters and parks: every operation that writes one of the array's elements wakes the waiters, and
-     * so do a failure and the node's close. It parks at most {@link #WAIT_POLL_NANOS} at a time, to see
-     * plain writes, which wake nobody.
+     * io.meld.GlobalLongArray#waitUntil}); sends what the thread queued first, since whoever is to set the
+     * flag may be waiting for it.
      *
      * @param timeoutNanos how long to wait at most, or -1 for no limit
-     * @throws NodeFailedException when a node has failed (the writer the thread waits for might be that one)
-     * @throws MeldTimeoutException when the timeout passes first
      */
     long waitUntil(GlobalStorage s, long[] chunk, int pos, long index, LongPredicate condition, long timeoutNanos) {
         long value = (long) Atomics.LONGS.getVolatile(chunk, pos);
@@ -892,98 +657,12 @@ public final class MemoryService implements NodeService {
             return value;
         }
         String what = "waitUntil on element " + index + " of array '" + s.name + "'";
-        checkNotIoThread(what);
-        // What this thread queued leaves now: whoever is to set the flag may be waiting for it.
+        waiting.checkNotIoThread(what);
         Sender own = existingSender();
         if (own != null) {
             own.flushAll();
         }
-        long start = System.nanoTime();
-        // Counted among the waiters only while it polls: a parked waitUntil leaves the cores to others.
-        int others = waiting.getAndIncrement();
-        try {
-            if (spinNanos > 0 && others == 0 && !Thread.currentThread().isVirtual()) {
-                long until = start + Math.min(spinNanos, timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos);
-                while (System.nanoTime() - until < 0 && waiting.get() == 1) {
-                    value = (long) Atomics.LONGS.getVolatile(chunk, pos);
-                    if (condition.test(value)) {
-                        return value;
-                    }
-                    Thread.yield();
-                }
-            }
-        } finally {
-            waiting.decrementAndGet();
-        }
-        s.startWaiting();
-        try {
-            while (true) {
-                value = (long) Atomics.LONGS.getVolatile(chunk, pos);
-                if (condition.test(value)) {
-                    return value;
-                }
-                RuntimeException end = endOfWait(s, what, value, timeoutNanos, start);
-                if (end != null) {
-                    // A last look: the write it waited for may have come with the news that ends the wait.
-                    value = (long) Atomics.LONGS.getVolatile(chunk, pos);
-                    if (condition.test(value)) {
-                        return value;
-                    }
-                    throw end;
-                }
-                long park = WAIT_POLL_NANOS;
-                if (timeoutNanos >= 0) {
-                    park = Math.max(1, Math.min(park, timeoutNanos - (System.nanoTime() - start)));
-                }
-                LockSupport.parkNanos(s, park);
-                if (Thread.interrupted()) {
-                    Thread.currentThread().interrupt();
-                    throw new MeldException(what + ": the waiting thread was interrupted");
-                }
-            }
-        } finally {
-            s.stopWaiting();
-        }
-    }
-
-    /** @return why a {@link #waitUntil} whose condition does not hold must end, or {@code null} to go on */
-    private RuntimeException endOfWait(GlobalStorage s, String what, long value, long timeoutNanos, long start) {
-        if (s.state != GlobalStorage.LIVE) {
-            return new IllegalStateException(what + ": the array " + s.stateText());
-        }
-        for (int r = 0; r < size; r++) {
-            Throwable f = peers.failure(r);
-            if (f != null) {
-                return new NodeFailedException(
-                        r, what + " on node " + rank + " failed: node " + r + " failed: " + f.getMessage(), f);
-            }
-        }
-        if (peers.everyOtherClosed()) {
-            return new MeldException("every other node has closed, so node " + rank + " waits in vain: " + what
-                    + " (its value is " + value + ")");
-        }
-        if (timeoutNanos >= 0 && System.nanoTime() - start >= timeoutNanos) {
-            return new MeldTimeoutException(what + " timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
-                    + "ms on node " + rank + "; its value is " + value);
-        }
-        return null;
-    }
-
-    /**
-     * Refuses to wait on an I/O thread (an async operation's callback): the writes that would end the wait
-     * arrive on I/O threads, maybe this one.
-     */
-    private void checkNotIoThread(String what) {
-        for (int r = 0; r < size; r++) {
-            for (int lane = 0; r != rank && lane < lanes; lane++) {
-                if (onIoThreadOf(r, lane)) {
-                    throw new IllegalStateException(what + " cannot wait on node " + rank + "'s I/O thread "
-                            + Thread.currentThread().getName() + ", which applies the writes it waits for: an"
-                            + " async operation's callback runs there. Move the wait off that thread"
-                            + " (thenApplyAsync, thenComposeAsync)");
-                }
-            }
-        }
+        return waiting.waitUntil(s, chunk, pos, what, condition, timeoutNanos);
     }
 
     /** Wakes every thread in {@link #waitUntil}, to look at the node's state again. */
@@ -1031,73 +710,5 @@ public final class MemoryService implements NodeService {
         if (closed) {
             throw new IllegalStateException("node " + rank + " is closed");
         }
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // Allocation
-
-    private GlobalStorage allocate(String name, boolean isDouble, long length, Distribution distribution) {
-        checkOpen();
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(distribution, "distribution");
-        String problem = null;
-        if (name.isBlank()) {
-            problem = "an array name must not be blank";
-        } else if (length < 0) {
-            problem = "array '" + name + "' length " + length + " is negative";
-        } else if (arrays.hasName(name)) {
-            problem = "an array named '" + name + "' is allocated already";
-        }
-        int id = arrays.takeId();
-        GlobalStorage storage = null;
-        if (problem == null) {
-            try {
-                storage = new GlobalStorage(id, name, isDouble, length, distribution, size, rank, maxChunkShift, false);
-            } catch (IllegalArgumentException e) {
-                problem = e.getMessage();
-            } catch (OutOfMemoryError e) {
-                problem = "node " + rank + " has no memory for its part of array '" + name + "' ("
-                        + new ArrayLayout(length, size, distribution, maxChunkShift).partitionLength(rank)
-                        + " elements): "
-                        + e.getMessage();
-            }
-        }
-        if (storage != null) {
-            arrays.add(storage);
-        }
-        String mine = problem == null
-                ? "'" + name + "' as " + (isDouble ? "double" : "long") + "[" + length + "] " + distribution
-                        + (maxChunkShift == ArrayLayout.DEFAULT_MAX_CHUNK_SHIFT
-                                ? ""
-                                : " in chunks of up to " + (1L << maxChunkShift) + " (meld.memory.chunk-size)")
-                : "error: " + problem;
-        String[] all = allGather(mine);
-        for (int r = 0; r < size; r++) {
-            if (!all[r].equals(all[0])) {
-                if (storage != null) {
-                    arrays.remove(storage);
-                }
-                // Only gathered text, never this node's own arguments: every node throws the same message,
-                // also when the nodes disagree on the name.
-                throw new MeldException("nodes allocated an array differently: node 0 allocated " + all[0]
-                        + ", node " + r + " allocated " + all[r]
-                        + "; every node must allocate the same name, type, length and distribution, with the"
-                        + " same meld.memory.chunk-size");
-            }
-        }
-        if (problem != null) {
-            throw new IllegalArgumentException(problem);
-        }
-        return storage;
-    }
-
-    /** Every node's string, by rank; a collective (one broadcast per node, for a handful of bytes). */
-    private String[] allGather(String mine) {
-        String[] all = new String[size];
-        byte[] bytes = mine.getBytes(StandardCharsets.UTF_8);
-        for (int r = 0; r < size; r++) {
-            all[r] = new String(collectives.broadcast(r == rank ? bytes : null, r), StandardCharsets.UTF_8);
-        }
-        return all;
     }
 }

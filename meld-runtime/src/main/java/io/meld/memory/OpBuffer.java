@@ -3,7 +3,6 @@ package io.meld.memory;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The combining buffer of one sending thread for one destination node: operations are appended as runs
@@ -27,11 +26,6 @@ final class OpBuffer {
     static final int FREE = 0;
     static final int OWNER = 1;
     static final int FLUSHER = 2;
-
-    /** A virtual thread waiting for the buffer parks this long at first, doubling up to 1.024 ms. */
-    private static final long MIN_BACKOFF_NANOS = 1_000;
-
-    private static final int BACKOFF_DOUBLINGS = 10;
 
     private static final VarHandle STATE;
     private static final VarHandle POS;
@@ -94,25 +88,11 @@ final class OpBuffer {
         }
     }
 
-    /**
-     * Spins briefly, then backs off. A platform thread yields to the OS. A virtual thread parks instead,
-     * because yielding can starve the holder: a yielding virtual thread goes back on its carrier's own
-     * queue, which the carrier serves before the queue a holder is resubmitted to when it becomes runnable
-     * again (after waiting for a monitor inside Netty's allocator, say), so with as few carriers as
-     * spinners the holder may never run again and the spinners never get the buffer. Parked, the
-     * spinners leave the carriers to the holder.
-     */
+    /** Waits for the buffer by the node's {@linkplain Waiting#backOff back-off}. */
     private void acquireContended() {
         boolean virtual = Thread.currentThread().isVirtual();
-        int spins = 0;
-        while (!STATE.compareAndSet(this, FREE, OWNER)) {
-            if (++spins < 100) {
-                Thread.onSpinWait();
-            } else if (!virtual) {
-                Thread.yield();
-            } else {
-                LockSupport.parkNanos(MIN_BACKOFF_NANOS << Math.min(spins - 100, BACKOFF_DOUBLINGS));
-            }
+        for (int round = 0; !STATE.compareAndSet(this, FREE, OWNER); round++) {
+            Waiting.backOff(round, virtual);
         }
     }
 
