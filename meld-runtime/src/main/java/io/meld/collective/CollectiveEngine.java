@@ -100,7 +100,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
         CollectiveSender sender = new CollectiveSender(node.rank(), size, node.links(), node.peers());
         this.sender = sender;
         this.rank = node.rank();
-        keeper.start(node.rank(), sender);
+        keeper.start(node.rank(), sender, node.peers());
     }
 
     /**
@@ -452,7 +452,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      */
     @Override
     public void onPeerFailed(int node, Throwable cause) {
-        keeper.nodeFailed(node, cause);
+        keeper.nodeFailed();
     }
 
     /** Nothing to release: the closing handshake, {@link #close(Duration)}, runs before the node closes. */

@@ -4,6 +4,7 @@ import io.meld.CollectiveMismatchException;
 import io.meld.MeldException;
 import io.meld.NodeFailedException;
 import io.meld.collective.CollectiveCodec.Header;
+import io.meld.kernel.PeerTable;
 import io.meld.transport.Link;
 import io.meld.transport.ProtocolException;
 import io.netty.buffer.ByteBuf;
@@ -72,7 +73,9 @@ final class RoundKeeper {
     private final Signature[] history = new Signature[HISTORY];
     private final long[] historySequence = new long[HISTORY];
     private final long[] closedAt;
-    private final Throwable[] failed;
+    /** Which peers failed: the node's table, set at start (no collective waits before). */
+    private volatile PeerTable peers;
+
     private volatile int rank = -1;
     /** Sends the aborts; {@code null} until {@link #start}. */
     private volatile CollectiveSender sender;
@@ -93,12 +96,12 @@ final class RoundKeeper {
     RoundKeeper(int size) {
         this.size = size;
         this.closedAt = new long[size];
-        this.failed = new Throwable[size];
     }
 
     /** Starts taking part: a mismatch found in frames that arrived earlier is sent to the peers now. */
-    void start(int rank, CollectiveSender sender) {
+    void start(int rank, CollectiveSender sender, PeerTable peers) {
         this.sender = sender;
+        this.peers = peers;
         this.rank = rank;
         String pending;
         lock.lock();
@@ -167,13 +170,17 @@ final class RoundKeeper {
      * @return the ranks of the peers that neither closed nor failed (empty when all did)
      */
     List<Integer> awaitPeersClosed(long deadline) {
+        PeerTable peers = this.peers;
+        if (peers == null) {
+            return List.of(); // never started: no peer knows of this node
+        }
         List<Integer> waiting = new ArrayList<>();
         lock.lock();
         try {
             while (true) {
                 waiting.clear();
                 for (int r = 0; r < size; r++) {
-                    if (r != rank && closedAt[r] == 0 && failed[r] == null) {
+                    if (r != rank && closedAt[r] == 0 && !peers.isFailed(r)) {
                         waiting.add(r);
                     }
                 }
@@ -192,18 +199,13 @@ final class RoundKeeper {
     }
 
     /**
-     * A node has failed (its link went down without CLOSE, or it left the view): collectives that still
-     * need it fail with {@link NodeFailedException}.
-     *
-     * @param node the failed node
-     * @param cause what showed it
+     * A node has failed (its link went down without CLOSE, or it left the view), as the peer table, which
+     * recorded it before telling anyone, says: collectives that still need it fail with {@link
+     * NodeFailedException}.
      */
-    void nodeFailed(int node, Throwable cause) {
+    void nodeFailed() {
         lock.lock();
         try {
-            if (failed[node] == null) {
-                failed[node] = cause != null ? cause : new MeldException("node " + node + " is gone");
-            }
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -406,12 +408,13 @@ final class RoundKeeper {
                                 + " was close()) while node " + rank + " waited for it in collective #" + seq + ", "
                                 + mine.describe());
                     }
-                    if (failed[r] != null) {
+                    Throwable failure = peers.failure(r);
+                    if (failure != null) {
                         throw new NodeFailedException(
                                 r,
                                 "node " + r + " failed while node " + rank + " waited for it in collective #" + seq
-                                        + ", " + mine.describe() + ": " + failed[r].getMessage(),
-                                failed[r]);
+                                        + ", " + mine.describe() + ": " + failure.getMessage(),
+                                failure);
                     }
                 }
                 if (done) {
