@@ -6,15 +6,12 @@ import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.config.Setting;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,19 +30,6 @@ import org.jgroups.Address;
 import org.jgroups.JChannel;
 import org.jgroups.Receiver;
 import org.jgroups.View;
-import org.jgroups.protocols.Discovery;
-import org.jgroups.protocols.FD_ALL3;
-import org.jgroups.protocols.FRAG4;
-import org.jgroups.protocols.MERGE3;
-import org.jgroups.protocols.TCP;
-import org.jgroups.protocols.TCPPING;
-import org.jgroups.protocols.UNICAST3;
-import org.jgroups.protocols.VERIFY_SUSPECT2;
-import org.jgroups.protocols.dns.DNS_PING;
-import org.jgroups.protocols.pbcast.GMS;
-import org.jgroups.protocols.pbcast.NAKACK2;
-import org.jgroups.protocols.pbcast.STABLE;
-import org.jgroups.stack.Protocol;
 import org.jgroups.util.ExtendedUUID;
 import org.jgroups.util.NameCache;
 import org.slf4j.Logger;
@@ -97,15 +81,6 @@ public final class ClusterMembership implements AutoCloseable {
     private static final String INFO_KEY = "meld";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long FIRST_NODE_POLL_MILLIS = 50;
-    private static final int MIN_JOIN_ATTEMPTS = 3;
-    /**
-     * How long a closing node waits for the coordinator to confirm that it left the view (JGroups: 1 s).
-     * The nodes of a cluster close together, after Meld's own closing handshake, so the coordinator is
-     * often leaving too and never answers, and JGroups' default would make such a close wait the whole
-     * second. A node that closes without the answer is still removed from the others' views (failure
-     * detection), and has told them over the data path that it closed.
-     */
-    private static final long LEAVE_TIMEOUT_MILLIS = 250;
 
     /**
      * The nodes of this JVM's clusters (jvm discovery) by {@link #joinKey}, each released once its channel
@@ -187,16 +162,16 @@ public final class ClusterMembership implements AutoCloseable {
         String label = self.rank() >= 0 ? "node-" + self.rank() : "node@" + bind + ":" + port;
 
         ClusterSettings.checkConsistent(config);
-        DnsNodes dns = discovery == ClusterSettings.Discovery.DNS ? dnsNodes(config) : null;
+        DnsNodes dns = discovery == ClusterSettings.Discovery.DNS ? JGroupsStack.dnsNodes(config) : null;
         JChannel channel;
         LateJoinGuard guard = new LateJoinGuard();
         try {
-            channel = new JChannel(stack(config, dns, guard, self.size(), self.rank()));
+            channel = new JChannel(JGroupsStack.build(config, dns, guard, self.size(), self.rank()));
         } catch (ConfigException e) {
-            closeQuietly(dns);
+            JGroupsStack.closeQuietly(dns);
             throw e;
         } catch (Exception e) {
-            closeQuietly(dns);
+            JGroupsStack.closeQuietly(dns);
             throw new ClusterFormationException("cannot set up the cluster layer: " + e.getMessage(), e);
         }
         ClusterMembership membership = new ClusterMembership(channel, listener, config, dns, guard);
@@ -276,7 +251,7 @@ public final class ClusterMembership implements AutoCloseable {
             JOINED.remove(joinedKey);
         }
         channel.close();
-        closeQuietly(dns);
+        JGroupsStack.closeQuietly(dns);
     }
 
     private void onView(View view) {
@@ -539,103 +514,6 @@ public final class ClusterMembership implements AutoCloseable {
     }
 
     /**
-     * The JGroups stack, built in code: TCP, the discovery of the configured mode, merging of split
-     * clusters, failure detection (heartbeats, then a direct check of a suspect), reliable delivery, the
-     * {@link LateJoinGuard}, the group membership service and fragmentation.
-     */
-    private static List<Protocol> stack(MeldConfig config, DnsNodes dns, LateJoinGuard guard, int size, int rank)
-            throws Exception {
-        String bind = config.get(ClusterSettings.BIND_ADDRESS);
-        InetAddress bindAddress;
-        try {
-            bindAddress = InetAddress.getByName(bind);
-        } catch (UnknownHostException e) {
-            throw new ConfigException(ClusterSettings.BIND_ADDRESS.name() + "=" + bind + " (from "
-                    + config.source(ClusterSettings.BIND_ADDRESS) + "): unknown host");
-        }
-        TCP tcp = new TCP();
-        tcp.setBindAddress(bindAddress);
-        tcp.setBindPort(config.get(ClusterSettings.PORT));
-        tcp.setPortRange(0);
-        // JGroups' diagnostics answer probes on a UDP multicast socket; Meld never opens one.
-        tcp.setDiagnosticsHandler(tcp.createDiagnosticsHandler().setEnabled(false));
-
-        Discovery ping = switch (config.get(ClusterSettings.DISCOVERY)) {
-            case JVM -> new JvmPing();
-            case STATIC -> staticPing(config, size);
-            case DNS ->
-                new DNS_PING()
-                        .dnsResolver(dns)
-                        .dnsQuery(config.get(ClusterSettings.DNS_QUERY))
-                        .dnsRecordType(
-                                config.get(ClusterSettings.DNS_RECORD_TYPE).name());
-        };
-        // No FD_SOCK2: it listens on the cluster port + 100 on every interface. A crashed node is seen at
-        // once when its data-path connections close; FD_ALL3's heartbeats catch a frozen or cut-off one,
-        // and VERIFY_SUSPECT2 asks the suspect directly before it is removed from the view.
-        return Arrays.asList(
-                tcp,
-                ping,
-                new MERGE3().setMinInterval(1000).setMaxInterval(3000),
-                new FD_ALL3()
-                        .setTimeout(config.get(ClusterSettings.FAILURE_TIMEOUT).toMillis())
-                        .setInterval(
-                                config.get(ClusterSettings.HEARTBEAT_INTERVAL).toMillis()),
-                new VERIFY_SUSPECT2()
-                        .setTimeout(config.get(ClusterSettings.SUSPECT_TIMEOUT).toMillis()),
-                new NAKACK2(),
-                new UNICAST3(),
-                new STABLE(),
-                guard,
-                new GMS()
-                        .setJoinTimeout(joinTimeoutMillis(rank))
-                        .setMaxJoinAttempts(maxJoinAttempts(config.get(ClusterSettings.FORMATION_TIMEOUT), rank))
-                        .setLeaveTimeout(LEAVE_TIMEOUT_MILLIS)
-                        .printLocalAddress(false),
-                new FRAG4());
-    }
-
-    private static TCPPING staticPing(MeldConfig config, int size) {
-        List<String> hosts = config.get(ClusterSettings.HOSTS);
-        if (hosts.isEmpty() && size > 1) {
-            throw new ConfigException(ClusterSettings.HOSTS.name()
-                    + " is empty: static discovery needs the host:port of the nodes (bin/meld run sets it)");
-        }
-        List<InetSocketAddress> initial = new ArrayList<>();
-        for (String h : hosts) {
-            InetSocketAddress address = hostAndPort(h);
-            // An unresolved address would be probed never, and formation would time out saying only that
-            // the node is missing.
-            if (address.isUnresolved()) {
-                throw new ConfigException(ClusterSettings.HOSTS.name() + " entry '" + h + "' (from "
-                        + config.source(ClusterSettings.HOSTS) + "): unknown host " + address.getHostString());
-            }
-            initial.add(address);
-        }
-        return new TCPPING().setInitialHosts(initial).setPortRange(0);
-    }
-
-    private static DnsNodes dnsNodes(MeldConfig config) {
-        if (config.get(ClusterSettings.DNS_QUERY).isEmpty()) {
-            throw new ConfigException(ClusterSettings.DNS_QUERY.name() + " is empty: "
-                    + ClusterSettings.DISCOVERY.name() + "=dns (from " + config.source(ClusterSettings.DISCOVERY)
-                    + ") needs the DNS name that lists the nodes, e.g. the headless service"
-                    + " meld.default.svc.cluster.local");
-        }
-        if (config.get(ClusterSettings.PORT) == 0) {
-            throw new ConfigException(ClusterSettings.PORT.name() + "=0 (from " + config.source(ClusterSettings.PORT)
-                    + "): dns discovery needs a fixed cluster port, where the other nodes look for this one");
-        }
-        return new DnsNodes(config.get(ClusterSettings.DNS_SERVER));
-    }
-
-    private static void closeQuietly(DnsNodes dns) {
-        if (dns != null) {
-            dns.close();
-        }
-    }
-
-    /**
      * Nodes of rank above 0 join only once node 0 can answer them. Started together, every node finds
      * nobody yet, and JGroups lets a node that finds nobody found a cluster of its own; those clusters
      * merge later, which under load can leave views that disagree for longer than the formation
@@ -657,7 +535,7 @@ public final class ClusterMembership implements AutoCloseable {
                         JOINED.computeIfAbsent(joinKey(clusterName, self.rank() - 1), k -> new CountDownLatch(1));
                 return below.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } else if (discovery == ClusterSettings.Discovery.STATIC && hosts.size() == self.size()) {
-                InetSocketAddress first = hostAndPort(hosts.get(0));
+                InetSocketAddress first = JGroupsStack.hostAndPort(hosts.get(0));
                 while (!accepts(first)) {
                     if (System.nanoTime() - deadline >= 0) {
                         return false;
@@ -666,7 +544,7 @@ public final class ClusterMembership implements AutoCloseable {
                 }
                 // Its port opens when its join starts; it is the coordinator once its own (short) join is
                 // over. Asked before that, discovery would wait for every listed host to answer.
-                Thread.sleep(joinTimeoutMillis(0) + FIRST_NODE_POLL_MILLIS);
+                Thread.sleep(JGroupsStack.joinTimeoutMillis(0) + FIRST_NODE_POLL_MILLIS);
             }
             return true;
         } catch (InterruptedException e) {
@@ -699,47 +577,5 @@ public final class ClusterMembership implements AutoCloseable {
         ExtendedUUID address = rank >= 0 ? new ExtendedUUID(rank, RANDOM.nextLong()) : ExtendedUUID.randomUUID();
         NameCache.add(address, label);
         return address;
-    }
-
-    /**
-     * How long a join waits for discovery answers and then for the coordinator's answer. Node 0 joins
-     * nobody (the others wait for it), so it waits only as long as discovery needs; the others wait
-     * long enough that a busy coordinator answers before they ask again: a JOIN resent under load was
-     * seen to leave a member without the view that added a later member. Nodes without ranks keep
-     * JGroups' usual race for the coordinator, with a middle value.
-     */
-    private static long joinTimeoutMillis(int rank) {
-        return rank == 0 ? 300 : rank > 0 ? 3000 : 1000;
-    }
-
-    /**
-     * How often a join is tried before the node starts a cluster of its own: as often as fits the
-     * formation timeout (a try is a discovery round and a JOIN, each up to the join timeout), so that
-     * {@code channel.connect} returns and formation fails on time, naming who is missing, instead of
-     * JGroups trying for longer (10 tries by default). A node on its own that others find later is
-     * merged with them. At least {@value #MIN_JOIN_ATTEMPTS}: a node that finds only others still joining
-     * waits for the first of them to start the cluster, and must try again to join it.
-     */
-    private static int maxJoinAttempts(Duration formationTimeout, int rank) {
-        long perAttempt = 2 * joinTimeoutMillis(rank);
-        return (int) Math.max(MIN_JOIN_ATTEMPTS, Math.min(Integer.MAX_VALUE, formationTimeout.toMillis() / perAttempt));
-    }
-
-    private static InetSocketAddress hostAndPort(String entry) {
-        int colon = entry.lastIndexOf(':');
-        if (colon <= 0 || colon == entry.length() - 1) {
-            throw new ConfigException(ClusterSettings.HOSTS.name() + " entry '" + entry + "' is not host:port");
-        }
-        String host = entry.substring(0, colon);
-        int port;
-        try {
-            port = Integer.parseInt(entry.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new ConfigException(ClusterSettings.HOSTS.name() + " entry '" + entry + "' has no numeric port");
-        }
-        if (port < 1 || port > 65535) {
-            throw new ConfigException(ClusterSettings.HOSTS.name() + " entry '" + entry + "': port out of range");
-        }
-        return new InetSocketAddress(host, port);
     }
 }

@@ -6,6 +6,8 @@ import io.meld.LongOp;
 import io.meld.LoopOptions;
 import io.meld.MeldException;
 import io.meld.collective.CollectiveEngine;
+import io.meld.kernel.NodeContext;
+import io.meld.kernel.NodeService;
 import io.meld.memory.LoopSpace;
 import io.meld.memory.MemoryService;
 import java.util.ArrayList;
@@ -56,32 +58,37 @@ import java.util.function.Supplier;
  * <p><b>Concurrency</b>: a loop is a collective, so one thread per node calls {@code forall} at a time;
  * the body runs on many threads at once. The pool is created with the node and shut down with it.
  */
-public final class LoopRunner implements AutoCloseable {
+public final class LoopRunner implements NodeService {
     private static final int SPLITS_PER_WORKER = 16;
     /** The fewest elements a worker of {@link #forallLocal} takes at a time (a span may still be shorter). */
     private static final long MIN_SPAN = 4096;
 
-    private final int rank;
     private final int size;
-    private final int threads;
     private final MemoryService memory;
     private final CollectiveEngine collectives;
     private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
-    private final ForkJoinPool pool;
+    // Set at start, before the node is handed to the program, which alone runs loops.
+    private int rank = -1;
+    private int threads;
+    private ForkJoinPool pool;
 
     /**
-     * @param rank this node's rank
      * @param size the number of nodes
-     * @param threads the node's worker threads
      * @param memory the node's global memory
      * @param collectives the node's collectives
      */
-    public LoopRunner(int rank, int size, int threads, MemoryService memory, CollectiveEngine collectives) {
-        this.rank = rank;
+    public LoopRunner(int size, MemoryService memory, CollectiveEngine collectives) {
         this.size = size;
-        this.threads = threads;
         this.memory = memory;
         this.collectives = collectives;
+    }
+
+    /** Creates the pool of the node's worker threads ({@link NodeContext#threads()}). */
+    @Override
+    public void start(NodeContext node) {
+        this.rank = node.rank();
+        this.threads = node.threads();
+        int rank = this.rank;
         this.pool = new ForkJoinPool(
                 threads,
                 p -> {
@@ -173,6 +180,10 @@ public final class LoopRunner implements AutoCloseable {
 
     @Override
     public void close() {
+        ForkJoinPool pool = this.pool;
+        if (pool == null) {
+            return;
+        }
         pool.shutdownNow();
         try {
             pool.awaitTermination(5, TimeUnit.SECONDS);

@@ -10,5 +10,6 @@ import io.meld.transport.Links;
  * @param links the connected data path
  * @param peers every peer's state
  * @param node the program's handle of this node, which remote tasks are given
+ * @param threads the node's worker threads ({@code meld.threads}, or its share of the machine's cores)
  */
-public record NodeContext(int rank, Links links, PeerTable peers, Meld node) {}
+public record NodeContext(int rank, Links links, PeerTable peers, Meld node, int threads) {}

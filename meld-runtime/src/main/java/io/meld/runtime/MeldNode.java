@@ -59,13 +59,18 @@ import org.slf4j.LoggerFactory;
 /**
  * A running node: the {@link Meld} a program holds.
  *
- * <p><b>Start</b> ({@link #start}): check every setting; bind the data path (so its address can be
+ * <p><b>Start</b> ({@link #start}; {@link #attach} on an {@link InMemoryNetwork}, without the cluster
+ * layer): check every setting; bind the data path (so its address can be
  * announced); form the cluster on JGroups, which fixes the ranks and tells each node the others' data
  * addresses; connect the data path to every peer; begin taking part in collectives. A cluster of one
  * node skips JGroups.
  *
  * <p><b>Close</b>: the closing handshake (every node says it is leaving and waits, bounded, for the
  * others), then the data path and the JGroups channel are closed.
+ *
+ * <p><b>Size</b>: over 700 lines because it implements every method of {@link Meld} (about sixty), each
+ * a check that the node is open and a call of the service that does the work; the node's own logic
+ * (start, wiring, close, failure signals) is the first part of the file.
  *
  * <p><b>Concurrency</b>: {@link #close()} may race with any call; every call checks {@link #closed}
  * first, and the components themselves fail calls that were already under way.
@@ -89,7 +94,7 @@ final class MeldNode implements Meld {
     private final SyncService sync;
     private final ObjectCodec codec;
     private final TaskService tasks;
-    private LoopRunner loops;
+    private final LoopRunner loops;
     private final MessagingService messaging;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
@@ -112,9 +117,11 @@ final class MeldNode implements Meld {
         memory.registerHandles(codec);
         sync.registerHandles(codec);
         this.messaging = new MessagingService(size, Transport.lanes(config), config, codec, peers);
-        // The start order; tasks last, since a peer that joined first may have sent tasks already, which
-        // wait for a complete node. They close in the reverse order.
-        this.services = List.of(collectives, memory, messaging, sync, tasks);
+        // The start order; tasks after what they use, since a peer that joined first may have sent tasks
+        // already, which wait for a complete node; loops last, as nothing runs one before the program.
+        // They close in the reverse order.
+        this.loops = new LoopRunner(size, memory, collectives);
+        this.services = List.of(collectives, memory, messaging, sync, tasks, loops);
         services.forEach(peers::register);
     }
 
@@ -257,8 +264,7 @@ final class MeldNode implements Meld {
         peers.rank(rank);
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
-        loops = new LoopRunner(rank, size, threads, memory, collectives);
-        NodeContext context = new NodeContext(rank, links, peers, this);
+        NodeContext context = new NodeContext(rank, links, peers, this, threads);
         for (NodeService service : services) {
             service.start(context);
         }
@@ -642,9 +648,6 @@ final class MeldNode implements Meld {
     /** Stops every service and the data path at once, without the closing handshake. */
     void release() {
         closed.set(true);
-        if (loops != null) {
-            loops.close();
-        }
         for (int i = services.size() - 1; i >= 0; i--) {
             services.get(i).close();
         }

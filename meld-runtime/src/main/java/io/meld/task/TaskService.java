@@ -152,7 +152,7 @@ public final class TaskService implements FrameHandler, NodeService {
         Objects.requireNonNull(block, "block");
         ensureOpen();
         FinishRef ref = new FinishRef(rank, finishes.incrementAndGet());
-        HomeFinish home = new HomeFinish(ref);
+        HomeFinish home = new HomeFinish(ref, size, peers);
         homes.put(ref.seq(), home);
         begin(ref);
         FinishRef outer = current.get();
@@ -544,98 +544,6 @@ public final class TaskService implements FrameHandler, NodeService {
         home.apply(from, report);
     }
 
-    /** A finish at its home: the counts, the failures, and the future its block's thread waits on. */
-    private final class HomeFinish {
-        private final FinishRef ref;
-        private final long[] live = new long[size];
-        private final List<TaskFailure> failures = new ArrayList<>();
-        private long failedTasks;
-        private RuntimeException abort;
-        final CompletableFuture<Void> done = new CompletableFuture<>();
-
-        HomeFinish(FinishRef ref) {
-            this.ref = ref;
-            live[ref.home()] = 1; // the block
-        }
-
-        synchronized void apply(int from, Report report) {
-            live[from] -= report.completed();
-            for (int n = 0; n < size; n++) {
-                live[n] += report.spawned()[n];
-            }
-            failedTasks += report.failed();
-            for (TaskFailure f : report.failures()) {
-                if (failures.size() < TaskCodec.MAX_FAILURES) {
-                    failures.add(f);
-                }
-            }
-            PeerTable table = peers;
-            if (table != null && table.anyFailed()) {
-                for (int n = 0; n < size; n++) {
-                    if (table.isFailed(n)) {
-                        check(n, new MeldException("node " + n + " failed earlier"));
-                    }
-                }
-            }
-            for (long l : live) {
-                if (l != 0) {
-                    return;
-                }
-            }
-            done.complete(null);
-        }
-
-        /** Fails the finish when it counts tasks on a failed node. */
-        synchronized void check(int node, Throwable cause) {
-            if (live[node] != 0 && abort == null) {
-                fail(new NodeFailedException(
-                        node,
-                        "node " + node + " failed with " + live[node] + " task(s) of " + ref + " on it: "
-                                + cause.getMessage(),
-                        cause));
-            }
-        }
-
-        synchronized void fail(RuntimeException e) {
-            if (abort == null) {
-                abort = e;
-            }
-            done.complete(null);
-        }
-
-        synchronized void throwIfFailed(Throwable blockFailure) {
-            if (abort instanceof NodeFailedException n) {
-                throw new NodeFailedException(n.node(), n.getMessage(), n);
-            }
-            if (abort != null) {
-                throw new IllegalStateException(abort.getMessage(), abort);
-            }
-            if (blockFailure == null && failedTasks == 0) {
-                return;
-            }
-            long count = failedTasks + (blockFailure != null ? 1 : 0);
-            String first = blockFailure != null
-                    ? "the block threw " + blockFailure
-                    : "on node " + failures.get(0).node() + ": "
-                            + failures.get(0).describe();
-            TaskFailedException e = new TaskFailedException(
-                    -1,
-                    "finish: " + count + (count == 1 ? " task" : " tasks") + " failed (first " + first + ")"
-                            + (failedTasks > failures.size()
-                                    ? "; " + (failedTasks - failures.size()) + " more not kept"
-                                    : ""));
-            if (blockFailure != null) {
-                e.addSuppressed(blockFailure);
-            }
-            for (TaskFailure f : failures) {
-                TaskFailedException remote = new TaskFailedException(f.node(), describe(f));
-                remote.setStackTrace(f.stack());
-                e.addSuppressed(remote);
-            }
-            throw e;
-        }
-    }
-
     /** A node's share of a finish, until it reports. Changed only inside the map's compute. */
     private static final class Participation {
         int running;
@@ -672,7 +580,7 @@ public final class TaskService implements FrameHandler, NodeService {
         return e;
     }
 
-    private static String describe(TaskFailure f) {
+    static String describe(TaskFailure f) {
         return "task on node " + f.node() + " threw " + f.describe();
     }
 

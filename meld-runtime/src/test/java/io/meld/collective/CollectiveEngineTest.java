@@ -46,7 +46,7 @@ class CollectiveEngineTest {
         PeerTable peers = new PeerTable(NODES);
         peers.register(engines.get(r));
         peers.rank(r);
-        engines.get(r).start(new NodeContext(r, transports.get(r), peers, null));
+        engines.get(r).start(new NodeContext(r, transports.get(r), peers, null, 1));
     }
 
     @Test

@@ -1,10 +1,8 @@
 package io.meld.transport;
 
 import io.meld.MeldException;
-import io.meld.NodeFailedException;
 import io.meld.config.MeldConfig;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -42,15 +40,15 @@ public final class InMemoryNetwork implements AutoCloseable {
 
     private final int size;
     private final int lanes;
-    private final int maxFrameSize;
-    private final long highWater;
-    private final long lowWater;
+    final int maxFrameSize;
+    final long highWater;
+    final long lowWater;
     private final Endpoint[] nodes;
 
     /** Guards the queue, every link's state and {@link #nodes}. */
-    private final ReentrantLock lock = new ReentrantLock();
+    final ReentrantLock lock = new ReentrantLock();
     /** Signalled when an event is queued, a queue drains or a link goes down. */
-    private final Condition changed = lock.newCondition();
+    final Condition changed = lock.newCondition();
     /** Held by the one thread that delivers. */
     private final ReentrantLock delivery = new ReentrantLock();
 
@@ -107,8 +105,8 @@ public final class InMemoryNetwork implements AutoCloseable {
             for (Endpoint other : nodes) {
                 if (other != null && other != e) {
                     for (int lane = 0; lane < lanes; lane++) {
-                        InMemoryLink here = new InMemoryLink(e, other, lane);
-                        InMemoryLink there = new InMemoryLink(other, e, lane);
+                        InMemoryLink here = new InMemoryLink(this, e, other, lane);
+                        InMemoryLink there = new InMemoryLink(this, other, e, lane);
                         here.reverse = there;
                         there.reverse = here;
                         e.links[other.rank * lanes + lane] = here;
@@ -392,6 +390,17 @@ public final class InMemoryNetwork implements AutoCloseable {
         }
     }
 
+    /** Queues an event; the caller holds the lock. */
+    void enqueue(Event e) {
+        queue.add(e);
+        changed.signalAll();
+    }
+
+    /** @return whether the calling thread is delivering now, and so every link's I/O thread */
+    boolean isDeliverer() {
+        return deliverer == Thread.currentThread();
+    }
+
     private int count(int from, int to) {
         int n = 0;
         for (Event e : queue) {
@@ -414,7 +423,7 @@ public final class InMemoryNetwork implements AutoCloseable {
      * Takes a link and its reverse down now, drops the frames in flight on them, and queues each end's
      * notice. Under the lock.
      */
-    private void goDown(InMemoryLink link, Throwable causeHere, Throwable causeThere) {
+    void goDown(InMemoryLink link, Throwable causeHere, Throwable causeThere) {
         for (InMemoryLink l : new InMemoryLink[] {link, link.reverse}) {
             Throwable cause = l == link ? causeHere : causeThere;
             if (l.markDown(cause)) {
@@ -431,14 +440,14 @@ public final class InMemoryNetwork implements AutoCloseable {
         changed.signalAll();
     }
 
-    private sealed interface Event permits Frame, Down, CloseAfterFlush {
+    sealed interface Event permits Frame, Down, CloseAfterFlush {
         void deliver();
 
         default void drop() {}
     }
 
     /** A frame on its way; owns the buffer until delivered or dropped. */
-    private record Frame(InMemoryLink link, ByteBuf buf) implements Event {
+    record Frame(InMemoryLink link, ByteBuf buf) implements Event {
         @Override
         public void deliver() {
             InMemoryLink at = link.reverse; // the receiver's link to the sender
@@ -484,10 +493,10 @@ public final class InMemoryNetwork implements AutoCloseable {
 
     /** One node's end of the network: its links to every other node. */
     public final class Endpoint implements Links, AutoCloseable {
-        private final int rank;
-        private final long incarnation;
-        private final FrameHandler[] handlers;
-        private final LinkListener listener;
+        final int rank;
+        final long incarnation;
+        final FrameHandler[] handlers;
+        final LinkListener listener;
         /** Indexed by peer x lanes + lane; under the network's lock. */
         private final InMemoryLink[] links;
 
@@ -621,195 +630,6 @@ public final class InMemoryNetwork implements AutoCloseable {
             } finally {
                 n.lock.unlock();
             }
-        }
-    }
-
-    /** One direction of one lane between two nodes: {@code from}'s link to {@code to}. */
-    private final class InMemoryLink implements Link {
-        private final Endpoint from;
-        private final Endpoint to;
-        private final int lane;
-        /** Under the network's lock. */
-        private final ArrayDeque<Runnable> whenWritable = new ArrayDeque<>();
-        /** The link from {@code to} back to {@code from}; set once, at attachment. */
-        private InMemoryLink reverse;
-
-        // Under the network's lock.
-        private long queuedBytes;
-        private long nextSequence;
-        private boolean writable = true;
-        private boolean closing;
-        private volatile boolean down;
-        private volatile Throwable downCause;
-
-        private InMemoryLink(Endpoint from, Endpoint to, int lane) {
-            this.from = from;
-            this.to = to;
-            this.lane = lane;
-        }
-
-        InMemoryNetwork network() {
-            return InMemoryNetwork.this;
-        }
-
-        @Override
-        public int rank() {
-            return to.rank;
-        }
-
-        @Override
-        public int lane() {
-            return lane;
-        }
-
-        @Override
-        public long incarnation() {
-            return to.incarnation;
-        }
-
-        @Override
-        public boolean isUp() {
-            return !down;
-        }
-
-        @Override
-        public int maxFrameSize() {
-            return maxFrameSize;
-        }
-
-        @Override
-        public boolean inIoThread() {
-            return deliverer == Thread.currentThread();
-        }
-
-        @Override
-        public ByteBuf newFrame(int type, int flags, int payloadCapacity) {
-            Link.checkNewFrame(type, flags, payloadCapacity, maxFrameSize);
-            ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(FrameDescriptor.HEADER_LENGTH + payloadCapacity);
-            FrameDescriptor.begin(buf, type, flags);
-            return buf;
-        }
-
-        @Override
-        public void send(ByteBuf frame) {
-            Link.checkAndSetLength(frame, maxFrameSize);
-            lock.lock();
-            try {
-                if (!inIoThread()) {
-                    while (!writable && !down && !closing) {
-                        changed.awaitUninterruptibly();
-                    }
-                }
-                if (down || closing) {
-                    frame.release();
-                    throw failure("cannot send to node " + to.rank + ": its link is down");
-                }
-                frame.setLongLE(frame.readerIndex() + FrameDescriptor.SEQUENCE_OFFSET, nextSequence++);
-                queuedBytes += frame.readableBytes();
-                if (queuedBytes > highWater) {
-                    writable = false;
-                }
-                queue.add(new Frame(this, frame));
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public boolean isWritableNow() {
-            lock.lock();
-            try {
-                return writable;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public void whenWritable(Runnable task) {
-            if (!inIoThread()) {
-                throw new IllegalStateException("whenWritable is for the link's I/O thread");
-            }
-            lock.lock();
-            try {
-                if (down) {
-                    return;
-                }
-                if (!writable) {
-                    whenWritable.add(task);
-                    return;
-                }
-            } finally {
-                lock.unlock();
-            }
-            task.run();
-        }
-
-        @Override
-        public NodeFailedException failure(String what) {
-            Throwable cause = downCause;
-            return new NodeFailedException(to.rank, what + (cause != null ? ": " + cause.getMessage() : ""), cause);
-        }
-
-        @Override
-        public String toString() {
-            return "in-memory link from node " + from.rank + " to node " + to.rank + (lane > 0 ? " lane " + lane : "");
-        }
-
-        /**
-         * A frame of this link left the queue, on the delivering thread; under the lock.
-         *
-         * @return the callbacks to run now that the link drained, or {@code null}
-         */
-        private Runnable[] dequeued(int bytes) {
-            queuedBytes -= bytes;
-            if (writable || queuedBytes > lowWater) {
-                return null;
-            }
-            writable = true;
-            changed.signalAll();
-            Runnable[] tasks = whenWritable.toArray(Runnable[]::new);
-            whenWritable.clear();
-            return tasks;
-        }
-
-        /**
-         * Runs the callbacks of a link that drained, on the delivering thread (every link's I/O thread,
-         * as Netty runs them on the channel's event loop) and outside the lock, since they send; those
-         * left when the link fills up again wait for the next time.
-         */
-        private void runWhenWritable(Runnable[] tasks) {
-            for (int i = 0; i < tasks.length; i++) {
-                lock.lock();
-                try {
-                    if (down) {
-                        return;
-                    }
-                    if (!writable) {
-                        for (int j = i; j < tasks.length; j++) {
-                            whenWritable.add(tasks[j]);
-                        }
-                        return;
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                tasks[i].run();
-            }
-        }
-
-        /** @return whether the link was up until now; under the lock */
-        private boolean markDown(Throwable cause) {
-            if (down) {
-                return false;
-            }
-            downCause = cause;
-            down = true;
-            whenWritable.clear();
-            queuedBytes = 0;
-            changed.signalAll();
-            return true;
         }
     }
 }

@@ -362,49 +362,12 @@ public final class Transport implements Links, AutoCloseable {
 
     /** @return why a HELLO must be refused, or {@code null} to accept it */
     String checkHello(HandshakeCodec.Hello h) {
-        String common = checkCommon(h);
-        if (common != null) {
-            return common;
-        }
-        if (h.receiverRank() != rank) {
-            return "the connecting node expected node " + h.receiverRank() + " at this address, but this is node "
-                    + rank;
-        }
-        if (h.senderRank() < 0 || h.senderRank() >= rank) {
-            return "node " + h.senderRank() + " may not connect to node " + rank
-                    + " (the lower rank of a pair opens the connection, and ranks run from 0 to " + (size - 1) + ")";
-        }
-        long expected = incarnations[h.senderRank()];
-        if (expected != 0 && h.incarnation() != expected) {
-            return "node " + h.senderRank() + " is not the node " + h.senderRank() + " that formed the cluster with"
-                    + " node " + rank + " (another incarnation: it was started again, or belongs to another run)";
-        }
-        if (h.lane() >= lanes) {
-            return "node " + h.senderRank() + " opened lane " + h.lane() + ", but node " + rank + " has " + lanes
-                    + (lanes == 1 ? " lane" : " lanes") + "; " + TransportSettings.LANES.name()
-                    + " must be the same on every node";
-        }
-        return null;
+        return Handshake.checkHello(h, clusterId, rank, size, lanes, incarnations);
     }
 
     /** @return why a WELCOME must be refused, or {@code null} to accept it */
     String checkWelcome(HandshakeCodec.Hello h, Peer expected, int lane) {
-        String common = checkCommon(h);
-        if (common != null) {
-            return common;
-        }
-        if (h.senderRank() != expected.rank() || h.receiverRank() != rank) {
-            return "expected node " + expected.rank() + " at " + expected.host() + ":" + expected.port() + ", but node "
-                    + h.senderRank() + " answered";
-        }
-        if (expected.incarnation() != 0 && h.incarnation() != expected.incarnation()) {
-            return "node " + expected.rank() + " at " + expected.host() + ":" + expected.port()
-                    + " is a different incarnation than the one that joined the cluster";
-        }
-        if (h.lane() != lane) {
-            return "node " + expected.rank() + " answered on lane " + h.lane() + " the connection of lane " + lane;
-        }
-        return null;
+        return Handshake.checkWelcome(h, clusterId, rank, size, expected, lane);
     }
 
     /**
@@ -450,24 +413,6 @@ public final class Transport implements Links, AutoCloseable {
 
     boolean isClosing() {
         return closing;
-    }
-
-    private String checkCommon(HandshakeCodec.Hello h) {
-        if (h.magic() != HandshakeCodec.MAGIC) {
-            return "not a Meld peer (handshake magic 0x" + Integer.toHexString(h.magic()) + ")";
-        }
-        if (h.version() != PROTOCOL_VERSION) {
-            return "protocol version mismatch: the peer speaks version " + h.version() + ", node " + rank
-                    + " speaks version " + PROTOCOL_VERSION + "; run the same Meld release on every node";
-        }
-        if (h.clusterId() != clusterId) {
-            return "the peer belongs to another cluster (cluster id " + Long.toHexString(h.clusterId())
-                    + ", this node's is " + Long.toHexString(clusterId) + ")";
-        }
-        if (h.size() != size) {
-            return "the peer expects a cluster of " + h.size() + " nodes, node " + rank + " one of " + size;
-        }
-        return null;
     }
 
     private int index(int peer, int lane) {
