@@ -1,13 +1,17 @@
 package io.meld.kernel;
 
 import io.meld.MeldException;
+import io.meld.NodeFailedException;
+import io.meld.transport.Link;
+import io.meld.transport.Links;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The one place where a node keeps what it knows of its peers' lives, and turns every signal about one
+ * The one place where a node keeps what it knows of its peers: their links ({@link #require}) and
+ * incarnations once connected, and their lives, and turns every signal about one
  * into the node's view of it: a connection that went down, the cluster layer removing a node, a peer's
  * goodbye. The first signal that a peer failed records its cause and tells every {@linkplain #register
  * registered} service; later ones (a failure is often heard twice: from the connection and from the
@@ -33,6 +37,7 @@ public final class PeerTable {
 
     private final List<NodeService> services = new CopyOnWriteArrayList<>();
     private volatile int rank = -1;
+    private volatile Links links;
     private volatile boolean anyFailed;
 
     /** @param size the number of nodes */
@@ -52,6 +57,43 @@ public final class PeerTable {
     /** @param rank this node's rank, once the cluster has fixed it */
     public void rank(int rank) {
         this.rank = rank;
+    }
+
+    /** @param links the node's links to its peers, once connected */
+    public void connect(Links links) {
+        this.links = links;
+    }
+
+    /**
+     * The link a send to a peer needs: the one place that turns a failed or unconnected peer into the
+     * exception a caller sees.
+     *
+     * @param peer a rank other than this node's
+     * @param lane the lane
+     * @return the link, up
+     * @throws NodeFailedException naming the peer, and why it failed when it did
+     */
+    public Link require(int peer, int lane) {
+        Throwable f = failures.get(peer);
+        if (f != null) {
+            throw new NodeFailedException(peer, "node " + peer + " has failed: " + f.getMessage(), f);
+        }
+        Links l = links;
+        Link link = l == null ? null : l.link(peer, lane);
+        if (link == null || !link.isUp()) {
+            throw new NodeFailedException(peer, "node " + peer + " is not connected", null);
+        }
+        return link;
+    }
+
+    /**
+     * @param peer a rank other than this node's
+     * @return the incarnation of the peer this node is connected to, or 0 when it is not connected
+     */
+    public long incarnation(int peer) {
+        Links l = links;
+        Link link = l == null ? null : l.link(peer, 0);
+        return link == null ? 0 : link.incarnation();
     }
 
     /** @return the number of nodes */

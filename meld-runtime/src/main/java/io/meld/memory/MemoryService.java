@@ -613,15 +613,7 @@ public final class MemoryService implements NodeService {
 
     /** @return the link to {@code dest} on {@code lane} */
     Link linkTo(int dest, int lane) {
-        Throwable f = peers.failure(dest);
-        if (f != null) {
-            throw new NodeFailedException(dest, "node " + dest + " has failed: " + f.getMessage(), f);
-        }
-        Link link = links.link(dest, lane);
-        if (link == null || !link.isUp()) {
-            throw new NodeFailedException(dest, "node " + dest + " is not connected", null);
-        }
-        return link;
+        return peers.require(dest, lane);
     }
 
     /** Refuses to wait for {@code dest}'s answer on the I/O thread that must read it; see {@link Waiting}. */

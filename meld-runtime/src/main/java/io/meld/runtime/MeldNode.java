@@ -262,6 +262,7 @@ final class MeldNode implements Meld {
     /** Once the node has its rank and its links: starts every service, in order. */
     private void startServices(int nodesHere) {
         peers.rank(rank);
+        peers.connect(links);
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
         NodeContext context = new NodeContext(rank, links, peers, this, threads);

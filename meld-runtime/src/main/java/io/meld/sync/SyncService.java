@@ -12,11 +12,11 @@ import io.meld.collective.Agreement;
 import io.meld.collective.CollectiveEngine;
 import io.meld.kernel.NodeContext;
 import io.meld.kernel.NodeService;
+import io.meld.kernel.PeerTable;
 import io.meld.memory.MemoryService;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
-import io.meld.transport.Links;
 import io.meld.transport.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +72,9 @@ public final class SyncService implements FrameHandler, NodeService {
     private final Map<Long, Object> handles = new ConcurrentHashMap<>();
 
     private volatile int rank = -1;
-    private volatile Links links;
+    /** The node's peers, whose links requests go on; set at start. */
+    private volatile PeerTable peers;
+
     private final CollectiveEngine collectives;
     private final MemoryService memory;
     private int nextId = 1;
@@ -92,12 +94,12 @@ public final class SyncService implements FrameHandler, NodeService {
     /**
      * Starts serving.
      *
-     * @param node this node's rank and its connected links
+     * @param node this node's rank and its connected peers
      */
     @Override
     public void start(NodeContext node) {
         this.rank = node.rank();
-        this.links = node.links();
+        this.peers = node.peers();
     }
 
     /**
@@ -248,10 +250,7 @@ public final class SyncService implements FrameHandler, NodeService {
             handle(rank, kind, object, request, value);
             return;
         }
-        Link link = links.link(home);
-        if (link == null || !link.isUp()) {
-            throw new NodeFailedException(home, "node " + home + " is not connected", null);
-        }
+        Link link = peers.require(home, 0);
         ByteBuf frame = link.newFrame(FrameType.SYNC, 0, SyncCodec.LENGTH);
         SyncCodec.encode(frame, kind, object, request, value);
         link.send(frame);

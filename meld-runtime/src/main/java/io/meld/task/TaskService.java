@@ -600,11 +600,7 @@ public final class TaskService implements FrameHandler, NodeService {
     }
 
     private Link up(int node) {
-        Link link = links.link(node);
-        if (link == null || !link.isUp()) {
-            throw new NodeFailedException(node, "node " + node + " is not connected", null);
-        }
-        return link;
+        return peers.require(node, 0);
     }
 
     private void checkNode(int node) {

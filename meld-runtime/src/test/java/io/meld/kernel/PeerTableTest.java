@@ -1,8 +1,13 @@
 package io.meld.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meld.MeldException;
+import io.meld.NodeFailedException;
+import io.meld.config.MeldConfig;
+import io.meld.transport.FrameHandlers;
+import io.meld.transport.InMemoryNetwork;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -105,5 +110,29 @@ class PeerTableTest {
         peers.rank(0);
 
         assertThat(peers.everyOtherClosed()).isFalse();
+    }
+
+    @Test
+    void shouldGiveTheLinkASendNeedsOrSayWhyThereIsNone() {
+        PeerTable peers = new PeerTable(3);
+        assertThatThrownBy(() -> peers.require(1, 0))
+                .isInstanceOf(NodeFailedException.class)
+                .hasMessage("node 1 is not connected");
+        try (InMemoryNetwork net = new InMemoryNetwork(3, MeldConfig.defaults())) {
+            InMemoryNetwork.Endpoint self = net.attach(0, new FrameHandlers());
+            InMemoryNetwork.Endpoint one = net.attach(1, new FrameHandlers());
+            peers.connect(self);
+            assertThat(peers.require(1, 0).rank()).isEqualTo(1);
+            assertThat(peers.incarnation(1)).isEqualTo(one.incarnation());
+            assertThat(peers.incarnation(2)).as("not attached").isZero();
+            assertThatThrownBy(() -> peers.require(2, 0)).hasMessage("node 2 is not connected");
+
+            peers.failed(1, new MeldException("it stopped answering"));
+            assertThatThrownBy(() -> peers.require(1, 0))
+                    .isInstanceOf(NodeFailedException.class)
+                    .hasMessage("node 1 has failed: it stopped answering")
+                    .extracting(e -> ((NodeFailedException) e).node())
+                    .isEqualTo(1);
+        }
     }
 }
