@@ -15,9 +15,10 @@ import io.meld.transport.FrameType;
 import io.meld.transport.Link;
 import io.meld.transport.Links;
 import io.meld.transport.ProtocolException;
+import io.meld.wire.ChunkAssembler;
+import io.meld.wire.ChunkWriter;
+import io.meld.wire.Elements;
 import io.netty.buffer.ByteBuf;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -72,7 +73,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Program threads send and receive, any number at once. I/O threads deliver frames: each lane of
- *       each peer on its own I/O thread, which alone touches that lane's {@link #partials} slot (the
+ *       each peer on its own I/O thread, which alone touches that lane's {@link #incoming} slot (the
  *       message being reassembled).
  *   <li>The mailbox (queues, failures, closing, the window to grant) is guarded by {@link #lock};
  *       receivers wait on their tag's condition, so an arrival wakes only receivers of its tag.
@@ -81,8 +82,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Frames are sent outside {@link #lock}: sending may wait for the network.
  * </ul>
  *
- * <p><b>Buffers</b>: frames are allocated by the link and handed to it ({@link Link#send}); received
- * payloads are copied out of the transport's buffer into the message's array before the handler returns.
+ * <p><b>Buffers</b>: a message is sent as a stream of frames ({@link ChunkWriter}), each allocated by the
+ * link and handed to it ({@link Link#send}). A message's array is allocated when its first frame arrives,
+ * sized by the total that frame announces ({@link ChunkAssembler}); each frame's payload is copied out of
+ * the transport's buffer into it before the handler returns.
  */
 public final class MessagingService implements NodeService {
     /** What each message costs of the window besides its payload: its queue entry and headers. */
@@ -103,7 +106,9 @@ public final class MessagingService implements NodeService {
 
     private final Window[] windows;
     private final ReentrantLock[] laneLocks;
-    private final Partial[] partials;
+    /** The message coming in on each (peer, lane), by {@code peer * lanes + lane}. */
+    private final Incoming[] incoming;
+
     private final int lanes;
     private final PeerTable peers;
     private long arrivals;
@@ -129,7 +134,7 @@ public final class MessagingService implements NodeService {
         this.grantRequested = new boolean[size];
         this.windows = new Window[size];
         this.laneLocks = new ReentrantLock[size * lanes];
-        this.partials = new Partial[size * lanes];
+        this.incoming = new Incoming[size * lanes];
         for (int r = 0; r < size; r++) {
             windows[r] = new Window(r);
         }
@@ -185,41 +190,26 @@ public final class MessagingService implements NodeService {
         checkNode(node);
         checkTag(tag);
         Objects.requireNonNull(payload, "message payload");
-        int type;
-        Object data;
-        long total;
         switch (payload) {
-            case byte[] b -> {
-                type = MessageCodec.BYTES;
-                data = b;
-                total = b.length;
-            }
-            case long[] l -> {
-                type = MessageCodec.LONGS;
-                data = l;
-                total = 8L * l.length;
-            }
-            case double[] d -> {
-                type = MessageCodec.DOUBLES;
-                data = d;
-                total = 8L * d.length;
-            }
-            default -> {
-                byte[] encoded = codec.encode(payload);
-                type = MessageCodec.OBJECT;
-                data = encoded;
-                total = encoded.length;
-            }
+            case byte[] b -> send(node, tag, MessageCodec.BYTES, Elements.BYTES, b);
+            case long[] l -> send(node, tag, MessageCodec.LONGS, Elements.LONGS, l);
+            case double[] d -> send(node, tag, MessageCodec.DOUBLES, Elements.DOUBLES, d);
+            default -> send(node, tag, MessageCodec.OBJECT, Elements.BYTES, codec.encode(payload));
         }
+    }
+
+    /** Sends a message whose payload is {@code data}, an array of {@code elements}, or an object's encoding. */
+    private <A> void send(int node, int tag, int type, Elements<A> elements, A data) {
         if (node == rank) {
-            deliverLocal(tag, type, data);
+            // The receiver gets its own copy, as from another node; an object's encoding is already one.
+            deliverLocal(tag, type, type == MessageCodec.OBJECT ? data : elements.copy(data));
             return;
         }
         Links links = this.links;
         if (links == null) {
             throw new IllegalStateException("messaging of node " + rank + " has not started");
         }
-        long cost = total + MESSAGE_OVERHEAD;
+        long cost = elements.byteLength(data) + MESSAGE_OVERHEAD;
         int lane = Math.floorMod(tag, lanes);
         Link link = links.link(node, lane);
         if (link == null) {
@@ -231,7 +221,13 @@ public final class MessagingService implements NodeService {
         laneLock.lock();
         try {
             checkPeerOpen(node, tag);
-            stream(link, tag, type, data, total);
+            ChunkWriter.send(
+                    link,
+                    FrameType.MESSAGE,
+                    MessageCodec.HEADER_LENGTH,
+                    elements,
+                    data,
+                    (frame, offset, total) -> MessageCodec.encode(frame, tag, type, total, offset));
             sent = true;
         } finally {
             laneLock.unlock();
@@ -406,78 +402,40 @@ public final class MessagingService implements NodeService {
         }
     }
 
-    /** Sends one message's frames; the caller holds the lane's lock. */
-    private void stream(Link link, int tag, int type, Object data, long total) {
-        int chunkMax = (link.maxPayload() - MessageCodec.HEADER_LENGTH) / 8 * 8;
-        long offset = 0;
-        do {
-            int chunk = (int) Math.min(chunkMax, total - offset);
-            ByteBuf frame = link.newFrame(FrameType.MESSAGE, 0, MessageCodec.HEADER_LENGTH + chunk);
-            MessageCodec.encode(frame, tag, type, total, offset);
-            if (chunk > 0) {
-                frame.ensureWritable(chunk);
-                ByteBuffer out = frame.nioBuffer(frame.writerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
-                int from = (int) (offset / MessageCodec.elementSize(type));
-                switch (data) {
-                    case long[] a -> out.asLongBuffer().put(a, from, chunk / 8);
-                    case double[] a -> out.asDoubleBuffer().put(a, from, chunk / 8);
-                    case byte[] a -> out.put(a, from, chunk);
-                    default -> throw new IllegalStateException(String.valueOf(data));
-                }
-                frame.writerIndex(frame.writerIndex() + chunk);
-            }
-            link.send(frame);
-            offset += chunk;
-        } while (offset < total);
-    }
-
     private void onMessageFrame(Link link, int flags, ByteBuf payload) {
         MessageCodec.Header h = MessageCodec.decode(payload);
         int src = link.rank();
         int slot = src * lanes + link.lane();
+        Incoming in = incoming[slot];
         if (h.type() == MessageCodec.BYE) {
-            if (partials[slot] != null) {
+            if (in != null) {
                 throw new ProtocolException("node " + src + " said BYE in the middle of a message");
             }
             onBye(src);
             return;
         }
-        Partial p = partials[slot];
-        if (p == null) {
-            if (h.offset() != 0) {
-                throw new ProtocolException(
-                        "node " + src + " sent a message chunk at offset " + h.offset() + " without its start");
-            }
-            p = new Partial(h.tag(), h.type(), h.total());
-        } else if (p.tag != h.tag() || p.type != h.type() || p.total != h.total() || p.received != h.offset()) {
-            throw new ProtocolException("node " + src + " sent a chunk of tag " + h.tag() + " at offset " + h.offset()
-                    + " of " + h.total() + " bytes inside a message of tag " + p.tag + " expecting offset "
-                    + p.received + " of " + p.total);
+        if (in == null) {
+            in = new Incoming(
+                    h.tag(),
+                    h.type(),
+                    ChunkAssembler.start("message", src, MessageCodec.elements(h.type()), h.total()));
+        } else if (in.tag != h.tag() || in.type != h.type()) {
+            throw new ProtocolException("node " + src + " sent a chunk of tag " + h.tag() + " and type " + h.type()
+                    + " inside a message of tag " + in.tag + " and type " + in.type);
         }
-        int chunk = payload.readableBytes();
-        if (chunk > 0) {
-            ByteBuffer in = payload.nioBuffer(payload.readerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
-            int at = (int) (p.received / MessageCodec.elementSize(p.type));
-            switch (p.data) {
-                case long[] a -> in.asLongBuffer().get(a, at, chunk / 8);
-                case double[] a -> in.asDoubleBuffer().get(a, at, chunk / 8);
-                case byte[] a -> in.get(a, at, chunk);
-                default -> throw new IllegalStateException(String.valueOf(p.data));
-            }
-            p.received += chunk;
-        }
-        if (p.received < p.total) {
-            partials[slot] = p;
+        if (!in.data.accept(h.offset(), h.total(), payload)) {
+            incoming[slot] = in;
             return;
         }
-        partials[slot] = null;
+        incoming[slot] = null;
         lock.lock();
         try {
             if (closed) {
                 return;
             }
-            Queued q = new Queued(src, p.tag, p.type, p.data, ++arrivals, p.total + MESSAGE_OVERHEAD);
-            TagBox box = tags.computeIfAbsent(p.tag, t -> new TagBox());
+            Queued q =
+                    new Queued(src, in.tag, in.type, in.data.array(), ++arrivals, in.data.total() + MESSAGE_OVERHEAD);
+            TagBox box = tags.computeIfAbsent(in.tag, t -> new TagBox());
             box.add(q, size);
             box.arrived.signalAll();
         } finally {
@@ -563,14 +521,7 @@ public final class MessagingService implements NodeService {
         }
     }
 
-    private void deliverLocal(int tag, int type, Object data) {
-        // The receiver gets its own copy, as from another node; an object's encoding is already one.
-        Object copy = switch (data) {
-            case long[] a -> a.clone();
-            case double[] a -> a.clone();
-            case byte[] a -> type == MessageCodec.BYTES ? a.clone() : a;
-            default -> throw new IllegalStateException(String.valueOf(data));
-        };
+    private void deliverLocal(int tag, int type, Object copy) {
         lock.lock();
         try {
             if (closed) {
@@ -743,26 +694,11 @@ public final class MessagingService implements NodeService {
         }
     }
 
-    /** A message being reassembled from frames; touched by its lane's I/O thread only. */
-    private static final class Partial {
-        final int tag;
-        final int type;
-        final long total;
-        final Object data;
-        long received;
-
-        Partial(int tag, int type, long total) {
-            this.tag = tag;
-            this.type = type;
-            this.total = total;
-            int n = (int) (total / MessageCodec.elementSize(type));
-            this.data = switch (type) {
-                case MessageCodec.LONGS -> new long[n];
-                case MessageCodec.DOUBLES -> new double[n];
-                default -> new byte[n];
-            };
-        }
-    }
+    /**
+     * A message being reassembled from frames: its tag, payload type and array; touched by its lane's I/O
+     * thread only.
+     */
+    private record Incoming(int tag, int type, ChunkAssembler<?> data) {}
 
     /** The window of messages outstanding to one destination, at the sender. */
     private final class Window {
