@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * has said it waits (a REQUEST frame, sent when a send starts waiting and again after each grant while it
  * still waits). So a node holds at most {@code nodes x window} of unreceived messages (plus one oversize
  * message per sender), and a sender never waits for window that the receiver's program has already freed.
- * Messages a node sends to itself skip the window: they are its own program's memory.
+ * Messages a node sends to itself skip the window: they are its own program's memory. Both ends of the
+ * window are {@link CreditWindows}'.
  *
  * <p>The window is shared by all tags, so, as with MPI's finite buffering, a program must not depend on
  * more buffering than it gives: a receiver that waits for tag A from a sender whose window is full of
@@ -75,10 +76,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Program threads send and receive, any number at once. I/O threads deliver frames: each lane of
  *       each peer on its own I/O thread, which alone touches that lane's {@link #incoming} slot (the
  *       message being reassembled).
- *   <li>The mailbox (queues, failures, closing, the window to grant) is guarded by {@link #lock};
- *       receivers wait on their tag's condition, so an arrival wakes only receivers of its tag.
- *   <li>Each destination's outstanding window is a {@link Window} with its own lock; each (destination,
- *       lane) has a send lock ({@link #laneLocks}) held while a message's frames are written.
+ *   <li>The mailbox (queues, goodbyes, closing) is guarded by {@link #lock}; receivers wait on their
+ *       tag's condition, so an arrival wakes only receivers of its tag.
+ *   <li>The credit windows have locks of their own ({@link CreditWindows}); each (destination, lane) has
+ *       a send lock ({@link #laneLocks}) held while a message's frames are written.
  *   <li>Frames are sent outside {@link #lock}: sending may wait for the network.
  * </ul>
  *
@@ -94,17 +95,11 @@ public final class MessagingService implements NodeService {
     private static final Logger LOG = LoggerFactory.getLogger(MessagingService.class);
 
     private final int size;
-    private final long window;
     private final ObjectCodec codec;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<Integer, TagBox> tags = new HashMap<>();
     private final int[] byes;
-    /** Window taken by this node's program from each sender and not yet granted back to it. */
-    private final long[] toGrant;
-    /** Senders that said they wait for window. */
-    private final boolean[] grantRequested;
-
-    private final Window[] windows;
+    private final CreditWindows credits;
     private final ReentrantLock[] laneLocks;
     /** The message coming in on each (peer, lane), by {@code peer * lanes + lane}. */
     private final Incoming[] incoming;
@@ -127,17 +122,11 @@ public final class MessagingService implements NodeService {
         this.size = size;
         this.peers = peers;
         this.lanes = lanes;
-        this.window = config.get(MessagingSettings.WINDOW);
         this.codec = Objects.requireNonNull(codec, "codec");
         this.byes = new int[size];
-        this.toGrant = new long[size];
-        this.grantRequested = new boolean[size];
-        this.windows = new Window[size];
+        this.credits = new CreditWindows(size, config.get(MessagingSettings.WINDOW));
         this.laneLocks = new ReentrantLock[size * lanes];
         this.incoming = new Incoming[size * lanes];
-        for (int r = 0; r < size; r++) {
-            windows[r] = new Window(r);
-        }
         for (int i = 0; i < laneLocks.length; i++) {
             laneLocks[i] = new ReentrantLock();
         }
@@ -156,6 +145,7 @@ public final class MessagingService implements NodeService {
             throw new IllegalStateException(
                     "the node has " + links.lanes() + " lanes, messaging was made for " + lanes);
         }
+        credits.start(node.rank(), links);
         this.links = links;
         this.rank = node.rank();
     }
@@ -167,7 +157,7 @@ public final class MessagingService implements NodeService {
 
     /** @return the handler of {@link FrameType#MESSAGE_CREDIT} frames */
     public FrameHandler creditsHandler() {
-        return this::onCreditFrame;
+        return credits::onFrame;
     }
 
     /**
@@ -215,7 +205,7 @@ public final class MessagingService implements NodeService {
         if (link == null) {
             throw new NodeFailedException(node, "node " + rank + " has no connection to node " + node, null);
         }
-        windows[node].acquire(cost, tag);
+        credits.acquire(node, cost, tag);
         ReentrantLock laneLock = laneLocks[node * lanes + lane];
         boolean sent = false;
         laneLock.lock();
@@ -232,7 +222,7 @@ public final class MessagingService implements NodeService {
         } finally {
             laneLock.unlock();
             if (!sent) {
-                windows[node].release(cost);
+                credits.release(node, cost);
             }
         }
     }
@@ -262,7 +252,6 @@ public final class MessagingService implements NodeService {
         checkTag(tag);
         long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
         Queued taken;
-        long grant = 0;
         lock.lock();
         try {
             TagBox box = tags.computeIfAbsent(tag, t -> new TagBox());
@@ -295,17 +284,14 @@ public final class MessagingService implements NodeService {
                     tags.remove(tag);
                 }
             }
-            if (taken.source != rank) {
-                grant = takeWindow(taken.source, taken.cost, false);
-            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MeldException("node " + rank + " was interrupted while waiting for " + describe(node, tag), e);
         } finally {
             lock.unlock();
         }
-        if (grant > 0) {
-            sendCredit(taken.source, MessageCodec.GRANT, grant);
+        if (taken.source != rank) {
+            credits.taken(taken.source, taken.cost);
         }
         return taken.toMessage(this);
     }
@@ -319,7 +305,7 @@ public final class MessagingService implements NodeService {
     @Override
     public void onPeerFailed(int node, Throwable cause) {
         wakeWaiters();
-        windows[node].fail(cause);
+        credits.peerFailed(node, cause);
     }
 
     /**
@@ -330,7 +316,7 @@ public final class MessagingService implements NodeService {
     @Override
     public void onPeerClosed(int node) {
         wakeWaiters();
-        windows[node].peerClosed();
+        credits.peerClosed(node);
     }
 
     /** Wakes every waiting receive, to look at the peer table again. */
@@ -360,9 +346,7 @@ public final class MessagingService implements NodeService {
         } finally {
             lock.unlock();
         }
-        for (Window w : windows) {
-            w.close();
-        }
+        credits.close();
         Links links = this.links;
         if (links == null) {
             return;
@@ -440,71 +424,6 @@ public final class MessagingService implements NodeService {
             box.arrived.signalAll();
         } finally {
             lock.unlock();
-        }
-    }
-
-    private void onCreditFrame(Link link, int flags, ByteBuf payload) {
-        if (payload.readableBytes() != MessageCodec.CREDIT_LENGTH) {
-            throw new ProtocolException("credit frame of " + payload.readableBytes() + " bytes");
-        }
-        int kind = payload.readUnsignedByte();
-        payload.skipBytes(7);
-        long bytes = payload.readLongLE();
-        int src = link.rank();
-        switch (kind) {
-            case MessageCodec.GRANT -> {
-                if (bytes <= 0) {
-                    throw new ProtocolException("grant of " + bytes + " bytes");
-                }
-                windows[src].release(bytes);
-            }
-            case MessageCodec.REQUEST -> {
-                long grant;
-                lock.lock();
-                try {
-                    grant = takeWindow(src, 0, true);
-                } finally {
-                    lock.unlock();
-                }
-                if (grant > 0) {
-                    sendCredit(src, MessageCodec.GRANT, grant);
-                }
-            }
-            default -> throw new ProtocolException("credit kind " + kind);
-        }
-    }
-
-    /**
-     * Under lock: records window taken from {@code source} (or a request) and decides whether to grant.
-     *
-     * @return the bytes to grant now, or 0
-     */
-    private long takeWindow(int source, long cost, boolean request) {
-        toGrant[source] += cost;
-        if (request) {
-            grantRequested[source] = true;
-        }
-        if (toGrant[source] > 0 && (grantRequested[source] || toGrant[source] >= window / 4)) {
-            long grant = toGrant[source];
-            toGrant[source] = 0;
-            grantRequested[source] = false;
-            return grant;
-        }
-        return 0;
-    }
-
-    private void sendCredit(int node, int kind, long bytes) {
-        Links links = this.links;
-        Link link = links == null ? null : links.link(node);
-        if (link == null || !link.isUp()) {
-            return;
-        }
-        try {
-            ByteBuf frame = link.newFrame(FrameType.MESSAGE_CREDIT, 0, MessageCodec.CREDIT_LENGTH);
-            MessageCodec.encodeCredit(frame, kind, bytes);
-            link.send(frame);
-        } catch (RuntimeException e) {
-            LOG.debug("could not send credit to node {}: {}", node, e.toString());
         }
     }
 
@@ -699,119 +618,4 @@ public final class MessagingService implements NodeService {
      * thread only.
      */
     private record Incoming(int tag, int type, ChunkAssembler<?> data) {}
-
-    /** The window of messages outstanding to one destination, at the sender. */
-    private final class Window {
-        private final int node;
-        private final ReentrantLock windowLock = new ReentrantLock();
-        private final Condition changed = windowLock.newCondition();
-        private long outstanding;
-        /** Whether a waiting send should ask for a grant: at first, and after each grant. */
-        private boolean mayRequest = true;
-
-        private Throwable failure;
-        private boolean peerClosed;
-        private boolean closed;
-
-        Window(int node) {
-            this.node = node;
-        }
-
-        void acquire(long cost, int tag) {
-            windowLock.lock();
-            try {
-                while (true) {
-                    if (closed) {
-                        throw new IllegalStateException("node " + rank + " was closed while a message with tag " + tag
-                                + " to node " + node + " waited to be sent");
-                    }
-                    if (failure != null) {
-                        throw new NodeFailedException(
-                                node,
-                                "cannot send a message with tag " + tag + " to node " + node + ": it failed: "
-                                        + failure.getMessage(),
-                                failure);
-                    }
-                    if (peerClosed) {
-                        throw new MeldException("cannot send a message with tag " + tag + " to node " + node
-                                + ": it has closed and receives no more messages");
-                    }
-                    if (outstanding == 0 || outstanding + cost <= window) {
-                        outstanding += cost;
-                        return;
-                    }
-                    Link grants = links.link(node);
-                    if (grants != null && grants.inIoThread()) {
-                        throw new IllegalStateException("a message with tag " + tag + " to node " + node
-                                + " would wait for window on "
-                                + Thread.currentThread().getName()
-                                + ", the I/O thread that must read the grant: send it from another thread");
-                    }
-                    if (mayRequest) {
-                        mayRequest = false;
-                        windowLock.unlock();
-                        try {
-                            sendCredit(node, MessageCodec.REQUEST, cost);
-                        } finally {
-                            windowLock.lock();
-                        }
-                        continue;
-                    }
-                    changed.await();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new MeldException(
-                        "node " + rank + " was interrupted while a message with tag " + tag + " to node " + node
-                                + " waited for window (meld.messaging.window): node " + node
-                                + " has not taken earlier ones",
-                        e);
-            } finally {
-                windowLock.unlock();
-            }
-        }
-
-        void release(long bytes) {
-            windowLock.lock();
-            try {
-                outstanding = Math.max(0, outstanding - bytes);
-                mayRequest = true;
-                changed.signalAll();
-            } finally {
-                windowLock.unlock();
-            }
-        }
-
-        void fail(Throwable cause) {
-            windowLock.lock();
-            try {
-                if (failure == null && !peerClosed) {
-                    failure = cause != null ? cause : new MeldException("node " + node + " is gone");
-                }
-                changed.signalAll();
-            } finally {
-                windowLock.unlock();
-            }
-        }
-
-        void peerClosed() {
-            windowLock.lock();
-            try {
-                peerClosed = true;
-                changed.signalAll();
-            } finally {
-                windowLock.unlock();
-            }
-        }
-
-        void close() {
-            windowLock.lock();
-            try {
-                closed = true;
-                changed.signalAll();
-            } finally {
-                windowLock.unlock();
-            }
-        }
-    }
 }
