@@ -1,6 +1,7 @@
 package io.meld.collective;
 
 import io.meld.transport.ProtocolException;
+import io.meld.wire.Elements;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -117,7 +118,7 @@ final class CollectiveCodec {
         final Elements<?> elements;
         /** Bytes per element on the wire, 0 for kinds without data. */
         final int elementSize;
-        /** Whether the collective has an operation, named by the elements' operations. */
+        /** Whether the collective has an operation, named by {@link Fold#opName}. */
         final boolean hasOp;
         /** Whether the collective names a root. */
         final boolean rooted;
@@ -127,7 +128,7 @@ final class CollectiveCodec {
             this.call = call;
             this.argument = argument;
             this.elements = elements;
-            this.elementSize = elements == null ? 0 : elements.size;
+            this.elementSize = elements == null ? 0 : elements.size();
             this.hasOp = hasOp;
             this.rooted = rooted;
         }

@@ -7,6 +7,7 @@ import io.meld.kernel.NodeContext;
 import io.meld.kernel.NodeService;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.Link;
+import io.meld.wire.Elements;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.List;
@@ -48,8 +49,9 @@ import java.util.function.Supplier;
  * The {@link RoundKeeper} numbers every collective, checks it against what the other nodes called, and
  * keeps what arrives for it; a node that receives arrays of different lengths in an element-wise
  * collective fails it on every node through the keeper. {@link #close(Duration)} runs the {@link
- * ClosingHandshake}. The {@link CollectiveSender} puts the frames on the wire, and each element type is
- * handled by its {@link Elements}: this class decides only who sends what to whom, and what to compute.
+ * ClosingHandshake}. The {@link CollectiveSender} puts the frames on the wire, each element type is
+ * handled by its {@link Elements} and each operator by its {@link Fold}: this class decides only who sends
+ * what to whom, and what to compute.
  *
  * <h2>Callers</h2>
  *
@@ -193,7 +195,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the fold of every node's value in rank order
      */
     public long allReduceLong(long value, LongBinaryOperator op) {
-        long[] bits = allReduceBits(Kind.REDUCE_LONG, Elements.Longs.opCode(op), value);
+        long[] bits = allReduceBits(Kind.REDUCE_LONG, Fold.longOpCode(op), value);
         long acc = bits[0];
         for (int r = 1; r < size; r++) {
             acc = op.applyAsLong(acc, bits[r]);
@@ -207,7 +209,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the fold of every node's value in rank order
      */
     public double allReduceDouble(double value, DoubleBinaryOperator op) {
-        long[] bits = allReduceBits(Kind.REDUCE_DOUBLE, Elements.Doubles.opCode(op), Double.doubleToRawLongBits(value));
+        long[] bits = allReduceBits(Kind.REDUCE_DOUBLE, Fold.doubleOpCode(op), Double.doubleToRawLongBits(value));
         double acc = Double.longBitsToDouble(bits[0]);
         for (int r = 1; r < size; r++) {
             acc = op.applyAsDouble(acc, Double.longBitsToDouble(bits[r]));
@@ -251,7 +253,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return on the root, a new array of the folds; {@code null} elsewhere
      */
     public long[] reduce(long[] values, LongBinaryOperator op, int root) {
-        return reduceElements(Kind.REDUCE_LONGS, Elements.LONGS, values, Elements.LONGS.fold(op, 0), root);
+        return reduceElements(Kind.REDUCE_LONGS, Elements.LONGS, values, Fold.longs(op, 0), root);
     }
 
     /**
@@ -261,7 +263,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return on the root, a new array of the folds; {@code null} elsewhere
      */
     public double[] reduce(double[] values, DoubleBinaryOperator op, int root) {
-        return reduceElements(Kind.REDUCE_DOUBLES, Elements.DOUBLES, values, Elements.DOUBLES.fold(op, 0), root);
+        return reduceElements(Kind.REDUCE_DOUBLES, Elements.DOUBLES, values, Fold.doubles(op, 0), root);
     }
 
     /**
@@ -270,7 +272,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return a new array of the element-wise folds in rank order, the same on every node
      */
     public long[] allReduce(long[] values, LongBinaryOperator op) {
-        return reduceElements(Kind.ALL_REDUCE_LONGS, Elements.LONGS, values, Elements.LONGS.fold(op, 0), -1);
+        return reduceElements(Kind.ALL_REDUCE_LONGS, Elements.LONGS, values, Fold.longs(op, 0), -1);
     }
 
     /**
@@ -279,7 +281,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return a new array of the element-wise folds in rank order, the same on every node
      */
     public double[] allReduce(double[] values, DoubleBinaryOperator op) {
-        return reduceElements(Kind.ALL_REDUCE_DOUBLES, Elements.DOUBLES, values, Elements.DOUBLES.fold(op, 0), -1);
+        return reduceElements(Kind.ALL_REDUCE_DOUBLES, Elements.DOUBLES, values, Fold.doubles(op, 0), -1);
     }
 
     /**
@@ -362,7 +364,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the fold of the values of ranks {@code 0..rank}, in rank order
      */
     public long scanLong(long value, LongBinaryOperator op) {
-        return scanElements(Kind.SCAN_LONG, Elements.LONGS, new long[] {value}, Elements.LONGS.fold(op, 0), false)[0];
+        return scanElements(Kind.SCAN_LONG, Elements.LONGS, new long[] {value}, Fold.longs(op, 0), false)[0];
     }
 
     /**
@@ -371,8 +373,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return the fold of the values of ranks {@code 0..rank}, in rank order
      */
     public double scanDouble(double value, DoubleBinaryOperator op) {
-        return scanElements(
-                Kind.SCAN_DOUBLE, Elements.DOUBLES, new double[] {value}, Elements.DOUBLES.fold(op, 0), false)[0];
+        return scanElements(Kind.SCAN_DOUBLE, Elements.DOUBLES, new double[] {value}, Fold.doubles(op, 0), false)[0];
     }
 
     /**
@@ -383,8 +384,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      */
     public long exclusiveScanLong(long value, LongBinaryOperator op, long identity) {
         return scanElements(
-                Kind.EXCLUSIVE_SCAN_LONG, Elements.LONGS, new long[] {value}, Elements.LONGS.fold(op, identity), true)[
-                0];
+                Kind.EXCLUSIVE_SCAN_LONG, Elements.LONGS, new long[] {value}, Fold.longs(op, identity), true)[0];
     }
 
     /**
@@ -395,11 +395,8 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      */
     public double exclusiveScanDouble(double value, DoubleBinaryOperator op, double identity) {
         return scanElements(
-                Kind.EXCLUSIVE_SCAN_DOUBLE,
-                Elements.DOUBLES,
-                new double[] {value},
-                Elements.DOUBLES.fold(op, identity),
-                true)[0];
+                Kind.EXCLUSIVE_SCAN_DOUBLE, Elements.DOUBLES, new double[] {value}, Fold.doubles(op, identity), true)[
+                0];
     }
 
     /**
@@ -408,12 +405,12 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return a new array: element {@code i} is the fold of element {@code i} of ranks {@code 0..rank}
      */
     public long[] scan(long[] values, LongBinaryOperator op) {
-        return scanElements(Kind.SCAN_LONGS, Elements.LONGS, values, Elements.LONGS.fold(op, 0), false);
+        return scanElements(Kind.SCAN_LONGS, Elements.LONGS, values, Fold.longs(op, 0), false);
     }
 
     /** @see #scan(long[], LongBinaryOperator) */
     public double[] scan(double[] values, DoubleBinaryOperator op) {
-        return scanElements(Kind.SCAN_DOUBLES, Elements.DOUBLES, values, Elements.DOUBLES.fold(op, 0), false);
+        return scanElements(Kind.SCAN_DOUBLES, Elements.DOUBLES, values, Fold.doubles(op, 0), false);
     }
 
     /**
@@ -423,13 +420,12 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @return a new array: element {@code i} is the fold of element {@code i} of ranks {@code 0..rank-1}
      */
     public long[] exclusiveScan(long[] values, LongBinaryOperator op, long identity) {
-        return scanElements(Kind.EXCLUSIVE_SCAN_LONGS, Elements.LONGS, values, Elements.LONGS.fold(op, identity), true);
+        return scanElements(Kind.EXCLUSIVE_SCAN_LONGS, Elements.LONGS, values, Fold.longs(op, identity), true);
     }
 
     /** @see #exclusiveScan(long[], LongBinaryOperator, long) */
     public double[] exclusiveScan(double[] values, DoubleBinaryOperator op, double identity) {
-        return scanElements(
-                Kind.EXCLUSIVE_SCAN_DOUBLES, Elements.DOUBLES, values, Elements.DOUBLES.fold(op, identity), true);
+        return scanElements(Kind.EXCLUSIVE_SCAN_DOUBLES, Elements.DOUBLES, values, Fold.doubles(op, identity), true);
     }
 
     /**
@@ -479,7 +475,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
      * @param fold the operator, or {@code null} for kinds without one
      * @return this node's signature
      */
-    private Signature prepare(Kind kind, Elements.Fold<?> fold, int root) {
+    private Signature prepare(Kind kind, Fold<?> fold, int root) {
         if (kind.rooted && (root < 0 || root >= size)) {
             throw new IllegalArgumentException(kind.call + " root " + root + " is not a rank of this cluster of " + size
                     + " nodes (0.." + (size - 1) + ")");
@@ -517,7 +513,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
             }
             // An empty frame tells the root this node has arrived.
             sender.sendToPeers(seq, mine, root, type, null);
-            return type.arrays(keeper.await(seq, mine, root))[root];
+            return keeper.await(seq, mine, root).arrays(type)[root];
         } finally {
             end();
         }
@@ -534,7 +530,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
         if (!gets) {
             return null;
         }
-        A[] result = type.arrays(round);
+        A[] result = round.arrays(type);
         result[rank] = data;
         return result;
     }
@@ -546,13 +542,13 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
             exchange(mine, type, -1, r -> data[r], -1);
             return data[root];
         }
-        return type.arrays(exchange(mine, type, root, r -> null, root))[root];
+        return exchange(mine, type, root, r -> null, root).arrays(type)[root];
     }
 
     private <A> A[] allToAllArrays(Kind kind, Elements<A> type, A[] data) {
         Signature mine = prepare(kind, null, -1);
         checkPerRank(kind, data);
-        A[] result = type.arrays(exchange(mine, type, -1, r -> data[r], -1));
+        A[] result = exchange(mine, type, -1, r -> data[r], -1).arrays(type);
         result[rank] = data[rank];
         return result;
     }
@@ -571,7 +567,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
     }
 
     /** Reduce to a root ({@code root >= 0}) or all-reduce ({@code root == -1}), element by element. */
-    private <A> A reduceElements(Kind kind, Elements<A> type, A values, Elements.Fold<A> fold, int root) {
+    private <A> A reduceElements(Kind kind, Elements<A> type, A values, Fold<A> fold, int root) {
         Signature mine = prepare(kind, fold, root);
         Objects.requireNonNull(values, kind.call + " values");
         boolean all = root == -1;
@@ -580,19 +576,19 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
         if (!gets) {
             return null;
         }
-        A[] byRank = type.arrays(round);
+        A[] byRank = round.arrays(type);
         byRank[rank] = values;
         int length = type.length(values);
         checkLengths(type, byRank, mine, length, size);
         return fold.fold(byRank, size, length);
     }
 
-    private <A> A scanElements(Kind kind, Elements<A> type, A values, Elements.Fold<A> fold, boolean exclusive) {
+    private <A> A scanElements(Kind kind, Elements<A> type, A values, Fold<A> fold, boolean exclusive) {
         Signature mine = prepare(kind, fold, -1);
         Objects.requireNonNull(values, kind.call + " values");
         // Data to higher ranks, which fold it in; an empty frame to lower ones, so that every node waits
         // for every other and none runs ahead.
-        A[] byRank = type.arrays(exchange(mine, type, -1, r -> r > rank ? values : null, -1));
+        A[] byRank = exchange(mine, type, -1, r -> r > rank ? values : null, -1).arrays(type);
         byRank[rank] = values;
         int length = type.length(values);
         checkLengths(type, byRank, mine, length, rank);

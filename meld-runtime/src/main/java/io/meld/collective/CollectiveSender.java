@@ -7,21 +7,19 @@ import io.meld.kernel.PeerTable;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
 import io.meld.transport.Links;
-import io.netty.buffer.ByteBuf;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import io.meld.wire.ChunkWriter;
+import io.meld.wire.Elements;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Puts one node's collective frames on the wire: an array as a stream of frames of at most the link's
- * maximum payload, each chunk a whole number of elements; an empty frame (the sender has arrived); the
- * text of an abort or a close, in one frame. A peer whose link is gone, or fails while a collective's
- * frames are sent, is reported to the node's {@link PeerTable} as failed, so that what waits for it fails,
- * here and in every other service.
+ * Puts one node's collective frames on the wire: an array as a stream of frames ({@link ChunkWriter}); an
+ * empty frame (the sender has arrived); the text of an abort or a close, in one frame. A peer whose link
+ * is gone, or fails while a collective's frames are sent, is reported to the node's {@link PeerTable} as
+ * failed, so that what waits for it fails, here and in every other service.
  *
- * <p>Buffers: each frame is allocated by the link, filled here and handed to {@link Link#send}, which
- * owns it from then on and releases it, also when the link is down.
+ * <p>Buffers: each frame is allocated by the link, filled by the {@link ChunkWriter} and handed to {@link
+ * Link#send}, which owns it from then on and releases it, also when the link is down.
  *
  * <p>Concurrency: no state beyond final fields. Called by the program thread, and for aborts by I/O
  * threads too, always outside the keeper's lock, since sending may wait for the network.
@@ -58,11 +56,7 @@ final class CollectiveSender {
             return;
         }
         try {
-            if (data == null) {
-                send(link, seq, sig, type, null, 0, 0, 0);
-            } else {
-                stream(link, seq, sig, type, data);
-            }
+            send(link, seq, sig, type, data);
         } catch (NodeFailedException e) {
             peers.failed(peer, e);
         }
@@ -75,7 +69,7 @@ final class CollectiveSender {
             Link link = r == rank ? null : links.link(r);
             if (link != null) {
                 try {
-                    send(link, seq, abort, Elements.BYTES, why, 0, why.length, why.length);
+                    send(link, seq, abort, Elements.BYTES, why);
                 } catch (RuntimeException e) {
                     LOG.debug("could not send the abort to node {}: {}", r, e.toString());
                 }
@@ -90,7 +84,7 @@ final class CollectiveSender {
             Link link = r == rank ? null : links.link(r);
             if (link != null) {
                 try {
-                    send(link, seq, close, Elements.BYTES, why, 0, why.length, why.length);
+                    send(link, seq, close, Elements.BYTES, why);
                 } catch (RuntimeException e) {
                     LOG.debug("could not tell node {} that node {} closes: {}", r, rank, e.toString());
                 }
@@ -98,32 +92,19 @@ final class CollectiveSender {
         }
     }
 
-    /** Sends an array as frames of at most the maximum payload, each chunk a whole number of elements. */
-    private static <A> void stream(Link link, long seq, Signature sig, Elements<A> type, A array) {
-        long total = (long) type.length(array) * type.size;
-        int chunkMax = (link.maxPayload() - CollectiveCodec.HEADER_LENGTH) / 8 * 8;
-        long offset = 0;
-        do {
-            int chunk = (int) Math.min(chunkMax, total - offset);
-            send(link, seq, sig, type, array, offset, chunk, total);
-            offset += chunk;
-        } while (offset < total);
-    }
-
     /**
-     * Encodes and sends one frame: {@code chunk} bytes of {@code data} from byte {@code offset} of its
-     * {@code total}; {@code data} may be {@code null} when {@code chunk} is 0.
+     * Sends {@code data} as a stream of frames ({@link ChunkWriter}), or one frame without data for {@code
+     * null}. An abort's or a close's text is far shorter than a frame, so it travels in one, which the
+     * receiver reads whole.
      */
-    private static <A> void send(
-            Link link, long seq, Signature sig, Elements<A> type, A data, long offset, int chunk, long total) {
-        ByteBuf frame = link.newFrame(FrameType.COLLECTIVE, 0, CollectiveCodec.HEADER_LENGTH + chunk);
-        CollectiveCodec.encode(frame, seq, sig.kind(), sig.op(), sig.root(), total, offset);
-        if (chunk > 0) {
-            frame.ensureWritable(chunk);
-            ByteBuffer out = frame.nioBuffer(frame.writerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
-            type.encode(data, (int) (offset / type.size), chunk / type.size, out);
-            frame.writerIndex(frame.writerIndex() + chunk);
-        }
-        link.send(frame);
+    private static <A> void send(Link link, long seq, Signature sig, Elements<A> type, A data) {
+        ChunkWriter.send(
+                link,
+                FrameType.COLLECTIVE,
+                CollectiveCodec.HEADER_LENGTH,
+                type,
+                data,
+                (frame, offset, total) ->
+                        CollectiveCodec.encode(frame, seq, sig.kind(), sig.op(), sig.root(), total, offset));
     }
 }

@@ -7,9 +7,9 @@ import io.meld.collective.CollectiveCodec.Header;
 import io.meld.kernel.PeerTable;
 import io.meld.transport.Link;
 import io.meld.transport.ProtocolException;
+import io.meld.wire.ChunkAssembler;
+import io.meld.wire.Elements;
 import io.netty.buffer.ByteBuf;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -319,23 +319,11 @@ final class RoundKeeper {
     }
 
     /** Copies one frame of {@code src}'s stream into its array, allocated at the first frame. */
-    private static <A> void receiveChunk(Round round, Elements<A> type, Header h, int src, ByteBuf payload) {
-        A[] arrays = type.arrays(round);
-        if (arrays[src] == null) {
-            arrays[src] = type.allocate((int) (h.total() / type.size));
-            round.totals[src] = h.total();
+    private static void receiveChunk(Round round, Elements<?> type, Header h, int src, ByteBuf payload) {
+        if (round.streams[src] == null) {
+            round.streams[src] = ChunkAssembler.start("collective", src, type, h.total());
         }
-        if (h.offset() != round.received[src] || h.total() != round.totals[src]) {
-            throw new ProtocolException("collective chunk from node " + src + " at offset " + h.offset() + " of "
-                    + h.total() + " bytes, expected offset " + round.received[src] + " of " + round.totals[src]);
-        }
-        int chunk = payload.readableBytes();
-        ByteBuffer bytes = payload.nioBuffer(payload.readerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
-        type.decode(bytes, arrays[src], (int) (h.offset() / type.size), chunk / type.size);
-        round.received[src] += chunk;
-        if (round.received[src] == round.totals[src]) {
-            round.complete[src] = true;
-        }
+        round.complete[src] = round.streams[src].accept(h.offset(), h.total(), payload);
     }
 
     /**

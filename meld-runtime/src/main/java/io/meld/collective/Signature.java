@@ -16,7 +16,7 @@ record Signature(Kind kind, int op, int root) {
         if (kind.argument == null) {
             return kind.call;
         }
-        String operation = kind.hasOp ? ", " + kind.elements.opName(op) : "";
+        String operation = kind.hasOp ? ", " + Fold.opName(kind.elements, op) : "";
         String rooted = kind.rooted ? ", root " + root : "";
         return kind.call + "(" + kind.argument + operation + rooted + ")";
     }

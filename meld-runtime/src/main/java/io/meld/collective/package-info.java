@@ -5,8 +5,8 @@
  *
  * <p>{@link io.meld.collective.CollectiveEngine} is the entry point and runs the collectives; {@code
  * RoundKeeper} numbers them, keeps what arrives and detects mismatches; {@code CollectiveSender} writes
- * the frames; {@code ClosingHandshake} closes; {@code Elements} is the one typed representation of each
- * element type ({@code long}, {@code double}, {@code byte}).
+ * the frames, as streams of {@link io.meld.wire.ChunkWriter}; {@code ClosingHandshake} closes; {@code
+ * Fold} is what the reductions and scans compute. The element types are {@link io.meld.wire.Elements}.
  *
  * <p>Internal to Meld: used by {@code io.meld.runtime}, not by programs.
  */

@@ -1,6 +1,8 @@
 package io.meld.messaging;
 
 import io.meld.transport.ProtocolException;
+import io.meld.wire.ChunkAssembler;
+import io.meld.wire.Elements;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -86,9 +88,6 @@ public final class MessageCodec {
     /** Length of a MESSAGE_CREDIT payload. */
     public static final int CREDIT_LENGTH = 16;
 
-    /** The largest array Java allocates, in elements. */
-    static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
-
     /** A decoded and checked MESSAGE header. */
     record Header(int tag, int type, long total, long offset) {}
 
@@ -109,9 +108,16 @@ public final class MessageCodec {
         buf.writeLongLE(bytes);
     }
 
-    /** @return the element size of a payload type: 8 for longs and doubles, 1 otherwise */
-    static int elementSize(int type) {
-        return type == LONGS || type == DOUBLES ? 8 : 1;
+    /**
+     * @return the elements a payload type's frames carry: {@code long}s, {@code double}s, or bytes (for
+     *     byte arrays, an object's encoding, and BYE, which has none)
+     */
+    static Elements<?> elements(int type) {
+        return switch (type) {
+            case LONGS -> Elements.LONGS;
+            case DOUBLES -> Elements.DOUBLES;
+            default -> Elements.BYTES;
+        };
     }
 
     /** Reads and checks a MESSAGE header; the reader index is left at the chunk data. */
@@ -136,11 +142,11 @@ public final class MessageCodec {
             throw new ProtocolException(
                     "message chunk [" + offset + ", +" + chunk + ") outside its total of " + total + " bytes");
         }
-        int element = elementSize(type);
+        int element = elements(type).size();
         if (total % element != 0 || chunk % element != 0 || offset % element != 0) {
             throw new ProtocolException("message of " + total + " bytes is not whole elements of " + element);
         }
-        if (total / element > MAX_ARRAY) {
+        if (total / element > ChunkAssembler.MAX_ARRAY) {
             throw new ProtocolException("message of " + total + " bytes exceeds an array");
         }
         if (type == BYE && total != 0) {

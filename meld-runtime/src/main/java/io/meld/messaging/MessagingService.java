@@ -15,9 +15,10 @@ import io.meld.transport.FrameType;
 import io.meld.transport.Link;
 import io.meld.transport.Links;
 import io.meld.transport.ProtocolException;
+import io.meld.wire.ChunkAssembler;
+import io.meld.wire.ChunkWriter;
+import io.meld.wire.Elements;
 import io.netty.buffer.ByteBuf;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -51,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * has said it waits (a REQUEST frame, sent when a send starts waiting and again after each grant while it
  * still waits). So a node holds at most {@code nodes x window} of unreceived messages (plus one oversize
  * message per sender), and a sender never waits for window that the receiver's program has already freed.
- * Messages a node sends to itself skip the window: they are its own program's memory.
+ * Messages a node sends to itself skip the window: they are its own program's memory. Both ends of the
+ * window are {@link CreditWindows}'.
  *
  * <p>The window is shared by all tags, so, as with MPI's finite buffering, a program must not depend on
  * more buffering than it gives: a receiver that waits for tag A from a sender whose window is full of
@@ -72,17 +74,19 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Program threads send and receive, any number at once. I/O threads deliver frames: each lane of
- *       each peer on its own I/O thread, which alone touches that lane's {@link #partials} slot (the
+ *       each peer on its own I/O thread, which alone touches that lane's {@link #incoming} slot (the
  *       message being reassembled).
- *   <li>The mailbox (queues, failures, closing, the window to grant) is guarded by {@link #lock};
- *       receivers wait on their tag's condition, so an arrival wakes only receivers of its tag.
- *   <li>Each destination's outstanding window is a {@link Window} with its own lock; each (destination,
- *       lane) has a send lock ({@link #laneLocks}) held while a message's frames are written.
+ *   <li>The mailbox (queues, goodbyes, closing) is guarded by {@link #lock}; receivers wait on their
+ *       tag's condition, so an arrival wakes only receivers of its tag.
+ *   <li>The credit windows have locks of their own ({@link CreditWindows}); each (destination, lane) has
+ *       a send lock ({@link #laneLocks}) held while a message's frames are written.
  *   <li>Frames are sent outside {@link #lock}: sending may wait for the network.
  * </ul>
  *
- * <p><b>Buffers</b>: frames are allocated by the link and handed to it ({@link Link#send}); received
- * payloads are copied out of the transport's buffer into the message's array before the handler returns.
+ * <p><b>Buffers</b>: a message is sent as a stream of frames ({@link ChunkWriter}), each allocated by the
+ * link and handed to it ({@link Link#send}). A message's array is allocated when its first frame arrives,
+ * sized by the total that frame announces ({@link ChunkAssembler}); each frame's payload is copied out of
+ * the transport's buffer into it before the handler returns.
  */
 public final class MessagingService implements NodeService {
     /** What each message costs of the window besides its payload: its queue entry and headers. */
@@ -91,19 +95,15 @@ public final class MessagingService implements NodeService {
     private static final Logger LOG = LoggerFactory.getLogger(MessagingService.class);
 
     private final int size;
-    private final long window;
     private final ObjectCodec codec;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<Integer, TagBox> tags = new HashMap<>();
     private final int[] byes;
-    /** Window taken by this node's program from each sender and not yet granted back to it. */
-    private final long[] toGrant;
-    /** Senders that said they wait for window. */
-    private final boolean[] grantRequested;
-
-    private final Window[] windows;
+    private final CreditWindows credits;
     private final ReentrantLock[] laneLocks;
-    private final Partial[] partials;
+    /** The message coming in on each (peer, lane), by {@code peer * lanes + lane}. */
+    private final Incoming[] incoming;
+
     private final int lanes;
     private final PeerTable peers;
     private long arrivals;
@@ -122,17 +122,11 @@ public final class MessagingService implements NodeService {
         this.size = size;
         this.peers = peers;
         this.lanes = lanes;
-        this.window = config.get(MessagingSettings.WINDOW);
         this.codec = Objects.requireNonNull(codec, "codec");
         this.byes = new int[size];
-        this.toGrant = new long[size];
-        this.grantRequested = new boolean[size];
-        this.windows = new Window[size];
+        this.credits = new CreditWindows(size, config.get(MessagingSettings.WINDOW));
         this.laneLocks = new ReentrantLock[size * lanes];
-        this.partials = new Partial[size * lanes];
-        for (int r = 0; r < size; r++) {
-            windows[r] = new Window(r);
-        }
+        this.incoming = new Incoming[size * lanes];
         for (int i = 0; i < laneLocks.length; i++) {
             laneLocks[i] = new ReentrantLock();
         }
@@ -151,6 +145,7 @@ public final class MessagingService implements NodeService {
             throw new IllegalStateException(
                     "the node has " + links.lanes() + " lanes, messaging was made for " + lanes);
         }
+        credits.start(node.rank(), links);
         this.links = links;
         this.rank = node.rank();
     }
@@ -162,7 +157,7 @@ public final class MessagingService implements NodeService {
 
     /** @return the handler of {@link FrameType#MESSAGE_CREDIT} frames */
     public FrameHandler creditsHandler() {
-        return this::onCreditFrame;
+        return credits::onFrame;
     }
 
     /**
@@ -185,58 +180,49 @@ public final class MessagingService implements NodeService {
         checkNode(node);
         checkTag(tag);
         Objects.requireNonNull(payload, "message payload");
-        int type;
-        Object data;
-        long total;
         switch (payload) {
-            case byte[] b -> {
-                type = MessageCodec.BYTES;
-                data = b;
-                total = b.length;
-            }
-            case long[] l -> {
-                type = MessageCodec.LONGS;
-                data = l;
-                total = 8L * l.length;
-            }
-            case double[] d -> {
-                type = MessageCodec.DOUBLES;
-                data = d;
-                total = 8L * d.length;
-            }
-            default -> {
-                byte[] encoded = codec.encode(payload);
-                type = MessageCodec.OBJECT;
-                data = encoded;
-                total = encoded.length;
-            }
+            case byte[] b -> send(node, tag, MessageCodec.BYTES, Elements.BYTES, b);
+            case long[] l -> send(node, tag, MessageCodec.LONGS, Elements.LONGS, l);
+            case double[] d -> send(node, tag, MessageCodec.DOUBLES, Elements.DOUBLES, d);
+            default -> send(node, tag, MessageCodec.OBJECT, Elements.BYTES, codec.encode(payload));
         }
+    }
+
+    /** Sends a message whose payload is {@code data}, an array of {@code elements}, or an object's encoding. */
+    private <A> void send(int node, int tag, int type, Elements<A> elements, A data) {
         if (node == rank) {
-            deliverLocal(tag, type, data);
+            // The receiver gets its own copy, as from another node; an object's encoding is already one.
+            deliverLocal(tag, type, type == MessageCodec.OBJECT ? data : elements.copy(data));
             return;
         }
         Links links = this.links;
         if (links == null) {
             throw new IllegalStateException("messaging of node " + rank + " has not started");
         }
-        long cost = total + MESSAGE_OVERHEAD;
+        long cost = elements.byteLength(data) + MESSAGE_OVERHEAD;
         int lane = Math.floorMod(tag, lanes);
         Link link = links.link(node, lane);
         if (link == null) {
             throw new NodeFailedException(node, "node " + rank + " has no connection to node " + node, null);
         }
-        windows[node].acquire(cost, tag);
+        credits.acquire(node, cost, tag);
         ReentrantLock laneLock = laneLocks[node * lanes + lane];
         boolean sent = false;
         laneLock.lock();
         try {
             checkPeerOpen(node, tag);
-            stream(link, tag, type, data, total);
+            ChunkWriter.send(
+                    link,
+                    FrameType.MESSAGE,
+                    MessageCodec.HEADER_LENGTH,
+                    elements,
+                    data,
+                    (frame, offset, total) -> MessageCodec.encode(frame, tag, type, total, offset));
             sent = true;
         } finally {
             laneLock.unlock();
             if (!sent) {
-                windows[node].release(cost);
+                credits.release(node, cost);
             }
         }
     }
@@ -266,7 +252,6 @@ public final class MessagingService implements NodeService {
         checkTag(tag);
         long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
         Queued taken;
-        long grant = 0;
         lock.lock();
         try {
             TagBox box = tags.computeIfAbsent(tag, t -> new TagBox());
@@ -299,17 +284,14 @@ public final class MessagingService implements NodeService {
                     tags.remove(tag);
                 }
             }
-            if (taken.source != rank) {
-                grant = takeWindow(taken.source, taken.cost, false);
-            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MeldException("node " + rank + " was interrupted while waiting for " + describe(node, tag), e);
         } finally {
             lock.unlock();
         }
-        if (grant > 0) {
-            sendCredit(taken.source, MessageCodec.GRANT, grant);
+        if (taken.source != rank) {
+            credits.taken(taken.source, taken.cost);
         }
         return taken.toMessage(this);
     }
@@ -323,7 +305,7 @@ public final class MessagingService implements NodeService {
     @Override
     public void onPeerFailed(int node, Throwable cause) {
         wakeWaiters();
-        windows[node].fail(cause);
+        credits.peerFailed(node, cause);
     }
 
     /**
@@ -334,7 +316,7 @@ public final class MessagingService implements NodeService {
     @Override
     public void onPeerClosed(int node) {
         wakeWaiters();
-        windows[node].peerClosed();
+        credits.peerClosed(node);
     }
 
     /** Wakes every waiting receive, to look at the peer table again. */
@@ -364,9 +346,7 @@ public final class MessagingService implements NodeService {
         } finally {
             lock.unlock();
         }
-        for (Window w : windows) {
-            w.close();
-        }
+        credits.close();
         Links links = this.links;
         if (links == null) {
             return;
@@ -406,147 +386,44 @@ public final class MessagingService implements NodeService {
         }
     }
 
-    /** Sends one message's frames; the caller holds the lane's lock. */
-    private void stream(Link link, int tag, int type, Object data, long total) {
-        int chunkMax = (link.maxPayload() - MessageCodec.HEADER_LENGTH) / 8 * 8;
-        long offset = 0;
-        do {
-            int chunk = (int) Math.min(chunkMax, total - offset);
-            ByteBuf frame = link.newFrame(FrameType.MESSAGE, 0, MessageCodec.HEADER_LENGTH + chunk);
-            MessageCodec.encode(frame, tag, type, total, offset);
-            if (chunk > 0) {
-                frame.ensureWritable(chunk);
-                ByteBuffer out = frame.nioBuffer(frame.writerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
-                int from = (int) (offset / MessageCodec.elementSize(type));
-                switch (data) {
-                    case long[] a -> out.asLongBuffer().put(a, from, chunk / 8);
-                    case double[] a -> out.asDoubleBuffer().put(a, from, chunk / 8);
-                    case byte[] a -> out.put(a, from, chunk);
-                    default -> throw new IllegalStateException(String.valueOf(data));
-                }
-                frame.writerIndex(frame.writerIndex() + chunk);
-            }
-            link.send(frame);
-            offset += chunk;
-        } while (offset < total);
-    }
-
     private void onMessageFrame(Link link, int flags, ByteBuf payload) {
         MessageCodec.Header h = MessageCodec.decode(payload);
         int src = link.rank();
         int slot = src * lanes + link.lane();
+        Incoming in = incoming[slot];
         if (h.type() == MessageCodec.BYE) {
-            if (partials[slot] != null) {
+            if (in != null) {
                 throw new ProtocolException("node " + src + " said BYE in the middle of a message");
             }
             onBye(src);
             return;
         }
-        Partial p = partials[slot];
-        if (p == null) {
-            if (h.offset() != 0) {
-                throw new ProtocolException(
-                        "node " + src + " sent a message chunk at offset " + h.offset() + " without its start");
-            }
-            p = new Partial(h.tag(), h.type(), h.total());
-        } else if (p.tag != h.tag() || p.type != h.type() || p.total != h.total() || p.received != h.offset()) {
-            throw new ProtocolException("node " + src + " sent a chunk of tag " + h.tag() + " at offset " + h.offset()
-                    + " of " + h.total() + " bytes inside a message of tag " + p.tag + " expecting offset "
-                    + p.received + " of " + p.total);
+        if (in == null) {
+            in = new Incoming(
+                    h.tag(),
+                    h.type(),
+                    ChunkAssembler.start("message", src, MessageCodec.elements(h.type()), h.total()));
+        } else if (in.tag != h.tag() || in.type != h.type()) {
+            throw new ProtocolException("node " + src + " sent a chunk of tag " + h.tag() + " and type " + h.type()
+                    + " inside a message of tag " + in.tag + " and type " + in.type);
         }
-        int chunk = payload.readableBytes();
-        if (chunk > 0) {
-            ByteBuffer in = payload.nioBuffer(payload.readerIndex(), chunk).order(ByteOrder.LITTLE_ENDIAN);
-            int at = (int) (p.received / MessageCodec.elementSize(p.type));
-            switch (p.data) {
-                case long[] a -> in.asLongBuffer().get(a, at, chunk / 8);
-                case double[] a -> in.asDoubleBuffer().get(a, at, chunk / 8);
-                case byte[] a -> in.get(a, at, chunk);
-                default -> throw new IllegalStateException(String.valueOf(p.data));
-            }
-            p.received += chunk;
-        }
-        if (p.received < p.total) {
-            partials[slot] = p;
+        if (!in.data.accept(h.offset(), h.total(), payload)) {
+            incoming[slot] = in;
             return;
         }
-        partials[slot] = null;
+        incoming[slot] = null;
         lock.lock();
         try {
             if (closed) {
                 return;
             }
-            Queued q = new Queued(src, p.tag, p.type, p.data, ++arrivals, p.total + MESSAGE_OVERHEAD);
-            TagBox box = tags.computeIfAbsent(p.tag, t -> new TagBox());
+            Queued q =
+                    new Queued(src, in.tag, in.type, in.data.array(), ++arrivals, in.data.total() + MESSAGE_OVERHEAD);
+            TagBox box = tags.computeIfAbsent(in.tag, t -> new TagBox());
             box.add(q, size);
             box.arrived.signalAll();
         } finally {
             lock.unlock();
-        }
-    }
-
-    private void onCreditFrame(Link link, int flags, ByteBuf payload) {
-        if (payload.readableBytes() != MessageCodec.CREDIT_LENGTH) {
-            throw new ProtocolException("credit frame of " + payload.readableBytes() + " bytes");
-        }
-        int kind = payload.readUnsignedByte();
-        payload.skipBytes(7);
-        long bytes = payload.readLongLE();
-        int src = link.rank();
-        switch (kind) {
-            case MessageCodec.GRANT -> {
-                if (bytes <= 0) {
-                    throw new ProtocolException("grant of " + bytes + " bytes");
-                }
-                windows[src].release(bytes);
-            }
-            case MessageCodec.REQUEST -> {
-                long grant;
-                lock.lock();
-                try {
-                    grant = takeWindow(src, 0, true);
-                } finally {
-                    lock.unlock();
-                }
-                if (grant > 0) {
-                    sendCredit(src, MessageCodec.GRANT, grant);
-                }
-            }
-            default -> throw new ProtocolException("credit kind " + kind);
-        }
-    }
-
-    /**
-     * Under lock: records window taken from {@code source} (or a request) and decides whether to grant.
-     *
-     * @return the bytes to grant now, or 0
-     */
-    private long takeWindow(int source, long cost, boolean request) {
-        toGrant[source] += cost;
-        if (request) {
-            grantRequested[source] = true;
-        }
-        if (toGrant[source] > 0 && (grantRequested[source] || toGrant[source] >= window / 4)) {
-            long grant = toGrant[source];
-            toGrant[source] = 0;
-            grantRequested[source] = false;
-            return grant;
-        }
-        return 0;
-    }
-
-    private void sendCredit(int node, int kind, long bytes) {
-        Links links = this.links;
-        Link link = links == null ? null : links.link(node);
-        if (link == null || !link.isUp()) {
-            return;
-        }
-        try {
-            ByteBuf frame = link.newFrame(FrameType.MESSAGE_CREDIT, 0, MessageCodec.CREDIT_LENGTH);
-            MessageCodec.encodeCredit(frame, kind, bytes);
-            link.send(frame);
-        } catch (RuntimeException e) {
-            LOG.debug("could not send credit to node {}: {}", node, e.toString());
         }
     }
 
@@ -563,14 +440,7 @@ public final class MessagingService implements NodeService {
         }
     }
 
-    private void deliverLocal(int tag, int type, Object data) {
-        // The receiver gets its own copy, as from another node; an object's encoding is already one.
-        Object copy = switch (data) {
-            case long[] a -> a.clone();
-            case double[] a -> a.clone();
-            case byte[] a -> type == MessageCodec.BYTES ? a.clone() : a;
-            default -> throw new IllegalStateException(String.valueOf(data));
-        };
+    private void deliverLocal(int tag, int type, Object copy) {
         lock.lock();
         try {
             if (closed) {
@@ -743,139 +613,9 @@ public final class MessagingService implements NodeService {
         }
     }
 
-    /** A message being reassembled from frames; touched by its lane's I/O thread only. */
-    private static final class Partial {
-        final int tag;
-        final int type;
-        final long total;
-        final Object data;
-        long received;
-
-        Partial(int tag, int type, long total) {
-            this.tag = tag;
-            this.type = type;
-            this.total = total;
-            int n = (int) (total / MessageCodec.elementSize(type));
-            this.data = switch (type) {
-                case MessageCodec.LONGS -> new long[n];
-                case MessageCodec.DOUBLES -> new double[n];
-                default -> new byte[n];
-            };
-        }
-    }
-
-    /** The window of messages outstanding to one destination, at the sender. */
-    private final class Window {
-        private final int node;
-        private final ReentrantLock windowLock = new ReentrantLock();
-        private final Condition changed = windowLock.newCondition();
-        private long outstanding;
-        /** Whether a waiting send should ask for a grant: at first, and after each grant. */
-        private boolean mayRequest = true;
-
-        private Throwable failure;
-        private boolean peerClosed;
-        private boolean closed;
-
-        Window(int node) {
-            this.node = node;
-        }
-
-        void acquire(long cost, int tag) {
-            windowLock.lock();
-            try {
-                while (true) {
-                    if (closed) {
-                        throw new IllegalStateException("node " + rank + " was closed while a message with tag " + tag
-                                + " to node " + node + " waited to be sent");
-                    }
-                    if (failure != null) {
-                        throw new NodeFailedException(
-                                node,
-                                "cannot send a message with tag " + tag + " to node " + node + ": it failed: "
-                                        + failure.getMessage(),
-                                failure);
-                    }
-                    if (peerClosed) {
-                        throw new MeldException("cannot send a message with tag " + tag + " to node " + node
-                                + ": it has closed and receives no more messages");
-                    }
-                    if (outstanding == 0 || outstanding + cost <= window) {
-                        outstanding += cost;
-                        return;
-                    }
-                    Link grants = links.link(node);
-                    if (grants != null && grants.inIoThread()) {
-                        throw new IllegalStateException("a message with tag " + tag + " to node " + node
-                                + " would wait for window on "
-                                + Thread.currentThread().getName()
-                                + ", the I/O thread that must read the grant: send it from another thread");
-                    }
-                    if (mayRequest) {
-                        mayRequest = false;
-                        windowLock.unlock();
-                        try {
-                            sendCredit(node, MessageCodec.REQUEST, cost);
-                        } finally {
-                            windowLock.lock();
-                        }
-                        continue;
-                    }
-                    changed.await();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new MeldException(
-                        "node " + rank + " was interrupted while a message with tag " + tag + " to node " + node
-                                + " waited for window (meld.messaging.window): node " + node
-                                + " has not taken earlier ones",
-                        e);
-            } finally {
-                windowLock.unlock();
-            }
-        }
-
-        void release(long bytes) {
-            windowLock.lock();
-            try {
-                outstanding = Math.max(0, outstanding - bytes);
-                mayRequest = true;
-                changed.signalAll();
-            } finally {
-                windowLock.unlock();
-            }
-        }
-
-        void fail(Throwable cause) {
-            windowLock.lock();
-            try {
-                if (failure == null && !peerClosed) {
-                    failure = cause != null ? cause : new MeldException("node " + node + " is gone");
-                }
-                changed.signalAll();
-            } finally {
-                windowLock.unlock();
-            }
-        }
-
-        void peerClosed() {
-            windowLock.lock();
-            try {
-                peerClosed = true;
-                changed.signalAll();
-            } finally {
-                windowLock.unlock();
-            }
-        }
-
-        void close() {
-            windowLock.lock();
-            try {
-                closed = true;
-                changed.signalAll();
-            } finally {
-                windowLock.unlock();
-            }
-        }
-    }
+    /**
+     * A message being reassembled from frames: its tag, payload type and array; touched by its lane's I/O
+     * thread only.
+     */
+    private record Incoming(int tag, int type, ChunkAssembler<?> data) {}
 }

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Collectives one frame at a time on an in-memory network of 3 nodes: a collective completes only once
- * every node's part has arrived, a mismatch is found by the first node that sees both calls, and a node
- * that dies at any step fails the others' call with its rank.
+ * every node's part has arrived (all the chunks of an array larger than a frame), a mismatch is found by
+ * the first node that sees both calls, and a node that dies at any step fails the others' call with its
+ * rank.
  */
 @Timeout(60)
 class CollectiveProtocolTest {
@@ -97,5 +98,25 @@ class CollectiveProtocolTest {
                 .hasMessageContaining("allReduce(long, SUM)");
         io.meld.testing.Stepping.settle(net, b);
         assertThat(failure(b)).isInstanceOf(CollectiveMismatchException.class);
+    }
+
+    @Test
+    void shouldCompleteABroadcastLargerThanAFrameOnlyWithItsLastChunk() throws Exception {
+        long[] data = new long[200_000]; // 1,600,000 bytes: a full frame of 1 MiB and a short one
+        for (int i = 0; i < data.length; i++) {
+            data[i] = i * 31L - 7;
+        }
+        CompletableFuture<long[]> root = call("node-0", () -> cluster.node(0).broadcast(data, 0));
+        CompletableFuture<long[]> b = call("node-1", () -> cluster.node(1).broadcast((long[]) null, 0));
+        CompletableFuture<long[]> c = call("node-2", () -> cluster.node(2).broadcast((long[]) null, 0));
+        net.awaitPending(0, 1, 2, STEP);
+
+        net.deliverOne(0, 1);
+        assertWaiting(b);
+        net.deliverOne(0, 1);
+        assertThat(result(b)).isEqualTo(data);
+        io.meld.testing.Stepping.settle(net, root, c);
+        assertThat(result(c)).isEqualTo(data);
+        assertThat(result(root)).isSameAs(data);
     }
 }
