@@ -9,13 +9,25 @@ import io.meld.Meld;
  * time, and records each round trip; node 1 (and any other node) only serves. Every value read is
  * checked against what its home wrote.
  *
- * <p>Run by {@code bin/meld bench latency} on 2 nodes; node 0 prints one JSON line, {@code
- * "benchmark":"latency_meld"}, with the fields of {@link LatencyStats}. The baseline is {@link
- * RawTcpPingPong}.
+ * <p>Then every node times back-to-back {@code barrier()} and {@code allReduce(long)} calls: {@value
+ * #REPETITIONS} repetitions of {@value #CALLS} calls each (after as many to warm up), the mean per call of
+ * each repetition, and their median. The counts are fixed, not timed, since every node must make the
+ * same calls.
+ *
+ * <p>Run by {@code bin/meld bench latency} on 2 nodes; node 0 prints two JSON lines: {@code
+ * "benchmark":"latency_meld"}, with the fields of {@link LatencyStats}, and {@code
+ * "benchmark":"latency_collectives"} ({@link Collectives}). The baselines are {@link RawTcpPingPong} and
+ * {@link BusyPollPingPong}.
  */
 public final class Latency {
     /** Elements of the array; node 1's share is what node 0 reads. */
     static final int LENGTH = 1 << 16;
+
+    /** Back-to-back calls of a collective per repetition. */
+    static final int CALLS = 2000;
+
+    /** Repetitions of {@link #CALLS} calls; the figure is their median. */
+    static final int REPETITIONS = 5;
 
     private Latency() {}
 
@@ -73,7 +85,12 @@ public final class Latency {
                 }
                 elapsed = (now - start) / 1e9;
             }
+            meld.barrier();
+            double[] barriers = repetitions(meld::barrier);
+            long[] sum = new long[1];
+            double[] allReduces = repetitions(() -> sum[0] += meld.allReduce(1L, LongOp.SUM));
             long allWrong = meld.allReduce(wrong, LongOp.SUM);
+            long expectedSum = (long) meld.size() * CALLS * (REPETITIONS + 1);
             if (meld.rank() == 0) {
                 System.out.println(ResultCodec.encode(new LatencyStats.Result(
                         "latency_meld",
@@ -82,8 +99,62 @@ public final class Latency {
                         stats.summary(),
                         allWrong,
                         allWrong == 0 && stats.count() > 0)));
+                System.out.println(ResultCodec.encode(new Collectives(
+                        "latency_collectives",
+                        meld.size(),
+                        CALLS,
+                        REPETITIONS,
+                        median(barriers),
+                        median(allReduces),
+                        barriers,
+                        allReduces,
+                        sum[0] == expectedSum)));
             }
-            return allWrong == 0;
+            return allWrong == 0 && sum[0] == expectedSum;
         }
     }
+
+    /**
+     * Warms up with {@link #CALLS} calls, then times {@link #REPETITIONS} runs of as many.
+     *
+     * @return the mean microseconds per call of each run
+     */
+    private static double[] repetitions(Runnable call) {
+        for (int i = 0; i < CALLS; i++) {
+            call.run();
+        }
+        double[] means = new double[REPETITIONS];
+        for (int r = 0; r < REPETITIONS; r++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < CALLS; i++) {
+                call.run();
+            }
+            means[r] = (System.nanoTime() - start) / 1e3 / CALLS;
+        }
+        return means;
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /**
+     * Back-to-back collectives: the median of the repetitions' mean microseconds per call.
+     *
+     * @param verified whether every allReduce gave the sum it should
+     */
+    record Collectives(
+            String benchmark,
+            int nodes,
+            int calls,
+            int repetitions,
+            double barrierUs,
+            double allreduceUs,
+            double[] barrierRepetitionsUs,
+            double[] allreduceRepetitionsUs,
+            boolean verified)
+            implements BenchmarkResult {}
 }

@@ -508,7 +508,8 @@ final class BenchCommand implements Callable<Integer> {
             begin("latency");
             double seconds = common.secondsOr(5);
             cli.message("latency: blocking remote gets between 2 nodes for " + seconds
-                    + " s; then a raw TCP ping-pong between 2 JVMs");
+                    + " s, then back-to-back barriers and allReduces; then two ping-pongs between 2 JVMs, busy-polling"
+                    + " and blocking");
             add(runner.latency(seconds));
         }
 
@@ -692,9 +693,11 @@ final class BenchCommand implements Callable<Integer> {
             versionProvider = VersionCommand.Provider.class,
             sortOptions = false,
             description = {
-                "Blocking remote get round trips between 2 nodes (p50, p99, p99.9, by HdrHistogram), beside a raw"
-                        + " Java TCP ping-pong of messages of the same size between 2 JVMs. Always 2 nodes and one"
-                        + " requesting thread.",
+                "Blocking remote get round trips between 2 nodes (p50, p99, p99.9, by HdrHistogram) and the mean"
+                        + " time of back-to-back barrier() and allReduce(long) calls, beside two Java TCP ping-pongs of"
+                        + " messages of the same size between 2 JVMs: the floor, where both ends busy-poll a"
+                        + " non-blocking socket, and blocking sockets, which pay a thread wake-up per message."
+                        + " Always 2 nodes and one requesting thread.",
             })
     static final class LatencyCommand implements Callable<Integer> {
         @ParentCommand

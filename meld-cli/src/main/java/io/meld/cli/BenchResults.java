@@ -91,9 +91,15 @@ final class BenchResults {
     }
 
     /**
-     * Blocking remote gets beside a raw TCP ping-pong, in microseconds.
+     * Blocking remote gets, and back-to-back barriers and allReduces, beside two ping-pongs between two
+     * JVMs, in microseconds: the floor, where both ends busy-poll a non-blocking socket, and one with
+     * blocking sockets, which pays a thread wake-up per message.
      *
-     * @param percentiles the percentiles of the two distributions
+     * @param busyPollP50Us the median busy-poll round trip
+     * @param ratioToBusyPoll the get's median over the busy-poll one
+     * @param barrierUs a barrier's mean time, back to back (median of the repetitions)
+     * @param allreduceUs an {@code allReduce(long)}'s, likewise
+     * @param percentiles the percentiles of the distributions
      */
     record Latency(
             int nodes,
@@ -103,6 +109,12 @@ final class BenchResults {
             double p50Us,
             double p99Us,
             double p999Us,
+            double busyPollP50Us,
+            double ratioToBusyPoll,
+            double barrierUs,
+            double allreduceUs,
+            double barrierRatioToBusyPoll,
+            double allreduceRatioToBusyPoll,
             double rawTcpP50Us,
             double rawTcpP99Us,
             double ratioToRawTcp,
@@ -112,9 +124,14 @@ final class BenchResults {
             double maxUs,
             double rawTcpP999Us,
             Long rawTcpSamples,
+            double busyPollP99Us,
+            Long busyPollSamples,
+            double[] barrierRepetitionsUs,
+            double[] allreduceRepetitionsUs,
             double[] percentiles,
             double[] distributionUs,
-            double[] rawTcpDistributionUs)
+            double[] rawTcpDistributionUs,
+            double[] busyPollDistributionUs)
             implements BenchmarkResult {
         @Override
         public String benchmark() {

@@ -2,6 +2,7 @@ package io.meld.cli;
 
 import io.meld.bench.Bandwidth;
 import io.meld.bench.BenchmarkResult;
+import io.meld.bench.BusyPollPingPong;
 import io.meld.bench.Gups;
 import io.meld.bench.GupsResult;
 import io.meld.bench.HazelcastGups;
@@ -284,15 +285,23 @@ final class BenchRunner {
     BenchResults.Latency latency(double seconds) throws InterruptedException {
         String s = Double.toString(seconds);
         Run meld = launch(Latency.class.getName(), PAIR, 1, List.of(s), List.of("-Xmx256m", "-XX:+UseParallelGC"));
-        int port = LoopbackPorts.pick(1).get(0);
+        Run busy = launch(
+                BusyPollPingPong.class.getName(),
+                PAIR,
+                1,
+                List.of(Integer.toString(LoopbackPorts.pick(1).get(0)), s),
+                List.of("-Xmx128m", "-XX:+UseParallelGC"));
         Run raw = launch(
                 RawTcpPingPong.class.getName(),
                 PAIR,
                 1,
-                List.of(Integer.toString(port), s),
+                List.of(Integer.toString(LoopbackPorts.pick(1).get(0)), s),
                 List.of("-Xmx128m", "-XX:+UseParallelGC"));
         Map<String, Object> m = meld.result("latency_meld");
+        Map<String, Object> c = meld.result("latency_collectives");
+        Map<String, Object> b = busy.result("latency_busy_poll");
         Map<String, Object> r = raw.result("latency_raw_tcp");
+        double floor = num(b, "p50_us");
         return new BenchResults.Latency(
                 PAIR,
                 1,
@@ -301,18 +310,29 @@ final class BenchRunner {
                 num(m, "p50_us"),
                 num(m, "p99_us"),
                 num(m, "p999_us"),
+                floor,
+                ratio(num(m, "p50_us"), floor),
+                num(c, "barrier_us"),
+                num(c, "allreduce_us"),
+                ratio(num(c, "barrier_us"), floor),
+                ratio(num(c, "allreduce_us"), floor),
                 num(r, "p50_us"),
                 num(r, "p99_us"),
                 ratio(num(m, "p50_us"), num(r, "p50_us")),
-                verified(meld, m) && verified(raw, r),
+                verified(meld, m) && verified(meld, c) && verified(busy, b) && verified(raw, r),
                 num(m, "p90_us"),
                 num(m, "mean_us"),
                 num(m, "max_us"),
                 num(r, "p999_us"),
                 whole(r, "samples"),
+                num(b, "p99_us"),
+                whole(b, "samples"),
+                numbers(c, "barrier_repetitions_us"),
+                numbers(c, "allreduce_repetitions_us"),
                 LatencyStats.PERCENTILES,
                 numbers(m, "distribution_us"),
-                numbers(r, "distribution_us"));
+                numbers(r, "distribution_us"),
+                numbers(b, "distribution_us"));
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -138,6 +138,12 @@ class BenchResultsTest {
                         "p50_us",
                         "p99_us",
                         "p999_us",
+                        "busy_poll_p50_us",
+                        "ratio_to_busy_poll",
+                        "barrier_us",
+                        "allreduce_us",
+                        "barrier_ratio_to_busy_poll",
+                        "allreduce_ratio_to_busy_poll",
                         "raw_tcp_p50_us",
                         "raw_tcp_p99_us",
                         "ratio_to_raw_tcp",
@@ -147,9 +153,14 @@ class BenchResultsTest {
                         "max_us",
                         "raw_tcp_p999_us",
                         "raw_tcp_samples",
+                        "busy_poll_p99_us",
+                        "busy_poll_samples",
+                        "barrier_repetitions_us",
+                        "allreduce_repetitions_us",
                         "percentiles",
                         "distribution_us",
-                        "raw_tcp_distribution_us");
+                        "raw_tcp_distribution_us",
+                        "busy_poll_distribution_us");
         assertThat(fields(blank(BenchResults.Bandwidth.class)))
                 .containsExactly(
                         "benchmark",

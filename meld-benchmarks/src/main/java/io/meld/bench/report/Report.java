@@ -62,6 +62,9 @@ public final class Report {
             new Target("gups", "ratio_to_hazelcast", "GUPS vs Hazelcast", 1000, true),
             new Target("nstream", "ratio_to_shared_memory", "nstream vs shared", 0.8, true),
             new Target("stencil", "ratio_to_message_passing", "stencil vs messages", 1.2, false),
+            new Target("latency", "ratio_to_busy_poll", "remote get p50 vs busy-poll", 1.3, false),
+            new Target("latency", "barrier_ratio_to_busy_poll", "barrier vs busy-poll", 2.0, false),
+            new Target("latency", "allreduce_ratio_to_busy_poll", "allReduce vs busy-poll", 2.0, false),
             new Target("bandwidth", "get_ratio_to_raw_tcp_array", "bulk get vs TCP array", 1.0, true),
             new Target("bandwidth", "put_ratio_to_raw_tcp_array", "bulk put vs TCP array", 1.0, true),
             new Target("pagerank", "ratio_to_shared_memory", "PageRank vs shared", 1.2, false));
@@ -232,15 +235,17 @@ public final class Report {
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setXAxisLabelRotation(45);
         distribution(chart, "Meld get", ResultCodec.numbers(r, "distribution_us"), MELD);
-        distribution(chart, "raw TCP ping-pong", ResultCodec.numbers(r, "raw_tcp_distribution_us"), BASELINE);
+        distribution(chart, "busy-poll TCP ping-pong", ResultCodec.numbers(r, "busy_poll_distribution_us"), PEER);
+        distribution(chart, "blocking TCP ping-pong", ResultCodec.numbers(r, "raw_tcp_distribution_us"), BASELINE);
         if (chart.getSeriesMap().isEmpty()) {
             return;
         }
         save(
                 chart,
                 "latency.png",
-                "The distribution of round trips: Meld's blocking get of a remote element, and a"
-                        + " raw Java TCP ping-pong of messages of the same size between two JVMs, in the same run.");
+                "The distribution of round trips: Meld's blocking get of a remote element, and two Java TCP"
+                        + " ping-pongs of messages of the same size between two JVMs, in the same run: both ends"
+                        + " busy-polling a non-blocking socket (the floor), and blocking sockets.");
     }
 
     private static void distribution(CategoryChart chart, String name, double[] us, Color color) {
@@ -719,7 +724,31 @@ public final class Report {
                     rows.add(row(
                             r,
                             b,
-                            "p50 round trip (\u00b5s) vs raw TCP",
+                            "p50 round trip (\u00b5s) vs busy-poll TCP",
+                            "p50_us",
+                            "busy_poll_p50_us",
+                            "ratio_to_busy_poll",
+                            verified));
+                    rows.add(row(
+                            r,
+                            b,
+                            "barrier (\u00b5s) vs busy-poll TCP",
+                            "barrier_us",
+                            "busy_poll_p50_us",
+                            "barrier_ratio_to_busy_poll",
+                            verified));
+                    rows.add(row(
+                            r,
+                            b,
+                            "allReduce(long) (\u00b5s) vs busy-poll TCP",
+                            "allreduce_us",
+                            "busy_poll_p50_us",
+                            "allreduce_ratio_to_busy_poll",
+                            verified));
+                    rows.add(row(
+                            r,
+                            b,
+                            "p50 round trip (\u00b5s) vs blocking TCP",
                             "p50_us",
                             "raw_tcp_p50_us",
                             "ratio_to_raw_tcp",
