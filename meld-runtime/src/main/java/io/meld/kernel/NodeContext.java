@@ -11,5 +11,6 @@ import io.meld.transport.Links;
  * @param peers every peer's state
  * @param node the program's handle of this node, which remote tasks are given
  * @param threads the node's worker threads ({@code meld.threads}, or its share of the machine's cores)
+ * @param poller how the node's threads poll before they park
  */
-public record NodeContext(int rank, Links links, PeerTable peers, Meld node, int threads) {}
+public record NodeContext(int rank, Links links, PeerTable peers, Meld node, int threads, Poller poller) {}

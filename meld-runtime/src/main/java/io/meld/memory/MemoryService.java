@@ -164,7 +164,7 @@ public final class MemoryService implements NodeService {
                 now -> pending.expire(now, this::timeoutMessage));
         this.timeoutNanos = config.get(MemorySettings.TIMEOUT).toNanos();
         this.batchLocal = config.get(MemorySettings.LOCAL_BATCHING);
-        this.waiting = new Waiting(this, config.get(MemorySettings.SPIN).toNanos());
+        this.waiting = new Waiting(this);
         long chunkSize = config.get(MemorySettings.CHUNK_SIZE);
         if (Long.bitCount(chunkSize) != 1) {
             throw new ConfigException(MemorySettings.CHUNK_SIZE.name() + "=" + chunkSize + " (from "
@@ -209,7 +209,7 @@ public final class MemoryService implements NodeService {
         Links links = node.links();
         this.lanes = links.lanes();
         senders.start(lanes);
-        waiting.start(rank, lanes, links);
+        waiting.start(rank, lanes, links, node.poller());
         fences.start(rank, lanes);
         this.links = links;
         flusher.start(rank);

@@ -44,10 +44,10 @@ public final class MemorySettings {
             Duration.ZERO,
             Duration.ofMillis(10),
             "How long a platform thread waiting for an answer (a blocking operation, a fence, a bulk"
-                    + " transfer) polls for it before it parks, when it is the only thread of the node"
-                    + " waiting (with others waiting, all park, leaving the cores to the I/O threads). An"
-                    + " answer within this time is taken without waking the thread, which costs tens of"
-                    + " microseconds on a virtual machine (more than a loopback round trip); the price is"
+                    + " transfer) polls for it before it parks, when no other thread of the node is polling (of"
+                    + " several waiting threads, one polls and the others park, leaving the cores to the I/O"
+                    + " threads). An answer within this time is taken without waking the thread, which costs"
+                    + " tens of microseconds on a virtual machine (more than a loopback round trip); the price is"
                     + " the waiting thread's core, busy for up to this long per wait unless another thread"
                     + " needs it (the poll yields between looks). Virtual threads park at once. 0 parks at"
                     + " once.");

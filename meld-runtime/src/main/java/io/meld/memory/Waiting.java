@@ -4,10 +4,10 @@ import io.meld.MeldException;
 import io.meld.MeldTimeoutException;
 import io.meld.NodeFailedException;
 import io.meld.kernel.PeerTable;
+import io.meld.kernel.Poller;
 import io.meld.transport.Link;
 import io.meld.transport.Links;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
@@ -18,21 +18,10 @@ import java.util.function.LongPredicate;
  * ({@link #backOff}); and the refusal to wait on an I/O thread, which must read the answer waited for
  * ({@link #checkMayWaitFor}).
  *
- * <p><b>Poll, then park.</b> A platform thread first polls, looking again and again and yielding the
- * processor between looks, for up to {@code meld.memory.spin}; then it parks until woken (an answer
- * unparks its waiter) or, for a flag, which plain writes set without waking anybody, for at most {@link
- * #FLAG_PARK_NANOS} at a time. The poll takes an answer that comes within a round trip or two without
- * the wake-up of a parked thread, which on a virtual machine costs tens of microseconds, more than a
- * loopback round trip itself. It yields rather than only spinning so that a runnable thread (the I/O
- * thread that must read this answer, or another JVM's on the same machine) runs at once: two nodes
- * sharing the cores, each waiting alone for the other, would otherwise each hold a core the other's I/O
- * thread needs, and every round trip would take about twice as long.
- *
- * <p><b>One poller per node.</b> Only a thread that is the only one of its node polling now polls, and it
- * stops as soon as another starts: threads that poll together take the cores the I/O threads need to
- * bring their answers, so with more waiters than cores every answer comes later (several times later
- * for a few threads per node on 2 cores). A parked thread is not counted: it takes no core. A virtual
- * thread never polls: it parks at once and gives its carrier to the others.
+ * <p><b>Poll, then park.</b> A platform thread first polls, by the node's {@link Poller} (one poller per
+ * node, for up to {@code meld.memory.spin}); then it parks until woken (an answer unparks its waiter) or,
+ * for a flag, which plain writes set without waking anybody, for at most {@link #FLAG_PARK_NANOS} at a
+ * time.
  *
  * <p><b>A contended buffer</b> ({@link #backOff}) is held for the length of an append or a send: spin
  * briefly, then a platform thread yields to the OS and a virtual thread parks, from 1 µs doubling up to
@@ -54,21 +43,20 @@ final class Waiting {
     private static final int BACKOFF_DOUBLINGS = 10;
 
     private final MemoryService service;
-    private final long spinNanos;
-    /** The threads of the node polling now. */
-    private final AtomicInteger polling = new AtomicInteger();
+    /** The node's poll policy, set at start. */
+    private volatile Poller poller = Poller.NONE;
 
     private volatile Links links;
     private int rank = -1;
     private int lanes = 1;
 
-    Waiting(MemoryService service, long spinNanos) {
+    Waiting(MemoryService service) {
         this.service = service;
-        this.spinNanos = spinNanos;
     }
 
-    /** Once the node is connected: the links whose I/O threads must not wait. */
-    void start(int rank, int lanes, Links links) {
+    /** Once the node is connected: the links whose I/O threads must not wait, and the node's poll policy. */
+    void start(int rank, int lanes, Links links, Poller poller) {
+        this.poller = poller;
         this.rank = rank;
         this.lanes = lanes;
         this.links = links;
@@ -135,31 +123,8 @@ final class Waiting {
         }
     }
 
-    /**
-     * Polls {@code done} while the policy lets this thread poll: a platform thread, the only poller of
-     * the node, for at most {@code meld.memory.spin} and {@code budgetNanos}.
-     *
-     * @return whether {@code done} held
-     */
     private boolean poll(BooleanSupplier done, long budgetNanos) {
-        if (spinNanos <= 0 || Thread.currentThread().isVirtual()) {
-            return done.getAsBoolean();
-        }
-        int others = polling.getAndIncrement();
-        try {
-            long until = System.nanoTime() + Math.min(spinNanos, budgetNanos);
-            while (true) {
-                if (done.getAsBoolean()) {
-                    return true;
-                }
-                if (others != 0 || polling.get() != 1 || System.nanoTime() - until >= 0) {
-                    return false;
-                }
-                Thread.yield();
-            }
-        } finally {
-            polling.decrementAndGet();
-        }
+        return poller.poll(done, budgetNanos);
     }
 
     /**

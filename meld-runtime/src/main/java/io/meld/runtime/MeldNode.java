@@ -27,7 +27,9 @@ import io.meld.config.Setting;
 import io.meld.kernel.NodeContext;
 import io.meld.kernel.NodeService;
 import io.meld.kernel.PeerTable;
+import io.meld.kernel.Poller;
 import io.meld.memory.MemoryService;
+import io.meld.memory.MemorySettings;
 import io.meld.messaging.MessagingService;
 import io.meld.sync.SyncService;
 import io.meld.task.TaskService;
@@ -265,7 +267,13 @@ final class MeldNode implements Meld {
         peers.connect(links);
         int configured = config.get(RuntimeSettings.THREADS);
         threads = configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / nodesHere);
-        NodeContext context = new NodeContext(rank, links, peers, this, threads);
+        NodeContext context = new NodeContext(
+                rank,
+                links,
+                peers,
+                this,
+                threads,
+                new Poller(config.get(MemorySettings.SPIN).toNanos()));
         for (NodeService service : services) {
             service.start(context);
         }

@@ -6,6 +6,7 @@ import io.meld.CollectiveMismatchException;
 import io.meld.MeldException;
 import io.meld.kernel.NodeContext;
 import io.meld.kernel.PeerTable;
+import io.meld.kernel.Poller;
 import io.meld.transport.FrameType;
 import io.meld.transport.Transport;
 import java.time.Duration;
@@ -46,7 +47,7 @@ class CollectiveEngineTest {
         PeerTable peers = new PeerTable(NODES);
         peers.register(engines.get(r));
         peers.rank(r);
-        engines.get(r).start(new NodeContext(r, transports.get(r), peers, null, 1));
+        engines.get(r).start(new NodeContext(r, transports.get(r), peers, null, 1, Poller.NONE));
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.meld.codec.ObjectCodec;
 import io.meld.config.MeldConfig;
 import io.meld.kernel.NodeContext;
 import io.meld.kernel.PeerTable;
+import io.meld.kernel.Poller;
 import io.meld.runtime.InMemoryCluster;
 import io.meld.transport.FrameHandlers;
 import io.meld.transport.FrameType;
@@ -112,7 +113,7 @@ class MessageChunksProtocolTest {
                             .handle(FrameType.MESSAGE_CREDIT, messaging.creditsHandler())
                             .onLinkDown((l, cause) -> peers.failed(l.rank(), cause)));
             link = net.attach(0, new FrameHandlers()).link(1, 0);
-            messaging.start(new NodeContext(1, node1, peers, null, 1));
+            messaging.start(new NodeContext(1, node1, peers, null, 1, Poller.NONE));
         }
 
         /** Sends one MESSAGE frame carrying longs, as a sender's stream would. */

@@ -16,6 +16,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SelectStrategyFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
@@ -28,6 +29,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,7 +121,10 @@ public final class Transport implements Links, AutoCloseable {
 
         boolean epoll = config.get(TransportSettings.NATIVE) && Epoll.isAvailable();
         this.congestion = CongestionControl.of(config, epoll);
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        SelectStrategyFactory poll =
+                PollThenSleep.factory(config.get(TransportSettings.POLL).toNanos());
+        IoHandlerFactory io =
+                epoll ? EpollIoHandler.newFactory(0, poll) : NioIoHandler.newFactory(SelectorProvider.provider(), poll);
         this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         Class<? extends ServerChannel> serverType =
                 epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
