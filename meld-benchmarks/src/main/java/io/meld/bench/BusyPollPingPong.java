@@ -4,7 +4,6 @@ import io.meld.config.MeldConfig;
 import io.meld.runtime.RuntimeSettings;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -26,8 +25,6 @@ import java.nio.channels.SocketChannel;
  * "benchmark":"latency_busy_poll"}, with the fields of {@link LatencyStats}.
  */
 public final class BusyPollPingPong {
-    private static final long CONNECT_MILLIS = 30_000;
-
     private BusyPollPingPong() {}
 
     /**
@@ -50,32 +47,7 @@ public final class BusyPollPingPong {
                     ByteBuffer.allocateDirect(RawTcpPingPong.REQUEST_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             ByteBuffer answer =
                     ByteBuffer.allocateDirect(RawTcpPingPong.ANSWER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            long seq = 0;
-            long wrong = 0;
-            Warmup.warmingUp();
-            long end = System.nanoTime() + (long) (Warmup.fixedSeconds(seconds) * 1e9);
-            while (System.nanoTime() < end) {
-                wrong += roundTrip(channel, request, answer, ++seq);
-            }
-            Warmup.measuring();
-            LatencyStats stats = new LatencyStats();
-            long start = System.nanoTime();
-            end = start + (long) (seconds * 1e9);
-            long now = start;
-            while (now < end) {
-                wrong += roundTrip(channel, request, answer, ++seq);
-                long after = System.nanoTime();
-                stats.record(after - now);
-                now = after;
-            }
-            System.out.println(ResultCodec.encode(new LatencyStats.Result(
-                    "latency_busy_poll",
-                    2,
-                    (now - start) / 1e9,
-                    stats.summary(),
-                    wrong,
-                    wrong == 0 && stats.count() > 0)));
-            System.exit(wrong == 0 ? 0 : 1);
+            RawTcpPingPong.measure("latency_busy_poll", seconds, seq -> roundTrip(channel, request, answer, seq));
         }
     }
 
@@ -129,26 +101,9 @@ public final class BusyPollPingPong {
     }
 
     private static SocketChannel connect(int port) throws IOException {
-        long deadline = System.currentTimeMillis() + CONNECT_MILLIS;
-        while (true) {
-            SocketChannel channel = SocketChannel.open();
-            try {
-                channel.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-                configure(channel);
-                return channel;
-            } catch (ConnectException e) {
-                channel.close();
-                if (System.currentTimeMillis() > deadline) {
-                    throw e;
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while connecting to port " + port, ie);
-                }
-            }
-        }
+        SocketChannel channel = RawTcp.connectChannel(port);
+        configure(channel);
+        return channel;
     }
 
     private static void configure(SocketChannel channel) throws IOException {

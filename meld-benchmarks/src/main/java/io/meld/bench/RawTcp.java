@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
 
 /** What the raw TCP baselines share: connecting to a peer that may not listen yet, and byte access. */
 final class RawTcp {
@@ -21,14 +22,46 @@ final class RawTcp {
 
     /** Connects to {@code 127.0.0.1:port}, retrying while nothing listens there yet (up to 30 s). */
     static Socket connect(int port) throws IOException {
-        long deadline = System.currentTimeMillis() + CONNECT_MILLIS;
-        while (true) {
+        return connect(port, address -> {
             Socket socket = new Socket();
             try {
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+                socket.connect(address, 1000);
                 return socket;
-            } catch (ConnectException e) {
+            } catch (IOException e) {
                 socket.close();
+                throw e;
+            }
+        });
+    }
+
+    /** As {@link #connect(int)}, for a (blocking) channel. */
+    static SocketChannel connectChannel(int port) throws IOException {
+        // A blocking channel whose connect failed is closed: each attempt needs a new one.
+        return connect(port, address -> {
+            SocketChannel channel = SocketChannel.open();
+            try {
+                channel.connect(address);
+                return channel;
+            } catch (IOException e) {
+                channel.close();
+                throw e;
+            }
+        });
+    }
+
+    /** One attempt to connect; it closes what it opened when it fails. */
+    @FunctionalInterface
+    interface Connector<T> {
+        T connect(InetSocketAddress address) throws IOException;
+    }
+
+    private static <T> T connect(int port, Connector<T> connector) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        long deadline = System.currentTimeMillis() + CONNECT_MILLIS;
+        while (true) {
+            try {
+                return connector.connect(address);
+            } catch (ConnectException e) {
                 if (System.currentTimeMillis() > deadline) {
                     throw e;
                 }

@@ -54,33 +54,46 @@ public final class RawTcpPingPong {
             DataInputStream in = new DataInputStream(socket.getInputStream());
             byte[] request = new byte[REQUEST_BYTES];
             byte[] answer = new byte[ANSWER_BYTES];
-            long seq = 0;
-            long wrong = 0;
-            Warmup.warmingUp();
-            long end = System.nanoTime() + (long) (Warmup.fixedSeconds(seconds) * 1e9);
-            while (System.nanoTime() < end) {
-                wrong += roundTrip(out, in, request, answer, ++seq);
-            }
-            Warmup.measuring();
-            LatencyStats stats = new LatencyStats();
-            long start = System.nanoTime();
-            end = start + (long) (seconds * 1e9);
-            long now = start;
-            while (now < end) {
-                wrong += roundTrip(out, in, request, answer, ++seq);
-                long after = System.nanoTime();
-                stats.record(after - now);
-                now = after;
-            }
-            System.out.println(ResultCodec.encode(new LatencyStats.Result(
-                    "latency_raw_tcp",
-                    2,
-                    (now - start) / 1e9,
-                    stats.summary(),
-                    wrong,
-                    wrong == 0 && stats.count() > 0)));
-            System.exit(wrong == 0 ? 0 : 1);
+            measure("latency_raw_tcp", seconds, seq -> roundTrip(out, in, request, answer, seq));
         }
+    }
+
+    /** One round trip of a ping-pong. */
+    @FunctionalInterface
+    interface RoundTrip {
+        /**
+         * @param seq the request's sequence number, which the answer must echo
+         * @return 1 when the answer did not, else 0
+         */
+        int run(long seq) throws IOException;
+    }
+
+    /**
+     * The client's side of a ping-pong benchmark: warms up, times round trips for {@code seconds}, prints
+     * the result line and exits (1 when an answer was wrong).
+     */
+    static void measure(String benchmark, double seconds, RoundTrip trip) throws IOException {
+        long seq = 0;
+        long wrong = 0;
+        Warmup.warmingUp();
+        long end = System.nanoTime() + (long) (Warmup.fixedSeconds(seconds) * 1e9);
+        while (System.nanoTime() < end) {
+            wrong += trip.run(++seq);
+        }
+        Warmup.measuring();
+        LatencyStats stats = new LatencyStats();
+        long start = System.nanoTime();
+        end = start + (long) (seconds * 1e9);
+        long now = start;
+        while (now < end) {
+            wrong += trip.run(++seq);
+            long after = System.nanoTime();
+            stats.record(after - now);
+            now = after;
+        }
+        System.out.println(ResultCodec.encode(new LatencyStats.Result(
+                benchmark, 2, (now - start) / 1e9, stats.summary(), wrong, wrong == 0 && stats.count() > 0)));
+        System.exit(wrong == 0 ? 0 : 1);
     }
 
     private static int roundTrip(DataOutputStream out, DataInputStream in, byte[] request, byte[] answer, long seq)

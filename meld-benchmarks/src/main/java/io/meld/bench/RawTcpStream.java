@@ -3,7 +3,6 @@ package io.meld.bench;
 import io.meld.config.MeldConfig;
 import io.meld.runtime.RuntimeSettings;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -231,7 +230,7 @@ public final class RawTcpStream {
 
     /** @param array the array to send again and again, or {@code null} for the wire mode */
     private static void send(int port, Elements array) throws IOException {
-        try (SocketChannel channel = connect(port)) {
+        try (SocketChannel channel = RawTcp.connectChannel(port)) {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.nativeOrder());
             try {
@@ -279,30 +278,6 @@ public final class RawTcpStream {
                 }
                 while (out.hasRemaining()) {
                     channel.write(out);
-                }
-            }
-        }
-    }
-
-    /** Connects to {@code 127.0.0.1:port}, retrying while nothing listens there yet (up to 30 s). */
-    private static SocketChannel connect(int port) throws IOException {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (true) {
-            // A blocking channel whose connect failed is closed: each attempt needs a new one.
-            SocketChannel channel = SocketChannel.open();
-            try {
-                channel.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-                return channel;
-            } catch (ConnectException e) {
-                channel.close();
-                if (System.currentTimeMillis() > deadline) {
-                    throw e;
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while connecting to port " + port, ie);
                 }
             }
         }

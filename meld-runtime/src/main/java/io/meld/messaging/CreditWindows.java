@@ -203,11 +203,7 @@ final class CreditWindows {
                                 + " to node " + node + " waited to be sent");
                     }
                     if (failure != null) {
-                        throw new NodeFailedException(
-                                node,
-                                "cannot send a message with tag " + tag + " to node " + node + ": it failed: "
-                                        + failure.getMessage(),
-                                failure);
+                        throw sendFailed(node, tag, failure);
                     }
                     if (peerClosed) {
                         throw new MeldException("cannot send a message with tag " + tag + " to node " + node
@@ -290,5 +286,13 @@ final class CreditWindows {
                 windowLock.unlock();
             }
         }
+    }
+
+    /** @return what a send to a node that failed throws */
+    static NodeFailedException sendFailed(int node, int tag, Throwable failure) {
+        return new NodeFailedException(
+                node,
+                "cannot send a message with tag " + tag + " to node " + node + ": it failed: " + failure.getMessage(),
+                failure);
     }
 }

@@ -503,11 +503,7 @@ public final class MessagingService implements NodeService {
             }
             Throwable failure = peers.failureBeforeGoodbye(node);
             if (failure != null) {
-                throw new NodeFailedException(
-                        node,
-                        "cannot send a message with tag " + tag + " to node " + node + ": it failed: "
-                                + failure.getMessage(),
-                        failure);
+                throw CreditWindows.sendFailed(node, tag, failure);
             }
             if (peers.isClosed(node)) {
                 throw new MeldException("cannot send a message with tag " + tag + " to node " + node
