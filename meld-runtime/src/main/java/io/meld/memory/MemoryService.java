@@ -130,7 +130,6 @@ public final class MemoryService implements NodeService {
     private final HomeHandler home;
     private final ReplyHandler replies;
     private volatile int rank = -1;
-    private volatile Links links;
     private int lanes = 1;
     private final CollectiveEngine collectives;
     /** Sends idle buffers, sweeps timed-out operations; the node's flusher agent. */
@@ -211,7 +210,6 @@ public final class MemoryService implements NodeService {
         senders.start(lanes);
         waiting.start(rank, lanes, links, node.poller());
         fences.start(rank, lanes);
-        this.links = links;
         flusher.start(rank);
     }
 
