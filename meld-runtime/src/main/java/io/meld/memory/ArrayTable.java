@@ -3,6 +3,7 @@ package io.meld.memory;
 import io.meld.Distribution;
 import io.meld.MeldException;
 import io.meld.collective.CollectiveEngine;
+import io.meld.config.Setting;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
@@ -20,6 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * collectives see to it).
  */
 final class ArrayTable {
+    /** Marks the gathered text of a node that ran out of memory. */
+    private static final String NO_MEMORY = "no memory: ";
+
     private final int size;
     private final int maxChunkShift;
     private final CollectiveEngine collectives;
@@ -103,10 +107,12 @@ final class ArrayTable {
             } catch (IllegalArgumentException e) {
                 problem = e.getMessage();
             } catch (OutOfMemoryError e) {
-                problem = "node " + rank + " has no memory for its part of array '" + name + "' ("
-                        + new ArrayLayout(length, size, distribution, maxChunkShift).partitionLength(rank)
-                        + " elements): "
-                        + e.getMessage();
+                long elements = new ArrayLayout(length, size, distribution, maxChunkShift).partitionLength(rank);
+                problem = NO_MEMORY + "node " + rank + " ran out of memory allocating its part of array '" + name
+                        + "': " + elements + " elements (" + Setting.formatSize(elements * Long.BYTES)
+                        + "), with at most "
+                        + Setting.formatSize(Runtime.getRuntime().maxMemory())
+                        + " of heap (-Xmx): " + e.getMessage();
             }
         }
         if (storage != null) {
@@ -119,6 +125,15 @@ final class ArrayTable {
                                 : " in chunks of up to " + (1L << maxChunkShift) + " (meld.memory.chunk-size)")
                 : "error: " + problem;
         String[] all = allGather(rank, mine);
+        for (String a : all) {
+            // A node out of memory is not a disagreement: every node throws that node's message.
+            if (a.startsWith("error: " + NO_MEMORY)) {
+                if (storage != null) {
+                    remove(storage);
+                }
+                throw new MeldException(a.substring(("error: " + NO_MEMORY).length()));
+            }
+        }
         for (int r = 0; r < size; r++) {
             if (!all[r].equals(all[0])) {
                 if (storage != null) {

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meld.Distribution;
 import io.meld.GlobalLongArray;
 import io.meld.Meld;
+import io.meld.MeldException;
 import io.meld.MeldTimeoutException;
 import io.meld.NodeFailedException;
 import io.meld.config.MeldConfig;
@@ -172,5 +173,27 @@ class MemoryProtocolTest {
         // A timeout says the answer did not come, not that the operation was undone.
         net.deliverAll();
         assertThat(arrays[1].local().get(0)).isEqualTo(12);
+    }
+
+    @Test
+    void shouldSayWhichNodeRanOutOfMemoryAndHowMuchItWasAskedOnEveryNode() throws Exception {
+        CompletableFuture<?>[] made = new CompletableFuture<?>[2];
+        for (int r = 0; r < 2; r++) {
+            Meld node = cluster.node(r);
+            made[r] = run("make-" + r, () -> node.longArray("huge", 1L << 40));
+        }
+        settle(net, made);
+        for (CompletableFuture<?> f : made) {
+            assertThat(failure(f))
+                    .isInstanceOf(MeldException.class)
+                    .hasMessageStartingWith("node 0 ran out of memory allocating its part of array 'huge': "
+                            + (1L << 39) + " elements (4096GiB), with at most ")
+                    .hasMessageContaining("of heap (-Xmx)");
+        }
+        // Nothing is left of it: the name is free, and the next collective works.
+        settle(
+                net,
+                run("again-0", () -> cluster.node(0).barrier()),
+                run("again-1", () -> cluster.node(1).barrier()));
     }
 }
