@@ -3,6 +3,7 @@ package io.meld.bench;
 import io.meld.GlobalLongArray;
 import io.meld.LongOp;
 import io.meld.Meld;
+import java.util.Arrays;
 
 /**
  * Remote blocking get round trips: node 0 reads random elements that node 1 holds, one {@code get} at a
@@ -136,7 +137,7 @@ public final class Latency {
 
     static double median(double[] values) {
         double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }

@@ -8,6 +8,7 @@ import io.meld.examples.Graph;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -183,7 +184,7 @@ public final class PageRank {
             long[] phases = new long[3]; // fetch wait, compute, write and allReduce: this node's nanoseconds
             Warmup warmup = PageRankKernel.warmup();
             for (boolean timed = false; ; timed = !warmup.another(v -> meld.allReduce(v, LongOp.MAX))) {
-                java.util.Arrays.fill(phases, 0);
+                Arrays.fill(phases, 0);
                 // Warm-up rounds of a few iterations until the JIT is quiet, then the timed run.
                 int count = timed ? iterations : PageRankKernel.WARMUP_ITERATIONS;
                 double[] partial = new double[threads];

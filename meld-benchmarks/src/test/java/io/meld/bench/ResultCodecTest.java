@@ -3,7 +3,9 @@ package io.meld.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.AbstractMap;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -58,7 +60,7 @@ class ResultCodecTest {
 
     @Test
     void shouldWriteNonFiniteDoublesAsNullAndWholeOnesInFull() {
-        Map<String, Object> fields = new java.util.LinkedHashMap<>();
+        Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("nan", Double.NaN);
         fields.put("infinite", Double.NEGATIVE_INFINITY);
         fields.put("big", 2.3e9);
@@ -99,7 +101,7 @@ class ResultCodecTest {
     }
 
     private static Map.Entry<String, Object> entry(String name, Object value) {
-        return new java.util.AbstractMap.SimpleEntry<>(name, value);
+        return new AbstractMap.SimpleEntry<>(name, value);
     }
 
     @Test

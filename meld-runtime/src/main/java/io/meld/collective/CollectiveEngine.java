@@ -94,7 +94,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
     /**
      * Starts taking part: frames that arrived earlier were kept and are used now.
      *
-     * @param node this node's rank, its connected transport, and its peers, told of a peer the sender
+     * @param node this node's rank, its connected links, and its peers, told of a peer the sender
      *     cannot reach
      */
     @Override

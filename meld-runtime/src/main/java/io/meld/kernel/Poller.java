@@ -59,9 +59,4 @@ public final class Poller {
             polling.decrementAndGet();
         }
     }
-
-    /** @return how long one wait may poll at most, in nanoseconds */
-    public long spinNanos() {
-        return spinNanos;
-    }
 }

@@ -7,6 +7,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * An operation sent to another node and waiting for its answer. Registered in {@link PendingRequests}
@@ -68,8 +69,11 @@ abstract class Pending {
         return FINISHED.compareAndSet(this, 0, 1);
     }
 
-    /** A platform or virtual thread blocked until the answer comes. */
-    static class Blocking extends Pending {
+    /**
+     * A platform or virtual thread blocked until the answer comes. It is its own {@link BooleanSupplier}
+     * (done or not), so that polling for it allocates nothing on the blocking path.
+     */
+    static class Blocking extends Pending implements BooleanSupplier {
         private final Thread waiter = Thread.currentThread();
         private long value;
         private Throwable error;
@@ -98,6 +102,11 @@ abstract class Pending {
         }
 
         boolean isDone() {
+            return done;
+        }
+
+        @Override
+        public final boolean getAsBoolean() {
             return done;
         }
 

@@ -123,10 +123,6 @@ final class Waiting {
         }
     }
 
-    private boolean poll(BooleanSupplier done, long budgetNanos) {
-        return poller.poll(done, budgetNanos);
-    }
-
     /**
      * Waits for a blocking operation's answer, until its deadline.
      *
@@ -135,7 +131,7 @@ final class Waiting {
      * @return the answer's value
      */
     long await(Pending.Blocking p, int id) {
-        if (poll(p::isDone, Long.MAX_VALUE)) {
+        if (poller.poll(p, Long.MAX_VALUE)) {
             return p.value();
         }
         while (!p.isDone()) {
@@ -171,7 +167,7 @@ final class Waiting {
         long start = System.nanoTime();
         long[] seen = new long[1];
         BooleanSupplier holds = () -> condition.test(seen[0] = (long) Atomics.LONGS.getVolatile(chunk, pos));
-        if (poll(holds, timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos)) {
+        if (poller.poll(holds, timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos)) {
             return seen[0];
         }
         s.startWaiting();

@@ -101,7 +101,10 @@ final class MeldNode implements Meld {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int rank = -1;
     private int threads;
-    /** The data path (a {@link Transport}, or an {@link InMemoryNetwork}'s end). Volatile: read by the cluster layer's threads when a node leaves. */
+    /**
+     * The data path: a {@link Transport}, or an {@link InMemoryNetwork}'s end. Volatile: read by the
+     * cluster layer's threads when a node leaves.
+     */
     private volatile Links links;
 
     private ClusterMembership membership;

@@ -6,6 +6,7 @@ import static io.meld.testing.Stepping.call;
 import static io.meld.testing.Stepping.failure;
 import static io.meld.testing.Stepping.result;
 import static io.meld.testing.Stepping.run;
+import static io.meld.testing.Stepping.settle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meld.CollectiveMismatchException;
@@ -15,6 +16,8 @@ import io.meld.config.MeldConfig;
 import io.meld.runtime.InMemoryCluster;
 import io.meld.transport.FrameType;
 import io.meld.transport.InMemoryNetwork;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,14 +54,14 @@ class CollectiveProtocolTest {
         CompletableFuture<Long> a = call("node-0", () -> cluster.node(0).allReduce(1L, LongOp.SUM));
         CompletableFuture<Long> b = call("node-1", () -> cluster.node(1).allReduce(2L, LongOp.SUM));
         // Everything nodes 0 and 1 send is delivered; node 2 has not called.
-        while (net.awaitPending(java.time.Duration.ofMillis(200))) {
+        while (net.awaitPending(Duration.ofMillis(200))) {
             net.deliverAll();
         }
         assertWaiting(a);
         assertWaiting(b);
 
         CompletableFuture<Long> c = call("node-2", () -> cluster.node(2).allReduce(4L, LongOp.SUM));
-        io.meld.testing.Stepping.settle(net, a, b, c);
+        settle(net, a, b, c);
         assertThat(result(a)).isEqualTo(7);
         assertThat(result(b)).isEqualTo(7);
         assertThat(result(c)).isEqualTo(7);
@@ -74,7 +77,7 @@ class CollectiveProtocolTest {
         assertThat(net.nextFrameType(2, 0)).isEqualTo(FrameType.COLLECTIVE);
         net.crash(2);
         net.deliverAll();
-        for (CompletableFuture<Void> survivor : java.util.List.of(a, b)) {
+        for (CompletableFuture<Void> survivor : List.of(a, b)) {
             Throwable e = failure(survivor);
             assertThat(e).isInstanceOf(NodeFailedException.class);
             assertThat(((NodeFailedException) e).node()).isEqualTo(2);
@@ -96,7 +99,7 @@ class CollectiveProtocolTest {
                 .isInstanceOf(CollectiveMismatchException.class)
                 .hasMessageContaining("barrier()")
                 .hasMessageContaining("allReduce(long, SUM)");
-        io.meld.testing.Stepping.settle(net, b);
+        settle(net, b);
         assertThat(failure(b)).isInstanceOf(CollectiveMismatchException.class);
     }
 
@@ -115,7 +118,7 @@ class CollectiveProtocolTest {
         assertWaiting(b);
         net.deliverOne(0, 1);
         assertThat(result(b)).isEqualTo(data);
-        io.meld.testing.Stepping.settle(net, root, c);
+        settle(net, root, c);
         assertThat(result(c)).isEqualTo(data);
         assertThat(result(root)).isSameAs(data);
     }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meld.transport.InMemoryNetwork;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -19,8 +21,7 @@ public final class Stepping {
     /** How long a test waits for a frame that another thread is about to send. */
     public static final Duration STEP = Duration.ofSeconds(10);
 
-    private static final java.util.Set<Thread> CALLS =
-            java.util.Collections.newSetFromMap(new java.util.concurrent.ConcurrentHashMap<>());
+    private static final Set<Thread> CALLS = ConcurrentHashMap.newKeySet();
 
     private Stepping() {}
 

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What the figures came from: the machine, the JDK, and how busy the machine was when the run started
@@ -69,7 +70,7 @@ public record Machine(
      * @param f the fields
      * @return the machine
      */
-    public static Machine of(java.util.Map<String, Object> f) {
+    public static Machine of(Map<String, Object> f) {
         return new Machine(
                 String.valueOf(f.get("cpu")),
                 (int) ResultCodec.number(f, "cores"),
