@@ -2,6 +2,7 @@ package io.meld.kernel;
 
 import io.meld.MeldException;
 import io.meld.NodeFailedException;
+import io.meld.transport.DirectChannel;
 import io.meld.transport.Link;
 import io.meld.transport.Links;
 import java.util.List;
@@ -84,6 +85,15 @@ public final class PeerTable {
             throw new NodeFailedException(peer, "node " + peer + " is not connected", null);
         }
         return link;
+    }
+
+    /**
+     * @param peer a rank other than this node's
+     * @return this node's direct channel to the peer, or {@code null} when it has none or the peer failed
+     */
+    public DirectChannel direct(int peer) {
+        Links l = links;
+        return l == null || failures.get(peer) != null ? null : l.direct(peer);
     }
 
     /**

@@ -1,12 +1,15 @@
 package io.meld.memory;
 
+import io.meld.MeldTimeoutException;
 import io.meld.NodeFailedException;
 import io.meld.kernel.PeerTable;
+import io.meld.transport.DirectChannel;
 import io.meld.transport.FrameType;
 import io.meld.transport.Link;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -31,10 +34,16 @@ final class Fences {
     private int lanes = 1;
     private AtomicLongArray unawaited;
     private AtomicLongArray fenced;
+    /**
+     * Per node: whether a request on this node's direct channel to it got no answer (it may be applied
+     * later), so that the next fence must cover that channel too.
+     */
+    private final AtomicIntegerArray directCarried;
 
     Fences(MemoryService service, int size) {
         this.service = service;
         this.size = size;
+        this.directCarried = new AtomicIntegerArray(size);
     }
 
     /** Sizes the counts once the node knows its rank and lanes; before any operation. */
@@ -56,6 +65,11 @@ final class Fences {
         }
     }
 
+    /** A request on the direct channel to {@code dest} got no answer: the next fence must cover the channel. */
+    void carriedDirect(int dest) {
+        directCarried.set(dest, 1);
+    }
+
     /**
      * Fences every connection that needs it, for a thread whose buffers are sent already.
      *
@@ -68,6 +82,11 @@ final class Fences {
             }
         }
         PeerTable peers = service.peers();
+        for (int r = 0; r < size; r++) {
+            if (directCarried.get(r) != 0 && !peers.isFailed(r)) {
+                fenceDirect(r);
+            }
+        }
         List<Pending.Blocking> waits = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         List<Integer> fencedLinks = new ArrayList<>();
@@ -113,6 +132,46 @@ final class Fences {
         }
         if (first != null) {
             throw first;
+        }
+    }
+
+    /**
+     * Sends a FENCE on the direct channel to {@code dest} and waits for its answer, which comes after
+     * everything the channel carried was applied. A channel that went down carries nothing any more: if
+     * its peer failed, what it carried is lost with the peer, as on a lane.
+     */
+    private void fenceDirect(int dest) {
+        long deadline = System.nanoTime() + service.timeoutNanos();
+        DirectChannel d;
+        while ((d = service.peers().direct(dest)) != null && !d.tryAcquire()) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new MeldTimeoutException("fence on node " + rank + " could not take its direct channel to node "
+                        + dest + " within the timeout");
+            }
+            Thread.yield();
+        }
+        if (d == null) {
+            directCarried.set(dest, 0);
+            return;
+        }
+        try {
+            directCarried.set(dest, 0);
+            Pending.Blocking p = new Pending.Blocking(dest, deadline, null, OpCodec.FENCE, 0);
+            int id = service.pending.register(p);
+            ByteBuf frame = d.newFrame(FrameType.MEMORY_OPS, 0, OpRunDescriptor.FENCE_LENGTH);
+            OpRunDescriptor.writeFence(frame, id);
+            try {
+                d.send(frame);
+            } catch (RuntimeException e) {
+                service.pending.forget(id);
+                throw e;
+            }
+            service.awaitDirect(d, p, id);
+        } catch (RuntimeException e) {
+            directCarried.set(dest, 1);
+            throw e;
+        } finally {
+            d.release();
         }
     }
 

@@ -14,6 +14,7 @@ import io.meld.config.MeldConfig;
 import io.meld.kernel.NodeContext;
 import io.meld.kernel.NodeService;
 import io.meld.kernel.PeerTable;
+import io.meld.transport.DirectChannel;
 import io.meld.transport.FrameDescriptor;
 import io.meld.transport.FrameHandler;
 import io.meld.transport.FrameType;
@@ -304,23 +305,66 @@ public final class MemoryService implements NodeService {
         Pending.Blocking p = new Pending.Blocking(dest, System.nanoTime() + timeoutNanos, s, opcode, index);
         int id = pending.register(p);
         OpBuffer buffer = sender.buffer(dest);
+        DirectChannel direct = null;
+        long mark;
         buffer.acquire();
         try {
+            direct = direct(sender, buffer);
+            mark = sender.unawaitedMark(dest);
             buffer.append(opcode, baseFlags(s), operation, s.id, id, slot, a, b);
-            buffer.flushAwaited();
+            if (direct != null) {
+                buffer.flushAwaited(direct);
+            } else {
+                buffer.flushAwaited();
+            }
         } catch (RuntimeException e) {
             pending.forget(id);
-            unsettle(dest, sender.lane);
+            if (direct != null) {
+                direct.release();
+                fences.carriedDirect(dest);
+            } else {
+                unsettle(dest, sender.lane);
+            }
             throw e;
         } finally {
             buffer.release();
         }
+        if (direct != null) {
+            try {
+                return awaitDirect(direct, p, id);
+            } catch (RuntimeException e) {
+                fences.carriedDirect(dest);
+                throw e;
+            } finally {
+                direct.release();
+            }
+        }
         try {
-            return await(p, id);
+            long value = await(p, id);
+            sender.covered(dest, mark);
+            return value;
         } catch (RuntimeException e) {
             unsettle(dest, sender.lane);
             throw e;
         }
+    }
+
+    /**
+     * The direct channel a blocking call may take to {@code buffer}'s node, held now, or {@code null} for
+     * the lane: when the buffer is empty (so the request goes alone, and its answer is all that comes
+     * back), nothing the thread sent to the node is in flight (so the request overtakes none of its
+     * operations), the thread is a platform thread (a virtual one would hold its carrier while it polls),
+     * and no other thread holds the channel.
+     */
+    private DirectChannel direct(Sender sender, OpBuffer buffer) {
+        int dest = buffer.destination;
+        if (!buffer.isEmptyForOwner()
+                || !sender.settled(dest)
+                || Thread.currentThread().isVirtual()) {
+            return null;
+        }
+        DirectChannel d = peers.direct(dest);
+        return d != null && d.tryAcquire() ? d : null;
     }
 
     /** Queues one operation for a remote home; the future completes with its answer. */
@@ -586,27 +630,30 @@ public final class MemoryService implements NodeService {
      * Sends a buffer's bytes as one MEMORY_OPS frame; a buffer of this node's own elements is applied
      * here instead, on the calling thread.
      */
-    void sendOps(Sender sender, int dest, byte[] data, int length, boolean unawaitedFrame) {
+    void sendOps(Sender sender, int dest, byte[] data, int length, boolean unawaitedFrame, DirectChannel direct) {
         if (dest == rank) {
             home.applyLocal(data, length);
             return;
         }
-        Link link = linkTo(dest, sender.lane);
+        Link link = direct != null ? direct : linkTo(dest, sender.lane);
         ByteBuf frame = link.newFrame(FrameType.MEMORY_OPS, 0, length);
         frame.writeBytes(data, 0, length);
         link.send(frame);
         if (unawaitedFrame) {
             fences.carried(dest, sender.lane); // after the hand-off: a fence sends its FENCE behind the frame
+            sender.sentUnawaited(dest);
         }
     }
 
     /**
-     * A request sent with {@link OpBuffer#flushAwaited} got no answer (timeout, interruption, failure):
-     * its frame, and what the buffer held before the request, may not be applied, so the next fence must
-     * cover its connection.
+     * A request sent with {@link OpBuffer#flushAwaited} got no answer (timeout, interruption, failure), or
+     * frames left that nobody waits for: they, and what the buffer held before them, may not be applied,
+     * so the next fence must cover their connection, and the thread's next blocking call to {@code dest}
+     * must not overtake them.
      */
     void unsettle(int dest, int lane) {
         fences.carried(dest, lane);
+        sender().sentUnawaited(dest);
     }
 
     /** @return the link to {@code dest} on {@code lane} */
@@ -632,6 +679,11 @@ public final class MemoryService implements NodeService {
     /** Waits for a blocking operation's answer, by the node's {@linkplain Waiting waiting policy}. */
     long await(Pending.Blocking p, int id) {
         return waiting.await(p, id);
+    }
+
+    /** Waits for an answer on the direct channel the calling thread holds; see {@link Waiting#awaitDirect}. */
+    long awaitDirect(DirectChannel d, Pending.Blocking p, int id) {
+        return waiting.awaitDirect(d, p, id);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.meld.memory;
 
+import io.meld.transport.DirectChannel;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -319,10 +320,19 @@ final class OpBuffer {
      * ({@link MemoryService#sendOps}).
      */
     void flushAwaited() {
-        send(false);
+        send(false, null);
+    }
+
+    /** {@link #flushAwaited()} through {@code direct}, which the caller holds, instead of the lane. */
+    void flushAwaited(DirectChannel direct) {
+        send(false, direct);
     }
 
     private void send(boolean unawaited) {
+        send(unawaited, null);
+    }
+
+    private void send(boolean unawaited, DirectChannel direct) {
         if (pos == 0) {
             return;
         }
@@ -330,7 +340,7 @@ final class OpBuffer {
         int length = pos;
         runStart = -1;
         try {
-            service.sendOps(owner, destination, data, length, unawaited);
+            service.sendOps(owner, destination, data, length, unawaited, direct);
         } finally {
             EMPTY.setOpaque(this, true);
             service.cleaned(destination);

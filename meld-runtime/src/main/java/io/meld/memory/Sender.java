@@ -2,6 +2,7 @@ package io.meld.memory;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * One thread's way out to the other nodes: a combining buffer per destination, created on first use,
@@ -25,12 +26,46 @@ final class Sender {
     private final int capacity;
     volatile RuntimeException failure;
 
+    /**
+     * Per destination, the frames this sender handed to its lane that nobody waits for an answer to, and
+     * how many of those an awaited answer has covered since: a home applies a connection's frames in
+     * order, so an answer on the lane means every frame sent before the request is applied. When the two
+     * are equal, nothing this sender sent to the node is in flight, and a request of its thread may take
+     * the {@linkplain io.meld.transport.DirectChannel direct channel} without overtaking any of them. The
+     * flusher counts sends too, under the buffer it holds.
+     */
+    private final AtomicLongArray unawaited;
+
+    private final AtomicLongArray covered;
+
     Sender(MemoryService service, Thread thread, int nodes, int capacity, int lane) {
         this.service = service;
         this.thread = thread;
         this.buffers = new OpBuffer[nodes];
         this.capacity = capacity;
         this.lane = lane;
+        this.unawaited = new AtomicLongArray(nodes);
+        this.covered = new AtomicLongArray(nodes);
+    }
+
+    /** A frame nobody waits for left for {@code destination} on this sender's lane. */
+    void sentUnawaited(int destination) {
+        unawaited.incrementAndGet(destination);
+    }
+
+    /** @return the count of frames sent to {@code destination} nobody waits for, to pass to {@link #covered} */
+    long unawaitedMark(int destination) {
+        return unawaited.get(destination);
+    }
+
+    /** An answer came on the lane to a request sent when {@link #unawaitedMark} was {@code mark}. */
+    void covered(int destination, long mark) {
+        covered.accumulateAndGet(destination, mark, Math::max);
+    }
+
+    /** @return whether every frame this sender sent to {@code destination} is known to be applied */
+    boolean settled(int destination) {
+        return covered.get(destination) == unawaited.get(destination);
     }
 
     /** @return the buffer for {@code destination}, created on first use */

@@ -5,6 +5,7 @@ import io.meld.MeldTimeoutException;
 import io.meld.NodeFailedException;
 import io.meld.kernel.PeerTable;
 import io.meld.kernel.Poller;
+import io.meld.transport.DirectChannel;
 import io.meld.transport.Link;
 import io.meld.transport.Links;
 import java.util.concurrent.TimeUnit;
@@ -150,6 +151,53 @@ final class Waiting {
             }
         }
         return p.value();
+    }
+
+    /**
+     * Waits for a blocking operation's answer on the direct channel the calling thread holds, reading it
+     * itself: it polls the socket by the node's {@link Poller} like any waiter, then sleeps in the kernel
+     * until the socket is readable, for at most {@link #FLAG_PARK_NANOS} at a time, since a failure or the
+     * node's close ends the wait without writing to the socket.
+     *
+     * @param d the direct channel the request went on, which the calling thread holds
+     * @param p the operation
+     * @param id its id in the node's pending requests, forgotten when the wait ends without an answer
+     * @return the answer's value
+     */
+    long awaitDirect(DirectChannel d, Pending.Blocking p, int id) {
+        try {
+            if (poller.poll(() -> readAnswer(d, p), Long.MAX_VALUE)) {
+                return p.value();
+            }
+            while (!readAnswer(d, p)) {
+                long left = p.deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    service.pending.forget(id);
+                    p.fail(new MeldTimeoutException(service.timeoutMessage(p)));
+                    break;
+                }
+                d.awaitReadable(Math.min(left, FLAG_PARK_NANOS));
+                if (Thread.interrupted()) {
+                    service.pending.forget(id);
+                    p.fail(new MeldException(p.describe() + ": the waiting thread was interrupted"));
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        } catch (RuntimeException e) {
+            // The channel broke: the answer cannot come on it any more.
+            service.pending.forget(id);
+            p.fail(e);
+        }
+        return p.value();
+    }
+
+    /** Reads what arrived on {@code d}; @return whether {@code p} is done, by this answer or otherwise */
+    private static boolean readAnswer(DirectChannel d, Pending.Blocking p) {
+        if (!p.isDone()) {
+            d.readAvailable();
+        }
+        return p.isDone();
     }
 
     /**

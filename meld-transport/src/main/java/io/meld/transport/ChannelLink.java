@@ -122,7 +122,8 @@ final class ChannelLink implements Link {
 
     @Override
     public String toString() {
-        return "link to node " + rank + (lane > 0 ? " lane " + lane : "") + " (" + channel.remoteAddress() + ")";
+        String which = lane == DirectChannel.LANE ? " (its direct channel)" : lane > 0 ? " lane " + lane : "";
+        return "link to node " + rank + which + " (" + channel.remoteAddress() + ")";
     }
 
     Channel channel() {

@@ -5,7 +5,7 @@ package io.meld.transport;
  * connecting node), each giving the reason to refuse, which both ends log and the refused one is told.
  * The peer must speak this protocol version, belong to this cluster and size, be the incarnation that
  * formed the cluster, be the lower rank of the pair (it opens the connection) and open a lane this node
- * has. Authentication of the peer belongs here too when it comes.
+ * has; or, from any other rank, open its {@link DirectChannel} to this node. Authentication of the peer belongs here too when it comes.
  */
 final class Handshake {
     private Handshake() {}
@@ -21,7 +21,12 @@ final class Handshake {
             return "the connecting node expected node " + h.receiverRank() + " at this address, but this is node "
                     + rank;
         }
-        if (h.senderRank() < 0 || h.senderRank() >= rank) {
+        boolean direct = h.lane() == DirectChannel.LANE;
+        if (direct && (h.senderRank() < 0 || h.senderRank() >= size || h.senderRank() == rank)) {
+            return "node " + h.senderRank() + " may not open a direct channel to node " + rank
+                    + " (ranks run from 0 to " + (size - 1) + ")";
+        }
+        if (!direct && (h.senderRank() < 0 || h.senderRank() >= rank)) {
             return "node " + h.senderRank() + " may not connect to node " + rank
                     + " (the lower rank of a pair opens the connection, and ranks run from 0 to " + (size - 1) + ")";
         }
@@ -30,7 +35,7 @@ final class Handshake {
             return "node " + h.senderRank() + " is not the node " + h.senderRank() + " that formed the cluster with"
                     + " node " + rank + " (another incarnation: it was started again, or belongs to another run)";
         }
-        if (h.lane() >= lanes) {
+        if (!direct && h.lane() >= lanes) {
             return "node " + h.senderRank() + " opened lane " + h.lane() + ", but node " + rank + " has " + lanes
                     + (lanes == 1 ? " lane" : " lanes") + "; " + TransportSettings.LANES.name()
                     + " must be the same on every node";

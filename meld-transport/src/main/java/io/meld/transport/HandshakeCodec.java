@@ -29,7 +29,7 @@ import io.netty.buffer.ByteBuf;
  * </pre>
  *
  * <p>The lane numbers the connections between one pair of nodes, from 0 to {@code
- * meld.transport.lanes - 1}; WELCOME repeats it. The cluster id is a hash of the cluster name: nodes of another cluster are refused. The
+ * meld.transport.lanes - 1}, or is {@link DirectChannel#LANE} for a node's direct channel; WELCOME repeats it. The cluster id is a hash of the cluster name: nodes of another cluster are refused. The
  * incarnation is a random number a node draws when it starts, so a restarted node is never taken for
  * its earlier self. A {@link FrameType#REJECT} payload is the reason, in UTF-8.
  */

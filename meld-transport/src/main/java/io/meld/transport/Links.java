@@ -37,6 +37,15 @@ public interface Links extends AutoCloseable {
     Link link(int peer, int lane);
 
     /**
+     * @param peer a rank other than this node's
+     * @return this node's {@link DirectChannel} to the peer, or {@code null} when it has none (it is off,
+     *     the peer failed, or the links are not sockets)
+     */
+    default DirectChannel direct(int peer) {
+        return null;
+    }
+
+    /**
      * Closes every link to a peer that the cluster layer declared failed, although its connections may
      * still be open (a frozen or cut-off node): senders waiting for room on those links fail instead of
      * waiting for ever, frames queued to the peer are dropped, and the {@link LinkListener} hears of each

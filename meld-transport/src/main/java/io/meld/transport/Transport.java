@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * A node's end of the data path: a listening socket, one {@link Link} per peer, and the dispatch of every
  * frame that arrives to the {@link FrameHandler} registered for its type.
  *
- * <p>Every pair of nodes shares one TCP connection, opened by the lower rank and used in both
- * directions. A connection starts with a handshake ({@link HandshakeCodec}): the connecting node sends
+ * <p>Every pair of nodes shares one TCP connection per lane, opened by the lower rank and used in both
+ * directions. Besides, each node opens a {@link DirectChannel} to each peer, for the blocking calls its
+ * threads drive themselves; the peer serves it as a connection of its own. A connection starts with a handshake ({@link HandshakeCodec}): the connecting node sends
  * HELLO with the protocol version, the cluster, both ranks, the cluster size and its incarnation; the
  * other answers WELCOME, or REJECT with a reason and closes. A version mismatch, a node of another
  * cluster, a wrong rank, or another incarnation of a rank than the one that formed the cluster (a node
@@ -91,6 +92,12 @@ public final class Transport implements Links, AutoCloseable {
     private final int lanes;
     /** Links by {@code rank * lanes + lane}. */
     private final AtomicReferenceArray<ChannelLink> links;
+    /** Whether this node opens a direct channel to each peer ({@code meld.transport.direct}). */
+    private final boolean direct;
+    /** This node's direct channels, by peer; {@code null} where there is none. */
+    private final AtomicReferenceArray<DirectChannel> directs;
+    /** The peers' direct channels to this node, served here as connections of their own, by peer. */
+    private final AtomicReferenceArray<ChannelLink> served;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition linksChanged = lock.newCondition();
@@ -115,6 +122,9 @@ public final class Transport implements Links, AutoCloseable {
         this.listener = b.handlers.listener();
         this.lanes = lanes(config);
         this.links = new AtomicReferenceArray<>(size * lanes);
+        this.direct = config.get(TransportSettings.DIRECT);
+        this.directs = new AtomicReferenceArray<>(size);
+        this.served = new AtomicReferenceArray<>(size);
         long high = config.get(TransportSettings.SEND_BUFFER);
         this.waterMark = new WriteBufferWaterMark(
                 (int) Math.min(high / 2, Integer.MAX_VALUE), (int) Math.min(high, Integer.MAX_VALUE));
@@ -285,7 +295,7 @@ public final class Transport implements Links, AutoCloseable {
                     }
                 }
                 if (missing.isEmpty()) {
-                    return;
+                    break;
                 }
                 long left = deadline - System.nanoTime();
                 if (fatal != null || left <= 0 || closing) {
@@ -310,11 +320,22 @@ public final class Transport implements Links, AutoCloseable {
                 a.stop();
             }
         }
+        if (direct) {
+            // Every peer knows its rank by now (it answered or sent a HELLO on a lane), so each answers at once.
+            for (Peer peer : peers) {
+                directs.set(peer.rank(), DirectChannel.open(this, peer, deadline));
+            }
+        }
     }
 
     @Override
     public Link link(int peer, int lane) {
         return links.get(index(peer, lane));
+    }
+
+    @Override
+    public DirectChannel direct(int peer) {
+        return directs.get(peer);
     }
 
     @Override
@@ -324,6 +345,14 @@ public final class Transport implements Links, AutoCloseable {
             if (link != null) {
                 link.close(cause);
             }
+        }
+        DirectChannel d = directs.get(peer);
+        if (d != null) {
+            d.close();
+        }
+        ChannelLink s = served.get(peer);
+        if (s != null) {
+            s.close(cause);
         }
     }
 
@@ -343,8 +372,14 @@ public final class Transport implements Links, AutoCloseable {
         }
         closing = true;
         List<ChannelFuture> closed = new ArrayList<>();
-        for (int i = 0; i < links.length(); i++) {
-            ChannelLink l = links.get(i);
+        for (int i = 0; i < directs.length(); i++) {
+            DirectChannel d = directs.get(i);
+            if (d != null) {
+                d.close();
+            }
+        }
+        for (int i = 0; i < links.length() + served.length(); i++) {
+            ChannelLink l = i < links.length() ? links.get(i) : served.get(i - links.length());
             if (l != null) {
                 closed.add(l.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
             }
@@ -358,6 +393,11 @@ public final class Transport implements Links, AutoCloseable {
 
     int handshakeTimeoutMillis() {
         return (int) handshakeTimeoutMillis;
+    }
+
+    /** @return whether frames of {@code type} have a handler here */
+    boolean handles(int type) {
+        return handlers[type] != null;
     }
 
     /** Where each frame goes, on the link's I/O thread. */
@@ -398,6 +438,11 @@ public final class Transport implements Links, AutoCloseable {
         if (closing) {
             return "node " + rank + " is closing";
         }
+        if (link.lane() == DirectChannel.LANE) {
+            return served.compareAndSet(link.rank(), null, link)
+                    ? null
+                    : "node " + link.rank() + " already has a direct channel to node " + rank;
+        }
         if (!links.compareAndSet(index(link.rank(), link.lane()), null, link)) {
             return "node " + link.rank() + " is already connected to node " + rank
                     + (lanes > 1 ? " on lane " + link.lane() : "");
@@ -407,6 +452,14 @@ public final class Transport implements Links, AutoCloseable {
     }
 
     void linkDown(ChannelLink link, Throwable cause) {
+        if (link.lane() == DirectChannel.LANE) {
+            // A peer drops its direct channel when the thread that held it was interrupted; a peer that
+            // failed is reported by its lanes.
+            served.compareAndSet(link.rank(), link, null);
+            link.markDown(cause);
+            LOG.debug("{} is down: {}", link, cause == null ? "closed by the peer" : cause.getMessage());
+            return;
+        }
         links.compareAndSet(index(link.rank(), link.lane()), link, null);
         link.markDown(cause);
         signal();
@@ -414,6 +467,13 @@ public final class Transport implements Links, AutoCloseable {
             LOG.debug("{} is down: {}", link, cause == null ? "closed by the peer" : cause.getMessage());
         }
         listener.onLinkDown(link, cause);
+    }
+
+    /** A direct channel of this node broke with an I/O error: the peer failed, as when a lane breaks. */
+    void directDown(DirectChannel channel, Throwable cause) {
+        directs.compareAndSet(channel.rank(), channel, null);
+        LOG.debug("{} is down: {}", channel, cause == null ? "closed by the peer" : cause.getMessage());
+        listener.onLinkDown(channel, cause);
     }
 
     boolean isClosing() {

@@ -108,6 +108,16 @@ public final class TransportSettings {
                     + " virtual machine; the price is the thread's core for up to this long after each burst of"
                     + " traffic, unless another thread wants it (the poll yields). 0 sleeps at once.");
 
+    /** Whether blocking calls may use a connection of their own that the calling thread drives. */
+    public static final Setting<Boolean> DIRECT = Setting.booleanSetting(
+            "meld.transport.direct",
+            true,
+            "Open a direct channel to each peer: a connection that a thread making a blocking call (a remote"
+                    + " get, an atomic) writes and reads itself, one thread at a time, instead of handing its"
+                    + " request to an I/O thread and being woken with the answer. It saves two thread hand-offs"
+                    + " per round trip; a thread that finds the channel busy, or has operations in flight to the"
+                    + " same node, uses its lane.");
+
     private TransportSettings() {}
 
     /** @return every transport setting */
@@ -123,6 +133,7 @@ public final class TransportSettings {
                 SEND_BUFFER,
                 CONNECT_TIMEOUT,
                 HANDSHAKE_TIMEOUT,
-                POLL);
+                POLL,
+                DIRECT);
     }
 }

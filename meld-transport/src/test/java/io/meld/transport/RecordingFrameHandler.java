@@ -23,12 +23,13 @@ final class RecordingFrameHandler implements FrameHandler {
     /** Flags that make this handler refuse the frame. */
     static final int POISON_FLAGS = 0xEE;
 
-    /** One frame as the handler saw it. */
-    record Frame(int from, int flags, byte[] payload) {}
+    /** One frame as the handler saw it, with the lane it came on and the thread that handled it. */
+    record Frame(int from, int flags, byte[] payload, int lane, Thread thread) {}
 
     private final List<Frame> frames = new CopyOnWriteArrayList<>();
     private volatile long delayNanos;
     private volatile CountDownLatch gate;
+    private volatile int echoType = -1;
 
     @Override
     public void onFrame(Link link, int flags, ByteBuf payload) {
@@ -47,7 +48,19 @@ final class RecordingFrameHandler implements FrameHandler {
         if (flags == POISON_FLAGS) {
             throw new ProtocolException("the test handler refuses a payload of " + payload.readableBytes() + " bytes");
         }
-        frames.add(new Frame(link.rank(), flags, ByteBufUtil.getBytes(payload)));
+        byte[] bytes = ByteBufUtil.getBytes(payload);
+        frames.add(new Frame(link.rank(), flags, bytes, link.lane(), Thread.currentThread()));
+        int echo = echoType;
+        if (echo >= 0) {
+            ByteBuf answer = link.newFrame(echo, flags, bytes.length);
+            answer.writeBytes(bytes);
+            link.send(answer);
+        }
+    }
+
+    /** Makes the handler send every frame back on the link it came on, as a frame of {@code type} (-1: none). */
+    void echo(int type) {
+        echoType = type;
     }
 
     /** Makes every frame wait {@code delay} before it is recorded. */

@@ -1,0 +1,449 @@
+package io.meld.transport;
+
+import io.meld.ClusterFormationException;
+import io.meld.NodeFailedException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A connection to one peer that the thread holding it drives itself, for a blocking call's request and
+ * answer: the thread writes its frame with its own system call and reads the answer with its own, so no
+ * I/O thread stands between the caller and the wire, and nobody has to be woken. A lane's frame is handed
+ * to an I/O thread and its answer is read there and handed back, two hand-offs per round trip, which on a
+ * virtual machine cost more than the loopback round trip itself.
+ *
+ * <p><b>Shape.</b> Every node opens one direct channel to every peer once its lanes are connected (the
+ * handshake's lane {@link #LANE}). At the peer the connection is an ordinary one, served by an I/O thread
+ * that handles each request as it arrives and writes the answer from there, at once; it answers on this
+ * connection and sends nothing else on it. So the frames that arrive here are answers ({@link
+ * FrameType#MEMORY_REPLIES}) to what the holder sent, or late answers to an earlier holder's request that
+ * timed out, which their handler drops; any other type breaks the protocol.
+ *
+ * <p><b>One holder at a time.</b> A thread {@link #tryAcquire()}s the channel, sends, waits for its answer
+ * by {@link #readAvailable()} and {@link #awaitReadable(long)}, and releases it. A thread that finds the
+ * channel held uses its lane instead: the direct channel never makes anyone wait, and with many callers it
+ * serves one of them while the others go the usual way.
+ *
+ * <p><b>Failures.</b> An I/O error, the peer closing its end, or a frame that breaks the protocol is the
+ * peer's failure, as on a lane: the channel goes down and the {@link LinkListener} hears of it. The
+ * socket is non-blocking, so an interrupt of its holder cannot close it (the JDK closes a channel for
+ * interrupts of blocking calls only). At the peer, the end of a direct channel blames nobody: a node
+ * that fails is reported by its lanes.
+ *
+ * <p><b>Concurrency</b>: {@link #tryAcquire()} and {@link #release()} from any thread; everything else
+ * only by the holder, so the buffers, the sequence numbers and the socket need no further locking. Frames
+ * that arrive are handled on the holder's thread, and their payload is valid only during the handler's
+ * call ({@link FrameHandler}'s contract).
+ *
+ * <p><b>Buffer ownership</b>: {@link #send(ByteBuf)} takes the frame and releases it once written.
+ */
+public final class DirectChannel implements Link {
+    /** The lane number by which a handshake opens a direct channel. */
+    public static final int LANE = 0xFFFF;
+
+    private static final Logger LOG = LoggerFactory.getLogger(DirectChannel.class);
+
+    /** The largest answer a direct channel takes: one request's answer, or an error's text. */
+    static final int READ_CAPACITY = 64 << 10;
+
+    private final Transport transport;
+    private final int rank;
+    private final long incarnation;
+    private final SocketChannel socket;
+    private final int maxFrameSize;
+    /** Bytes read and not yet handled; the holder's. */
+    private ByteBuf in;
+
+    private final AtomicReference<Thread> holder = new AtomicReference<>();
+    /** Created by the first holder that sleeps until the socket is readable; the holder's. */
+    private Selector selector;
+
+    private long nextOutboundSequence;
+    private long nextInboundSequence;
+    private volatile boolean down;
+    private volatile Throwable downCause;
+
+    private DirectChannel(Transport transport, int rank, long incarnation, SocketChannel socket, long inbound) {
+        this.transport = transport;
+        this.rank = rank;
+        this.incarnation = incarnation;
+        this.socket = socket;
+        this.maxFrameSize = Math.min(transport.maxFrameSize(), READ_CAPACITY);
+        // On the heap: the socket reads through the JDK's own direct buffer, and a heap buffer needs no
+        // release, so closing the channel from another thread cannot free it under its holder.
+        this.in = Unpooled.buffer(maxFrameSize, maxFrameSize);
+        this.nextOutboundSequence = 1; // the handshake's HELLO was 0
+        this.nextInboundSequence = inbound;
+    }
+
+    /**
+     * Opens a direct channel to {@code peer} and runs the handshake, with this thread's own blocking-free
+     * system calls.
+     *
+     * @throws ClusterFormationException when the peer cannot be reached, refuses, or does not answer by
+     *     {@code deadlineNanos}
+     */
+    static DirectChannel open(Transport transport, Transport.Peer peer, long deadlineNanos) {
+        String where = "the direct channel to node " + peer.rank() + " at " + peer.host() + ":" + peer.port();
+        SocketChannel socket = null;
+        try (Selector selector = Selector.open()) {
+            socket = SocketChannel.open();
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            socket.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+            socket.configureBlocking(false);
+            if (!socket.connect(new InetSocketAddress(peer.host(), peer.port()))) {
+                SelectionKey key = socket.register(selector, SelectionKey.OP_CONNECT);
+                while (!socket.finishConnect()) {
+                    selectUntil(selector, deadlineNanos, where);
+                    selector.selectedKeys().clear();
+                }
+                key.cancel();
+                selector.selectNow();
+            }
+            ByteBuf hello = Unpooled.buffer(FrameDescriptor.HEADER_LENGTH + HandshakeCodec.LENGTH);
+            int start = FrameDescriptor.begin(hello, FrameType.HELLO, 0);
+            HandshakeCodec.encode(
+                    hello,
+                    Transport.PROTOCOL_VERSION,
+                    LANE,
+                    transport.clusterId(),
+                    transport.rank(),
+                    peer.rank(),
+                    transport.size(),
+                    transport.incarnation());
+            FrameDescriptor.finish(hello, start);
+            ByteBuffer out = hello.nioBuffer();
+            while (out.hasRemaining()) {
+                if (socket.write(out) == 0) {
+                    Thread.onSpinWait();
+                    checkDeadline(deadlineNanos, where);
+                }
+            }
+            ByteBuf answer = readHandshake(socket, selector, deadlineNanos, where);
+            int type = FrameDescriptor.type(answer);
+            answer.skipBytes(FrameDescriptor.HEADER_LENGTH);
+            if (type == FrameType.REJECT) {
+                throw new ClusterFormationException(
+                        "node " + peer.rank() + " refused " + where + ": " + answer.toString(StandardCharsets.UTF_8));
+            }
+            if (type != FrameType.WELCOME) {
+                throw new ClusterFormationException(where + " answered the handshake with " + FrameType.name(type));
+            }
+            HandshakeCodec.Hello welcome = HandshakeCodec.decode(answer);
+            String refusal = transport.checkWelcome(welcome, peer, LANE);
+            if (refusal != null) {
+                throw new ClusterFormationException(where + ": " + refusal);
+            }
+            return new DirectChannel(transport, peer.rank(), welcome.incarnation(), socket, 1);
+        } catch (IOException | ProtocolException e) {
+            closeQuietly(socket);
+            throw new ClusterFormationException("could not open " + where + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(socket);
+            throw e;
+        }
+    }
+
+    /** Reads the one frame a handshake answers with, whole. */
+    private static ByteBuf readHandshake(SocketChannel socket, Selector selector, long deadlineNanos, String where)
+            throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH);
+        socket.register(selector, SelectionKey.OP_READ);
+        ByteBuffer frame = null;
+        while (true) {
+            ByteBuffer target = frame == null ? header : frame;
+            if (socket.read(target) < 0) {
+                throw new ClusterFormationException(where + " closed during the handshake");
+            }
+            if (!target.hasRemaining()) {
+                if (frame != null) {
+                    return Unpooled.wrappedBuffer(frame.flip());
+                }
+                int length = header.getInt(FrameDescriptor.LENGTH_OFFSET);
+                length = Integer.reverseBytes(length); // little-endian on the wire
+                if (length < FrameDescriptor.HEADER_LENGTH || length > READ_CAPACITY) {
+                    throw new ProtocolException("handshake answer of " + length + " bytes");
+                }
+                frame = ByteBuffer.allocate(length).put(header.flip());
+                continue;
+            }
+            selectUntil(selector, deadlineNanos, where);
+            selector.selectedKeys().clear();
+        }
+    }
+
+    private static void selectUntil(Selector selector, long deadlineNanos, String where) throws IOException {
+        checkDeadline(deadlineNanos, where);
+        selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
+    }
+
+    private static void checkDeadline(long deadlineNanos, String where) {
+        if (System.nanoTime() - deadlineNanos >= 0) {
+            throw new ClusterFormationException(where + " did not answer the handshake in time");
+        }
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int lane() {
+        return LANE;
+    }
+
+    @Override
+    public long incarnation() {
+        return incarnation;
+    }
+
+    @Override
+    public boolean isUp() {
+        return !down;
+    }
+
+    @Override
+    public int maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    /** @return {@code false}: the holder reads its own answers, and no I/O thread reads this channel */
+    @Override
+    public boolean inIoThread() {
+        return false;
+    }
+
+    /**
+     * Makes the calling thread the channel's holder, if nobody holds it and it is up.
+     *
+     * @return whether the calling thread now holds the channel; then it must {@link #release()} it
+     */
+    public boolean tryAcquire() {
+        if (down) {
+            return false;
+        }
+        return holder.get() == null && holder.compareAndSet(null, Thread.currentThread());
+    }
+
+    /** Lets the next thread have the channel; called by the holder. */
+    public void release() {
+        holder.set(null);
+    }
+
+    @Override
+    public ByteBuf newFrame(int type, int flags, int payloadCapacity) {
+        Link.checkNewFrame(type, flags, payloadCapacity, maxFrameSize);
+        ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(FrameDescriptor.HEADER_LENGTH + payloadCapacity);
+        FrameDescriptor.begin(buf, type, flags);
+        return buf;
+    }
+
+    /**
+     * Writes a frame whole, on the calling thread; called by the holder. The peer reads what it sent, so
+     * a full socket buffer only delays the write while the peer catches up.
+     *
+     * @throws NodeFailedException when the channel is down or breaks now
+     */
+    @Override
+    public void send(ByteBuf frame) {
+        try {
+            Link.checkAndSetLength(frame, maxFrameSize);
+            checkHolder();
+            if (down) {
+                throw failure("cannot send to node " + rank);
+            }
+            frame.setLongLE(frame.readerIndex() + FrameDescriptor.SEQUENCE_OFFSET, nextOutboundSequence++);
+            ByteBuffer out = frame.nioBuffer();
+            while (out.hasRemaining()) {
+                if (socket.write(out) == 0) {
+                    Thread.yield();
+                    if (down) {
+                        throw failure("cannot send to node " + rank);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw broken(e);
+        } finally {
+            frame.release();
+        }
+    }
+
+    /**
+     * Reads what has arrived, without waiting, and hands each whole frame to its handler on this thread;
+     * called by the holder.
+     *
+     * @throws NodeFailedException when the channel is down or breaks now
+     */
+    public void readAvailable() {
+        checkHolder();
+        if (down) {
+            throw failure("cannot read from node " + rank);
+        }
+        int read;
+        try {
+            read = in.writeBytes(socket, in.writableBytes());
+        } catch (IOException e) {
+            throw broken(e);
+        }
+        if (read < 0) {
+            throw broken(null); // the peer closed: as on a lane, no error of its own
+        }
+        if (read > 0) {
+            try {
+                dispatchFrames();
+            } catch (ProtocolException e) {
+                throw broken(e);
+            }
+        }
+    }
+
+    /**
+     * Sleeps until something arrives or {@code nanos} pass, in the kernel, without reading; called by the
+     * holder, between {@link #readAvailable()}s. An interrupt ends the sleep and stays set; the channel
+     * stays open.
+     */
+    public void awaitReadable(long nanos) {
+        checkHolder();
+        try {
+            if (selector == null) {
+                selector = Selector.open();
+                socket.register(selector, SelectionKey.OP_READ);
+            }
+            selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)));
+            selector.selectedKeys().clear();
+        } catch (IOException e) {
+            throw broken(e);
+        }
+    }
+
+    @Override
+    public boolean isWritableNow() {
+        return !down;
+    }
+
+    /** Not for a direct channel: only its holder writes, and never on an I/O thread. */
+    @Override
+    public void whenWritable(Runnable task) {
+        throw new UnsupportedOperationException("a direct channel has no I/O thread to run tasks on");
+    }
+
+    @Override
+    public NodeFailedException failure(String what) {
+        Throwable cause = downCause;
+        return new NodeFailedException(rank, what + (cause != null ? ": " + cause.getMessage() : ""), cause);
+    }
+
+    @Override
+    public String toString() {
+        return "direct channel to node " + rank;
+    }
+
+    /** Closes the socket, from any thread; the channel goes down without blaming the peer. */
+    void close() {
+        down = true;
+        closeQuietly(socket);
+        Selector s = selector;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // nothing more to release
+            }
+        }
+    }
+
+    /** Hands every whole frame in the read buffer to its handler, then keeps the rest at the start. */
+    private void dispatchFrames() {
+        while (in.readableBytes() >= FrameDescriptor.HEADER_LENGTH) {
+            int start = in.readerIndex();
+            int length = in.getIntLE(start + FrameDescriptor.LENGTH_OFFSET);
+            if (length < FrameDescriptor.HEADER_LENGTH || length > maxFrameSize) {
+                throw new ProtocolException("frame length " + Integer.toUnsignedString(length) + " is outside "
+                        + FrameDescriptor.HEADER_LENGTH + ".." + maxFrameSize + " on " + this);
+            }
+            int type = in.getUnsignedByte(start + FrameDescriptor.TYPE_OFFSET);
+            if (type <= FrameType.REJECT || !transport.handles(type)) {
+                throw new ProtocolException("unknown frame type " + type + " on " + this);
+            }
+            if (in.readableBytes() < length) {
+                break;
+            }
+            long sequence = in.getLongLE(start + FrameDescriptor.SEQUENCE_OFFSET);
+            if (sequence != nextInboundSequence) {
+                throw new ProtocolException(
+                        "frame sequence number " + sequence + " where " + nextInboundSequence + " was due");
+            }
+            nextInboundSequence++;
+            int flags = in.getUnsignedByte(start + FrameDescriptor.FLAGS_OFFSET);
+            ByteBuf payload =
+                    in.retainedSlice(start + FrameDescriptor.HEADER_LENGTH, length - FrameDescriptor.HEADER_LENGTH);
+            in.skipBytes(length);
+            try {
+                transport.dispatch(this, type, flags, payload);
+            } finally {
+                payload.release();
+            }
+        }
+        if (in.refCnt() > 1) {
+            // A handler kept a slice of a payload: its bytes must stay as they are, so reads go on in a
+            // buffer of their own.
+            ByteBuf kept = in;
+            in = Unpooled.buffer(maxFrameSize, maxFrameSize).writeBytes(kept);
+            kept.release();
+        } else {
+            in.discardReadBytes();
+        }
+    }
+
+    /**
+     * The channel broke under the holder ({@code e} is {@code null} when the peer closed it): the peer's
+     * failure, which the node hears of as from a lane, unless this node closed the channel itself.
+     */
+    private RuntimeException broken(Exception e) {
+        if (e instanceof ProtocolException) {
+            LOG.warn("closing {}: {}", this, e.getMessage());
+        }
+        boolean first = !down;
+        if (first) {
+            downCause = e;
+            close();
+            if (!(e instanceof AsynchronousCloseException) && !transport.isClosing()) {
+                transport.directDown(this, e);
+            }
+        }
+        return failure("the direct channel to node " + rank + " broke");
+    }
+
+    private void checkHolder() {
+        if (holder.get() != Thread.currentThread()) {
+            throw new IllegalStateException(
+                    this + " is used by " + Thread.currentThread().getName() + ", which does not hold it");
+        }
+    }
+
+    private static void closeQuietly(SocketChannel socket) {
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // nothing more to release
+            }
+        }
+    }
+}
