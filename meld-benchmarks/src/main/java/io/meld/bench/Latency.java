@@ -11,8 +11,9 @@ import java.util.Arrays;
  * checked against what its home wrote.
  *
  * <p>Then every node times back-to-back {@code barrier()} and {@code allReduce(long)} calls: {@value
- * #REPETITIONS} repetitions of {@value #CALLS} calls each (after as many to warm up), the mean per call of
- * each repetition, and their median. The counts are fixed, not timed, since every node must make the
+ * #REPETITIONS} repetitions of {@value #CALLS} calls each, after {@value #WARMUP_CALLS} to warm up (the
+ * JIT compiles a collective's path only after thousands of calls), the mean per call of each repetition,
+ * and their median. The counts are fixed, not timed, since every node must make the
  * same calls.
  *
  * <p>Run by {@code bin/meld bench latency} on 2 nodes; node 0 prints two JSON lines: {@code
@@ -26,6 +27,9 @@ public final class Latency {
 
     /** Back-to-back calls of a collective per repetition. */
     static final int CALLS = 2000;
+
+    /** Calls of a collective before the timed ones. */
+    static final int WARMUP_CALLS = 20_000;
 
     /** Repetitions of {@link #CALLS} calls; the figure is their median. */
     static final int REPETITIONS = 5;
@@ -91,7 +95,7 @@ public final class Latency {
             long[] sum = new long[1];
             double[] allReduces = repetitions(() -> sum[0] += meld.allReduce(1L, LongOp.SUM));
             long allWrong = meld.allReduce(wrong, LongOp.SUM);
-            long expectedSum = (long) meld.size() * CALLS * (REPETITIONS + 1);
+            long expectedSum = (long) meld.size() * (WARMUP_CALLS + (long) CALLS * REPETITIONS);
             if (meld.rank() == 0) {
                 System.out.println(ResultCodec.encode(new LatencyStats.Result(
                         "latency_meld",
@@ -116,12 +120,12 @@ public final class Latency {
     }
 
     /**
-     * Warms up with {@link #CALLS} calls, then times {@link #REPETITIONS} runs of as many.
+     * Warms up with {@link #WARMUP_CALLS} calls, then times {@link #REPETITIONS} runs of {@link #CALLS}.
      *
      * @return the mean microseconds per call of each run
      */
     private static double[] repetitions(Runnable call) {
-        for (int i = 0; i < CALLS; i++) {
+        for (int i = 0; i < WARMUP_CALLS; i++) {
             call.run();
         }
         double[] means = new double[REPETITIONS];

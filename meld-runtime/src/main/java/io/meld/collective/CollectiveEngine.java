@@ -76,6 +76,8 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
     private volatile int rank = -1;
     /** Sends this node's frames; {@code null} until {@link #start}. */
     private volatile CollectiveSender sender;
+    /** The node's direct channels, read by the thread that waits in a collective; {@code null} for none. */
+    private volatile DirectReader direct;
 
     /** What the calling thread runs when it is a remote task's body, or {@code null}. */
     private final ThreadLocal<String> task = new ThreadLocal<>();
@@ -102,7 +104,9 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
         CollectiveSender sender = new CollectiveSender(node.rank(), size, node.links(), node.peers());
         this.sender = sender;
         this.rank = node.rank();
-        keeper.start(node.rank(), sender, node.peers());
+        DirectReader direct = DirectReader.open(node.rank(), node.peers());
+        this.direct = direct;
+        keeper.start(node.rank(), sender, node.peers(), node.poller(), direct);
     }
 
     /**
@@ -453,7 +457,12 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
 
     /** Nothing to release: the closing handshake, {@link #close(Duration)}, runs before the node closes. */
     @Override
-    public void close() {}
+    public void close() {
+        DirectReader d = direct;
+        if (d != null) {
+            d.close();
+        }
+    }
 
     /**
      * For tests: whether this node holds a frame of its collective {@code seq} from {@code peer} that it

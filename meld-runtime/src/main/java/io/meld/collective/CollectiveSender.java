@@ -32,6 +32,12 @@ final class CollectiveSender {
     private final Links links;
     private final PeerTable peers;
 
+    /**
+     * The largest contribution sent on a peer's direct channel: one frame of it, and small enough that the
+     * peer's socket buffer holds many while its collective thread is elsewhere.
+     */
+    static final int DIRECT_BYTES = 4 << 10;
+
     CollectiveSender(int rank, int size, Links links, PeerTable peers) {
         this.rank = rank;
         this.size = size;
@@ -50,7 +56,9 @@ final class CollectiveSender {
 
     /** Sends one peer this node's stream of a collective: an array, or an empty frame for {@code null}. */
     <A> void sendTo(int peer, long seq, Signature sig, Elements<A> type, A data) {
-        Link link = links.link(peer);
+        // A small contribution goes where the peer's collective thread reads it itself (DirectReader).
+        Link direct = data == null || type.byteLength(data) <= DIRECT_BYTES ? links.directFrom(peer) : null;
+        Link link = direct != null ? direct : links.link(peer);
         if (link == null) {
             peers.failed(peer, new MeldException("no link to node " + peer));
             return;

@@ -5,6 +5,7 @@ import io.meld.MeldException;
 import io.meld.NodeFailedException;
 import io.meld.collective.CollectiveCodec.Header;
 import io.meld.kernel.PeerTable;
+import io.meld.kernel.Poller;
 import io.meld.transport.Link;
 import io.meld.transport.ProtocolException;
 import io.meld.wire.ChunkAssembler;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +77,12 @@ final class RoundKeeper {
     private final long[] closedAt;
     /** Which peers failed: the node's table, set at start (no collective waits before). */
     private volatile PeerTable peers;
+    /** How the waiting thread polls, set at start. */
+    private volatile Poller poller = Poller.NONE;
+    /** The direct channels the waiting thread reads, or {@code null}; set at start. */
+    private volatile DirectReader reader;
+    /** Counts {@link #signal()}s: the waiting thread polls it without the lock. */
+    private volatile long changes;
 
     private volatile int rank = -1;
     /** Sends the aborts; {@code null} until {@link #start}. */
@@ -98,8 +106,14 @@ final class RoundKeeper {
         this.closedAt = new long[size];
     }
 
-    /** Starts taking part: a mismatch found in frames that arrived earlier is sent to the peers now. */
-    void start(int rank, CollectiveSender sender, PeerTable peers) {
+    /**
+     * Starts taking part: a mismatch found in frames that arrived earlier is sent to the peers now.
+     *
+     * @param reader the node's direct channels, read by the waiting thread, or {@code null} for none
+     */
+    void start(int rank, CollectiveSender sender, PeerTable peers, Poller poller, DirectReader reader) {
+        this.poller = poller;
+        this.reader = reader;
         this.sender = sender;
         this.peers = peers;
         this.rank = rank;
@@ -134,7 +148,7 @@ final class RoundKeeper {
                 broken = new CollectiveMismatchException(why);
             }
             first = broken.getMessage();
-            changed.signalAll();
+            signal();
         } finally {
             lock.unlock();
         }
@@ -156,7 +170,7 @@ final class RoundKeeper {
             closing = true;
             long seq = ++lastSequence;
             byte[] why = broken == null ? new byte[0] : broken.getMessage().getBytes(StandardCharsets.UTF_8);
-            changed.signalAll();
+            signal();
             return new Closing(seq, why);
         } finally {
             lock.unlock();
@@ -206,7 +220,7 @@ final class RoundKeeper {
     void nodeFailed() {
         lock.lock();
         try {
-            changed.signalAll();
+            signal();
         } finally {
             lock.unlock();
         }
@@ -248,7 +262,7 @@ final class RoundKeeper {
                 }
                 default -> abort = onContribution(h, src, payload);
             }
-            changed.signalAll();
+            signal();
         } finally {
             lock.unlock();
         }
@@ -380,33 +394,48 @@ final class RoundKeeper {
 
     /** Waits for the contributions a collective needs: from {@code root} only, or from all ({@code -1}). */
     Round await(long seq, Signature mine, int root) {
+        DirectReader direct = reader;
+        if (direct == null) {
+            return awaitSignal(seq, mine, root);
+        }
+        while (true) {
+            long seen = changes;
+            lock.lock();
+            try {
+                Round round = arrived(seq, mine, root);
+                if (round != null) {
+                    return round;
+                }
+            } finally {
+                lock.unlock();
+            }
+            // Outside the lock: what the reads hand over takes it.
+            BooleanSupplier changed = () -> changes != seen;
+            if (!poller.poll(
+                    () -> {
+                        direct.readReady();
+                        return changed.getAsBoolean();
+                    },
+                    Long.MAX_VALUE)) {
+                direct.sleep(Long.MAX_VALUE, changed);
+                direct.readReady();
+            }
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw new MeldException(
+                        "node " + rank + " was interrupted in collective #" + seq + ", " + mine.describe());
+            }
+        }
+    }
+
+    /** {@link #await} for a node without direct channels: frames come on I/O threads, which signal. */
+    private Round awaitSignal(long seq, Signature mine, int root) {
         lock.lock();
         try {
             while (true) {
-                checkUsable(mine, seq);
-                Round round = rounds.get(seq);
-                boolean done = true;
-                for (int r = 0; r < size; r++) {
-                    if (r == rank || (root >= 0 && r != root) || (round != null && round.complete[r])) {
-                        continue;
-                    }
-                    done = false;
-                    if (closedAt[r] != 0 && closedAt[r] <= seq) {
-                        throw new CollectiveMismatchException("node " + r + " closed (its collective #" + closedAt[r]
-                                + " was close()) while node " + rank + " waited for it in collective #" + seq + ", "
-                                + mine.describe());
-                    }
-                    Throwable failure = peers.failure(r);
-                    if (failure != null) {
-                        throw new NodeFailedException(
-                                r,
-                                "node " + r + " failed while node " + rank + " waited for it in collective #" + seq
-                                        + ", " + mine.describe() + ": " + failure.getMessage(),
-                                failure);
-                    }
-                }
-                if (done) {
-                    return round != null ? rounds.remove(seq) : new Round(size);
+                Round round = arrived(seq, mine, root);
+                if (round != null) {
+                    return round;
                 }
                 changed.await();
             }
@@ -416,6 +445,52 @@ final class RoundKeeper {
                     "node " + rank + " was interrupted in collective #" + seq + ", " + mine.describe(), e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Under lock: the round, taken out, once every contribution {@link #await} waits for is in, or {@code
+     * null} while some are missing.
+     *
+     * @throws CollectiveMismatchException when a peer it waits for closed, or the collectives broke
+     * @throws NodeFailedException when a peer it waits for failed
+     */
+    private Round arrived(long seq, Signature mine, int root) {
+        checkUsable(mine, seq);
+        Round round = rounds.get(seq);
+        boolean done = true;
+        for (int r = 0; r < size; r++) {
+            if (r == rank || (root >= 0 && r != root) || (round != null && round.complete[r])) {
+                continue;
+            }
+            done = false;
+            if (closedAt[r] != 0 && closedAt[r] <= seq) {
+                throw new CollectiveMismatchException("node " + r + " closed (its collective #" + closedAt[r]
+                        + " was close()) while node " + rank + " waited for it in collective #" + seq + ", "
+                        + mine.describe());
+            }
+            Throwable failure = peers.failure(r);
+            if (failure != null) {
+                throw new NodeFailedException(
+                        r,
+                        "node " + r + " failed while node " + rank + " waited for it in collective #" + seq + ", "
+                                + mine.describe() + ": " + failure.getMessage(),
+                        failure);
+            }
+        }
+        if (!done) {
+            return null;
+        }
+        return round != null ? rounds.remove(seq) : new Round(size);
+    }
+
+    /** Under lock: something a waiting thread may be waiting for changed. */
+    private void signal() {
+        changed.signalAll();
+        changes++;
+        DirectReader direct = reader;
+        if (direct != null) {
+            direct.wake();
         }
     }
 
@@ -438,7 +513,7 @@ final class RoundKeeper {
         if (broken == null) {
             broken = new CollectiveMismatchException(why);
         }
-        changed.signalAll();
+        signal();
         return broken.getMessage();
     }
 

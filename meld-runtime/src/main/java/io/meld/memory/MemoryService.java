@@ -57,8 +57,13 @@ import org.slf4j.LoggerFactory;
  *       register a {@link Pending} first; blocking ones also send the buffer at once and wait. A buffer
  *       leaves as one {@code MEMORY_OPS} frame when full, when its thread fences or blocks on that
  *       node, or when {@linkplain Flusher the flusher} finds it idle for {@code meld.memory.flush-delay}.
+ *   <li>A blocking operation whose thread's buffer for the home is empty, and whose thread has nothing
+ *       in flight there ({@link Sender#settled}), goes alone on the node's {@linkplain DirectChannel
+ *       direct channel} to the home if no other thread holds it: the calling thread writes the frame
+ *       and reads the answer itself ({@link Waiting#awaitDirect}), with no I/O thread on its side.
  *   <li>At the home, {@link HomeHandler} applies each frame on the I/O thread that read it, in order,
- *       and answers on the same connection; {@link ReplyHandler} completes the waiting operations.
+ *       and answers on the same connection; {@link ReplyHandler} completes the waiting operations, on
+ *       the I/O thread that reads the answer or on the thread that reads its direct channel.
  * </ul>
  *
  * <h2>Ordering and completion</h2>

@@ -22,7 +22,9 @@ import java.util.function.LongPredicate;
  * <p><b>Poll, then park.</b> A platform thread first polls, by the node's {@link Poller} (one poller per
  * node, for up to {@code meld.memory.spin}); then it parks until woken (an answer unparks its waiter) or,
  * for a flag, which plain writes set without waking anybody, for at most {@link #FLAG_PARK_NANOS} at a
- * time.
+ * time. A thread whose request went on a direct channel polls that channel's socket instead, then sleeps
+ * in the kernel until the socket is readable ({@link #awaitDirect}): nobody else reads its answer, so
+ * nobody has to wake it.
  *
  * <p><b>A contended buffer</b> ({@link #backOff}) is held for the length of an append or a send: spin
  * briefly, then a platform thread yields to the OS and a virtual thread parks, from 1 µs doubling up to

@@ -3,19 +3,24 @@ package io.meld.collective;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meld.Distribution;
 import io.meld.DoubleOp;
+import io.meld.GlobalLongArray;
 import io.meld.LongOp;
 import io.meld.Meld;
 import io.meld.config.MeldConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Barrier and all-reduce on in-JVM clusters: results, rank order, and many rounds in a row. */
 @Timeout(60)
@@ -236,6 +241,47 @@ class BarrierAndReduceTest {
         });
 
         assertThat(results).containsExactly("sum 2", "sum 2");
+    }
+
+    /**
+     * Small contributions travel on the peers' direct channels, which the collective thread reads itself;
+     * here other threads of every node hold those channels most of the time with blocking calls, so that
+     * they read the contributions instead and hand them over. Then the same with direct channels off.
+     */
+    @ParameterizedTest(name = "direct channels {0}")
+    @ValueSource(booleans = {true, false})
+    void shouldReduceExactlyWhileOtherThreadsMakeBlockingCalls(boolean direct) {
+        MeldConfig config = MeldConfig.defaults().with("meld.transport.direct", Boolean.toString(direct));
+        List<String> results = Meld.localResults(NODES, config, meld -> {
+            GlobalLongArray a = meld.longArray("busy", NODES, Distribution.CYCLIC);
+            meld.barrier();
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> callers = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                callers.add(Thread.ofPlatform().start(() -> {
+                    for (long i = 0; !stop.get(); i++) {
+                        a.getAndAdd((meld.rank() + 1 + i % (NODES - 1)) % NODES, 1);
+                    }
+                }));
+            }
+            long sum = 0;
+            for (int round = 0; round < ROUNDS; round++) {
+                sum += meld.allReduce((long) round + meld.rank(), LongOp.SUM);
+                meld.barrier();
+            }
+            stop.set(true);
+            for (Thread c : callers) {
+                c.join();
+            }
+            meld.barrier();
+            a.close();
+            return Long.toString(sum);
+        });
+        long expected = 0;
+        for (int round = 0; round < ROUNDS; round++) {
+            expected += (long) NODES * round + NODES * (NODES - 1) / 2;
+        }
+        assertThat(results).containsOnly(Long.toString(expected));
     }
 
     private static long longValue(int round, int op, int rank) {

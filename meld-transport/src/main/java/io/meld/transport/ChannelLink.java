@@ -4,6 +4,8 @@ import io.meld.MeldException;
 import io.meld.NodeFailedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -34,6 +36,8 @@ final class ChannelLink implements Link {
 
     private volatile Throwable downCause;
     private volatile boolean down;
+    /** Set once the senders write this connection themselves (a served direct channel on epoll). */
+    private volatile RawWriter raw;
 
     ChannelLink(Transport transport, int rank, int lane, long incarnation, Channel channel) {
         this.transport = transport;
@@ -84,6 +88,11 @@ final class ChannelLink implements Link {
     @Override
     public void send(ByteBuf frame) {
         Link.checkAndSetLength(frame, transport.maxFrameSize());
+        RawWriter r = raw;
+        if (r != null) {
+            r.write(frame, this);
+            return;
+        }
         if (!channel.isWritable() && !channel.eventLoop().inEventLoop()) {
             awaitWritable(frame);
         }
@@ -96,7 +105,7 @@ final class ChannelLink implements Link {
 
     @Override
     public boolean isWritableNow() {
-        return channel.isWritable();
+        return raw != null || channel.isWritable();
     }
 
     @Override
@@ -107,7 +116,7 @@ final class ChannelLink implements Link {
         if (down) {
             return;
         }
-        if (channel.isWritable()) {
+        if (raw != null || channel.isWritable()) {
             task.run();
         } else {
             whenWritable.add(task);
@@ -137,8 +146,44 @@ final class ChannelLink implements Link {
             if (handler != null) {
                 handler.closeWith(cause);
             }
-            channel.close();
+            closeChannel();
         });
+    }
+
+    /**
+     * Has the senders write the connection themselves from now on ({@link RawWriter}), when the channel is
+     * Netty's epoll one and nothing is queued in it: on the I/O thread, after the handshake's last frame.
+     *
+     * @return whether they do
+     */
+    boolean writeRaw(long nextSequence) {
+        if (!(channel instanceof EpollSocketChannel epoll)
+                || channel.unsafe().outboundBuffer() == null
+                || !channel.unsafe().outboundBuffer().isEmpty()) {
+            return false;
+        }
+        // Netty must not close the socket on its own when the peer's end closes: a sender may be writing.
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        raw = new RawWriter(epoll.fd(), nextSequence);
+        return true;
+    }
+
+    /**
+     * Closes the channel: for a connection its senders write, only once no write is in progress and none
+     * can start ({@link RawWriter}).
+     */
+    void closeChannel() {
+        RawWriter r = raw;
+        if (r != null) {
+            r.closeThen(channel::close);
+        } else {
+            channel.close();
+        }
+    }
+
+    /** @return whether the senders write this connection themselves */
+    boolean writesRaw() {
+        return raw != null;
     }
 
     /** Called on the I/O thread when the channel's writability changes. */

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -146,7 +147,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             } else {
                 LOG.warn("closing {} after an unexpected error", describe(ctx), root);
             }
-            ctx.close();
+            close(ctx);
         }
     }
 
@@ -192,6 +193,10 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             return;
         }
         String refusal = transport.checkHello(hello);
+        if (refusal == null && hello.lane() == DirectChannel.LANE) {
+            acceptDirect(ctx, hello);
+            return;
+        }
         if (refusal == null) {
             // Registration refuses a rank that is already connected, atomically with installing it.
             link = new ChannelLink(transport, hello.senderRank(), hello.lane(), hello.incarnation(), ctx.channel());
@@ -206,6 +211,48 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         ctx.writeAndFlush(handshakeFrame(ctx, FrameType.WELCOME, hello.senderRank(), hello.lane()));
         state = State.OPEN;
         LOG.debug("accepted {}", link);
+    }
+
+    /**
+     * Accepts a peer's direct channel: WELCOME goes first, written at once on this I/O thread, and only
+     * then may the link's senders write the socket themselves and others find the link, so that no frame
+     * of theirs can precede it.
+     */
+    private void acceptDirect(ChannelHandlerContext ctx, HandshakeCodec.Hello hello) {
+        handshakeTimer.cancel(false);
+        ctx.writeAndFlush(handshakeFrame(ctx, FrameType.WELCOME, hello.senderRank(), hello.lane()));
+        link = new ChannelLink(transport, hello.senderRank(), hello.lane(), hello.incarnation(), ctx.channel());
+        link.writeRaw(nextOutboundSequence);
+        String refusal = transport.register(link);
+        if (refusal != null) {
+            LOG.warn(
+                    "closing a second direct channel from {}: {}", ctx.channel().remoteAddress(), refusal);
+            link = null;
+            state = State.CLOSED;
+            ctx.close();
+            return;
+        }
+        state = State.OPEN;
+        LOG.debug("accepted {}", link);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof ChannelInputShutdownEvent) {
+            // A connection that allows half-closure (its senders write it themselves): the peer closed.
+            state = State.CLOSED;
+            close(ctx);
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    /** Closes the connection, through its link when it has one: a link's senders may be writing it. */
+    private void close(ChannelHandlerContext ctx) {
+        if (link != null) {
+            link.closeChannel();
+        } else {
+            ctx.close();
+        }
     }
 
     private void onWelcome(ChannelHandlerContext ctx, int type, ByteBuf payload) {
@@ -261,7 +308,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         }
         // Also when OPEN: the rest of the read that held the bad frame must not reach a handler.
         state = State.CLOSED;
-        ctx.close();
+        close(ctx);
     }
 
     /**

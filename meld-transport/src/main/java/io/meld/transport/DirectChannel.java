@@ -20,23 +20,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A connection to one peer that the thread holding it drives itself, for a blocking call's request and
- * answer: the thread writes its frame with its own system call and reads the answer with its own, so no
- * I/O thread stands between the caller and the wire, and nobody has to be woken. A lane's frame is handed
- * to an I/O thread and its answer is read there and handed back, two hand-offs per round trip, which on a
- * virtual machine cost more than the loopback round trip itself.
+ * A connection to one peer that the thread holding it drives itself: it writes its request with its own
+ * system call and reads what comes back with its own, so no I/O thread stands between the caller and the
+ * wire, and nobody has to be woken. A lane's frame is handed to an I/O thread and its answer is read there
+ * and handed back, two hand-offs per round trip, which on a virtual machine cost more than the loopback
+ * round trip itself.
  *
  * <p><b>Shape.</b> Every node opens one direct channel to every peer once its lanes are connected (the
- * handshake's lane {@link #LANE}). At the peer the connection is an ordinary one, served by an I/O thread
- * that handles each request as it arrives and writes the answer from there, at once; it answers on this
- * connection and sends nothing else on it. So the frames that arrive here are answers ({@link
- * FrameType#MEMORY_REPLIES}) to what the holder sent, or late answers to an earlier holder's request that
- * timed out, which their handler drops; any other type breaks the protocol.
+ * handshake's lane {@link #LANE}). At the peer the connection is an ordinary one whose I/O thread handles
+ * each request as it arrives, but whose frames the senders write straight to the socket ({@link
+ * RawWriter}): the answers to the holder's requests, and the small contributions the peer's collective
+ * thread sends this node ({@link Links#directFrom(int)}). Frames of any type with a handler may arrive,
+ * and are handled on the thread that reads them, whose caller must expect any of them.
  *
- * <p><b>One holder at a time.</b> A thread {@link #tryAcquire()}s the channel, sends, waits for its answer
- * by {@link #readAvailable()} and {@link #awaitReadable(long)}, and releases it. A thread that finds the
- * channel held uses its lane instead: the direct channel never makes anyone wait, and with many callers it
- * serves one of them while the others go the usual way.
+ * <p><b>Who reads.</b> A thread {@link #tryAcquire()}s the channel, sends, reads until what it waits for
+ * has come ({@link #readAvailable()}, {@link #awaitReadable(long)}), and releases it. A thread that finds
+ * the channel held uses its lane instead: the direct channel never makes anyone wait. The collective
+ * thread reads every direct channel it can take while it waits; what arrives while nobody reads is read
+ * by the node's sweep ({@link DirectChannels}) within 10 ms.
  *
  * <p><b>Failures.</b> An I/O error, the peer closing its end, or a frame that breaks the protocol is the
  * peer's failure, as on a lane: the channel goes down and the {@link LinkListener} hears of it. The
@@ -45,9 +46,9 @@ import org.slf4j.LoggerFactory;
  * that fails is reported by its lanes.
  *
  * <p><b>Concurrency</b>: {@link #tryAcquire()} and {@link #release()} from any thread; everything else
- * only by the holder, so the buffers, the sequence numbers and the socket need no further locking. Frames
- * that arrive are handled on the holder's thread, and their payload is valid only during the handler's
- * call ({@link FrameHandler}'s contract).
+ * only by the holder, so the buffers, the sequence numbers and the socket need no further locking. The
+ * payload a handler gets is valid only during its call, unless it retains it ({@link FrameHandler}'s
+ * contract); then the channel reads on into a new buffer.
  *
  * <p><b>Buffer ownership</b>: {@link #send(ByteBuf)} takes the frame and releases it once written.
  */
@@ -57,7 +58,7 @@ public final class DirectChannel implements Link {
 
     private static final Logger LOG = LoggerFactory.getLogger(DirectChannel.class);
 
-    /** The largest answer a direct channel takes: one request's answer, or an error's text. */
+    /** The largest frame a direct channel takes: an answer to one request, or a small contribution. */
     static final int READ_CAPACITY = 64 << 10;
 
     private final Transport transport;
@@ -330,6 +331,16 @@ public final class DirectChannel implements Link {
         } catch (IOException e) {
             throw broken(e);
         }
+    }
+
+    /**
+     * Registers the channel with a selector of the node's, for a thread that waits on several channels at
+     * once and reads each it can {@link #tryAcquire()}; the key's attachment is this channel.
+     *
+     * @throws IOException when the channel is closed
+     */
+    public SelectionKey register(Selector selector) throws IOException {
+        return socket.register(selector, SelectionKey.OP_READ, this);
     }
 
     @Override

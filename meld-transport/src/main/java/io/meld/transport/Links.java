@@ -46,6 +46,16 @@ public interface Links extends AutoCloseable {
     }
 
     /**
+     * @param peer a rank other than this node's
+     * @return the link on which this node answers {@code peer}'s direct channel to it, up, or {@code null}:
+     *     a frame sent here is read at the peer by the thread that holds that channel or waits on it, not
+     *     by an I/O thread
+     */
+    default Link directFrom(int peer) {
+        return null;
+    }
+
+    /**
      * Closes every link to a peer that the cluster layer declared failed, although its connections may
      * still be open (a frozen or cut-off node): senders waiting for room on those links fail instead of
      * waiting for ever, frames queued to the peer are dropped, and the {@link LinkListener} hears of each

@@ -94,8 +94,8 @@ public final class Transport implements Links, AutoCloseable {
     private final AtomicReferenceArray<ChannelLink> links;
     /** Whether this node opens a direct channel to each peer ({@code meld.transport.direct}). */
     private final boolean direct;
-    /** This node's direct channels, by peer; {@code null} where there is none. */
-    private final AtomicReferenceArray<DirectChannel> directs;
+    /** This node's direct channels, by peer. */
+    private final DirectChannels directs;
     /** The peers' direct channels to this node, served here as connections of their own, by peer. */
     private final AtomicReferenceArray<ChannelLink> served;
 
@@ -123,7 +123,7 @@ public final class Transport implements Links, AutoCloseable {
         this.lanes = lanes(config);
         this.links = new AtomicReferenceArray<>(size * lanes);
         this.direct = config.get(TransportSettings.DIRECT);
-        this.directs = new AtomicReferenceArray<>(size);
+        this.directs = new DirectChannels(size);
         this.served = new AtomicReferenceArray<>(size);
         long high = config.get(TransportSettings.SEND_BUFFER);
         this.waterMark = new WriteBufferWaterMark(
@@ -322,9 +322,7 @@ public final class Transport implements Links, AutoCloseable {
         }
         if (direct) {
             // Every peer knows its rank by now (it answered or sent a HELLO on a lane), so each answers at once.
-            for (Peer peer : peers) {
-                directs.set(peer.rank(), DirectChannel.open(this, peer, deadline));
-            }
+            directs.open(this, peers, deadline, group.next());
         }
     }
 
@@ -339,6 +337,12 @@ public final class Transport implements Links, AutoCloseable {
     }
 
     @Override
+    public Link directFrom(int peer) {
+        ChannelLink s = served.get(peer);
+        return s != null && s.isUp() ? s : null;
+    }
+
+    @Override
     public void disconnect(int peer, Throwable cause) {
         for (int lane = 0; lane < lanes; lane++) {
             ChannelLink link = links.get(index(peer, lane));
@@ -346,10 +350,7 @@ public final class Transport implements Links, AutoCloseable {
                 link.close(cause);
             }
         }
-        DirectChannel d = directs.get(peer);
-        if (d != null) {
-            d.close();
-        }
+        directs.close(peer);
         ChannelLink s = served.get(peer);
         if (s != null) {
             s.close(cause);
@@ -372,15 +373,13 @@ public final class Transport implements Links, AutoCloseable {
         }
         closing = true;
         List<ChannelFuture> closed = new ArrayList<>();
-        for (int i = 0; i < directs.length(); i++) {
-            DirectChannel d = directs.get(i);
-            if (d != null) {
-                d.close();
-            }
-        }
+        directs.close();
         for (int i = 0; i < links.length() + served.length(); i++) {
             ChannelLink l = i < links.length() ? links.get(i) : served.get(i - links.length());
-            if (l != null) {
+            if (l != null && l.writesRaw()) {
+                l.closeChannel(); // written synchronously: nothing is queued
+                closed.add(l.channel().closeFuture());
+            } else if (l != null) {
                 closed.add(l.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
             }
         }
@@ -471,7 +470,7 @@ public final class Transport implements Links, AutoCloseable {
 
     /** A direct channel of this node broke with an I/O error: the peer failed, as when a lane breaks. */
     void directDown(DirectChannel channel, Throwable cause) {
-        directs.compareAndSet(channel.rank(), channel, null);
+        directs.remove(channel);
         LOG.debug("{} is down: {}", channel, cause == null ? "closed by the peer" : cause.getMessage());
         listener.onLinkDown(channel, cause);
     }

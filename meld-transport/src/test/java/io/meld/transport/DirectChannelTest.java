@@ -54,6 +54,37 @@ class DirectChannelTest {
     }
 
     @Test
+    void shouldBringWhatThePeerSendsOnItsEndToTheHolder() {
+        try (TestCluster c = TestCluster.of(2).start()) {
+            DirectChannel d = c.node(0).direct(1);
+            // Node 1 installs its end once it has answered the handshake, maybe just after node 0 connected.
+            Await.until("node 1 to install its end", () -> c.node(1).directFrom(0) != null);
+            Link back = c.node(1).directFrom(0);
+            assertThat(back.rank()).isEqualTo(0);
+            assertThat(back.lane()).isEqualTo(DirectChannel.LANE);
+            assertThat(((ChannelLink) back).writesRaw())
+                    .as("on epoll the senders write the peer's end themselves")
+                    .isEqualTo(io.netty.channel.epoll.Epoll.isAvailable());
+            ByteBuf frame = back.newFrame(TestCluster.TEST_TYPE, 3, 2);
+            frame.writeByte(6).writeByte(7);
+            back.send(frame); // from the test thread, not node 1's I/O thread
+            assertThat(d.tryAcquire()).isTrue();
+            try {
+                RecordingFrameHandler.Frame got = awaitFrame(c, d, 0);
+                assertThat(got.payload()).containsExactly(6, 7);
+                assertThat(got.thread()).isSameAs(Thread.currentThread());
+            } finally {
+                d.release();
+            }
+            d.close();
+            Await.until("node 1 to drop its end", () -> c.node(1).directFrom(0) == null);
+            assertThatThrownBy(() -> back.send(back.newFrame(TestCluster.TEST_TYPE, 0, 0)))
+                    .isInstanceOf(NodeFailedException.class);
+            assertThat(c.linkDowns(1)).isEmpty();
+        }
+    }
+
+    @Test
     void shouldLetOneThreadHoldItAtATime() throws Exception {
         try (TestCluster c = TestCluster.of(2).start()) {
             DirectChannel d = c.node(1).direct(0);
