@@ -88,7 +88,7 @@ abstract class Pending {
             if (tryFinish()) {
                 value = v;
                 done = true;
-                LockSupport.unpark(waiter);
+                wake();
             }
         }
 
@@ -97,6 +97,13 @@ abstract class Pending {
             if (tryFinish()) {
                 error = cause;
                 done = true;
+                wake();
+            }
+        }
+
+        /** Unparks the waiter, unless it reads its own answer (a direct channel's holder) and is awake. */
+        private void wake() {
+            if (waiter != Thread.currentThread()) {
                 LockSupport.unpark(waiter);
             }
         }
