@@ -455,7 +455,7 @@ public final class CollectiveEngine implements FrameHandler, NodeService {
         keeper.nodeFailed();
     }
 
-    /** Nothing to release: the closing handshake, {@link #close(Duration)}, runs before the node closes. */
+    /** Stops watching the direct channels; the closing handshake, {@link #close(Duration)}, ran before. */
     @Override
     public void close() {
         DirectReader d = direct;

@@ -27,16 +27,16 @@ import org.slf4j.LoggerFactory;
 final class CollectiveSender {
     private static final Logger LOG = LoggerFactory.getLogger(CollectiveSender.class);
 
-    private final int rank;
-    private final int size;
-    private final Links links;
-    private final PeerTable peers;
-
     /**
      * The largest contribution sent on a peer's direct channel: one frame of it, and small enough that the
      * peer's socket buffer holds many while its collective thread is elsewhere.
      */
     static final int DIRECT_BYTES = 4 << 10;
+
+    private final int rank;
+    private final int size;
+    private final Links links;
+    private final PeerTable peers;
 
     CollectiveSender(int rank, int size, Links links, PeerTable peers) {
         this.rank = rank;

@@ -1,7 +1,6 @@
 package io.meld.collective;
 
 import io.meld.MeldException;
-import io.meld.NodeFailedException;
 import io.meld.kernel.PeerTable;
 import io.meld.transport.DirectChannel;
 import java.io.IOException;
@@ -93,16 +92,7 @@ final class DirectReader {
             throw new MeldException("cannot poll the direct channels: " + e.getMessage(), e);
         }
         for (SelectionKey key : selector.selectedKeys()) {
-            DirectChannel d = (DirectChannel) key.attachment();
-            if (d.tryAcquire()) {
-                try {
-                    d.readAvailable();
-                } catch (NodeFailedException e) {
-                    // Recorded in the peer table, which the keeper reads.
-                } finally {
-                    d.release();
-                }
-            }
+            ((DirectChannel) key.attachment()).readIfFree(); // a break is in the peer table, which the keeper reads
         }
         selector.selectedKeys().clear();
     }

@@ -59,8 +59,10 @@ import org.slf4j.LoggerFactory;
  *
  * One program thread at a time runs a collective ({@link #busy} refuses a second one); {@link #broken} is
  * volatile, read without the lock by {@link CollectiveEngine#checkCaller}. Frames arrive on the
- * transport's I/O threads. Everything they share ({@link #rounds}, the history, the failure state) is
- * guarded by {@link #lock}; the program thread waits on {@link #changed}. Aborts are sent outside the lock,
+ * transport's I/O threads, or on any thread that reads a direct channel. Everything they share ({@link #rounds}, the history, the failure state) is
+ * guarded by {@link #lock}; the program thread waits on {@link #changed}, or, where the node has direct
+ * channels, reads them itself ({@link DirectReader}, outside the lock, since what it reads comes here) and
+ * watches {@link #changes}, which every {@link #signal()} counts. Aborts are sent outside the lock,
  * since sending may wait for the network.
  */
 final class RoundKeeper {

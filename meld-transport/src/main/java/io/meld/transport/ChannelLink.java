@@ -69,7 +69,10 @@ final class ChannelLink implements Link {
 
     @Override
     public int maxFrameSize() {
-        return transport.maxFrameSize();
+        // The far end of a direct channel reads into a buffer of its own, no larger than this.
+        return lane == DirectChannel.LANE
+                ? Math.min(transport.maxFrameSize(), DirectChannel.READ_CAPACITY)
+                : transport.maxFrameSize();
     }
 
     @Override
@@ -79,7 +82,7 @@ final class ChannelLink implements Link {
 
     @Override
     public ByteBuf newFrame(int type, int flags, int payloadCapacity) {
-        Link.checkNewFrame(type, flags, payloadCapacity, transport.maxFrameSize());
+        Link.checkNewFrame(type, flags, payloadCapacity, maxFrameSize());
         ByteBuf buf = channel.alloc().directBuffer(FrameDescriptor.HEADER_LENGTH + payloadCapacity);
         FrameDescriptor.begin(buf, type, flags);
         return buf;
@@ -87,7 +90,7 @@ final class ChannelLink implements Link {
 
     @Override
     public void send(ByteBuf frame) {
-        Link.checkAndSetLength(frame, transport.maxFrameSize());
+        Link.checkAndSetLength(frame, maxFrameSize());
         RawWriter r = raw;
         if (r != null) {
             r.write(frame, this);

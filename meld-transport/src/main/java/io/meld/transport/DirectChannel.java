@@ -315,6 +315,23 @@ public final class DirectChannel implements Link {
     }
 
     /**
+     * Reads what has arrived, as {@link #readAvailable()} does, if no other thread holds the channel: for
+     * a thread that watches several channels. A channel that breaks is its peer's failure, reported by
+     * the channel as always, so nothing is thrown.
+     */
+    public void readIfFree() {
+        if (tryAcquire()) {
+            try {
+                readAvailable();
+            } catch (NodeFailedException e) {
+                // reported to the node's listener by broken()
+            } finally {
+                release();
+            }
+        }
+    }
+
+    /**
      * Sleeps until something arrives or {@code nanos} pass, in the kernel, without reading; called by the
      * holder, between {@link #readAvailable()}s. An interrupt ends the sleep and stays set; the channel
      * stays open.

@@ -1,6 +1,5 @@
 package io.meld.transport;
 
-import io.meld.NodeFailedException;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -130,16 +129,7 @@ final class DirectChannels {
             return;
         }
         for (SelectionKey key : selector.selectedKeys()) {
-            DirectChannel d = (DirectChannel) key.attachment();
-            if (d.tryAcquire()) {
-                try {
-                    d.readAvailable();
-                } catch (NodeFailedException e) {
-                    // The channel broke: its peer's failure, reported by the channel.
-                } finally {
-                    d.release();
-                }
-            }
+            ((DirectChannel) key.attachment()).readIfFree();
         }
         selector.selectedKeys().clear();
     }
