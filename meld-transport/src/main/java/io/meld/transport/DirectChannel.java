@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -70,8 +71,8 @@ public final class DirectChannel implements Link {
     private ByteBuf in;
 
     private final AtomicReference<Thread> holder = new AtomicReference<>();
-    /** Created by the first holder that sleeps until the socket is readable; the holder's. */
-    private Selector selector;
+    /** Created by the first holder that sleeps until the socket is readable; volatile for {@link #close()}. */
+    private volatile Selector selector;
 
     private long nextOutboundSequence;
     private long nextInboundSequence;
@@ -92,7 +93,7 @@ public final class DirectChannel implements Link {
     }
 
     /**
-     * Opens a direct channel to {@code peer} and runs the handshake, with this thread's own blocking-free
+     * Opens a direct channel to {@code peer} and runs the handshake, with this thread's own non-blocking
      * system calls.
      *
      * @throws ClusterFormationException when the peer cannot be reached, refuses, or does not answer by
@@ -339,12 +340,16 @@ public final class DirectChannel implements Link {
     public void awaitReadable(long nanos) {
         checkHolder();
         try {
-            if (selector == null) {
-                selector = Selector.open();
-                socket.register(selector, SelectionKey.OP_READ);
+            Selector s = selector;
+            if (s == null) {
+                s = Selector.open();
+                selector = s;
+                socket.register(s, SelectionKey.OP_READ);
             }
-            selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)));
-            selector.selectedKeys().clear();
+            s.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)));
+            s.selectedKeys().clear();
+        } catch (ClosedSelectorException e) {
+            throw failure("the direct channel to node " + rank + " was closed");
         } catch (IOException e) {
             throw broken(e);
         }

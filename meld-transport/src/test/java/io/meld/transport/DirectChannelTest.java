@@ -2,6 +2,7 @@ package io.meld.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.meld.NodeFailedException;
 import io.netty.buffer.ByteBuf;
@@ -81,6 +82,50 @@ class DirectChannelTest {
             assertThatThrownBy(() -> back.send(back.newFrame(TestCluster.TEST_TYPE, 0, 0)))
                     .isInstanceOf(NodeFailedException.class);
             assertThat(c.linkDowns(1)).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldBreakItsEndWhenThePeerStopsReading() throws Exception {
+        try (TestCluster c = TestCluster.of(3).ranks(1, 2).start();
+                RawPeer raw = RawPeer.connect(c.address(1))) {
+            // Node 0, played by the test, opens its direct channel to node 1 and then never reads it.
+            byte[] hello = RawPeer.handshake(
+                    HandshakeCodec.MAGIC,
+                    Transport.PROTOCOL_VERSION,
+                    DirectChannel.LANE,
+                    TestCluster.CLUSTER_ID,
+                    0,
+                    1,
+                    3,
+                    TestCluster.incarnation(0));
+            raw.write(RawPeer.frame(FrameType.HELLO, 0, 0, hello));
+            assertThat(raw.read().type()).isEqualTo(FrameType.WELCOME);
+            Await.until("node 1 to install its end", () -> c.node(1).directFrom(0) != null);
+            Link back = c.node(1).directFrom(0);
+            assumeTrue(((ChannelLink) back).writesRaw(), "senders write a direct channel's end on epoll only");
+            byte[] payload = new byte[back.maxPayload()];
+            long sent = 0;
+            NodeFailedException broke = null;
+            // The socket's buffers hold some MiB; then a write waits, and gives up after RawWriter.STALL_NANOS.
+            while (broke == null && sent < 1_000_000) {
+                ByteBuf frame = back.newFrame(TestCluster.TEST_TYPE, 0, payload.length);
+                frame.writeBytes(payload);
+                try {
+                    back.send(frame);
+                    sent++;
+                } catch (NodeFailedException e) {
+                    broke = e;
+                }
+            }
+            assertThat(broke).isNotNull();
+            assertThat(broke.node()).isZero();
+            assertThat(broke).hasMessageContaining("node 0 stopped reading its direct channel");
+            Await.until("node 1 to drop its end", () -> c.node(1).directFrom(0) == null);
+            assertThat(c.linkDowns(1))
+                    .as("the end of a direct channel blames nobody")
+                    .isEmpty();
+            c.assertLinkWorks(1, 2);
         }
     }
 

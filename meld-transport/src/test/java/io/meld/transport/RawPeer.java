@@ -166,14 +166,27 @@ final class RawPeer implements AutoCloseable {
                 TestCluster.incarnation(senderRank));
     }
 
-    /** A HELLO or WELCOME payload, every field given. */
+    /** A HELLO or WELCOME payload, every field given, on lane 0. */
     static byte[] handshake(
             int magic, int version, long clusterId, int senderRank, int receiverRank, int size, long incarnation) {
+        return handshake(magic, version, 0, clusterId, senderRank, receiverRank, size, incarnation);
+    }
+
+    /** A HELLO or WELCOME payload, every field given. */
+    static byte[] handshake(
+            int magic,
+            int version,
+            int lane,
+            long clusterId,
+            int senderRank,
+            int receiverRank,
+            int size,
+            long incarnation) {
         return ByteBuffer.allocate(HandshakeCodec.LENGTH)
                 .order(ByteOrder.LITTLE_ENDIAN)
                 .putInt(magic)
                 .putShort((short) version)
-                .putShort((short) 0)
+                .putShort((short) lane)
                 .putLong(clusterId)
                 .putInt(senderRank)
                 .putInt(receiverRank)
