@@ -1,11 +1,15 @@
 package io.meld.transport;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A node's {@link DirectChannel}s, one per peer, and the sweep that reads those nobody holds.
+ * A node's {@link DirectChannel}s, one per peer, the sweep that reads those nobody holds, and the ends of
+ * the peers' direct channels that this node serves (connections of their own, whose senders write them
+ * themselves, {@link RawWriter}).
  *
  * <p><b>The sweep.</b> A direct channel is read by the thread that holds it or waits on it; frames that
  * arrive while none does (a peer's contribution to a collective this node has not reached yet, the late
@@ -24,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * its peers hear of it, within that time.
  *
  * <p><b>Concurrency</b>: {@link #open} by the thread that connects the node, before any other use;
- * {@link #get} and {@link #close} by any thread; the sweep on one I/O thread.
+ * everything else by any thread (the ends are installed and forgotten on I/O threads); the sweep on one
+ * I/O thread.
  */
 final class DirectChannels {
     /** How often the sweep looks for frames nobody has read. */
@@ -33,6 +40,9 @@ final class DirectChannels {
     private static final Logger LOG = LoggerFactory.getLogger(DirectChannels.class);
 
     private final AtomicReferenceArray<DirectChannel> channels;
+    /** The ends of the peers' direct channels to this node, by peer. */
+    private final AtomicReferenceArray<ChannelLink> served;
+
     private volatile Selector sweepSelector;
     private volatile ScheduledFuture<?> sweep;
     /** The I/O thread the sweep runs on, which also closes its selector: never while it sweeps. */
@@ -40,6 +50,23 @@ final class DirectChannels {
 
     DirectChannels(int size) {
         this.channels = new AtomicReferenceArray<>(size);
+        this.served = new AtomicReferenceArray<>(size);
+    }
+
+    /** Installs the end of a peer's direct channel; @return {@code false} when the peer has one already */
+    boolean serve(ChannelLink end) {
+        return served.compareAndSet(end.rank(), null, end);
+    }
+
+    /** Forgets the end of a peer's direct channel, which went down. */
+    void unserve(ChannelLink end) {
+        served.compareAndSet(end.rank(), end, null);
+    }
+
+    /** @return the end of {@code peer}'s direct channel that this node serves, up, or {@code null} */
+    ChannelLink servedTo(int peer) {
+        ChannelLink end = served.get(peer);
+        return end != null && end.isUp() ? end : null;
     }
 
     /**
@@ -79,22 +106,42 @@ final class DirectChannels {
         channels.compareAndSet(channel.rank(), channel, null);
     }
 
-    /** Closes the channel to {@code peer}, if any. */
-    void close(int peer) {
+    /** Closes the channel to {@code peer} and the end of its channel here, if any; the end with {@code cause}. */
+    void close(int peer, Throwable cause) {
         DirectChannel d = channels.get(peer);
         if (d != null) {
             d.close();
         }
+        ChannelLink end = served.get(peer);
+        if (end != null) {
+            end.close(cause);
+        }
     }
 
-    /** Stops the sweep and closes every channel. */
-    void close() {
+    /**
+     * Stops the sweep and closes every channel and every end served here.
+     *
+     * @return the closing of the ends, for the caller to wait on
+     */
+    List<ChannelFuture> close() {
         ScheduledFuture<?> s = sweep;
         if (s != null) {
             s.cancel(false);
         }
+        List<ChannelFuture> closing = new ArrayList<>();
         for (int i = 0; i < channels.length(); i++) {
-            close(i);
+            DirectChannel d = channels.get(i);
+            if (d != null) {
+                d.close();
+            }
+            ChannelLink end = served.get(i);
+            if (end != null && end.writesRaw()) {
+                end.closeChannel(); // its senders write it at once: nothing is queued
+                closing.add(end.channel().closeFuture());
+            } else if (end != null) {
+                closing.add(
+                        end.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
+            }
         }
         Selector selector = sweepSelector;
         if (selector != null) {
@@ -104,6 +151,7 @@ final class DirectChannels {
                 closeQuietly(selector); // the loop has stopped, and the sweep with it
             }
         }
+        return closing;
     }
 
     private static void closeQuietly(Selector selector) {

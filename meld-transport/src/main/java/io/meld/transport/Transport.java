@@ -96,8 +96,6 @@ public final class Transport implements Links, AutoCloseable {
     private final boolean direct;
     /** This node's direct channels, by peer. */
     private final DirectChannels directs;
-    /** The peers' direct channels to this node, served here as connections of their own, by peer. */
-    private final AtomicReferenceArray<ChannelLink> served;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition linksChanged = lock.newCondition();
@@ -124,7 +122,6 @@ public final class Transport implements Links, AutoCloseable {
         this.links = new AtomicReferenceArray<>(size * lanes);
         this.direct = config.get(TransportSettings.DIRECT);
         this.directs = new DirectChannels(size);
-        this.served = new AtomicReferenceArray<>(size);
         long high = config.get(TransportSettings.SEND_BUFFER);
         this.waterMark = new WriteBufferWaterMark(
                 (int) Math.min(high / 2, Integer.MAX_VALUE), (int) Math.min(high, Integer.MAX_VALUE));
@@ -338,8 +335,7 @@ public final class Transport implements Links, AutoCloseable {
 
     @Override
     public Link directFrom(int peer) {
-        ChannelLink s = served.get(peer);
-        return s != null && s.isUp() ? s : null;
+        return directs.servedTo(peer);
     }
 
     @Override
@@ -350,11 +346,7 @@ public final class Transport implements Links, AutoCloseable {
                 link.close(cause);
             }
         }
-        directs.close(peer);
-        ChannelLink s = served.get(peer);
-        if (s != null) {
-            s.close(cause);
-        }
+        directs.close(peer, cause);
     }
 
     @Override
@@ -373,13 +365,10 @@ public final class Transport implements Links, AutoCloseable {
         }
         closing = true;
         List<ChannelFuture> closed = new ArrayList<>();
-        directs.close();
-        for (int i = 0; i < links.length() + served.length(); i++) {
-            ChannelLink l = i < links.length() ? links.get(i) : served.get(i - links.length());
-            if (l != null && l.writesRaw()) {
-                l.closeChannel(); // written synchronously: nothing is queued
-                closed.add(l.channel().closeFuture());
-            } else if (l != null) {
+        closed.addAll(directs.close());
+        for (int i = 0; i < links.length(); i++) {
+            ChannelLink l = links.get(i);
+            if (l != null) {
                 closed.add(l.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
             }
         }
@@ -438,9 +427,7 @@ public final class Transport implements Links, AutoCloseable {
             return "node " + rank + " is closing";
         }
         if (link.lane() == DirectChannel.LANE) {
-            return served.compareAndSet(link.rank(), null, link)
-                    ? null
-                    : "node " + link.rank() + " already has a direct channel to node " + rank;
+            return directs.serve(link) ? null : "node " + link.rank() + " already has a direct channel to node " + rank;
         }
         if (!links.compareAndSet(index(link.rank(), link.lane()), null, link)) {
             return "node " + link.rank() + " is already connected to node " + rank
@@ -452,9 +439,9 @@ public final class Transport implements Links, AutoCloseable {
 
     void linkDown(ChannelLink link, Throwable cause) {
         if (link.lane() == DirectChannel.LANE) {
-            // A peer drops its direct channel when the thread that held it was interrupted; a peer that
-            // failed is reported by its lanes.
-            served.compareAndSet(link.rank(), link, null);
+            // A peer's direct channel ends when the peer closes or fails, or when this node's writes to it
+            // stall; a peer that failed is reported by its lanes.
+            directs.unserve(link);
             link.markDown(cause);
             LOG.debug("{} is down: {}", link, cause == null ? "closed by the peer" : cause.getMessage());
             return;
