@@ -94,7 +94,7 @@ public final class Transport implements Links, AutoCloseable {
     private final AtomicReferenceArray<ChannelLink> links;
     /** Whether this node opens a direct channel to each peer ({@code meld.transport.direct}). */
     private final boolean direct;
-    /** This node's direct channels, by peer. */
+    /** This node's direct channels, and the ends of the peers' that it serves, by peer. */
     private final DirectChannels directs;
 
     private final ReentrantLock lock = new ReentrantLock();
