@@ -143,14 +143,14 @@ final class Fences {
     private void fenceDirect(int dest) {
         long deadline = System.nanoTime() + service.timeoutNanos();
         DirectChannel d;
-        while ((d = service.peers().direct(dest)) != null && !d.tryAcquire()) {
+        while ((d = service.peers().direct(dest)) != null && d.isUp() && !d.tryAcquire()) {
             if (System.nanoTime() - deadline >= 0) {
                 throw new MeldTimeoutException("fence on node " + rank + " could not take its direct channel to node "
                         + dest + " within the timeout");
             }
             Thread.yield();
         }
-        if (d == null) {
+        if (d == null || !d.isUp()) {
             directCarried.set(dest, 0);
             return;
         }
