@@ -1,7 +1,5 @@
 package io.meld.bench;
 
-import io.meld.config.MeldConfig;
-import io.meld.runtime.RuntimeSettings;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -32,16 +30,10 @@ public final class BusyPollPingPong {
      * @throws IOException when the connection fails
      */
     public static void main(String[] args) throws IOException {
-        int port = Integer.parseInt(args[0]);
-        double seconds = Double.parseDouble(args[1]);
-        int rank = MeldConfig.load().get(RuntimeSettings.RANK);
-        if (rank == 1) {
-            serve(port);
-            return;
-        }
-        if (rank != 0) {
-            return;
-        }
+        RawTcpPingPong.run(args, BusyPollPingPong::serve, BusyPollPingPong::client);
+    }
+
+    private static void client(int port, double seconds) throws IOException {
         try (SocketChannel channel = connect(port)) {
             ByteBuffer request =
                     ByteBuffer.allocateDirect(RawTcpPingPong.REQUEST_BYTES).order(ByteOrder.LITTLE_ENDIAN);

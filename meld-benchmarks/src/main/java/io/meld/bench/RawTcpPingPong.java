@@ -38,16 +38,38 @@ public final class RawTcpPingPong {
      * @throws IOException when the connection fails
      */
     public static void main(String[] args) throws IOException {
+        run(args, RawTcpPingPong::serve, RawTcpPingPong::client);
+    }
+
+    /** The serving side of a ping-pong: answers on {@code port} until the client closes. */
+    @FunctionalInterface
+    interface Server {
+        void serve(int port) throws IOException;
+    }
+
+    /** The measuring side of a ping-pong: connects to {@code port} and times round trips. */
+    @FunctionalInterface
+    interface Client {
+        void measure(int port, double seconds) throws IOException;
+    }
+
+    /**
+     * Runs a ping-pong's {@code main}: node 1 serves, node 0 measures, any other node does nothing.
+     *
+     * @param args {@code PORT SECONDS}
+     */
+    static void run(String[] args, Server server, Client client) throws IOException {
         int port = Integer.parseInt(args[0]);
         double seconds = Double.parseDouble(args[1]);
         int rank = MeldConfig.load().get(RuntimeSettings.RANK);
         if (rank == 1) {
-            serve(port);
-            return;
+            server.serve(port);
+        } else if (rank == 0) {
+            client.measure(port, seconds);
         }
-        if (rank != 0) {
-            return;
-        }
+    }
+
+    private static void client(int port, double seconds) throws IOException {
         try (Socket socket = RawTcp.connect(port)) {
             socket.setTcpNoDelay(true);
             DataOutputStream out = new DataOutputStream(socket.getOutputStream());

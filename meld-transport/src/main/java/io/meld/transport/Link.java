@@ -13,8 +13,9 @@ import io.netty.buffer.ByteBuf;
  * of frames and bytes, and a sequence/acknowledgement layer that resends after a reconnection (the
  * header's sequence number is stamped per link for it).
  *
- * <p><b>Concurrency</b>: any thread may send. Each link has an I/O thread, on which the peer's frames
- * are handled; frames sent by one thread keep that thread's order. When more than {@code
+ * <p><b>Concurrency</b>: any thread may send, except on a {@link DirectChannel}, which only the thread
+ * that holds it uses. Each other link has an I/O thread, on which the peer's frames are handled; frames
+ * sent by one thread keep that thread's order. When more than {@code
  * meld.transport.send-buffer} bytes are queued, a sending thread that is not the I/O thread waits until
  * the queue drains to half (back-pressure bounds the memory in flight); the I/O thread itself never
  * waits.

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.meld.NodeFailedException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -126,6 +127,31 @@ class DirectChannelTest {
                     .as("the end of a direct channel blames nobody")
                     .isEmpty();
             c.assertLinkWorks(1, 2);
+        }
+    }
+
+    @Test
+    void shouldLeaveAPayloadAHandlerKeptAsItWas() {
+        try (TestCluster c = TestCluster.of(2).start()) {
+            c.received(1).echo(TestCluster.TEST_TYPE);
+            c.received(0).keepSlices();
+            DirectChannel d = c.node(0).direct(1);
+            assertThat(d.tryAcquire()).isTrue();
+            try {
+                send(d, 0, new byte[] {1, 2, 3});
+                awaitFrame(c, d, 0);
+                send(d, 0, new byte[] {7, 8, 9});
+                awaitFrame(c, d, 1);
+            } finally {
+                d.release();
+            }
+            List<ByteBuf> kept = c.received(0).kept();
+            try {
+                assertThat(ByteBufUtil.getBytes(kept.get(0))).containsExactly(1, 2, 3);
+                assertThat(ByteBufUtil.getBytes(kept.get(1))).containsExactly(7, 8, 9);
+            } finally {
+                kept.forEach(ByteBuf::release);
+            }
         }
     }
 

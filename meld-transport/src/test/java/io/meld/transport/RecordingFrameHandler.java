@@ -30,6 +30,8 @@ final class RecordingFrameHandler implements FrameHandler {
     private volatile long delayNanos;
     private volatile CountDownLatch gate;
     private volatile int echoType = -1;
+    private volatile boolean keepSlices;
+    private final List<ByteBuf> kept = new CopyOnWriteArrayList<>();
 
     @Override
     public void onFrame(Link link, int flags, ByteBuf payload) {
@@ -48,6 +50,9 @@ final class RecordingFrameHandler implements FrameHandler {
         if (flags == POISON_FLAGS) {
             throw new ProtocolException("the test handler refuses a payload of " + payload.readableBytes() + " bytes");
         }
+        if (keepSlices) {
+            kept.add(payload.retainedSlice()); // as the contract allows: the transport must not reuse its bytes
+        }
         byte[] bytes = ByteBufUtil.getBytes(payload);
         frames.add(new Frame(link.rank(), flags, bytes, link.lane(), Thread.currentThread()));
         int echo = echoType;
@@ -56,6 +61,16 @@ final class RecordingFrameHandler implements FrameHandler {
             answer.writeBytes(bytes);
             link.send(answer);
         }
+    }
+
+    /** Makes the handler keep a retained slice of every payload ({@link #kept()}), which the test releases. */
+    void keepSlices() {
+        keepSlices = true;
+    }
+
+    /** @return the slices kept so far, in arrival order */
+    List<ByteBuf> kept() {
+        return List.copyOf(kept);
     }
 
     /** Makes the handler send every frame back on the link it came on, as a frame of {@code type} (-1: none). */
