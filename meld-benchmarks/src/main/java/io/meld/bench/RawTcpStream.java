@@ -2,6 +2,11 @@ package io.meld.bench;
 
 import io.meld.config.MeldConfig;
 import io.meld.runtime.RuntimeSettings;
+import io.meld.security.ClusterCertificates;
+import io.meld.security.ClusterSecret;
+import io.meld.security.NodeTls;
+import io.meld.security.SecuritySettings;
+import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -9,8 +14,10 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -36,6 +43,9 @@ import java.util.Locale;
  * (the default, as above), {@code sender} (the receiver's array is off the heap) or {@code receiver} (the
  * sender's is). Not part of {@code bench bandwidth}; {@code docs/performance.md} quotes it.
  *
+ * <p>With {@code tls}, either mode streams through TLS as Meld's data path speaks it: the raw baseline of
+ * what encryption costs a bulk transfer, the mode's name ending in {@code _tls}.
+ *
  * <p>Started by {@code bin/meld bench bandwidth} as a 2-node program: node 0 ({@code meld.rank})
  * listens and receives, node 1 connects and sends until node 0 closes the connection. Node 0 prints one
  * JSON line, {@code "benchmark":"bandwidth_raw_tcp"}, with its {@code mode} and {@code gb_per_sec} (1e9
@@ -45,18 +55,40 @@ public final class RawTcpStream {
     /** Bytes per chunk. */
     static final int CHUNK = 1 << 20;
 
+    /** The TLS of the TLS mode, or {@code null}. */
+    private static NodeTls tls;
+
     private RawTcpStream() {}
 
     /**
-     * @param args {@code PORT SECONDS [BYTES [COPIES]]}: without {@code BYTES} the wire mode, with it the
-     *     array mode, streaming an array of {@code BYTES} bytes (a multiple of 8); {@code COPIES} is {@code
-     *     both}, {@code sender} or {@code receiver}
+     * Meld's own TLS contexts (the same provider, protocol and suites as its data path), from the secret
+     * the launcher gives both JVMs, so that the two trust each other.
+     */
+    private static NodeTls tlsContexts() {
+        String file = MeldConfig.load().get(SecuritySettings.SECRET_FILE);
+        if (file.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "the tls mode needs " + SecuritySettings.SECRET_FILE.name() + " (bin/meld run and bench set it)");
+        }
+        ClusterSecret secret = ClusterSecret.read(Path.of(file), SecuritySettings.SECRET_FILE.name());
+        return NodeTls.of(ClusterCertificates.fromSecret(secret, "raw-tcp-stream"));
+    }
+
+    /**
+     * @param args {@code PORT SECONDS [BYTES [COPIES [tls]]]}: without {@code BYTES} the wire mode, with it
+     *     the array mode, streaming an array of {@code BYTES} bytes (a multiple of 8); {@code COPIES} is
+     *     {@code both}, {@code sender} or {@code receiver}; {@code tls} streams through Meld's TLS (its
+     *     contexts, an {@link javax.net.ssl.SSLEngine} per side, {@link TlsByteChannel})
      * @throws IOException when the connection fails
      */
     public static void main(String[] args) throws IOException {
         int port = Integer.parseInt(args[0]);
         double seconds = Double.parseDouble(args[1]);
         Copies copies = args.length > 3 ? Copies.parse(args[3]) : Copies.BOTH;
+        if (args.length > 4 && !args[4].equals("tls")) {
+            throw new IllegalArgumentException("the fifth argument '" + args[4] + "' is not tls");
+        }
+        tls = args.length > 4 ? tlsContexts() : null;
         Elements array = args.length > 2 ? new Elements(elements(Long.parseLong(args[2])), copies) : null;
         if (array != null && copies != Copies.BOTH && 8L * array.length > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("array of " + args[2] + " bytes: with COPIES " + args[3]
@@ -151,7 +183,11 @@ public final class RawTcpStream {
         }
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
-            try (SocketChannel channel = server.accept()) {
+            try (SocketChannel socket = server.accept();
+                    ByteChannel channel = tls == null
+                            ? socket
+                            : TlsByteChannel.handshake(
+                                    socket, tls.data().server().newEngine(ByteBufAllocator.DEFAULT))) {
                 ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.nativeOrder());
                 LongBuffer longs = chunk.asLongBuffer();
                 long seq = 0;
@@ -179,7 +215,7 @@ public final class RawTcpStream {
                     }
                 }
                 System.out.println(ResultCodec.encode(new Result(
-                        array == null ? "wire" : array.mode(),
+                        (array == null ? "wire" : array.mode()) + (tls == null ? "" : "_tls"),
                         2,
                         unitBytes,
                         CHUNK,
@@ -200,7 +236,7 @@ public final class RawTcpStream {
      *
      * @param longs a view of all of {@code chunk}
      */
-    private static int readArray(SocketChannel channel, ByteBuffer chunk, LongBuffer longs, Elements array)
+    private static int readArray(ByteChannel channel, ByteBuffer chunk, LongBuffer longs, Elements array)
             throws IOException {
         for (int at = 0; at < array.length; at += CHUNK / 8) {
             int n = Math.min(CHUNK / 8, array.length - at);
@@ -215,12 +251,12 @@ public final class RawTcpStream {
         return 0;
     }
 
-    private static int readChunk(SocketChannel channel, ByteBuffer chunk, long seq) throws IOException {
+    private static int readChunk(ByteChannel channel, ByteBuffer chunk, long seq) throws IOException {
         readFully(channel, chunk.clear());
         return chunk.getLong(0) == seq ? 0 : 1;
     }
 
-    private static void readFully(SocketChannel channel, ByteBuffer into) throws IOException {
+    private static void readFully(ByteChannel channel, ByteBuffer into) throws IOException {
         while (into.hasRemaining()) {
             if (channel.read(into) < 0) {
                 throw new IOException("the sender closed the stream");
@@ -230,8 +266,11 @@ public final class RawTcpStream {
 
     /** @param array the array to send again and again, or {@code null} for the wire mode */
     private static void send(int port, Elements array) throws IOException {
-        try (SocketChannel channel = RawTcp.connectChannel(port)) {
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        try (SocketChannel socket = RawTcp.connectChannel(port)) {
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ByteChannel channel = tls == null
+                    ? socket
+                    : TlsByteChannel.handshake(socket, tls.data().client().newEngine(ByteBufAllocator.DEFAULT));
             ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.nativeOrder());
             try {
                 if (array == null) {
@@ -249,7 +288,7 @@ public final class RawTcpStream {
         }
     }
 
-    private static void sendChunks(SocketChannel channel, ByteBuffer chunk) throws IOException {
+    private static void sendChunks(ByteChannel channel, ByteBuffer chunk) throws IOException {
         for (int i = 8; i < CHUNK; i += 8) {
             chunk.putLong(i, i * 0x9E3779B97F4A7C15L);
         }
@@ -263,7 +302,7 @@ public final class RawTcpStream {
         }
     }
 
-    private static void sendArray(SocketChannel channel, ByteBuffer chunk, Elements array) throws IOException {
+    private static void sendArray(ByteChannel channel, ByteBuffer chunk, Elements array) throws IOException {
         LongBuffer longs = chunk.asLongBuffer(); // before the first write moves the position
         while (true) {
             for (int at = 0; at < array.length; at += CHUNK / 8) {

@@ -45,7 +45,9 @@ final class BenchResults {
             double hazelcastUpdatesPerSec,
             double ratioToHazelcast,
             Hazelcast hazelcast,
-            boolean sharedMemoryVerified)
+            boolean sharedMemoryVerified,
+            double noTlsUpdatesPerSec,
+            double tlsRatio)
             implements BenchmarkResult {
         @Override
         public String benchmark() {
@@ -162,7 +164,13 @@ final class BenchResults {
             boolean verified,
             Long gets,
             Long puts,
-            Long rawTcpChunkBytes)
+            Long rawTcpChunkBytes,
+            double noTlsGetGbPerSec,
+            double noTlsPutGbPerSec,
+            double getTlsRatio,
+            double putTlsRatio,
+            double rawTcpArrayTlsGbPerSec,
+            double rawTcpArrayTlsRatio)
             implements BenchmarkResult {
         @Override
         public String benchmark() {

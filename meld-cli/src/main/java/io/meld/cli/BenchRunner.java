@@ -20,6 +20,7 @@ import io.meld.bench.RawTcpStream;
 import io.meld.bench.ResultCodec;
 import io.meld.bench.Stencil;
 import io.meld.bench.StencilSharedMemory;
+import io.meld.security.SecuritySettings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -126,8 +127,13 @@ final class BenchRunner {
         List<GupsResult> forms = job.runCluster(log, progress, List.of(Gups.Form.ELEMENT, Gups.Form.BLOCK));
         GupsResult element = forms.get(0);
         GupsResult meld = forms.get(1);
+        // The same cluster without TLS, beside it: what security costs.
+        GupsResult plain = new GupsJob(
+                        spec.nodes(), spec.threads(), spec.tableLog2(), spec.seconds(), withoutTls(jvmOptions), false)
+                .runCluster(log, progress.then("without TLS"), List.of(Gups.Form.BLOCK))
+                .get(0);
         GupsResult shared = job.runSharedMemory(log, progress);
-        boolean verified = meld.verified() && element.verified() && shared.verified();
+        boolean verified = meld.verified() && element.verified() && shared.verified() && plain.verified();
         // The bound of two processes on one machine: the least GUPS program that splits the table
         // between two JVMs (raw TCP, no runtime), in the same run.
         Map<String, Object> raw = spec.nodes() == PAIR ? rawTcpGups(spec) : null;
@@ -174,7 +180,19 @@ final class BenchRunner {
                 hzRate,
                 ratio(rate(meld), hzRate),
                 peer,
-                shared.verified());
+                shared.verified(),
+                rate(plain),
+                ratio(rate(meld), rate(plain)));
+    }
+
+    /**
+     * @return {@code options} and the option that turns security off: the baseline of what TLS costs, which
+     *     the benchmarks report beside their secure figures ({@code no_tls_...})
+     */
+    static List<String> withoutTls(List<String> options) {
+        List<String> all = new ArrayList<>(options);
+        all.add("-D" + SecuritySettings.ENABLED.name() + "=false");
+        return all;
     }
 
     /**
@@ -360,7 +378,22 @@ final class BenchRunner {
                 1,
                 List.of(Integer.toString(LoopbackPorts.pick(1).get(0)), s, Long.toString(bytes)),
                 List.of("-Xmx" + ((bytes >> 20) + 128) + "m", "-XX:+UseParallelGC"));
+        Run plain = launch(
+                Bandwidth.class.getName(),
+                PAIR,
+                1,
+                List.of(Long.toString(bytes), s),
+                withoutTls(List.of("-Xmx" + heapMib + "m", "-XX:+UseParallelGC")));
+        // The machine's price of TLS on a stream: the array stream again, through Meld's TLS.
+        Run rawTls = launch(
+                RawTcpStream.class.getName(),
+                PAIR,
+                1,
+                List.of(Integer.toString(LoopbackPorts.pick(1).get(0)), s, Long.toString(bytes), "both", "tls"),
+                List.of("-Xmx" + ((bytes >> 20) + 128) + "m", "-XX:+UseParallelGC"));
         Map<String, Object> m = meld.result("bandwidth_meld");
+        Map<String, Object> p = plain.result("bandwidth_meld");
+        Map<String, Object> t = rawTls.result("bandwidth_raw_tcp");
         Map<String, Object> r = raw.result("bandwidth_raw_tcp");
         Map<String, Object> a = rawArray.result("bandwidth_raw_tcp");
         return new BenchResults.Bandwidth(
@@ -372,15 +405,27 @@ final class BenchRunner {
                 num(m, "get_gb_per_sec"),
                 num(m, "put_gb_per_sec"),
                 num(r, "gb_per_sec"),
-                ratio(num(m, "get_gb_per_sec"), num(r, "gb_per_sec")),
-                ratio(num(m, "put_gb_per_sec"), num(r, "gb_per_sec")),
+                // Meld's data path against the raw streams, both in plain text: the TLS pairs below say
+                // what encryption adds, to Meld and to the raw stream.
+                ratio(num(p, "get_gb_per_sec"), num(r, "gb_per_sec")),
+                ratio(num(p, "put_gb_per_sec"), num(r, "gb_per_sec")),
                 num(a, "gb_per_sec"),
-                ratio(num(m, "get_gb_per_sec"), num(a, "gb_per_sec")),
-                ratio(num(m, "put_gb_per_sec"), num(a, "gb_per_sec")),
-                verified(meld, m) && verified(raw, r) && verified(rawArray, a),
+                ratio(num(p, "get_gb_per_sec"), num(a, "gb_per_sec")),
+                ratio(num(p, "put_gb_per_sec"), num(a, "gb_per_sec")),
+                verified(meld, m)
+                        && verified(raw, r)
+                        && verified(rawArray, a)
+                        && verified(plain, p)
+                        && verified(rawTls, t),
                 whole(m, "gets"),
                 whole(m, "puts"),
-                whole(r, "bytes"));
+                whole(r, "bytes"),
+                num(p, "get_gb_per_sec"),
+                num(p, "put_gb_per_sec"),
+                ratio(num(m, "get_gb_per_sec"), num(p, "get_gb_per_sec")),
+                ratio(num(m, "put_gb_per_sec"), num(p, "put_gb_per_sec")),
+                num(t, "gb_per_sec"),
+                ratio(num(t, "gb_per_sec"), num(a, "gb_per_sec")));
     }
 
     // ---------------------------------------------------------------------------------------------

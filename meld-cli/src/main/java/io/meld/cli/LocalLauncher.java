@@ -4,6 +4,8 @@ import io.meld.cluster.ClusterSettings;
 import io.meld.config.Setting;
 import io.meld.runtime.ChildMain;
 import io.meld.runtime.RuntimeSettings;
+import io.meld.security.ClusterSecret;
+import io.meld.security.SecuritySettings;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,6 +69,9 @@ import java.util.stream.Stream;
  *       <td>{@code meld.cluster.port}</td></tr>
  *   <tr><td>{@code MELD_CLUSTER_HOSTS}</td><td>{@code 127.0.0.1:p_0,...,127.0.0.1:p_N-1}</td>
  *       <td>{@code meld.cluster.hosts}</td></tr>
+ *   <tr><td>{@code MELD_SECURITY_SECRET_FILE}</td><td>a file of a secret new for every run, readable only by
+ *       this user and deleted when the run ends; not set when the caller gives the nodes a secret or
+ *       certificates of its own</td><td>{@code meld.security.secret-file}</td></tr>
  *   <tr><td>{@code MELD_LAUNCHER_PID}</td><td>the launcher's process id</td><td>{@code meld.launcher.pid}</td></tr>
  *   <tr><td>{@code MELD_SCHEDULER}</td><td>{@code none}: a run inside a Slurm job or a pod is the
  *       launcher's, not Slurm's or Kubernetes'</td><td>{@code meld.scheduler}</td></tr>
@@ -154,6 +160,9 @@ final class LocalLauncher {
     private final String clusterName;
 
     private final AtomicBoolean ran = new AtomicBoolean();
+    /** The file of this run's secret, while it runs; {@code null} when the nodes are given one already. */
+    private volatile Path secretFile;
+
     private final Object startLock = new Object();
     private final List<Process> processes = new CopyOnWriteArrayList<>();
     private final Set<ProcessHandle> descendants = ConcurrentHashMap.newKeySet();
@@ -207,6 +216,7 @@ final class LocalLauncher {
         }
         List<Integer> ports = LoopbackPorts.pick(nodes);
         String hosts = ports.stream().map(p -> LOOPBACK + ":" + p).collect(Collectors.joining(","));
+        Path secretDirectory = givesOwnCredentials() ? null : writeSecret();
         Thread hook = new Thread(this::stopOnShutdown, "meld-launcher-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         List<Thread> pumps = new ArrayList<>();
@@ -238,6 +248,7 @@ final class LocalLauncher {
             throw e;
         } finally {
             stopAll();
+            deleteSecret(secretDirectory);
             drain(pumps);
             if (ticker != null) {
                 stop(ticker);
@@ -248,6 +259,59 @@ final class LocalLauncher {
             } catch (IllegalStateException e) {
                 // the JVM is shutting down: the hook runs, and finds nothing left to stop
             }
+        }
+    }
+
+    /**
+     * @return whether the nodes are given a secret or certificates already, by this launcher's
+     *     environment or the caller's: then the run uses those
+     */
+    private boolean givesOwnCredentials() {
+        for (Setting<?> s : List.of(SecuritySettings.SECRET_FILE, SecuritySettings.CERT_FILE)) {
+            String v = environment.containsKey(s.envName()) ? environment.get(s.envName()) : System.getenv(s.envName());
+            if (v != null && !v.isBlank()) {
+                return true;
+            }
+            for (String option : jvmOptions) {
+                if (option.startsWith("-D" + s.name() + "=")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Makes this run's secret, in a new directory only this user may enter, for the nodes to read.
+     *
+     * @return the directory, which {@link #deleteSecret} removes when the run ends
+     */
+    private Path writeSecret() {
+        try {
+            Path dir = Files.createTempDirectory(
+                    "meld-run-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path file = dir.resolve("secret");
+            ClusterSecret.generate().writeNew(file);
+            secretFile = file;
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the run's secret: " + e.getMessage(), e);
+        }
+    }
+
+    private void deleteSecret(Path dir) {
+        Path file = secretFile;
+        secretFile = null;
+        try {
+            if (file != null) {
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(file.getParent());
+            }
+            if (dir != null) {
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            message("could not delete the run's secret " + file + ": " + e.getMessage());
         }
     }
 
@@ -315,6 +379,10 @@ final class LocalLauncher {
         env.put(ClusterSettings.BIND_ADDRESS.envName(), LOOPBACK);
         env.put(ClusterSettings.PORT.envName(), Integer.toString(clusterPort));
         env.put(ClusterSettings.HOSTS.envName(), hosts);
+        Path secret = secretFile;
+        if (secret != null) {
+            env.put(SecuritySettings.SECRET_FILE.envName(), secret.toString());
+        }
         env.put(
                 RuntimeSettings.LAUNCHER_PID.envName(),
                 Long.toString(ProcessHandle.current().pid()));
@@ -438,6 +506,7 @@ final class LocalLauncher {
             message("the launcher is shutting down; stopping " + running + (running == 1 ? " node" : " nodes"));
         }
         stopAll();
+        deleteSecret(null);
     }
 
     private Stream<ProcessHandle> live() {

@@ -41,7 +41,9 @@ class BenchResultsTest {
             "raw_tcp_ratio_to_shared_memory",
             "hazelcast_updates_per_sec",
             "ratio_to_hazelcast",
-            "shared_memory_verified");
+            "shared_memory_verified",
+            "no_tls_updates_per_sec",
+            "tls_ratio");
 
     private static final List<String> HAZELCAST = List.of(
             "hazelcast_members",
@@ -82,10 +84,10 @@ class BenchResultsTest {
             "shared_memory_threads");
 
     @Test
-    void shouldWriteGupsWithTheHazelcastFieldsBeforeTheLastOnlyWhenItRan() {
-        List<String> withHazelcast = new ArrayList<>(GUPS.subList(0, GUPS.size() - 1));
+    void shouldWriteGupsWithTheHazelcastFieldsAfterItsRatioOnlyWhenItRan() {
+        List<String> withHazelcast = new ArrayList<>(GUPS.subList(0, GUPS.size() - 3));
         withHazelcast.addAll(HAZELCAST);
-        withHazelcast.add("shared_memory_verified");
+        withHazelcast.addAll(GUPS.subList(GUPS.size() - 3, GUPS.size()));
 
         assertThat(fields(blank(BenchResults.Gups.class))).containsExactlyElementsOf(GUPS);
         assertThat(fields(blank(BenchResults.Gups.class, blank(BenchResults.Hazelcast.class))))
@@ -180,7 +182,13 @@ class BenchResultsTest {
                         "verified",
                         "gets",
                         "puts",
-                        "raw_tcp_chunk_bytes");
+                        "raw_tcp_chunk_bytes",
+                        "no_tls_get_gb_per_sec",
+                        "no_tls_put_gb_per_sec",
+                        "get_tls_ratio",
+                        "put_tls_ratio",
+                        "raw_tcp_array_tls_gb_per_sec",
+                        "raw_tcp_array_tls_ratio");
         assertThat(fields(blank(BenchResults.Nstream.class)))
                 .containsExactly(
                         "benchmark",

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meld.cluster.ClusterSettings;
 import io.meld.runtime.ChildMain;
 import io.meld.runtime.RuntimeSettings;
+import io.meld.security.SecuritySettings;
+import io.meld.security.TestSecrets;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +40,8 @@ final class NodeProcesses implements AutoCloseable {
     private final List<Map<String, String>> envs = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
     private final Reaper reaper = new Reaper();
+    /** The cluster's secret, which {@link #close()} deletes. */
+    private final Path secret = TestSecrets.newSecretFile();
 
     /**
      * Starts the nodes.
@@ -70,6 +75,7 @@ final class NodeProcesses implements AutoCloseable {
             env.put(ClusterSettings.BIND_ADDRESS.envName(), "127.0.0.1");
             env.put(ClusterSettings.PORT.envName(), Integer.toString(ports.get(rank)));
             env.put(ClusterSettings.HOSTS.envName(), hosts);
+            env.put(SecuritySettings.SECRET_FILE.envName(), secret.toString());
             env.putAll(settings);
             envs.add(env);
             processes.add(start(rank, "[" + rank + "] "));
@@ -132,6 +138,7 @@ final class NodeProcesses implements AutoCloseable {
     @Override
     public void close() {
         reaper.killAll();
+        TestSecrets.delete(secret);
     }
 
     private void pump(int rank, String label, InputStream stream) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meld.bench.Gups;
 import io.meld.bench.GupsResult;
+import io.meld.security.ClusterSecret;
+import io.meld.security.SecuritySettings;
 import io.meld.testing.RealComponents;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -105,7 +108,12 @@ class SlurmJobTest {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port + 1), 1);
             long start = System.nanoTime();
-            OneMachineSlurm.Result result = slurm.run(command, environment(port), JOB_WAIT);
+            // srun without the batch script: the tasks are given a secret as the script would give them.
+            Path secret = slurm.dir().resolve("secret-" + port);
+            ClusterSecret.generate().writeNew(secret);
+            Map<String, String> env = new HashMap<>(environment(port));
+            env.put(SecuritySettings.SECRET_FILE.envName(), secret.toString());
+            OneMachineSlurm.Result result = slurm.run(command, env, JOB_WAIT);
             System.out.printf("srun returned after %d ms%n", (System.nanoTime() - start) / 1_000_000);
 
             assertThat(result.status())

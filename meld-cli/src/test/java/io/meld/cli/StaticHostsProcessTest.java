@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meld.cluster.ClusterSettings;
 import io.meld.runtime.RuntimeSettings;
+import io.meld.security.ClusterSecret;
+import io.meld.security.SecuritySettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -52,6 +54,9 @@ class StaticHostsProcessTest {
         }
         String hosts = addresses.stream().map(a -> a + ":" + port).collect(Collectors.joining(","));
         String cluster = "static-" + UUID.randomUUID().toString().substring(0, 8);
+        // The recipe's secret, the same file for every node (each host would have its copy).
+        Path secret = dir.resolve("secret");
+        ClusterSecret.generate().writeNew(secret);
 
         List<Process> nodes = new ArrayList<>();
         for (int rank = 0; rank < NODES; rank++) {
@@ -72,6 +77,7 @@ class StaticHostsProcessTest {
                             ClusterSettings.PORT.envName(), Integer.toString(port),
                             ClusterSettings.HOSTS.envName(), hosts,
                             ClusterSettings.FORMATION_TIMEOUT.envName(), "60s",
+                            SecuritySettings.SECRET_FILE.envName(), secret.toString(),
                             // Not part of the recipe: no node outlives this test JVM.
                             RuntimeSettings.LAUNCHER_PID.envName(),
                                     Long.toString(ProcessHandle.current().pid())));

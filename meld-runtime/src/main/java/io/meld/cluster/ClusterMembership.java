@@ -5,6 +5,7 @@ import io.meld.MeldException;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.config.Setting;
+import io.meld.security.SecuritySettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -26,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLContext;
 import org.jgroups.Address;
 import org.jgroups.JChannel;
 import org.jgroups.Receiver;
@@ -151,7 +153,7 @@ public final class ClusterMembership implements AutoCloseable {
      * @throws ClusterFormationException when the cluster does not form; the message says why and who is
      *     missing
      */
-    public static ClusterMembership form(MeldConfig config, NodeInfo self, Listener listener) {
+    public static ClusterMembership form(MeldConfig config, SSLContext tls, NodeInfo self, Listener listener) {
         JGroupsLogging.install(); // before JGroups makes its first logger
         String clusterName = config.get(ClusterSettings.NAME);
         String bind = config.get(ClusterSettings.BIND_ADDRESS);
@@ -166,7 +168,7 @@ public final class ClusterMembership implements AutoCloseable {
         JChannel channel;
         LateJoinGuard guard = new LateJoinGuard();
         try {
-            channel = new JChannel(JGroupsStack.build(config, dns, guard, self.size(), self.rank()));
+            channel = new JChannel(JGroupsStack.build(config, tls, dns, guard, self.size(), self.rank()));
         } catch (ConfigException e) {
             JGroupsStack.closeQuietly(dns);
             throw e;
@@ -452,6 +454,13 @@ public final class ClusterMembership implements AutoCloseable {
         StringBuilder sb = new StringBuilder("cluster '" + clusterName + "' did not form within " + timeout.toMillis()
                 + "ms (meld.cluster.formation-timeout): " + joined.size() + " of " + self.size()
                 + " nodes joined " + describe(self) + "'s view");
+        if (config.get(SecuritySettings.ENABLED)) {
+            // Both planes refuse a node of another secret in the TLS handshake, and log that at DEBUG only
+            // (strangers must not fill the log): say it here, where such a mismatch ends.
+            sb.append(" (a node that holds another secret, ")
+                    .append(SecuritySettings.SECRET_FILE.name())
+                    .append(", or certificate is refused by the others and looks missing)");
+        }
         TreeMap<Integer, String> missingRanks = new TreeMap<>();
         if (self.rank() >= 0) {
             Set<Integer> present = new HashSet<>();

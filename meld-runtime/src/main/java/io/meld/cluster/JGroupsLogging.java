@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * JGroups' logs as a Meld node wants them: through SLF4J under JGroups' own logger names, with what JGroups
  * says at INFO (its addresses, "I'm the first member") at DEBUG, and its TCP transport's warnings and errors
- * at DEBUG too.
+ * at DEBUG too, and so is the membership service's note of a late message to a node that has left.
  *
  * <p>Why the TCP transport is quiet: it reports every connection a peer closes as a failure ("failed
  * handling message: Stream closed", "failed sending graceful close: Socket closed"), which is what every
@@ -25,6 +25,13 @@ import org.slf4j.LoggerFactory;
  * does when it first builds a channel.
  */
 final class JGroupsLogging implements CustomLogFactory {
+    /**
+     * What the group membership service says of a message that reaches a node in a role it no longer has
+     * ("handleCoordLeave() should not be invoked on an instance of ClientGmsImpl"): a node that has left
+     * hearing that its coordinator leaves too, as the nodes of a cluster close together. It ignores it.
+     */
+    static final String LATE_GMS_MESSAGE = "should not be invoked on an instance of";
+
     /** The logger of JGroups' TCP transport, which its connections' server logs through too. */
     static final String TCP_LOGGER = "org.jgroups.protocols.TCP";
 
@@ -89,7 +96,7 @@ final class JGroupsLogging implements CustomLogFactory {
 
         @Override
         public void warn(String msg, Object... args) {
-            if (failuresAtDebug) {
+            if (failuresAtDebug || msg.contains(LATE_GMS_MESSAGE)) {
                 debug(msg, args);
             } else {
                 super.warn(msg, args);

@@ -95,6 +95,26 @@ final class DirectReader {
             ((DirectChannel) key.attachment()).readIfFree(); // a break is in the peer table, which the keeper reads
         }
         selector.selectedKeys().clear();
+        for (SelectionKey key : selector.keys()) {
+            DirectChannel d = (DirectChannel) key.attachment();
+            if (d.hasBuffered()) {
+                d.readIfFree(); // read with others earlier: the socket will not announce it
+            }
+        }
+    }
+
+    /** @return whether a channel holds bytes read with others, which its socket will not announce */
+    private boolean anyBuffered() {
+        try {
+            for (SelectionKey key : selector.keys()) {
+                if (((DirectChannel) key.attachment()).hasBuffered()) {
+                    return true;
+                }
+            }
+        } catch (ClosedSelectorException e) {
+            return true; // the node closed: no sleep
+        }
+        return false;
     }
 
     /**
@@ -126,7 +146,7 @@ final class DirectReader {
 
                 @Override
                 public boolean isReleasable() {
-                    return done || changed.getAsBoolean();
+                    return done || changed.getAsBoolean() || anyBuffered();
                 }
             });
         } catch (UncheckedIOException e) {

@@ -4,6 +4,7 @@ import io.meld.MeldException;
 import io.meld.MeldFunction;
 import io.meld.cluster.ClusterSettings;
 import io.meld.config.MeldConfig;
+import io.meld.security.ClusterSecret;
 import io.meld.transport.TransportSettings;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +31,8 @@ final class LocalCluster {
             throw new IllegalArgumentException("a local cluster needs at least 1 node, not " + nodes);
         }
         String cluster = "meld-local-" + UUID.randomUUID().toString().substring(0, 8);
+        // A secret of this cluster's own, held in memory only: its nodes let in nobody else.
+        ClusterSecret secret = ClusterSecret.generate();
         Object[] results = new Object[nodes];
         Throwable[] errors = new Throwable[nodes];
         long[] failedAt = new long[nodes];
@@ -46,7 +49,7 @@ final class LocalCluster {
                     () -> {
                         MeldNode node = null;
                         try {
-                            node = MeldNode.start(config);
+                            node = MeldNode.start(config, secret);
                             results[rank] = function.apply(node);
                         } catch (Throwable t) {
                             // Timed before close(), which waits for the other nodes: they fail because this

@@ -31,6 +31,8 @@ import io.meld.kernel.Poller;
 import io.meld.memory.MemoryService;
 import io.meld.memory.MemorySettings;
 import io.meld.messaging.MessagingService;
+import io.meld.security.ClusterSecret;
+import io.meld.security.NodeTls;
 import io.meld.sync.SyncService;
 import io.meld.task.TaskService;
 import io.meld.transport.FrameHandlers;
@@ -137,6 +139,17 @@ final class MeldNode implements Meld {
      * @return the running node
      */
     static MeldNode start(MeldConfig config) {
+        return start(config, null);
+    }
+
+    /**
+     * Starts a node and joins its cluster, with a secret the caller holds in memory ({@code Meld.local}).
+     *
+     * @param config the node's configuration
+     * @param secret the cluster's secret, or {@code null} to read {@code meld.security.secret-file}
+     * @return the running node
+     */
+    static MeldNode start(MeldConfig config, ClusterSecret secret) {
         config.check(SettingsCatalog.all()).forEach(LOG::warn);
         ClusterSettings.checkConsistent(config);
         int size = config.get(RuntimeSettings.SIZE);
@@ -148,7 +161,7 @@ final class MeldNode implements Meld {
         }
         MeldNode node = new MeldNode(config, size);
         try {
-            node.join(givenRank);
+            node.join(givenRank, secret);
         } catch (RuntimeException | Error e) {
             node.release();
             throw e;
@@ -156,7 +169,7 @@ final class MeldNode implements Meld {
         return node;
     }
 
-    private void join(int givenRank) {
+    private void join(int givenRank, ClusterSecret secret) {
         String clusterName = config.get(ClusterSettings.NAME);
         Setting<String> bindSetting = config.get(TransportSettings.BIND_ADDRESS).isEmpty()
                 ? ClusterSettings.BIND_ADDRESS
@@ -168,6 +181,8 @@ final class MeldNode implements Meld {
             throw new ConfigException(bindSetting.name() + "=" + bind + " (from " + config.source(bindSetting)
                     + "): not an address of this machine: " + e.getMessage());
         }
+        // A node alone has no connections to protect.
+        NodeTls tls = size > 1 ? NodeTls.of(config, clusterName, secret) : null;
         long incarnation = RANDOM.nextLong() | 1;
         String label = givenRank >= 0 ? "node-" + givenRank : "node";
         Transport transport = Transport.builder()
@@ -176,6 +191,7 @@ final class MeldNode implements Meld {
                 .config(config)
                 .bind(bind, config.get(TransportSettings.PORT))
                 .handlers(handlers())
+                .tls(tls == null ? null : tls.data())
                 .build();
         links = transport;
         NodeInfo self = new NodeInfo(
@@ -193,19 +209,20 @@ final class MeldNode implements Meld {
             nodes = List.of();
             nodesHere = 1;
         } else {
-            membership = ClusterMembership.form(config, self, new ClusterMembership.Listener() {
-                @Override
-                public void onNodeLeft(int node, String why) {
-                    MeldNode.this.onNodeLeft(node, why);
-                }
+            membership = ClusterMembership.form(
+                    config, tls == null ? null : tls.control(), self, new ClusterMembership.Listener() {
+                        @Override
+                        public void onNodeLeft(int node, String why) {
+                            MeldNode.this.onNodeLeft(node, why);
+                        }
 
-                @Override
-                public void onFormationView(List<Integer> ranks) {
-                    if (launched) {
-                        LauncherProgress.view(ranks);
-                    }
-                }
-            });
+                        @Override
+                        public void onFormationView(List<Integer> ranks) {
+                            if (launched) {
+                                LauncherProgress.view(ranks);
+                            }
+                        }
+                    });
             rank = membership.rank();
             nodes = membership.nodes();
             nodesHere = membership.nodesOnThisHost();

@@ -5,6 +5,7 @@ import io.meld.codec.CodecSettings;
 import io.meld.config.Setting;
 import io.meld.memory.MemorySettings;
 import io.meld.messaging.MessagingSettings;
+import io.meld.security.SecuritySettings;
 import io.meld.transport.TransportSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +53,7 @@ public final class SettingsCatalog {
         all.addAll(RuntimeSettings.all());
         all.addAll(ClusterSettings.all());
         all.addAll(TransportSettings.all());
+        all.addAll(SecuritySettings.all());
         all.addAll(MemorySettings.all());
         all.addAll(CodecSettings.all());
         all.addAll(MessagingSettings.all());

@@ -9,6 +9,7 @@ import io.meld.Meld;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.runtime.RuntimeSettings;
+import io.meld.security.TestSecrets;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -207,7 +208,7 @@ class ClusterFormationTest {
 
     @Test
     void shouldRejectARankNotBelowTheSizeNamingBoth() {
-        MeldConfig config = MeldConfig.defaults().with(RuntimeSettings.SIZE, 2).with(RuntimeSettings.RANK, 2);
+        MeldConfig config = TestSecrets.defaults().with(RuntimeSettings.SIZE, 2).with(RuntimeSettings.RANK, 2);
 
         assertThatThrownBy(() -> Meld.join(config))
                 .isInstanceOf(ConfigException.class)
@@ -216,7 +217,7 @@ class ClusterFormationTest {
 
     @Test
     void shouldRejectStaticDiscoveryWithoutHosts() {
-        MeldConfig config = MeldConfig.defaults()
+        MeldConfig config = TestSecrets.defaults()
                 .with(RuntimeSettings.SIZE, 2)
                 .with(RuntimeSettings.RANK, 0)
                 .with(ClusterSettings.PORT, 0);
@@ -228,7 +229,7 @@ class ClusterFormationTest {
 
     @Test
     void shouldRejectAHostsEntryThatIsNotHostAndPort() {
-        MeldConfig config = MeldConfig.defaults()
+        MeldConfig config = TestSecrets.defaults()
                 .with(RuntimeSettings.SIZE, 2)
                 .with(RuntimeSettings.RANK, 0)
                 .with(ClusterSettings.PORT, 0)
@@ -242,7 +243,7 @@ class ClusterFormationTest {
     @Test
     void shouldNameAHostThatDoesNotResolve() {
         int port = StaticNodes.freePorts(1).get(0);
-        MeldConfig config = MeldConfig.defaults()
+        MeldConfig config = TestSecrets.defaults()
                 .with(RuntimeSettings.SIZE, 2)
                 .with(RuntimeSettings.RANK, 0)
                 .with(ClusterSettings.PORT, port)
@@ -256,7 +257,7 @@ class ClusterFormationTest {
 
     @Test
     void shouldRejectAnUnknownBindAddressNamingTheSetting() {
-        MeldConfig config = MeldConfig.defaults()
+        MeldConfig config = TestSecrets.defaults()
                 .with(RuntimeSettings.SIZE, 2)
                 .with(ClusterSettings.BIND_ADDRESS, "no-such-host.invalid");
 
@@ -267,7 +268,7 @@ class ClusterFormationTest {
 
     @Test
     void shouldRejectDnsDiscoveryWithoutAName() {
-        MeldConfig config = MeldConfig.defaults()
+        MeldConfig config = TestSecrets.defaults()
                 .with(RuntimeSettings.SIZE, 2)
                 .with(ClusterSettings.DISCOVERY, ClusterSettings.Discovery.DNS);
 
@@ -279,7 +280,7 @@ class ClusterFormationTest {
 
     @Test
     void shouldRejectADnsServerThatIsNotHostAndPort() {
-        MeldConfig config = MeldConfig.defaults()
+        MeldConfig config = TestSecrets.defaults()
                 .with(RuntimeSettings.SIZE, 2)
                 .with(ClusterSettings.DISCOVERY, ClusterSettings.Discovery.DNS)
                 .with(ClusterSettings.DNS_QUERY, "meld.test")
@@ -293,7 +294,7 @@ class ClusterFormationTest {
 
     @Test
     void shouldRejectAHeartbeatIntervalThatIsNotBelowTheFailureTimeout() {
-        MeldConfig config = MeldConfig.defaults()
+        MeldConfig config = TestSecrets.defaults()
                 .with(ClusterSettings.HEARTBEAT_INTERVAL, Duration.ofSeconds(3))
                 .with(ClusterSettings.FAILURE_TIMEOUT, Duration.ofSeconds(3));
 
@@ -305,6 +306,6 @@ class ClusterFormationTest {
 
     @Test
     void shouldDetectAFailureWithinTimeoutPlusIntervalPlusSuspicionCheck() {
-        assertThat(ClusterSettings.detectionTime(MeldConfig.defaults())).isEqualTo(Duration.ofSeconds(13));
+        assertThat(ClusterSettings.detectionTime(TestSecrets.defaults())).isEqualTo(Duration.ofSeconds(13));
     }
 }

@@ -7,6 +7,7 @@ import io.meld.LongOp;
 import io.meld.Meld;
 import io.meld.config.MeldConfig;
 import io.meld.runtime.RuntimeSettings;
+import io.meld.security.TestSecrets;
 import io.meld.testing.Dnsmasq;
 import io.meld.testing.RealComponents;
 import java.io.IOException;
@@ -195,7 +196,7 @@ class DnsDiscoveryTest {
     }
 
     private MeldConfig base(int size, String query, ClusterSettings.DnsRecordType type, String address, int port) {
-        return MeldConfig.defaults()
+        return TestSecrets.defaults()
                 .with(ClusterSettings.NAME, cluster)
                 .with(ClusterSettings.DISCOVERY, ClusterSettings.Discovery.DNS)
                 .with(ClusterSettings.DNS_QUERY, query)

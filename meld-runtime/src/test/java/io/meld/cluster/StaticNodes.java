@@ -3,10 +3,13 @@ package io.meld.cluster;
 import io.meld.Meld;
 import io.meld.config.MeldConfig;
 import io.meld.runtime.RuntimeSettings;
+import io.meld.security.SecuritySettings;
+import io.meld.security.TestSecrets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,11 +27,14 @@ final class StaticNodes implements AutoCloseable {
     private final List<Meld> joined = new ArrayList<>();
     private final List<Throwable> failures = new ArrayList<>();
     private final String name = "meld-test-" + UUID.randomUUID().toString().substring(0, 8);
+    /** The cluster's secret, in a directory of its own that {@link #close()} deletes. */
+    private final Path secret = TestSecrets.newSecretFile();
 
     /** @return a configuration shared by the nodes of one test: its own cluster name, short timeouts */
     MeldConfig base(int size, List<Integer> ports) {
         return MeldConfig.defaults()
                 .with(ClusterSettings.NAME, name)
+                .with(SecuritySettings.SECRET_FILE, secret.toString())
                 .with(ClusterSettings.DISCOVERY, ClusterSettings.Discovery.STATIC)
                 .with(ClusterSettings.HOSTS, hosts(ports))
                 .with(ClusterSettings.FORMATION_TIMEOUT, Duration.ofSeconds(3))
@@ -110,6 +116,7 @@ final class StaticNodes implements AutoCloseable {
                     }
                 }
             }
+            TestSecrets.delete(secret);
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

@@ -6,7 +6,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -144,23 +146,30 @@ final class ChannelLink implements Link {
 
     /** Closes the connection from any thread; the link goes down with {@code cause}. */
     void close(Throwable cause) {
-        channel.eventLoop().execute(() -> {
-            ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
-            if (handler != null) {
-                handler.closeWith(cause);
-            }
-            closeChannel();
-        });
+        try {
+            channel.eventLoop().execute(() -> {
+                ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
+                if (handler != null) {
+                    handler.closeWith(cause);
+                }
+                closeChannel();
+            });
+        } catch (RejectedExecutionException e) {
+            // The node is closing and its I/O threads have stopped, closing every channel as they did (a view
+            // that says a peer left can come that late).
+        }
     }
 
     /**
      * Has the senders write the connection themselves from now on ({@link RawWriter}), when the channel is
-     * Netty's epoll one and nothing is queued in it: on the I/O thread, after the handshake's last frame.
+     * Netty's epoll one in plain text (TLS records are Netty's to write) and nothing is queued in it: on the
+     * I/O thread, after the handshake's last frame.
      *
      * @return whether they do
      */
     boolean writeRaw(long nextSequence) {
         if (!(channel instanceof EpollSocketChannel epoll)
+                || channel.pipeline().get(SslHandler.class) != null
                 || channel.unsafe().outboundBuffer() == null
                 || !channel.unsafe().outboundBuffer().isEmpty()) {
             return false;

@@ -7,10 +7,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,6 +139,16 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (root instanceof ProtocolException) {
             protocolError(ctx, root.getMessage());
+        } else if (attempt == null && link == null && isTlsRefusal(root)) {
+            // A stranger, or a peer of another cluster: it never got past TLS, so it learned nothing.
+            closeCause = root;
+            state = State.CLOSED;
+            transport
+                    .refusals()
+                    .refused(
+                            "connection from " + ctx.channel().remoteAddress(),
+                            "not a member (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")");
+            close(ctx);
         } else {
             if (closeCause == null) {
                 closeCause = root;
@@ -149,6 +161,11 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             }
             close(ctx);
         }
+    }
+
+    /** @return whether {@code t} is a failed TLS handshake or a peer that does not speak TLS */
+    private static boolean isTlsRefusal(Throwable t) {
+        return t instanceof SSLException || t instanceof NotSslRecordException;
     }
 
     /** Before this node closes the connection on purpose: the link goes down with {@code cause}. */
@@ -321,7 +338,12 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     private void handshakeTimedOut(ChannelHandlerContext ctx) {
         long millis = transport.handshakeTimeoutMillis();
         if (state == State.AWAIT_HELLO) {
-            protocolError(ctx, "no handshake within " + millis + "ms");
+            // A peer that connects and says nothing is a stranger more often than a member: its line is
+            // rate-limited like the others'.
+            closeCause = new ProtocolException("no handshake within " + millis + "ms");
+            state = State.CLOSED;
+            transport.refusals().refused(describe(ctx), "no handshake within " + millis + "ms");
+            close(ctx);
         } else if (state == State.AWAIT_WELCOME) {
             String reason = "node " + expectedPeer.rank() + " did not answer the handshake within " + millis + "ms";
             LOG.debug("closing {} to try again: {}", describe(ctx), reason);

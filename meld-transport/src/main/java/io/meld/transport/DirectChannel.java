@@ -66,6 +66,9 @@ public final class DirectChannel implements Link {
     private final int rank;
     private final long incarnation;
     private final SocketChannel socket;
+    /** The socket's TLS, or {@code null} when the data path is plain text. */
+    private final TlsWire tls;
+
     private final int maxFrameSize;
     /** Bytes read and not yet handled; the holder's. */
     private ByteBuf in;
@@ -78,12 +81,21 @@ public final class DirectChannel implements Link {
     private long nextInboundSequence;
     private volatile boolean down;
     private volatile Throwable downCause;
+    /**
+     * Whether the TLS session holds bytes to read that the socket does not announce (records read with
+     * others, as the handshake's last read may be): watchers read such a channel without waiting for the
+     * socket. Written by the holder after each read.
+     */
+    private volatile boolean buffered;
 
-    private DirectChannel(Transport transport, int rank, long incarnation, SocketChannel socket, long inbound) {
+    private DirectChannel(
+            Transport transport, int rank, long incarnation, SocketChannel socket, TlsWire tls, long inbound) {
         this.transport = transport;
         this.rank = rank;
         this.incarnation = incarnation;
         this.socket = socket;
+        this.tls = tls;
+        this.buffered = tls != null && tls.hasReadable();
         this.maxFrameSize = Math.min(transport.maxFrameSize(), READ_CAPACITY);
         // On the heap: the socket reads through the JDK's own direct buffer, and a heap buffer needs no
         // release, so closing the channel from another thread cannot free it under its holder.
@@ -116,6 +128,14 @@ public final class DirectChannel implements Link {
                 key.cancel();
                 selector.selectNow();
             }
+            TransportTls contexts = transport.tls();
+            TlsWire tls = contexts == null
+                    ? null
+                    : TlsWire.handshake(
+                            contexts.client().newEngine(PooledByteBufAllocator.DEFAULT, peer.host(), peer.port()),
+                            socket,
+                            selector,
+                            deadlineNanos);
             ByteBuf hello = Unpooled.buffer(FrameDescriptor.HEADER_LENGTH + HandshakeCodec.LENGTH);
             int start = FrameDescriptor.begin(hello, FrameType.HELLO, 0);
             HandshakeCodec.encode(
@@ -129,13 +149,16 @@ public final class DirectChannel implements Link {
                     transport.incarnation());
             FrameDescriptor.finish(hello, start);
             ByteBuffer out = hello.nioBuffer();
+            if (tls != null) {
+                tls.write(out, () -> checkDeadline(deadlineNanos, where));
+            }
             while (out.hasRemaining()) {
                 if (socket.write(out) == 0) {
                     Thread.onSpinWait();
                     checkDeadline(deadlineNanos, where);
                 }
             }
-            ByteBuf answer = readHandshake(socket, selector, deadlineNanos, where);
+            ByteBuf answer = readHandshake(socket, tls, selector, deadlineNanos, where);
             int type = FrameDescriptor.type(answer);
             answer.skipBytes(FrameDescriptor.HEADER_LENGTH);
             if (type == FrameType.REJECT) {
@@ -150,7 +173,7 @@ public final class DirectChannel implements Link {
             if (refusal != null) {
                 throw new ClusterFormationException(where + ": " + refusal);
             }
-            return new DirectChannel(transport, peer.rank(), welcome.incarnation(), socket, 1);
+            return new DirectChannel(transport, peer.rank(), welcome.incarnation(), socket, tls, 1);
         } catch (IOException | ProtocolException e) {
             closeQuietly(socket);
             throw new ClusterFormationException("could not open " + where + ": " + e.getMessage(), e);
@@ -161,14 +184,14 @@ public final class DirectChannel implements Link {
     }
 
     /** Reads the one frame a handshake answers with, whole. */
-    private static ByteBuf readHandshake(SocketChannel socket, Selector selector, long deadlineNanos, String where)
-            throws IOException {
+    private static ByteBuf readHandshake(
+            SocketChannel socket, TlsWire tls, Selector selector, long deadlineNanos, String where) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH);
         socket.register(selector, SelectionKey.OP_READ);
         ByteBuffer frame = null;
         while (true) {
             ByteBuffer target = frame == null ? header : frame;
-            if (socket.read(target) < 0) {
+            if ((tls != null ? tls.read(target) : socket.read(target)) < 0) {
                 throw new ClusterFormationException(where + " closed during the handshake");
             }
             if (!target.hasRemaining()) {
@@ -271,12 +294,13 @@ public final class DirectChannel implements Link {
             }
             frame.setLongLE(frame.readerIndex() + FrameDescriptor.SEQUENCE_OFFSET, nextOutboundSequence++);
             ByteBuffer out = frame.nioBuffer();
+            if (tls != null) {
+                tls.write(out, this::checkUp);
+            }
             while (out.hasRemaining()) {
                 if (socket.write(out) == 0) {
                     Thread.yield();
-                    if (down) {
-                        throw failure("cannot send to node " + rank);
-                    }
+                    checkUp();
                 }
             }
         } catch (IOException e) {
@@ -298,20 +322,47 @@ public final class DirectChannel implements Link {
             throw failure("cannot read from node " + rank);
         }
         int read;
-        try {
-            read = in.writeBytes(socket, in.writableBytes());
-        } catch (IOException e) {
-            throw broken(e);
-        }
-        if (read < 0) {
-            throw broken(null); // the peer closed: as on a lane, no error of its own
-        }
-        if (read > 0) {
+        do {
             try {
-                dispatchFrames();
-            } catch (ProtocolException e) {
+                read = tls == null ? in.writeBytes(socket, in.writableBytes()) : readTls();
+            } catch (IOException e) {
                 throw broken(e);
             }
+            if (read < 0) {
+                throw broken(null); // the peer closed: as on a lane, no error of its own
+            }
+            if (read > 0) {
+                try {
+                    dispatchFrames();
+                } catch (ProtocolException e) {
+                    throw broken(e);
+                }
+            }
+            // Records already read may hold more than the buffer took; the socket will not say so again.
+        } while (read > 0 && tls != null && tls.hasReadable());
+        buffered = tls != null && tls.hasReadable();
+    }
+
+    /**
+     * @return whether bytes were read from the socket with others and wait here: a thread that watches the
+     *     channel must {@link #readIfFree()} it without waiting for the socket to be readable
+     */
+    public boolean hasBuffered() {
+        return buffered;
+    }
+
+    /** Reads plaintext into {@link #in} through the TLS session. */
+    private int readTls() throws IOException {
+        int n = tls.read(in.nioBuffer(in.writerIndex(), in.writableBytes()));
+        if (n > 0) {
+            in.writerIndex(in.writerIndex() + n);
+        }
+        return n;
+    }
+
+    private void checkUp() {
+        if (down) {
+            throw failure("cannot send to node " + rank);
         }
     }
 

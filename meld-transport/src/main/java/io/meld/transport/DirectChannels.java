@@ -168,16 +168,17 @@ final class DirectChannels {
             return;
         }
         try {
-            if (selector.selectNow() == 0) {
-                return;
+            selector.selectNow();
+            for (SelectionKey key : selector.keys()) {
+                DirectChannel d = (DirectChannel) key.attachment();
+                if (d.hasBuffered() || selector.selectedKeys().contains(key)) {
+                    d.readIfFree();
+                }
             }
         } catch (IOException | ClosedSelectorException e) {
             LOG.debug("the sweep of the direct channels stops: {}", e.toString());
             sweep.cancel(false);
             return;
-        }
-        for (SelectionKey key : selector.selectedKeys()) {
-            ((DirectChannel) key.attachment()).readIfFree();
         }
         selector.selectedKeys().clear();
     }

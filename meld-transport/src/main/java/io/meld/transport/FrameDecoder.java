@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
 import java.util.List;
 
 /**
@@ -22,7 +23,8 @@ import java.util.List;
  * exactly the frame's length, moves in the part already read, and has the channel read the rest straight
  * into it ({@link FrameRecvByteBufAllocator}, installed on the channel when this handler is added). The
  * frame is emitted once its last byte is in. Bytes that arrive some other way meanwhile (a channel that
- * does not use its receive allocator) are copied into the frame, so the stream is cut the same either way.
+ * does not use its receive allocator, or a TLS connection, whose plaintext comes from the SslHandler) are
+ * copied into the frame, so the stream is cut the same either way.
  *
  * <p>Runs on the connection's I/O thread only.
  */
@@ -57,7 +59,9 @@ final class FrameDecoder extends ByteToMessageDecoder {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         RecvByteBufAllocator current = ctx.channel().config().getRecvByteBufAllocator();
-        if (FrameRecvByteBufAllocator.canWrap(current)) {
+        // Behind TLS the socket's bytes are records, which the SslHandler must read: only plaintext may go
+        // into a frame's buffer, and it reaches this decoder as the handler's own buffers.
+        if (FrameRecvByteBufAllocator.canWrap(current) && ctx.pipeline().get(SslHandler.class) == null) {
             reads = new FrameRecvByteBufAllocator(current);
             ctx.channel().config().setRecvByteBufAllocator(reads);
         }

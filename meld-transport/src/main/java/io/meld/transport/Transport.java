@@ -27,6 +27,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.channels.spi.SelectorProvider;
@@ -88,6 +89,10 @@ public final class Transport implements Links, AutoCloseable {
     private final WriteBufferWaterMark waterMark;
     /** The connections' congestion control, or {@code null} for the system's. */
     private final CongestionControl congestion;
+    /** The data path's TLS, or {@code null} for plain text. */
+    private final TransportTls tls;
+    /** Connections refused in their TLS handshake, logged at most once per interval. */
+    private final RefusalLog refusals = new RefusalLog(LOG);
 
     private final int lanes;
     /** Links by {@code rank * lanes + lane}. */
@@ -114,6 +119,7 @@ public final class Transport implements Links, AutoCloseable {
         this.incarnation = b.incarnation;
         MeldConfig config = b.config;
         this.maxFrameSize = (int) (long) config.get(TransportSettings.MAX_FRAME_SIZE);
+        this.tls = b.tls;
         this.handshakeTimeoutMillis =
                 config.get(TransportSettings.HANDSHAKE_TIMEOUT).toMillis();
         this.handlers = b.handlers.table();
@@ -156,6 +162,9 @@ public final class Transport implements Links, AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         if (congestion != null) {
                             congestion.apply(ch);
+                        }
+                        if (tls != null) {
+                            ch.pipeline().addLast(handshakeLimited(tls.server().newHandler(ch.alloc())));
                         }
                         ch.pipeline()
                                 .addLast(new FrameDecoder(maxFrameSize, known))
@@ -393,6 +402,22 @@ public final class Transport implements Links, AutoCloseable {
         handlers[type].onFrame(link, flags, payload);
     }
 
+    /** @return the log of connections refused in their TLS handshake */
+    RefusalLog refusals() {
+        return refusals;
+    }
+
+    /** @return the data path's TLS, or {@code null} for plain text */
+    TransportTls tls() {
+        return tls;
+    }
+
+    /** A connection's TLS handshake may take as long as Meld's own handshake, then the connection closes. */
+    private SslHandler handshakeLimited(SslHandler handler) {
+        handler.setHandshakeTimeoutMillis(Math.max(handshakeTimeoutMillis, 100));
+        return handler;
+    }
+
     /** @return why a HELLO must be refused, or {@code null} to accept it */
     String checkHello(HandshakeCodec.Hello h) {
         return Handshake.checkHello(h, clusterId, rank, size, lanes, incarnations);
@@ -563,6 +588,11 @@ public final class Transport implements Links, AutoCloseable {
                             if (congestion != null) {
                                 congestion.apply(ch);
                             }
+                            if (tls != null) {
+                                ch.pipeline()
+                                        .addLast(handshakeLimited(
+                                                tls.client().newHandler(ch.alloc(), peer.host(), peer.port())));
+                            }
                             ch.pipeline()
                                     .addLast(new FrameDecoder(maxFrameSize, knownTypes))
                                     .addLast(new ConnectionHandler(Transport.this, peer, ConnectAttempt.this));
@@ -613,8 +643,18 @@ public final class Transport implements Links, AutoCloseable {
         private String bindAddress = "127.0.0.1";
         private int port;
         private FrameHandlers handlers = new FrameHandlers();
+        private TransportTls tls;
 
         private Builder() {}
+
+        /**
+         * @param tls the TLS of every connection, or {@code null} for plain text (the default)
+         * @return this builder
+         */
+        public Builder tls(TransportTls tls) {
+            this.tls = tls;
+            return this;
+        }
 
         /**
          * @param clusterId the id of the cluster, the same on every node

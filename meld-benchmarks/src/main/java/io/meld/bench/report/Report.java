@@ -60,6 +60,9 @@ public final class Report {
             new Target("gups", "ratio_to_shared_memory", "GUPS add(indices) vs shared", 0.8, true),
             new Target("gups", "element_ratio_to_shared_memory", "GUPS one add each vs shared", 0.7, true),
             new Target("gups", "ratio_to_hazelcast", "GUPS vs Hazelcast", 1000, true),
+            new Target("gups", "tls_ratio", "GUPS with TLS vs without", 0.9, true),
+            new Target("bandwidth", "get_tls_ratio", "bulk get with TLS vs without", 0.8, true),
+            new Target("bandwidth", "put_tls_ratio", "bulk put with TLS vs without", 0.8, true),
             new Target("nstream", "ratio_to_shared_memory", "nstream vs shared", 0.8, true),
             new Target("stencil", "ratio_to_message_passing", "stencil vs messages", 1.2, false),
             new Target("latency", "ratio_to_busy_poll", "remote get p50 vs busy-poll", 1.3, false),
@@ -275,8 +278,11 @@ public final class Report {
     private void bandwidthChart(Map<String, Object> r) throws IOException {
         List<String> names = new ArrayList<>();
         List<Double> values = new ArrayList<>();
-        add(names, values, "Meld bulk get", ResultCodec.number(r, "get_gb_per_sec"));
-        add(names, values, "Meld bulk put", ResultCodec.number(r, "put_gb_per_sec"));
+        add(names, values, "Meld bulk get, TLS", ResultCodec.number(r, "get_gb_per_sec"));
+        add(names, values, "Meld bulk put, TLS", ResultCodec.number(r, "put_gb_per_sec"));
+        add(names, values, "raw TCP array, TLS", ResultCodec.number(r, "raw_tcp_array_tls_gb_per_sec"));
+        add(names, values, "Meld bulk get", ResultCodec.number(r, "no_tls_get_gb_per_sec"));
+        add(names, values, "Meld bulk put", ResultCodec.number(r, "no_tls_put_gb_per_sec"));
         add(names, values, "raw TCP stream", ResultCodec.number(r, "raw_tcp_gb_per_sec"));
         add(names, values, "raw TCP, array to array", ResultCodec.number(r, "raw_tcp_array_gb_per_sec"));
         CategoryChart chart = bars(
@@ -714,6 +720,14 @@ public final class Report {
                     rows.add(row(
                             r,
                             b,
+                            "add(indices): updates/s with TLS vs without",
+                            "updates_per_sec",
+                            "no_tls_updates_per_sec",
+                            "tls_ratio",
+                            verified));
+                    rows.add(row(
+                            r,
+                            b,
                             "updates/s vs Hazelcast (best way)",
                             "updates_per_sec",
                             "hazelcast_updates_per_sec",
@@ -768,16 +782,40 @@ public final class Report {
                     rows.add(row(
                             r,
                             b,
-                            "bulk get GB/s vs raw TCP stream",
+                            "bulk get GB/s with TLS vs without",
                             "get_gb_per_sec",
+                            "no_tls_get_gb_per_sec",
+                            "get_tls_ratio",
+                            verified));
+                    rows.add(row(
+                            r,
+                            b,
+                            "bulk put GB/s with TLS vs without",
+                            "put_gb_per_sec",
+                            "no_tls_put_gb_per_sec",
+                            "put_tls_ratio",
+                            verified));
+                    rows.add(row(
+                            r,
+                            b,
+                            "raw TCP array stream GB/s with TLS vs without",
+                            "raw_tcp_array_tls_gb_per_sec",
+                            "raw_tcp_array_gb_per_sec",
+                            "raw_tcp_array_tls_ratio",
+                            verified));
+                    rows.add(row(
+                            r,
+                            b,
+                            "bulk get GB/s (no TLS) vs raw TCP stream",
+                            "no_tls_get_gb_per_sec",
                             "raw_tcp_gb_per_sec",
                             "get_ratio_to_raw_tcp",
                             verified));
                     rows.add(row(
                             r,
                             b,
-                            "bulk put GB/s vs raw TCP stream",
-                            "put_gb_per_sec",
+                            "bulk put GB/s (no TLS) vs raw TCP stream",
+                            "no_tls_put_gb_per_sec",
                             "raw_tcp_gb_per_sec",
                             "put_ratio_to_raw_tcp",
                             verified));
@@ -785,16 +823,16 @@ public final class Report {
                         rows.add(row(
                                 r,
                                 b,
-                                "bulk get GB/s vs raw TCP, array to array",
-                                "get_gb_per_sec",
+                                "bulk get GB/s (no TLS) vs raw TCP, array to array",
+                                "no_tls_get_gb_per_sec",
                                 "raw_tcp_array_gb_per_sec",
                                 "get_ratio_to_raw_tcp_array",
                                 verified));
                         rows.add(row(
                                 r,
                                 b,
-                                "bulk put GB/s vs raw TCP, array to array",
-                                "put_gb_per_sec",
+                                "bulk put GB/s (no TLS) vs raw TCP, array to array",
+                                "no_tls_put_gb_per_sec",
                                 "raw_tcp_array_gb_per_sec",
                                 "put_ratio_to_raw_tcp_array",
                                 verified));

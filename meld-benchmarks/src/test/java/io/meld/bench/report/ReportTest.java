@@ -58,9 +58,17 @@ class ReportTest {
                         "bytes",
                         64L << 20,
                         "get_gb_per_sec",
-                        1.1,
+                        0.6,
                         "put_gb_per_sec",
+                        0.7,
+                        "no_tls_get_gb_per_sec",
+                        1.1,
+                        "no_tls_put_gb_per_sec",
                         1.2,
+                        "get_tls_ratio",
+                        0.6 / 1.1,
+                        "put_tls_ratio",
+                        0.7 / 1.2,
                         "raw_tcp_gb_per_sec",
                         3.3,
                         "get_ratio_to_raw_tcp",
@@ -197,7 +205,9 @@ class ReportTest {
                 .contains("\u2265 0.8 met") // GUPS 0.8 against >= 0.8; nstream 0.9 too
                 .contains("\u2264 1.2 missed") // PageRank 1.25 against <= 1.2
                 .contains("\u2264 1.2 met") // stencil 1.1 of message passing against <= 1.2
-                .contains("bulk put GB/s vs raw TCP, array to array")
+                .contains("bulk put GB/s (no TLS) vs raw TCP, array to array")
+                .contains("bulk get GB/s with TLS vs without")
+                .contains("≥ 0.8 missed") // bulk get with TLS at 0.55 of without
                 .contains("\u2265 1 met") // bulk put 1.0 of the array stream against >= 1
                 .contains("\u2265 1 missed") // bulk get 0.92 of it
                 .contains("triad GB/s (local views) vs shared memory")

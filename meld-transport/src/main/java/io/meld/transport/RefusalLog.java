@@ -1,0 +1,47 @@
+package io.meld.transport;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+
+/**
+ * Logs refused connections at most once per interval: the first refusal of an interval is logged with
+ * its reason, and the ones that follow within it are counted and reported with the next line. A flood of
+ * strangers costs one line per interval, not one per connection.
+ *
+ * <p><b>Concurrency</b>: thread-safe; refusals come from every I/O thread.
+ */
+final class RefusalLog {
+    /** At most one line per this long. */
+    static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final Logger log;
+    private final AtomicLong nextLineAt = new AtomicLong(System.nanoTime());
+    private final AtomicLong suppressed = new AtomicLong();
+
+    RefusalLog(Logger log) {
+        this.log = log;
+    }
+
+    /**
+     * @param who the refused connection, e.g. its address
+     * @param why the reason, which names nothing of the cluster
+     */
+    void refused(String who, String why) {
+        long now = System.nanoTime();
+        long due = nextLineAt.get();
+        if (now - due >= 0 && nextLineAt.compareAndSet(due, now + INTERVAL_NANOS)) {
+            long more = suppressed.getAndSet(0);
+            log.warn(
+                    "refused {}: {}{}",
+                    who,
+                    why,
+                    more > 0
+                            ? " (and " + more + " more refused connections in the last "
+                                    + TimeUnit.NANOSECONDS.toSeconds(INTERVAL_NANOS) + " s)"
+                            : "");
+        } else {
+            suppressed.incrementAndGet();
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package io.meld.transport;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLException;
+
+/**
+ * TLS over a non-blocking socket that one thread at a time drives with its own system calls: a {@link
+ * DirectChannel}'s, which has no I/O thread and so no Netty {@code SslHandler}. It writes each buffer as
+ * records, and reads by unwrapping what has arrived into the caller's buffer; plaintext that did not fit
+ * stays here until the next read.
+ *
+ * <p><b>Concurrency</b>: not thread-safe; the channel's holder uses it. Closing the socket from another
+ * thread makes the next call fail.
+ */
+final class TlsWire {
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    /** A TLS record's header: type, version, length. */
+    private static final int RECORD_HEADER = 5;
+
+    private final SSLEngine engine;
+    private final SocketChannel socket;
+    /** Ciphertext read and not yet unwrapped, in write mode. */
+    private ByteBuffer netIn;
+    /** Ciphertext to write, in read mode once filled. */
+    private ByteBuffer netOut;
+    /** Plaintext unwrapped and not yet handed out, in write mode. */
+    private ByteBuffer appIn;
+
+    private TlsWire(SSLEngine engine, SocketChannel socket) {
+        this.engine = engine;
+        this.socket = socket;
+        int packet = engine.getSession().getPacketBufferSize();
+        this.netIn = ByteBuffer.allocateDirect(packet);
+        this.netOut = ByteBuffer.allocateDirect(packet);
+        this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
+    }
+
+    /**
+     * Runs the TLS handshake as the client on a connected socket.
+     *
+     * @param selector a selector of the calling thread's, to sleep on while the peer answers
+     * @param deadlineNanos when to give up
+     * @return the wire, ready for application data
+     * @throws SSLException when the peer refuses, or is refused (its certificate is not trusted)
+     * @throws IOException when the socket fails, or the deadline passes ({@link TimeoutException})
+     */
+    static TlsWire handshake(SSLEngine engine, SocketChannel socket, Selector selector, long deadlineNanos)
+            throws IOException {
+        TlsWire wire = new TlsWire(engine, socket);
+        socket.register(selector, SelectionKey.OP_READ);
+        engine.beginHandshake();
+        SSLEngineResult.HandshakeStatus status = engine.getHandshakeStatus();
+        while (status != SSLEngineResult.HandshakeStatus.FINISHED
+                && status != SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING) {
+            switch (status) {
+                case NEED_WRAP -> {
+                    wire.netOut.clear();
+                    SSLEngineResult r = engine.wrap(EMPTY, wire.netOut);
+                    wire.netOut.flip();
+                    wire.writeOut(deadlineNanos);
+                    if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+                        throw new SSLException("the TLS handshake ended without a session");
+                    }
+                    status = r.getHandshakeStatus();
+                }
+                case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
+                    wire.netIn.flip();
+                    SSLEngineResult r;
+                    try {
+                        r = engine.unwrap(wire.netIn, wire.appIn);
+                    } finally {
+                        wire.netIn.compact();
+                    }
+                    if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+                        throw new SSLException("the peer closed the TLS handshake");
+                    }
+                    if (r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW) {
+                        int n = socket.read(wire.netIn);
+                        if (n < 0) {
+                            throw new SSLException("the peer closed the connection during the TLS handshake");
+                        }
+                        if (n == 0) {
+                            long left = deadlineNanos - System.nanoTime();
+                            if (left <= 0) {
+                                throw new TimeoutException("the TLS handshake did not finish in time");
+                            }
+                            selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                            selector.selectedKeys().clear();
+                        }
+                    }
+                    status = r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW
+                            ? engine.getHandshakeStatus()
+                            : r.getHandshakeStatus();
+                }
+                case NEED_TASK -> {
+                    for (Runnable task = engine.getDelegatedTask(); task != null; task = engine.getDelegatedTask()) {
+                        task.run();
+                    }
+                    status = engine.getHandshakeStatus();
+                }
+                default -> throw new SSLException("TLS handshake in an unexpected state: " + status);
+            }
+        }
+        return wire;
+    }
+
+    /**
+     * Reads what has arrived, without waiting, and puts its plaintext into {@code dst}.
+     *
+     * @return the bytes put into {@code dst}, or -1 when the peer has closed and nothing is left
+     * @throws SSLException when the peer's records are not valid
+     */
+    int read(ByteBuffer dst) throws IOException {
+        int total = 0;
+        boolean readSocket = false;
+        while (dst.hasRemaining()) {
+            if (appIn.position() > 0) {
+                appIn.flip();
+                int n = Math.min(appIn.remaining(), dst.remaining());
+                dst.put(appIn.slice(appIn.position(), n));
+                appIn.position(appIn.position() + n);
+                appIn.compact();
+                total += n;
+                continue;
+            }
+            netIn.flip();
+            SSLEngineResult r;
+            try {
+                r = engine.unwrap(netIn, appIn);
+            } finally {
+                netIn.compact();
+            }
+            switch (r.getStatus()) {
+                case OK -> runTasksAndAnswer(r.getHandshakeStatus());
+                case BUFFER_OVERFLOW -> appIn = grow(appIn, engine.getSession().getApplicationBufferSize());
+                case BUFFER_UNDERFLOW -> {
+                    if (netIn.remaining() == 0) {
+                        netIn = grow(netIn, engine.getSession().getPacketBufferSize());
+                    }
+                    if (readSocket) {
+                        return total; // read once already: take the rest at the next call
+                    }
+                    int n = socket.read(netIn);
+                    if (n < 0) {
+                        return total > 0 ? total : -1;
+                    }
+                    if (n == 0) {
+                        return total;
+                    }
+                    readSocket = true;
+                }
+                case CLOSED -> {
+                    return total > 0 ? total : -1;
+                }
+            }
+        }
+        return total;
+    }
+
+    /**
+     * @return whether plaintext, or a whole record not yet unwrapped, is held here: bytes the next {@link
+     *     #read} returns without the socket, of which the socket's readiness says nothing
+     */
+    boolean hasReadable() {
+        int held = netIn.position();
+        return appIn.position() > 0 || (held >= RECORD_HEADER && held >= RECORD_HEADER + (netIn.getShort(3) & 0xFFFF));
+    }
+
+    /**
+     * Writes {@code src} whole as records, yielding while the socket's buffer is full.
+     *
+     * @param stop checked while the socket is full: a channel that went down stops the write
+     */
+    void write(ByteBuffer src, Runnable stop) throws IOException {
+        do {
+            wrapAndWrite(src, stop);
+        } while (src.hasRemaining());
+    }
+
+    /** Wraps one record of {@code src} (none for a handshake message) and writes it whole. */
+    private void wrapAndWrite(ByteBuffer src, Runnable stop) throws IOException {
+        netOut.clear();
+        SSLEngineResult r = engine.wrap(src, netOut);
+        if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+            throw new SSLException("the TLS session is closed");
+        }
+        if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+            netOut = grow(netOut, engine.getSession().getPacketBufferSize());
+            return;
+        }
+        netOut.flip();
+        while (netOut.hasRemaining()) {
+            if (socket.write(netOut) == 0) {
+                Thread.yield();
+                stop.run();
+            }
+        }
+    }
+
+    /** A post-handshake message (a key update) may ask for an answer: it is written at once. */
+    private void runTasksAndAnswer(SSLEngineResult.HandshakeStatus status) throws IOException {
+        if (status == SSLEngineResult.HandshakeStatus.NEED_TASK) {
+            for (Runnable task = engine.getDelegatedTask(); task != null; task = engine.getDelegatedTask()) {
+                task.run();
+            }
+        }
+        while (engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP) {
+            wrapAndWrite(EMPTY, () -> {});
+        }
+    }
+
+    private void writeOut(long deadlineNanos) throws IOException {
+        while (netOut.hasRemaining()) {
+            if (socket.write(netOut) == 0) {
+                if (System.nanoTime() - deadlineNanos >= 0) {
+                    throw new TimeoutException("the TLS handshake did not finish in time");
+                }
+                Thread.yield();
+            }
+        }
+    }
+
+    private static ByteBuffer grow(ByteBuffer b, int atLeast) {
+        ByteBuffer bigger = b.isDirect()
+                ? ByteBuffer.allocateDirect(Math.max(atLeast, b.capacity() * 2))
+                : ByteBuffer.allocate(Math.max(atLeast, b.capacity() * 2));
+        b.flip();
+        bigger.put(b);
+        return bigger;
+    }
+
+    /** The deadline passed during the handshake. */
+    static final class TimeoutException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TimeoutException(String message) {
+            super(message);
+        }
+    }
+}
