@@ -133,7 +133,11 @@ final class BenchResults {
             double[] percentiles,
             double[] distributionUs,
             double[] rawTcpDistributionUs,
-            double[] busyPollDistributionUs)
+            double[] busyPollDistributionUs,
+            double noTlsP50Us,
+            double noTlsRatioToBusyPoll,
+            double noTlsBarrierUs,
+            double noTlsAllreduceUs)
             implements BenchmarkResult {
         @Override
         public String benchmark() {

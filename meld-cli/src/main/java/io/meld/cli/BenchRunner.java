@@ -303,6 +303,8 @@ final class BenchRunner {
     BenchResults.Latency latency(double seconds) throws InterruptedException {
         String s = Double.toString(seconds);
         Run meld = launch(Latency.class.getName(), PAIR, 1, List.of(s), List.of("-Xmx256m", "-XX:+UseParallelGC"));
+        Run plain = launch(
+                Latency.class.getName(), PAIR, 1, List.of(s), withoutTls(List.of("-Xmx256m", "-XX:+UseParallelGC")));
         Run busy = launch(
                 BusyPollPingPong.class.getName(),
                 PAIR,
@@ -317,6 +319,8 @@ final class BenchRunner {
                 List.of("-Xmx128m", "-XX:+UseParallelGC"));
         Map<String, Object> m = meld.result("latency_meld");
         Map<String, Object> c = meld.result("latency_collectives");
+        Map<String, Object> pm = plain.result("latency_meld");
+        Map<String, Object> pc = plain.result("latency_collectives");
         Map<String, Object> b = busy.result("latency_busy_poll");
         Map<String, Object> r = raw.result("latency_raw_tcp");
         double floor = num(b, "p50_us");
@@ -337,7 +341,12 @@ final class BenchRunner {
                 num(r, "p50_us"),
                 num(r, "p99_us"),
                 ratio(num(m, "p50_us"), num(r, "p50_us")),
-                verified(meld, m) && verified(meld, c) && verified(busy, b) && verified(raw, r),
+                verified(meld, m)
+                        && verified(meld, c)
+                        && verified(plain, pm)
+                        && verified(plain, pc)
+                        && verified(busy, b)
+                        && verified(raw, r),
                 num(m, "p90_us"),
                 num(m, "mean_us"),
                 num(m, "max_us"),
@@ -350,7 +359,11 @@ final class BenchRunner {
                 LatencyStats.PERCENTILES,
                 numbers(m, "distribution_us"),
                 numbers(r, "distribution_us"),
-                numbers(b, "distribution_us"));
+                numbers(b, "distribution_us"),
+                num(pm, "p50_us"),
+                ratio(num(pm, "p50_us"), floor),
+                num(pc, "barrier_us"),
+                num(pc, "allreduce_us"));
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -162,7 +162,11 @@ class BenchResultsTest {
                         "percentiles",
                         "distribution_us",
                         "raw_tcp_distribution_us",
-                        "busy_poll_distribution_us");
+                        "busy_poll_distribution_us",
+                        "no_tls_p50_us",
+                        "no_tls_ratio_to_busy_poll",
+                        "no_tls_barrier_us",
+                        "no_tls_allreduce_us");
         assertThat(fields(blank(BenchResults.Bandwidth.class)))
                 .containsExactly(
                         "benchmark",

@@ -762,6 +762,14 @@ public final class Report {
                     rows.add(row(
                             r,
                             b,
+                            "p50 round trip (\u00b5s) without TLS vs busy-poll TCP",
+                            "no_tls_p50_us",
+                            "busy_poll_p50_us",
+                            "no_tls_ratio_to_busy_poll",
+                            verified));
+                    rows.add(row(
+                            r,
+                            b,
                             "p50 round trip (\u00b5s) vs blocking TCP",
                             "p50_us",
                             "raw_tcp_p50_us",
