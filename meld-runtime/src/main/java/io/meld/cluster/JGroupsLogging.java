@@ -1,9 +1,6 @@
 package io.meld.cluster;
 
-import io.meld.transport.RefusalLog;
 import java.util.Locale;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
 import org.jgroups.logging.CustomLogFactory;
 import org.jgroups.logging.Log;
 import org.jgroups.logging.LogFactory;
@@ -37,12 +34,6 @@ final class JGroupsLogging implements CustomLogFactory {
 
     /** The logger of JGroups' TCP transport, which its connections' server logs through too. */
     static final String TCP_LOGGER = "org.jgroups.protocols.TCP";
-
-    /**
-     * Connections the cluster port refused in their TLS handshake (a stranger, or a node of another
-     * secret): the one thing the TCP transport says that a user must see, at most once per interval.
-     */
-    private static final RefusalLog REFUSALS = new RefusalLog(LoggerFactory.getLogger(TCP_LOGGER));
 
     private JGroupsLogging() {}
 
@@ -105,9 +96,6 @@ final class JGroupsLogging implements CustomLogFactory {
 
         @Override
         public void warn(String msg, Object... args) {
-            if (failuresAtDebug && refusedTls(args)) {
-                return;
-            }
             if (failuresAtDebug || msg.contains(LATE_GMS_MESSAGE)) {
                 debug(msg, args);
             } else {
@@ -117,9 +105,6 @@ final class JGroupsLogging implements CustomLogFactory {
 
         @Override
         public void warn(String msg, Throwable t) {
-            if (failuresAtDebug && refusedTls(t)) {
-                return;
-            }
             if (failuresAtDebug) {
                 debug(msg, t);
             } else {
@@ -143,9 +128,6 @@ final class JGroupsLogging implements CustomLogFactory {
 
         @Override
         public void error(String msg, Object... args) {
-            if (failuresAtDebug && refusedTls(args)) {
-                return;
-            }
             if (failuresAtDebug) {
                 debug(msg, args);
             } else {
@@ -155,41 +137,11 @@ final class JGroupsLogging implements CustomLogFactory {
 
         @Override
         public void error(String msg, Throwable t) {
-            if (failuresAtDebug && refusedTls(t)) {
-                return;
-            }
             if (failuresAtDebug) {
                 debug(msg, t);
             } else {
                 super.error(msg, t);
             }
-        }
-
-        /** Reports a failed TLS handshake among {@code args} as a refusal; @return whether there was one */
-        private static boolean refusedTls(Object... args) {
-            for (Object a : args) {
-                if (a instanceof Throwable t && refusedTls(t)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        private static boolean refusedTls(Throwable t) {
-            for (Throwable c = t; c != null; c = c.getCause()) {
-                // A handshake that failed, or plain text where TLS was due; not the errors of connections
-                // that members close as a cluster ends.
-                if (c instanceof SSLHandshakeException
-                        || (c instanceof SSLException
-                                && String.valueOf(c.getMessage())
-                                        .contains("Unsupported or unrecognized SSL message"))) {
-                    REFUSALS.refused(
-                            "a TLS connection of the cluster layer",
-                            "its peer is not a member of this node's cluster (" + c + ")");
-                    return true;
-                }
-            }
-            return false;
         }
     }
 }

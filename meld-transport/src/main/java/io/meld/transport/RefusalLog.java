@@ -11,7 +11,7 @@ import org.slf4j.Logger;
  *
  * <p><b>Concurrency</b>: thread-safe; refusals come from every I/O thread.
  */
-public final class RefusalLog {
+final class RefusalLog {
     /** At most one line per this long. */
     static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -19,7 +19,7 @@ public final class RefusalLog {
     private final AtomicLong nextLineAt = new AtomicLong(System.nanoTime());
     private final AtomicLong suppressed = new AtomicLong();
 
-    public RefusalLog(Logger log) {
+    RefusalLog(Logger log) {
         this.log = log;
     }
 
@@ -27,7 +27,7 @@ public final class RefusalLog {
      * @param who the refused connection, e.g. its address
      * @param why the reason, which names nothing of the cluster
      */
-    public void refused(String who, String why) {
+    void refused(String who, String why) {
         long now = System.nanoTime();
         long due = nextLineAt.get();
         if (now - due >= 0 && nextLineAt.compareAndSet(due, now + INTERVAL_NANOS)) {
