@@ -5,10 +5,7 @@ import io.meld.config.MeldConfig;
 import io.meld.runtime.RuntimeSettings;
 import io.meld.security.SecuritySettings;
 import io.meld.security.TestSecrets;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import io.meld.testing.FreePorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -136,23 +133,7 @@ final class StaticNodes implements AutoCloseable {
 
     /** @return {@code n} distinct TCP ports that were free on loopback a moment ago */
     static List<Integer> freePorts(int n) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-            }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (ServerSocket s : sockets) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // the port is released either way
-                }
-            }
-        }
+        return FreePorts.onLoopback(n);
     }
 
     static List<String> hosts(List<Integer> ports) {

@@ -6,12 +6,11 @@ import io.meld.Meld;
 import io.meld.cluster.ClusterSettings;
 import io.meld.config.MeldConfig;
 import io.meld.runtime.RuntimeSettings;
+import io.meld.testing.FreePorts;
 import io.meld.transport.TransportSettings;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -209,23 +208,7 @@ final class LiveCluster implements AutoCloseable {
 
     /** @return {@code n} distinct TCP ports that were free on loopback a moment ago */
     static List<Integer> freePorts(int n) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-            }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (ServerSocket s : sockets) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // the port is released either way
-                }
-            }
-        }
+        return FreePorts.onLoopback(n);
     }
 
     /**
