@@ -91,7 +91,10 @@ class LinkFailureTest {
                 stalled.countDown();
                 pool.shutdownNow();
             }
-            assertThat(c.linkDowns(0)).hasSize(1);
+            // The sender may see the link down before the I/O thread has told the listener.
+            Await.until(
+                    "the link-down to be reported", () -> !lanes(c.linkDowns(0)).isEmpty());
+            assertThat(lanes(c.linkDowns(0))).hasSize(1);
         }
     }
 
