@@ -27,8 +27,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -45,6 +43,9 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.HKDFParameters;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -168,32 +169,15 @@ public record ClusterCertificates(PrivateKey key, X509Certificate[] chain, X509C
         return new KeyPair(publicKey, privateKey);
     }
 
-    /** HKDF with HMAC-SHA256 (RFC 5869). */
-    static byte[] hkdf(byte[] ikm, byte[] salt, byte[] info, int length) throws GeneralSecurityException {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(salt, "HmacSHA256"));
-        byte[] prk = mac.doFinal(ikm);
-        mac.init(new SecretKeySpec(prk, "HmacSHA256"));
+    /** HKDF with HMAC-SHA256 (RFC 5869), BouncyCastle's. */
+    static byte[] hkdf(byte[] ikm, byte[] salt, byte[] info, int length) {
+        HKDFBytesGenerator generator = new HKDFBytesGenerator(new SHA256Digest());
+        generator.init(new HKDFParameters(ikm, salt, info));
         byte[] out = new byte[length];
-        byte[] block = new byte[0];
-        for (int i = 0, counter = 1; i < length; counter++) {
-            mac.update(block);
-            mac.update(info);
-            mac.update((byte) counter);
-            block = mac.doFinal();
-            int n = Math.min(block.length, length - i);
-            System.arraycopy(block, 0, out, i, n);
-            i += n;
-        }
-        Arrays.fill(prk, (byte) 0);
+        generator.generateBytes(out, 0, length);
         return out;
     }
 
-    /**
-     * A certificate's name: the same in every cluster, since a node shows its certificate to any client
-     * before it checks the client's, and must not tell a stranger which cluster it is part of. The
-     * cluster's name is bound through the authority's key instead.
-     */
     private static X500Name name(String commonName) {
         return new X500NameBuilder(BCStyle.INSTANCE)
                 .addRDN(BCStyle.CN, commonName)

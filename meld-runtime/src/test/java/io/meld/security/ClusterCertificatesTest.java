@@ -13,6 +13,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.HexFormat;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,21 @@ class ClusterCertificatesTest {
         // Each node trusts the other's certificate: it chains to the authority both derived.
         trustManager(a).checkClientTrusted(b.chain(), "EC");
         trustManager(b).checkServerTrusted(a.chain(), "ECDHE_ECDSA");
+    }
+
+    @Test
+    void shouldDeriveWithHkdfAsRfc5869Says() {
+        // RFC 5869, test case 1: every node must derive the authority alike, whatever builds it.
+        byte[] ikm = new byte[22];
+        java.util.Arrays.fill(ikm, (byte) 0x0b);
+        byte[] okm = ClusterCertificates.hkdf(
+                ikm,
+                HexFormat.of().parseHex("000102030405060708090a0b0c"),
+                HexFormat.of().parseHex("f0f1f2f3f4f5f6f7f8f9"),
+                42);
+
+        assertThat(HexFormat.of().formatHex(okm))
+                .isEqualTo("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
     }
 
     @Test

@@ -146,7 +146,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             transport
                     .refusals()
                     .refused(
-                            "connection from " + ctx.channel().remoteAddress(),
+                            describe(ctx),
                             "not a member (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")");
             close(ctx);
         } else {

@@ -340,7 +340,9 @@ public final class DirectChannel implements Link {
             }
             // Records already read may hold more than the buffer took; the socket will not say so again.
         } while (read > 0 && tls != null && tls.hasReadable());
-        buffered = tls != null && tls.hasReadable();
+        if (tls != null) {
+            buffered = tls.hasReadable(); // a volatile write per look only where there can be something
+        }
     }
 
     /**
