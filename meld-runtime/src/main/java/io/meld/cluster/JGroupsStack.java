@@ -3,6 +3,7 @@ package io.meld.cluster;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.security.NodeTls;
+import io.meld.transport.TransportSettings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -24,7 +25,7 @@ import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.stack.Protocol;
-import org.jgroups.util.TLSClientAuth;
+import org.slf4j.LoggerFactory;
 
 /**
  * The JGroups protocol stack of a node's cluster layer, built in code from its settings: the transport
@@ -74,13 +75,14 @@ final class JGroupsStack {
         if (tls != null) {
             // Mutual TLS on every connection: discovery, views, leaves and heartbeats come only from nodes
             // whose certificates this node trusts, and a stranger's connection ends in the TLS handshake,
-            // before JGroups reads a byte of it.
-            tcp.tls()
-                    .enabled(true)
-                    .setSSLContext(tls)
-                    .setProtocols(new String[] {NodeTls.PROTOCOL})
-                    .setCipherSuites(NodeTls.CIPHERS.toArray(new String[0]))
-                    .setClientAuth(TLSClientAuth.NEED);
+            // before JGroups reads a byte of it. JGroups' own TLS (tcp.tls()) would run each handshake on
+            // its one acceptor thread; TlsSocketFactory runs them beside it, each with a deadline.
+            tcp.setSocketFactory(new TlsSocketFactory(
+                    tls,
+                    new String[] {NodeTls.PROTOCOL},
+                    NodeTls.CIPHERS.toArray(new String[0]),
+                    config.get(TransportSettings.HANDSHAKE_TIMEOUT),
+                    LoggerFactory.getLogger(TlsSocketFactory.class)));
         }
 
         Discovery ping = switch (config.get(ClusterSettings.DISCOVERY)) {

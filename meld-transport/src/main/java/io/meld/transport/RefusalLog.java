@@ -9,9 +9,11 @@ import org.slf4j.Logger;
  * its reason, and the ones that follow within it are counted and reported with the next line. A flood of
  * strangers costs one line per interval, not one per connection.
  *
- * <p><b>Concurrency</b>: thread-safe; refusals come from every I/O thread.
+ * <p>Used by the data path and by the cluster layer's TLS sockets.
+ *
+ * <p><b>Concurrency</b>: thread-safe; refusals come from every I/O thread and handshake.
  */
-final class RefusalLog {
+public final class RefusalLog {
     /** At most one line per this long. */
     static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -19,7 +21,7 @@ final class RefusalLog {
     private final AtomicLong nextLineAt = new AtomicLong(System.nanoTime());
     private final AtomicLong suppressed = new AtomicLong();
 
-    RefusalLog(Logger log) {
+    public RefusalLog(Logger log) {
         this.log = log;
     }
 
@@ -27,7 +29,7 @@ final class RefusalLog {
      * @param who the refused connection, e.g. its address
      * @param why the reason, which names nothing of the cluster
      */
-    void refused(String who, String why) {
+    public void refused(String who, String why) {
         long now = System.nanoTime();
         long due = nextLineAt.get();
         if (now - due >= 0 && nextLineAt.compareAndSet(due, now + INTERVAL_NANOS)) {

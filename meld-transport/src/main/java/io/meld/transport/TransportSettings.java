@@ -93,8 +93,9 @@ public final class TransportSettings {
             Duration.ofSeconds(5),
             Duration.ofMillis(100),
             Duration.ofMinutes(10),
-            "How long an accepted connection may stay silent before its handshake arrives (then it is"
-                    + " closed), and how long a connecting node waits for the answer before it tries again.");
+            "How long an accepted connection may take to complete its handshakes (TLS, then Meld's HELLO;"
+                    + " then it is closed), on the data path and, for TLS, on the cluster port; and how long a"
+                    + " connecting node waits for the answer before it tries again.");
 
     /** How long an I/O thread polls its connections after the last activity before it sleeps. */
     public static final Setting<Duration> POLL = Setting.durationSetting(
