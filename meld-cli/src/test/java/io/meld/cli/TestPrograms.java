@@ -318,6 +318,37 @@ final class TestPrograms {
     }
 
     /**
+     * Node {@code args[0]} hands an {@link OutOfMemoryError} to its flusher thread's uncaught-exception
+     * handler, as the JVM does when the error ends that thread; the others wait in a barrier and print
+     * whom they lost.
+     */
+    static final class DyingThread {
+        public static void main(String[] args) throws InterruptedException {
+            int victim = Integer.parseInt(args[0]);
+            Meld meld = Meld.join();
+            meld.barrier();
+            System.out.println("READY " + meld.rank());
+            if (meld.rank() == victim) {
+                Thread flusher = Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName().equals("meld-flusher-" + victim))
+                        .findFirst()
+                        .orElseThrow();
+                flusher.getUncaughtExceptionHandler()
+                        .uncaughtException(flusher, new OutOfMemoryError("injected by the test"));
+                Thread.sleep(Long.MAX_VALUE); // the node halts its process
+            }
+            try {
+                meld.barrier();
+                System.out.println("PASSED");
+            } catch (NodeFailedException e) {
+                System.out.println("FAILED node=" + e.node());
+            }
+            meld.close();
+            System.exit(0);
+        }
+    }
+
+    /**
      * Three nodes, one of which ({@code args[0]}, the victim) sleeps after {@code READY} until the test
      * kills it; the test may then start it again, as a scheduler restarts a failed node, and the new process
      * runs this program too. The other two wait in a barrier until the victim's failure is reported, then

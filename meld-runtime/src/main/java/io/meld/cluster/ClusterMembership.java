@@ -6,6 +6,7 @@ import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.config.Setting;
 import io.meld.security.SecuritySettings;
+import io.meld.transport.FailStop;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -147,13 +148,16 @@ public final class ClusterMembership implements AutoCloseable {
      * Joins the cluster and waits until it has formed.
      *
      * @param config this node's configuration ({@link ClusterSettings})
+     * @param tls the TLS context of every connection, or {@code null} for plain text
+     * @param failStop told when a JGroups thread dies
      * @param self what this node tells the others
      * @param listener told when a node leaves after formation
      * @return the formed membership
      * @throws ClusterFormationException when the cluster does not form; the message says why and who is
      *     missing
      */
-    public static ClusterMembership form(MeldConfig config, SSLContext tls, NodeInfo self, Listener listener) {
+    public static ClusterMembership form(
+            MeldConfig config, SSLContext tls, FailStop failStop, NodeInfo self, Listener listener) {
         JGroupsLogging.install(); // before JGroups makes its first logger
         String clusterName = config.get(ClusterSettings.NAME);
         String bind = config.get(ClusterSettings.BIND_ADDRESS);
@@ -168,7 +172,7 @@ public final class ClusterMembership implements AutoCloseable {
         JChannel channel;
         LateJoinGuard guard = new LateJoinGuard();
         try {
-            channel = new JChannel(JGroupsStack.build(config, tls, dns, guard, self.size(), self.rank()));
+            channel = new JChannel(JGroupsStack.build(config, tls, failStop, dns, guard, self.size(), self.rank()));
         } catch (ConfigException e) {
             JGroupsStack.closeQuietly(dns);
             throw e;

@@ -97,6 +97,16 @@ public final class ClusterSettings {
             Duration.ofHours(24),
             "How long a node waits for all meld.size nodes to join before it fails, naming the missing" + " ones.");
 
+    /** The longest JGroups message a node reads. */
+    public static final Setting<Long> MAX_MESSAGE_SIZE = Setting.sizeSetting(
+            "meld.cluster.max-message-size",
+            1L << 20,
+            64L << 10,
+            64L << 20,
+            "Longest message a node reads on the cluster port (JGroups; its messages are fragmented to 60 KB"
+                    + " at most, so only a broken or hostile peer sends more). A connection announcing a longer"
+                    + " one is closed before anything is allocated for it.");
+
     /** Heartbeat interval of the failure detector. */
     public static final Setting<Duration> HEARTBEAT_INTERVAL = Setting.durationSetting(
             "meld.cluster.heartbeat-interval",
@@ -140,6 +150,7 @@ public final class ClusterSettings {
                 DNS_RECORD_TYPE,
                 DNS_SERVER,
                 FORMATION_TIMEOUT,
+                MAX_MESSAGE_SIZE,
                 HEARTBEAT_INTERVAL,
                 FAILURE_TIMEOUT,
                 SUSPECT_TIMEOUT);

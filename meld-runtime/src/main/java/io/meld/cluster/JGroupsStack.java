@@ -3,6 +3,7 @@ package io.meld.cluster;
 import io.meld.config.ConfigException;
 import io.meld.config.MeldConfig;
 import io.meld.security.NodeTls;
+import io.meld.transport.FailStop;
 import io.meld.transport.TransportSettings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -25,6 +26,7 @@ import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.stack.Protocol;
+import org.jgroups.util.DefaultThreadFactory;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -53,7 +55,8 @@ final class JGroupsStack {
      * {@link LateJoinGuard}, the group membership service and fragmentation.
      */
     static List<Protocol> build(
-            MeldConfig config, SSLContext tls, DnsNodes dns, LateJoinGuard guard, int size, int rank) throws Exception {
+            MeldConfig config, SSLContext tls, FailStop failStop, DnsNodes dns, LateJoinGuard guard, int size, int rank)
+            throws Exception {
         String bind = config.get(ClusterSettings.BIND_ADDRESS);
         InetAddress bindAddress;
         try {
@@ -70,6 +73,12 @@ final class JGroupsStack {
         // a view and its acknowledgements), and over TLS one message is several writes (records), so a
         // later write waited for the peer's delayed acknowledgement, 40 ms, at every step of formation.
         tcp.tcpNodelay(true);
+        // A message longer than this is refused before anything is allocated for it: its length comes from
+        // the peer.
+        tcp.setMaxLength((int) (long) config.get(ClusterSettings.MAX_MESSAGE_SIZE));
+        // Every thread JGroups makes (connection receivers, the acceptor, the pool, the timer) fails the
+        // node when it dies.
+        tcp.setThreadFactory(new FailStopThreadFactory(failStop));
         // JGroups' diagnostics answer probes on a UDP multicast socket; Meld never opens one.
         tcp.setDiagnosticsHandler(tcp.createDiagnosticsHandler().setEnabled(false));
         if (tls != null) {
@@ -82,7 +91,8 @@ final class JGroupsStack {
                     new String[] {NodeTls.PROTOCOL},
                     NodeTls.CIPHERS.toArray(new String[0]),
                     config.get(TransportSettings.HANDSHAKE_TIMEOUT),
-                    LoggerFactory.getLogger(TlsSocketFactory.class)));
+                    LoggerFactory.getLogger(TlsSocketFactory.class),
+                    failStop));
         }
 
         Discovery ping = switch (config.get(ClusterSettings.DISCOVERY)) {
@@ -118,6 +128,21 @@ final class JGroupsStack {
                         .setLeaveTimeout(LEAVE_TIMEOUT_MILLIS)
                         .printLocalAddress(false),
                 new FRAG4());
+    }
+
+    /** JGroups' thread factory, with the node's {@link FailStop} on every thread it makes. */
+    private static final class FailStopThreadFactory extends DefaultThreadFactory {
+        private final FailStop failStop;
+
+        FailStopThreadFactory(FailStop failStop) {
+            super("jgroups", false, true);
+            this.failStop = failStop;
+        }
+
+        @Override
+        protected Thread newThread(Runnable r, String name, String address, String clusterName) {
+            return failStop.install(super.newThread(r, name, address, clusterName));
+        }
     }
 
     private static TCPPING staticPing(MeldConfig config, int size) {

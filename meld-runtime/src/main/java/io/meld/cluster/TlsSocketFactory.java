@@ -1,5 +1,6 @@
 package io.meld.cluster;
 
+import io.meld.transport.FailStop;
 import io.meld.transport.RefusalLog;
 import java.io.EOFException;
 import java.io.IOException;
@@ -56,6 +57,7 @@ final class TlsSocketFactory extends DefaultSocketFactory {
     private final long timeoutNanos;
     private final Logger log;
     private final RefusalLog refusals;
+    private final FailStop failStop;
 
     /**
      * @param context the node's TLS context
@@ -63,10 +65,18 @@ final class TlsSocketFactory extends DefaultSocketFactory {
      * @param ciphers the cipher suites both sides offer
      * @param handshakeTimeout how long an accepted connection has to complete its handshake
      * @param log where refusals go, at most a line per interval
+     * @param failStop the uncaught-exception handler of the threads that accept and handshake
      */
-    TlsSocketFactory(SSLContext context, String[] protocols, String[] ciphers, Duration handshakeTimeout, Logger log) {
+    TlsSocketFactory(
+            SSLContext context,
+            String[] protocols,
+            String[] ciphers,
+            Duration handshakeTimeout,
+            Logger log,
+            FailStop failStop) {
         super(context);
         this.log = log;
+        this.failStop = failStop;
         this.refusals = new RefusalLog(log);
         this.sockets = context.getSocketFactory();
         this.timeoutNanos = handshakeTimeout.toNanos();
@@ -126,8 +136,10 @@ final class TlsSocketFactory extends DefaultSocketFactory {
         private final BlockingQueue<SSLSocket> ready = new LinkedBlockingQueue<>();
         private final Semaphore slots = new Semaphore(MAX_HANDSHAKES);
         private final ScheduledThreadPoolExecutor deadlines;
-        private final ThreadFactory handshakes =
-                Thread.ofVirtual().name("meld-tls-handshake-", 0).factory();
+        private final ThreadFactory handshakes = Thread.ofVirtual()
+                .name("meld-tls-handshake-", 0)
+                .uncaughtExceptionHandler(failStop)
+                .factory();
 
         HandshakingServerSocket() throws IOException {
             deadlines = new ScheduledThreadPoolExecutor(1, r -> {
@@ -163,6 +175,7 @@ final class TlsSocketFactory extends DefaultSocketFactory {
             Thread.ofPlatform()
                     .daemon()
                     .name("meld-tls-accept-" + getLocalPort())
+                    .uncaughtExceptionHandler(failStop)
                     .start(this::acceptLoop);
         }
 
@@ -195,9 +208,9 @@ final class TlsSocketFactory extends DefaultSocketFactory {
                     }
                     handshakes.newThread(() -> handshake(raw, deadline)).start();
                 }
-            } catch (RuntimeException | Error e) {
-                // JGroups' acceptor must not wait on a queue nobody fills: closed, it stops.
-                log.error("the cluster port stopped accepting connections", e);
+            } finally {
+                // JGroups' acceptor must not wait on a queue nobody fills: closed, it stops. An error that
+                // ended the loop goes on to the node's fail-stop.
                 Util.close(this);
             }
         }

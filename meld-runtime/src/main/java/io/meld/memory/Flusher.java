@@ -1,5 +1,6 @@
 package io.meld.memory;
 
+import io.meld.transport.FailStop;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,10 +54,15 @@ final class Flusher {
         this.expire = expire;
     }
 
-    /** @param rank this node's rank: starts the flusher's thread, {@code meld-flusher-RANK} */
-    void start(int rank) {
+    /**
+     * Starts the flusher's thread, {@code meld-flusher-RANK}.
+     *
+     * @param rank this node's rank
+     * @param failStop what the node does when the thread dies
+     */
+    void start(int rank, FailStop failStop) {
         this.rank = rank;
-        Thread t = new Thread(this::run, "meld-flusher-" + rank);
+        Thread t = failStop.install(new Thread(this::run, "meld-flusher-" + rank));
         t.setDaemon(true);
         thread = t;
         t.start();

@@ -216,7 +216,7 @@ public final class MemoryService implements NodeService {
         senders.start(lanes);
         waiting.start(rank, lanes, links, node.poller());
         fences.start(rank, lanes);
-        flusher.start(rank);
+        flusher.start(rank, node.failStop());
     }
 
     /**

@@ -13,6 +13,7 @@ import io.meld.LoopOptions;
 import io.meld.Meld;
 import io.meld.MeldException;
 import io.meld.Message;
+import io.meld.NodeFailedException;
 import io.meld.RemoteCallable;
 import io.meld.RemoteJob;
 import io.meld.cluster.ClusterMembership;
@@ -35,6 +36,7 @@ import io.meld.security.ClusterSecret;
 import io.meld.security.NodeTls;
 import io.meld.sync.SyncService;
 import io.meld.task.TaskService;
+import io.meld.transport.FailStop;
 import io.meld.transport.FrameHandlers;
 import io.meld.transport.FrameType;
 import io.meld.transport.InMemoryNetwork;
@@ -82,6 +84,11 @@ import org.slf4j.LoggerFactory;
 final class MeldNode implements Meld {
     private static final Logger LOG = LoggerFactory.getLogger(MeldNode.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * The exit status of a launched node that failed because one of its threads died ({@link #failStop}):
+     * EX_SOFTWARE of sysexits.h, an internal error.
+     */
+    static final int FAIL_STOP_EXIT = 70;
 
     private final MeldConfig config;
     /** Whether the launcher configured this node (not a cluster its program forms in one JVM). */
@@ -101,6 +108,11 @@ final class MeldNode implements Meld {
     private final LoopRunner loops;
     private final MessagingService messaging;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Every thread the node depends on ends here when it dies: the node fails ({@link #failStop}). */
+    private final FailStop failStop = new FailStop(this::failStop);
+    /** Why the node failed, once a thread it depends on died; then every call fails with it. */
+    private volatile NodeFailedException failure;
+
     private volatile int rank = -1;
     private int threads;
     /**
@@ -192,6 +204,7 @@ final class MeldNode implements Meld {
                 .bind(bind, config.get(TransportSettings.PORT))
                 .handlers(handlers())
                 .tls(tls == null ? null : tls.data())
+                .failStop(failStop)
                 .build();
         links = transport;
         NodeInfo self = new NodeInfo(
@@ -210,7 +223,7 @@ final class MeldNode implements Meld {
             nodesHere = 1;
         } else {
             membership = ClusterMembership.form(
-                    config, tls == null ? null : tls.control(), self, new ClusterMembership.Listener() {
+                    config, tls == null ? null : tls.control(), failStop, self, new ClusterMembership.Listener() {
                         @Override
                         public void onNodeLeft(int node, String why) {
                             MeldNode.this.onNodeLeft(node, why);
@@ -293,7 +306,8 @@ final class MeldNode implements Meld {
                 peers,
                 this,
                 threads,
-                new Poller(config.get(MemorySettings.SPIN).toNanos()));
+                new Poller(config.get(MemorySettings.SPIN).toNanos()),
+                failStop);
         for (NodeService service : services) {
             service.start(context);
         }
@@ -689,9 +703,37 @@ final class MeldNode implements Meld {
     }
 
     private void ensureOpen() {
+        NodeFailedException failed = failure;
+        if (failed != null) {
+            throw new NodeFailedException(failed.node(), failed.getMessage(), failed);
+        }
         if (closed.get()) {
             throw new IllegalStateException("node " + rank + " of " + size + " is closed");
         }
+    }
+
+    /**
+     * A thread this node depends on died (its own, Netty's or JGroups'): the node fails as a whole rather
+     * than going on without it. A launched node's process halts at once with {@link #FAIL_STOP_EXIT}, and
+     * its peers see its connections close; a node of {@code Meld.local} stops every service and closes its
+     * connections and its cluster channel, and every call of its program fails with a {@link
+     * NodeFailedException} naming it, while the JVM and the program's other nodes go on. Runs once.
+     */
+    private void failStop(Thread thread, Throwable error) {
+        String why = "node " + rank + " failed: its thread " + thread.getName() + " died of " + error;
+        failure = new NodeFailedException(rank, why, error);
+        // A failed node says no goodbye: its close() does nothing from now on, and its peers see it fail.
+        closed.set(true);
+        try {
+            LOG.error("{}; the node stops", why, error);
+        } catch (Throwable logFailed) { // out of memory, most likely: the halt matters more
+        }
+        if (launched) {
+            System.err.flush();
+            Runtime.getRuntime().halt(FAIL_STOP_EXIT);
+        }
+        // Not on the dying thread, which may be one that release() waits for (an I/O thread).
+        Thread.ofPlatform().daemon().name("meld-fail-stop-" + rank).start(this::release);
     }
 
     // Failures are reported also while this node closes: its closing handshake stops waiting for them.

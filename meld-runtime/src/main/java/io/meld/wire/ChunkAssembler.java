@@ -18,10 +18,11 @@ import java.nio.ByteOrder;
  *
  * <h2>Memory</h2>
  *
- * The whole array is allocated at the start, sized by the total the sender announced. {@link #start} is
- * the one place, for every service, where a length a peer chose becomes an allocation: a configured limit
- * on such buffers (so that large streams are received in bounded pieces) is checked there, before
- * anything is allocated, and nowhere else.
+ * The total a stream announces is the sender's word, so it is checked ({@link #start}) but not
+ * allocated: the array starts at the total or {@value #PREALLOCATED_BYTES} bytes, whichever is less, and
+ * doubles as chunks arrive that do not fit, up to the total. A peer that announces a gigabyte and sends a
+ * kilobyte costs this node a megabyte at most; beyond that, what a stream holds is never more than twice
+ * what arrived, and never more than its total, so the finished array has exactly the total's length.
  *
  * <h2>Concurrency</h2>
  *
@@ -32,6 +33,9 @@ import java.nio.ByteOrder;
  * @param <A> the array type
  */
 public final class ChunkAssembler<A> {
+    /** The most bytes allocated for a stream before its chunks arrive. */
+    static final int PREALLOCATED_BYTES = 1 << 20;
+
     /** The largest array a JVM allocates, in elements. */
     public static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
@@ -39,7 +43,7 @@ public final class ChunkAssembler<A> {
     private final int sender;
     private final Elements<A> type;
     private final long total;
-    private final A array;
+    private A array;
     private long received;
     private boolean complete;
 
@@ -48,7 +52,7 @@ public final class ChunkAssembler<A> {
         this.sender = sender;
         this.type = type;
         this.total = total;
-        this.array = type.allocate((int) (total / type.size()));
+        this.array = type.allocate((int) Math.min(total / type.size(), PREALLOCATED_BYTES / type.size()));
     }
 
     /**
@@ -93,6 +97,11 @@ public final class ChunkAssembler<A> {
                     + " bytes carries " + length + " bytes: more than the rest, or not whole " + type + " elements");
         }
         if (length > 0) {
+            int end = (int) ((offset + length) / type.size());
+            if (end > type.length(array)) {
+                long doubled = 2L * type.length(array);
+                array = type.resize(array, (int) Math.min(total / type.size(), Math.max(end, doubled)));
+            }
             ByteBuffer in = chunk.nioBuffer(chunk.readerIndex(), length).order(ByteOrder.LITTLE_ENDIAN);
             type.decode(in, array, (int) (offset / type.size()), length / type.size());
             chunk.skipBytes(length);
@@ -107,7 +116,7 @@ public final class ChunkAssembler<A> {
         return complete;
     }
 
-    /** @return the array, whole once {@link #isComplete()}; the same array from the start */
+    /** @return the array, whole once {@link #isComplete()}; before, a buffer that may still be replaced */
     public A array() {
         return array;
     }

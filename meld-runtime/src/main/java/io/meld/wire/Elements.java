@@ -1,6 +1,7 @@
 package io.meld.wire;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * One element type of the arrays that travel in frames ({@code long}, {@code double}, {@code byte}), with
@@ -62,6 +63,9 @@ public abstract sealed class Elements<A> permits Elements.Longs, Elements.Double
     /** @return a new array with the elements of {@code array} */
     public abstract A copy(A array);
 
+    /** @return a new array of {@code length} elements, starting with those of {@code array} */
+    public abstract A resize(A array, int length);
+
     /**
      * @return {@code array}, as an array of this type
      * @throws ClassCastException when it is an array of another type
@@ -112,6 +116,11 @@ public abstract sealed class Elements<A> permits Elements.Longs, Elements.Double
         }
 
         @Override
+        public long[] resize(long[] array, int length) {
+            return Arrays.copyOf(array, length);
+        }
+
+        @Override
         public long[] cast(Object array) {
             return (long[]) array;
         }
@@ -154,6 +163,11 @@ public abstract sealed class Elements<A> permits Elements.Longs, Elements.Double
         }
 
         @Override
+        public double[] resize(double[] array, int length) {
+            return Arrays.copyOf(array, length);
+        }
+
+        @Override
         public double[] cast(Object array) {
             return (double[]) array;
         }
@@ -193,6 +207,11 @@ public abstract sealed class Elements<A> permits Elements.Longs, Elements.Double
         @Override
         public byte[] copy(byte[] array) {
             return array.clone();
+        }
+
+        @Override
+        public byte[] resize(byte[] array, int length) {
+            return Arrays.copyOf(array, length);
         }
 
         @Override

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.meld.security.ClusterCertificates;
 import io.meld.security.ClusterSecret;
 import io.meld.security.NodeTls;
+import io.meld.transport.FailStop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -42,6 +43,9 @@ class TlsSocketFactoryTest {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     private static final Duration DEADLINE = Duration.ofMillis(800);
     private static final SSLContext MEMBERS = context(ClusterSecret.generate());
+    private static final FailStop FAIL_STOP = new FailStop((t, e) -> {
+        throw new AssertionError("thread " + t.getName() + " died", e);
+    });
 
     private final Recorder log = new Recorder();
     private final TlsSocketFactory factory = factory(MEMBERS, log);
@@ -127,7 +131,8 @@ class TlsSocketFactoryTest {
                 new String[] {NodeTls.PROTOCOL},
                 NodeTls.CIPHERS.toArray(new String[0]),
                 Duration.ofMinutes(1),
-                log);
+                log,
+                FAIL_STOP);
         ServerSocket server = open(patient.createServerSocket("test", 0, 100, LOOPBACK));
         for (int i = 0; i < TlsSocketFactory.MAX_HANDSHAKES; i++) {
             open(new Socket(LOOPBACK, server.getLocalPort()));
@@ -196,7 +201,12 @@ class TlsSocketFactoryTest {
 
     private static TlsSocketFactory factory(SSLContext context, Recorder log) {
         return new TlsSocketFactory(
-                context, new String[] {NodeTls.PROTOCOL}, NodeTls.CIPHERS.toArray(new String[0]), DEADLINE, log);
+                context,
+                new String[] {NodeTls.PROTOCOL},
+                NodeTls.CIPHERS.toArray(new String[0]),
+                DEADLINE,
+                log,
+                FAIL_STOP);
     }
 
     private static SSLContext context(ClusterSecret secret) {

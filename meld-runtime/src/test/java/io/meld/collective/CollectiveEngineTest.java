@@ -7,6 +7,7 @@ import io.meld.MeldException;
 import io.meld.kernel.NodeContext;
 import io.meld.kernel.PeerTable;
 import io.meld.kernel.Poller;
+import io.meld.transport.FailStop;
 import io.meld.transport.FrameType;
 import io.meld.transport.Transport;
 import java.time.Duration;
@@ -47,7 +48,9 @@ class CollectiveEngineTest {
         PeerTable peers = new PeerTable(NODES);
         peers.register(engines.get(r));
         peers.rank(r);
-        engines.get(r).start(new NodeContext(r, transports.get(r), peers, null, 1, Poller.NONE));
+        engines.get(r).start(new NodeContext(r, transports.get(r), peers, null, 1, Poller.NONE, new FailStop((t, e) -> {
+            throw new AssertionError("thread " + t.getName() + " died", e);
+        })));
     }
 
     @Test

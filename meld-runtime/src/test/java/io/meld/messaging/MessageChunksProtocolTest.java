@@ -15,6 +15,7 @@ import io.meld.kernel.NodeContext;
 import io.meld.kernel.PeerTable;
 import io.meld.kernel.Poller;
 import io.meld.runtime.InMemoryCluster;
+import io.meld.transport.FailStop;
 import io.meld.transport.FrameHandlers;
 import io.meld.transport.FrameType;
 import io.meld.transport.InMemoryNetwork;
@@ -113,7 +114,9 @@ class MessageChunksProtocolTest {
                             .handle(FrameType.MESSAGE_CREDIT, messaging.creditsHandler())
                             .onLinkDown((l, cause) -> peers.failed(l.rank(), cause)));
             link = net.attach(0, new FrameHandlers()).link(1, 0);
-            messaging.start(new NodeContext(1, node1, peers, null, 1, Poller.NONE));
+            messaging.start(new NodeContext(1, node1, peers, null, 1, Poller.NONE, new FailStop((t, e) -> {
+                throw new AssertionError("thread " + t.getName() + " died", e);
+            })));
         }
 
         /** Sends one MESSAGE frame carrying longs, as a sender's stream would. */

@@ -157,6 +157,11 @@ final class LiveCluster implements AutoCloseable {
         }
     }
 
+    /** @return the file of the cluster's secret, which a test may read to act as a member */
+    Path secretFile() {
+        return secret;
+    }
+
     /** Starts the {@link Workload} on every node. */
     Workload startWorkload() {
         workload = new Workload(this);

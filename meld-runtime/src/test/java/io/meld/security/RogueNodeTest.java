@@ -391,6 +391,36 @@ class RogueNodeTest {
     }
 
     /**
+     * A member gone bad (it holds the secret) announces a 1 GiB JGroups message on every node's cluster
+     * port: each node closes the connection at the length, before it allocates or reads the message
+     * ({@code meld.cluster.max-message-size}), and the cluster's results stay exact. Without the limit
+     * JGroups allocates the gigabyte and waits for it with the connection open.
+     */
+    @Test
+    void shouldCloseAMembersConnectionThatAnnouncesAGigabyteMessage() throws Exception {
+        LiveCluster cluster = live();
+        LiveCluster.Workload program = cluster.startWorkload();
+        KeyManager[] member = keyManagers(ClusterCertificates.fromSecret(
+                ClusterSecret.read(cluster.secretFile(), SecuritySettings.SECRET_FILE.name()), cluster.name));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        writePreamble(out, new IpAddress(LOOPBACK, 1));
+        out.writeInt(1 << 30);
+        out.write(junk(1024));
+        for (int port : cluster.clusterPorts) {
+            TlsOutcome o = tlsStranger(port, member, bytes.toByteArray());
+            System.out.printf(
+                    "a member announcing 1 GiB on cluster port %d: after %d ms, %d bytes back, %s%n",
+                    port, o.millis(), o.plaintext().length, o.failure());
+            assertThat(o.failure() instanceof SocketTimeoutException)
+                    .as("the node closes the connection rather than wait for the gigabyte: %s", o.failure())
+                    .isFalse();
+        }
+        program.awaitProgress(3);
+        assertThat(program.finish()).isPositive();
+    }
+
+    /**
      * TLS 1.3 sends the server's certificate to any client before it checks the client's: a node's
      * certificate must not name its cluster.
      */

@@ -29,6 +29,45 @@ class ChunkAssemblerTest {
         assertThat(s.total()).isEqualTo(24);
     }
 
+    /** The total is the sender's word: a gigabyte announced costs the preallocation until it arrives. */
+    @Test
+    void shouldNotAllocateTheAnnouncedTotalBeforeItArrives() {
+        long gigabyte = 1L << 30;
+        ChunkAssembler<byte[]> s = ChunkAssembler.start("message", SENDER, Elements.BYTES, gigabyte);
+
+        s.accept(0, gigabyte, Unpooled.wrappedBuffer(new byte[] {1, 2, 3}));
+
+        assertThat(s.array().length).isEqualTo(ChunkAssembler.PREALLOCATED_BYTES);
+        assertThat(s.isComplete()).isFalse();
+    }
+
+    /** Past the preallocation the array grows as chunks come, and ends at exactly the total. */
+    @Test
+    void shouldGrowAStreamLongerThanThePreallocationToExactlyItsTotal() {
+        int longs = ChunkAssembler.PREALLOCATED_BYTES / Long.BYTES * 3 + 5;
+        long total = (long) longs * Long.BYTES;
+        ChunkAssembler<long[]> s = ChunkAssembler.start("message", SENDER, Elements.LONGS, total);
+        int chunk = 10_000;
+        for (int at = 0; at < longs; at += chunk) {
+            long[] values = new long[Math.min(chunk, longs - at)];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = at + i;
+            }
+            s.accept((long) at * Long.BYTES, total, longs(values));
+            assertThat(s.array().length)
+                    .as("what the stream holds after %d of %d elements", at + values.length, longs)
+                    .isLessThanOrEqualTo(
+                            Math.max(ChunkAssembler.PREALLOCATED_BYTES / Long.BYTES, 2 * (at + values.length)));
+        }
+        assertThat(s.isComplete()).isTrue();
+        assertThat(s.array()).hasSize(longs);
+        for (int i = 0; i < longs; i++) {
+            if (s.array()[i] != i) {
+                throw new AssertionError("element " + i + " is " + s.array()[i]);
+            }
+        }
+    }
+
     @Test
     void shouldCompleteAnEmptyStreamWithItsOneFrameWithoutData() {
         ChunkAssembler<byte[]> s = ChunkAssembler.start("message", SENDER, Elements.BYTES, 0);

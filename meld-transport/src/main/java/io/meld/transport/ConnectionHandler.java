@@ -137,7 +137,14 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-        if (root instanceof ProtocolException) {
+        if (FailStop.isFatal(root)) {
+            // Netty caught it for the I/O thread, which would go on serving this node's other connections
+            // in whatever state the error left them.
+            closeCause = root;
+            state = State.CLOSED;
+            close(ctx);
+            transport.failStop().fatal(Thread.currentThread(), root);
+        } else if (root instanceof ProtocolException) {
             protocolError(ctx, root.getMessage());
         } else if (attempt == null && link == null && isTlsRefusal(root)) {
             // A stranger, or a peer of another cluster: it never got past TLS, so it learned nothing.
@@ -318,7 +325,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         if (state == State.CLOSED && closeCause != null) {
             return;
         }
-        LOG.warn("closing {}: {}", describe(ctx), reason);
+        transport.badFrames().refused(describe(ctx), reason);
         closeCause = new ProtocolException(reason);
         if (attempt != null && link == null) {
             attempt.failed(reason, true);

@@ -18,11 +18,25 @@ public final class RefusalLog {
     static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final Logger log;
+    private final String verb;
+    private final String counted;
     private final AtomicLong nextLineAt = new AtomicLong(System.nanoTime());
     private final AtomicLong suppressed = new AtomicLong();
 
+    /** @param log where the lines go: {@code refused <who>: <why>} */
     public RefusalLog(Logger log) {
+        this(log, "refused", "refused connections");
+    }
+
+    /**
+     * @param log where the lines go
+     * @param verb what happened to a connection, first in each line ({@code closing})
+     * @param counted what the count of the lines left out counts ({@code connections closed for bad frames})
+     */
+    public RefusalLog(Logger log, String verb, String counted) {
         this.log = log;
+        this.verb = verb;
+        this.counted = counted;
     }
 
     /**
@@ -35,11 +49,12 @@ public final class RefusalLog {
         if (now - due >= 0 && nextLineAt.compareAndSet(due, now + INTERVAL_NANOS)) {
             long more = suppressed.getAndSet(0);
             log.warn(
-                    "refused {}: {}{}",
+                    "{} {}: {}{}",
+                    verb,
                     who,
                     why,
                     more > 0
-                            ? " (and " + more + " more refused connections in the last "
+                            ? " (and " + more + " more " + counted + " in the last "
                                     + TimeUnit.NANOSECONDS.toSeconds(INTERVAL_NANOS) + " s)"
                             : "");
         } else {

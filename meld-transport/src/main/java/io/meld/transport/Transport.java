@@ -91,8 +91,12 @@ public final class Transport implements Links, AutoCloseable {
     private final CongestionControl congestion;
     /** The data path's TLS, or {@code null} for plain text. */
     private final TransportTls tls;
+    /** Told of an error no I/O thread can go on after. */
+    private final FailStop failStop;
     /** Connections refused in their TLS handshake, logged at most once per interval. */
     private final RefusalLog refusals = new RefusalLog(LOG);
+    /** Connections closed for a malformed frame or handshake: a line per interval at most, with a count. */
+    private final RefusalLog badFrames = new RefusalLog(LOG, "closing", "connections closed for bad frames");
 
     private final int lanes;
     /** Links by {@code rank * lanes + lane}. */
@@ -120,6 +124,7 @@ public final class Transport implements Links, AutoCloseable {
         MeldConfig config = b.config;
         this.maxFrameSize = (int) (long) config.get(TransportSettings.MAX_FRAME_SIZE);
         this.tls = b.tls;
+        this.failStop = b.failStop;
         this.handshakeTimeoutMillis =
                 config.get(TransportSettings.HANDSHAKE_TIMEOUT).toMillis();
         this.handlers = b.handlers.table();
@@ -142,7 +147,7 @@ public final class Transport implements Links, AutoCloseable {
         Class<? extends ServerChannel> serverType =
                 epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.group = new MultiThreadIoEventLoopGroup(
-                ioThreads(config), new DefaultThreadFactory("meld-io-" + b.label, true), io);
+                ioThreads(config), failStop.threads(new DefaultThreadFactory("meld-io-" + b.label, true)), io);
 
         boolean[] known = new boolean[FrameType.MAX + 1];
         known[FrameType.HELLO] = known[FrameType.WELCOME] = known[FrameType.REJECT] = true;
@@ -403,6 +408,14 @@ public final class Transport implements Links, AutoCloseable {
     }
 
     /** @return the log of connections refused in their TLS handshake */
+    FailStop failStop() {
+        return failStop;
+    }
+
+    RefusalLog badFrames() {
+        return badFrames;
+    }
+
     RefusalLog refusals() {
         return refusals;
     }
@@ -644,8 +657,19 @@ public final class Transport implements Links, AutoCloseable {
         private int port;
         private FrameHandlers handlers = new FrameHandlers();
         private TransportTls tls;
+        private FailStop failStop = new FailStop((thread, error) ->
+                LOG.error("thread {} of the transport died; nothing stops the node", thread.getName(), error));
 
         private Builder() {}
+
+        /**
+         * @param failStop told of an error no I/O thread can go on after; the default only logs it
+         * @return this builder
+         */
+        public Builder failStop(FailStop failStop) {
+            this.failStop = failStop;
+            return this;
+        }
 
         /**
          * @param tls the TLS of every connection, or {@code null} for plain text (the default)

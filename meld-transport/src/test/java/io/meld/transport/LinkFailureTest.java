@@ -52,6 +52,38 @@ class LinkFailureTest {
         }
     }
 
+    /**
+     * A handler that cannot allocate: Netty hands its error to the pipeline instead of letting the I/O
+     * thread die, and the transport passes it on to the node's fail-stop, naming the I/O thread; the
+     * connection closes, so the peer sees the link go down at once. The I/O threads themselves carry the
+     * fail-stop as their uncaught-exception handler.
+     */
+    @Test
+    void shouldFailStopTheNodeWhoseIoThreadHitAnError() {
+        try (TestCluster c = TestCluster.of(2).start()) {
+            Link link = c.link(0, 1);
+            c.received(1).throwForEveryFrame(new OutOfMemoryError("thrown by the test handler"));
+            ByteBuf frame = link.newFrame(TestCluster.TEST_TYPE, 0, 8);
+            frame.writeLong(42);
+            link.send(frame);
+            Await.until(
+                    "node 1's fail-stop to be told",
+                    () -> TestCluster.FATAL.stream()
+                            .anyMatch(f -> f.thread().getName().startsWith("meld-io-test-1")));
+            TestCluster.Fatal fatal = TestCluster.FATAL.stream()
+                    .filter(f -> f.thread().getName().startsWith("meld-io-test-1"))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(fatal.error())
+                    .isInstanceOf(OutOfMemoryError.class)
+                    .hasMessageContaining("thrown by the test handler");
+            assertThat(fatal.thread().getUncaughtExceptionHandler())
+                    .as("the I/O thread's own handler")
+                    .isInstanceOf(FailStop.class);
+            Await.until("node 0 to see the link to node 1 go down", () -> !link.isUp());
+        }
+    }
+
     @Test
     void shouldRefuseToSendOnADownLinkNamingTheNode() {
         try (TestCluster c = TestCluster.of(2).start()) {

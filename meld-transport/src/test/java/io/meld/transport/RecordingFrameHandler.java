@@ -29,9 +29,15 @@ final class RecordingFrameHandler implements FrameHandler {
     private final List<Frame> frames = new CopyOnWriteArrayList<>();
     private volatile long delayNanos;
     private volatile CountDownLatch gate;
+    private volatile Error error;
     private volatile int echoType = -1;
     private volatile boolean keepSlices;
     private final List<ByteBuf> kept = new CopyOnWriteArrayList<>();
+
+    /** @param e what the handler throws for every frame from now on, as a handler that cannot allocate */
+    void throwForEveryFrame(Error e) {
+        this.error = e;
+    }
 
     @Override
     public void onFrame(Link link, int flags, ByteBuf payload) {
@@ -46,6 +52,10 @@ final class RecordingFrameHandler implements FrameHandler {
         }
         if (delayNanos > 0) {
             LockSupport.parkNanos(delayNanos);
+        }
+        Error e = error;
+        if (e != null) {
+            throw e;
         }
         if (flags == POISON_FLAGS) {
             throw new ProtocolException("the test handler refuses a payload of " + payload.readableBytes() + " bytes");

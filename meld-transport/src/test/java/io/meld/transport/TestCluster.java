@@ -28,6 +28,12 @@ import java.util.stream.IntStream;
  * thread; everything else is called by the test thread.
  */
 final class TestCluster implements AutoCloseable {
+    /**
+     * What the fail-stop of every transport these tests build was told, in order: a test that provokes
+     * one looks for its own thread's entry.
+     */
+    static final ConcurrentLinkedQueue<Fatal> FATAL = new ConcurrentLinkedQueue<>();
+
     /** The frame type the test handler receives. */
     static final int TEST_TYPE = 100;
     /** The cluster id of every test cluster. */
@@ -39,6 +45,9 @@ final class TestCluster implements AutoCloseable {
 
     /** One call of a node's {@link LinkListener}. */
     record LinkDown(Link link, Throwable cause) {}
+
+    /** An error a node's {@link FailStop} was told of, and the thread it happened on. */
+    record Fatal(Thread thread, Throwable error) {}
 
     private TestCluster(int size) {
         this.transports = new Transport[size];
@@ -92,6 +101,7 @@ final class TestCluster implements AutoCloseable {
                 .bind("127.0.0.1", 0)
                 .handle(TEST_TYPE, handler)
                 .onLinkDown((link, cause) -> downs.add(new LinkDown(link, cause)))
+                .failStop(new FailStop((thread, error) -> FATAL.add(new Fatal(thread, error))))
                 .build();
     }
 
