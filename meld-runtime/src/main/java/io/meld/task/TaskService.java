@@ -161,7 +161,7 @@ public final class TaskService implements FrameHandler, NodeService {
         try {
             block.run();
         } catch (Throwable t) { // everything: the finish still waits for its tasks, then reports it
-            blockFailure = t;
+            blockFailure = overflow(t);
         } finally {
             current.set(outer);
         }
@@ -177,7 +177,26 @@ public final class TaskService implements FrameHandler, NodeService {
         } finally {
             homes.remove(ref.seq());
         }
+        if (blockFailure instanceof StackOverflowError deep) {
+            throw deep; // as it is, not wrapped once per level of finishes nested too deep
+        }
         home.throwIfFailed(blockFailure);
+    }
+
+    /**
+     * A block whose finishes nest deeper than the thread's stack overflows it, and the overflow can surface
+     * as a {@link BootstrapMethodError}: the JVM links a call site for the first time with the stack nearly
+     * gone. It is reported as what it is.
+     *
+     * @return the {@link StackOverflowError} in {@code t}'s causes, or {@code t}
+     */
+    private static Throwable overflow(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof StackOverflowError deep) {
+                return deep;
+            }
+        }
+        return t;
     }
 
     /**

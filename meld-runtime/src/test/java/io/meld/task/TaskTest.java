@@ -49,6 +49,27 @@ class TaskTest {
         }
     }
 
+    /**
+     * Finishes nested deeper than the stack overflow it, and the program sees a {@link StackOverflowError}
+     * (not the {@link BootstrapMethodError} of a call site the JVM could not link with the stack gone,
+     * nor one exception per level); the node goes on.
+     */
+    @Test
+    void shouldReportFinishesNestedTooDeepAsAStackOverflow() {
+        Meld.local(1, CONFIG, meld -> {
+            assertThatThrownBy(() -> nest(meld, 20_000)).isInstanceOf(StackOverflowError.class);
+            long[] ran = new long[1];
+            meld.finish(() -> ran[0]++);
+            assertThat(ran[0]).isEqualTo(1);
+        });
+    }
+
+    private static void nest(Meld meld, int depth) {
+        if (depth > 0) {
+            meld.finish(() -> nest(meld, depth - 1));
+        }
+    }
+
     @Test
     void shouldRunTasksOnCopiesOfWhatTheyCaptureEvenOnTheCallingNode() {
         Meld.local(1, CONFIG, meld -> {

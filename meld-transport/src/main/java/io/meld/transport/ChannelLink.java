@@ -147,13 +147,13 @@ final class ChannelLink implements Link {
     /** Closes the connection from any thread; the link goes down with {@code cause}. */
     void close(Throwable cause) {
         try {
-            channel.eventLoop().execute(() -> {
+            channel.eventLoop().execute(transport.failStop().guard(() -> {
                 ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
                 if (handler != null) {
                     handler.closeWith(cause);
                 }
                 closeChannel();
-            });
+            }));
         } catch (RejectedExecutionException e) {
             // The node is closing and its I/O threads have stopped, closing every channel as they did (a view
             // that says a peer left can come that late).

@@ -67,7 +67,10 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         handshakeTimer = ctx.executor()
-                .schedule(() -> handshakeTimedOut(ctx), transport.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
+                .schedule(
+                        transport.failStop().guard(() -> handshakeTimedOut(ctx)),
+                        transport.handshakeTimeoutMillis(),
+                        TimeUnit.MILLISECONDS);
         if (state == State.AWAIT_WELCOME) {
             ctx.writeAndFlush(handshakeFrame(ctx, FrameType.HELLO, expectedPeer.rank(), attempt.lane()));
         }
@@ -207,7 +210,8 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         state = State.AWAIT_RANK;
         // A peer may finish forming the cluster a moment before this node does: its HELLO then waits,
         // on this connection's I/O thread, until this node knows its own rank.
-        if (transport.whenRanked(() -> ctx.executor().execute(() -> accept(ctx, hello)))) {
+        if (transport.whenRanked(() ->
+                ctx.executor().execute(transport.failStop().guard(() -> accept(ctx, hello))))) {
             accept(ctx, hello);
         }
     }

@@ -93,7 +93,8 @@ final class DirectChannels {
             }
         }
         sweepLoop = loop;
-        sweep = loop.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        sweep = loop.scheduleWithFixedDelay(
+                transport.failStop().guard(this::sweep), SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** @return the channel to {@code peer}, or {@code null} */

@@ -12,7 +12,8 @@ import java.util.function.BiConsumer;
  *
  * <p>It is every such thread's {@linkplain Thread.UncaughtExceptionHandler uncaught-exception handler}
  * ({@link #install}, {@link #threads}), and is told directly ({@link #fatal}) where a framework catches
- * the error before the thread would die (Netty hands a handler's error to {@code exceptionCaught}). The
+ * the error before the thread would die (Netty hands a handler's error to {@code exceptionCaught}, and
+ * catches a task's: {@link #guard}). The
  * first error runs the node's action, once; later ones only count. The node's action makes it a failed
  * node: its peers learn it is gone, and a launched node's process exits.
  *
@@ -64,6 +65,25 @@ public final class FailStop implements Thread.UncaughtExceptionHandler {
     public Thread install(Thread thread) {
         thread.setUncaughtExceptionHandler(this);
         return thread;
+    }
+
+    /**
+     * For a task the node hands to a framework's thread that catches what it throws (Netty logs a task's
+     * error, and quietly cancels a periodic task that throws): an {@link Error} goes to this fail-stop
+     * first, then on as before.
+     *
+     * @param task the node's task
+     * @return the task, guarded
+     */
+    public Runnable guard(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (Error e) {
+                fatal(Thread.currentThread(), e);
+                throw e;
+            }
+        };
     }
 
     /**

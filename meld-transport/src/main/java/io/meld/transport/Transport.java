@@ -633,7 +633,7 @@ public final class Transport implements Links, AutoCloseable {
             fatal = isFinal;
             signal();
             if (!isFinal && !stopped && !closing && links.get(index(peer.rank(), lane)) == null) {
-                group.schedule(this::start, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                group.schedule(failStop.guard(this::start), RETRY_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
  * on an I/O thread takes Netty's route: {@code LinkFailureTest}.)
  */
 @Timeout(90)
-class FailStopTest {
+class NodeFailStopTest {
     private static final int NODES = 3;
     private static final MeldConfig CONFIG = MeldConfig.defaults().with("meld.shutdown.timeout", "2s");
 
