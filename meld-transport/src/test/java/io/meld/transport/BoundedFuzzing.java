@@ -46,7 +46,7 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  */
 public final class BoundedFuzzing {
     /** Seconds per target when {@code fuzzing.seconds} is not set: the whole CI run has about a minute. */
-    public static final int DEFAULT_SECONDS = 5;
+    public static final int DEFAULT_SECONDS = 3;
 
     /** Per-input time limit in the forked JVM: an input that runs longer is a finding (a hang). */
     private static final int INPUT_TIMEOUT_SECONDS = 10;
@@ -160,6 +160,8 @@ public final class BoundedFuzzing {
         command.add("-Dio.netty.leakDetection.level=disabled");
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=error");
         command.add("-Djazzer.max_duration=" + seconds + "s");
+        // Jazzer's temporary seed folder, too, goes where its other files are.
+        command.add("-Djava.io.tmpdir=" + dir);
         command.add("-Djazzer.instrument=io.meld.**,org.apache.fory.**");
         // Fory's shaded compiler (Janino) builds serializers: instrumented, it takes seconds per class.
         command.add("-Djazzer.instrumentation_excludes=org.apache.fory.shaded.**");
