@@ -430,27 +430,34 @@ final class Bulk {
                 int m = Math.min(perFrame, count - done);
                 int length = BulkDescriptor.DATA_HEADER_LENGTH + m * BulkDescriptor.VALUE_LENGTH;
                 ByteBuf frame = link.newFrame(FrameType.BULK_DATA, 0, length);
-                frame.ensureWritable(length);
-                int header = frame.writerIndex();
-                frame.setIntLE(header + BulkDescriptor.DATA_REQUEST_ID_OFFSET, id);
-                frame.setIntLE(header + BulkDescriptor.DATA_RESERVED_OFFSET, 0);
-                frame.setLongLE(header + BulkDescriptor.DATA_POSITION_OFFSET, done);
-                frame.writerIndex(header + BulkDescriptor.DATA_HEADER_LENGTH);
-                long at = slot + done;
-                int written = 0;
-                while (written < m) {
-                    int pos = s.position(at);
-                    int k = Math.min(m - written, s.heldFrom(at));
-                    ByteBuffer out = frame.nioBuffer(frame.writerIndex(), k * BulkDescriptor.VALUE_LENGTH)
-                            .order(ByteOrder.LITTLE_ENDIAN);
-                    if (s.isDouble) {
-                        out.asDoubleBuffer().put(s.doubleChunk(at), pos, k);
-                    } else {
-                        out.asLongBuffer().put(s.longChunk(at), pos, k);
+                try {
+                    frame.ensureWritable(length);
+                    int header = frame.writerIndex();
+                    frame.setIntLE(header + BulkDescriptor.DATA_REQUEST_ID_OFFSET, id);
+                    frame.setIntLE(header + BulkDescriptor.DATA_RESERVED_OFFSET, 0);
+                    frame.setLongLE(header + BulkDescriptor.DATA_POSITION_OFFSET, done);
+                    frame.writerIndex(header + BulkDescriptor.DATA_HEADER_LENGTH);
+                    long at = slot + done;
+                    int written = 0;
+                    while (written < m) {
+                        int pos = s.position(at);
+                        int k = Math.min(m - written, s.heldFrom(at));
+                        ByteBuffer out = frame.nioBuffer(frame.writerIndex(), k * BulkDescriptor.VALUE_LENGTH)
+                                .order(ByteOrder.LITTLE_ENDIAN);
+                        if (s.isDouble) {
+                            out.asDoubleBuffer().put(s.doubleChunk(at), pos, k);
+                        } else {
+                            out.asLongBuffer().put(s.longChunk(at), pos, k);
+                        }
+                        frame.writerIndex(frame.writerIndex() + k * BulkDescriptor.VALUE_LENGTH);
+                        written += k;
+                        at += k;
                     }
-                    frame.writerIndex(frame.writerIndex() + k * BulkDescriptor.VALUE_LENGTH);
-                    written += k;
-                    at += k;
+                } catch (RuntimeException | Error e) {
+                    // A request past the slots this node holds is refused by the chunk accessors: the frame
+                    // was never sent, and is released here rather than leaked.
+                    frame.release();
+                    throw e;
                 }
                 link.send(frame);
                 done += m;

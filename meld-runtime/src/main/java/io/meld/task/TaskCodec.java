@@ -40,6 +40,10 @@ final class TaskCodec {
     /** The most stack frames a failure keeps. */
     static final int MAX_FRAMES = 64;
 
+    private static final byte[] NO_BYTES = {};
+    /** A report of nothing: its length is the least a REPORT frame has. */
+    private static final Report EMPTY_REPORT = new Report(0, new long[0], 0, List.of());
+
     private TaskCodec() {}
 
     /** Where a finish lives: its home node and a number unique there. */
@@ -159,6 +163,10 @@ final class TaskCodec {
     // ---------------------------------------------------------------------------------------------
     // Reading. Each reader takes the payload after the kind (see kind()).
 
+    /**
+     * Reads the kind, and checks that the frame holds the fixed fields of that kind, which the caller
+     * then reads without checks.
+     */
     static int kind(ByteBuf payload) {
         if (payload.readableBytes() < 4) {
             throw new ProtocolException("task frame of " + payload.readableBytes() + " bytes");
@@ -168,6 +176,13 @@ final class TaskCodec {
         if (kind < SPAWN || kind > REPORT) {
             throw new ProtocolException("unknown task message kind " + kind);
         }
+        int least = switch (kind) {
+            case SPAWN -> spawnLength(NO_BYTES);
+            case CALL -> callLength(NO_BYTES);
+            case RESULT -> valueLength(NO_BYTES);
+            default -> reportLength(EMPTY_REPORT);
+        };
+        need(payload, least - 4, "a task frame of kind " + kind);
         return kind;
     }
 
@@ -184,6 +199,9 @@ final class TaskCodec {
     static Report readReport(ByteBuf payload, int size) {
         long completed = payload.readLongLE();
         int n = payload.readIntLE();
+        if (n < 0 || (long) n * 12 > payload.readableBytes()) {
+            throw new ProtocolException("finish report with " + n + " nodes in " + payload.readableBytes() + " bytes");
+        }
         long[] spawned = new long[size];
         for (int i = 0; i < n; i++) {
             int node = payload.readIntLE();
@@ -192,6 +210,7 @@ final class TaskCodec {
             }
             spawned[node] = payload.readLongLE();
         }
+        need(payload, 8 + 4, "a finish report's failures");
         long failed = payload.readLongLE();
         int m = payload.readIntLE();
         if (m < 0 || m > MAX_FAILURES) {
@@ -205,9 +224,11 @@ final class TaskCodec {
     }
 
     static TaskFailure readFailure(ByteBuf payload) {
+        need(payload, 4, "a task failure");
         int node = payload.readIntLE();
         String className = readString(payload);
         String message = readString(payload);
+        need(payload, 4, "a task failure's stack");
         int k = payload.readIntLE();
         if (k < 0 || k > MAX_FRAMES) {
             throw new ProtocolException("task failure with " + k + " stack frames");
@@ -217,9 +238,21 @@ final class TaskCodec {
             String cls = readString(payload);
             String method = readString(payload);
             String file = readString(payload);
+            if (cls == null || method == null) {
+                throw new ProtocolException("task failure with a stack frame without a class or method name");
+            }
+            need(payload, 4, "a stack frame's line");
             stack[i] = new StackTraceElement(cls, method, file, payload.readIntLE());
         }
         return new TaskFailure(node, className, message, stack);
+    }
+
+    /** @throws ProtocolException when fewer than {@code bytes} are left for {@code what} */
+    private static void need(ByteBuf buf, int bytes, String what) {
+        if (buf.readableBytes() < bytes) {
+            throw new ProtocolException(
+                    "task frame cut short: " + what + " takes " + bytes + " bytes, " + buf.readableBytes() + " left");
+        }
     }
 
     private static void header(ByteBuf buf, int kind) {
@@ -261,6 +294,7 @@ final class TaskCodec {
     }
 
     private static String readString(ByteBuf buf) {
+        need(buf, 4, "a string's length");
         int length = buf.readIntLE();
         if (length < 0) {
             return null;

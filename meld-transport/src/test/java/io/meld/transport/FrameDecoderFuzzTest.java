@@ -2,10 +2,13 @@ package io.meld.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.meld.config.MeldConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -18,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,8 +31,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Throws random and mutated byte streams at the decoder, alone and in front of a {@link
  * ConnectionHandler}, and checks them against a model of the frame rules.
  *
- * <p>Seeded, bounded and quick (a few seconds together): a failure prints the seed and iteration, and the
- * same run reproduces it. Raise {@code -Dfuzz.iterations} for a longer hunt.
+ * <p>Two kinds of test share the model and its checks. The seeded ones ({@code @Test}) mutate valid
+ * streams with {@link Random}: bounded and quick (a few seconds together), a failure prints the seed and
+ * iteration, and the same run reproduces it; raise {@code -Dfuzz.iterations} for a longer hunt. The
+ * Jazzer ones ({@code @FuzzTest}) take their streams from a coverage-guided fuzzer: in every build they
+ * replay their corpus and past crashes ({@code FrameDecoderFuzzTestInputs/<method>/} in the test
+ * resources), and {@link BoundedFuzzingTest} fuzzes each for a few seconds in a JVM of its own.
  */
 @Timeout(60)
 class FrameDecoderFuzzTest {
@@ -78,6 +86,111 @@ class FrameDecoderFuzzTest {
             }
         }
         LeakCheck.assertNoLeaks();
+    }
+
+    /**
+     * The decoder alone, on a stream the fuzzer chose, cut into reads and fed as {@link
+     * #checkDecoderAlone} does with a {@link Random} seeded from the input's last 8 bytes: it emits
+     * exactly the model's frames, fails with the model's {@link ProtocolException} or none, and releases
+     * every buffer.
+     */
+    @FuzzTest
+    void shouldCutAnyStreamIntoTheFramesTheRulesAllow(FuzzedDataProvider data) {
+        long seed = data.consumeLong();
+        checkDecoderAlone(new Random(seed), data.consumeRemainingAsBytes(), FrameDecoderTest.knownTypes());
+    }
+
+    /**
+     * A peer's stream, as the fuzzer chose it, to a node of either side of the handshake (the input's
+     * last byte picks which), checked as {@link #checkPipeline} checks the seeded streams: a link only
+     * after a handshake every rule accepts, and then exactly the well-sequenced frames up to the first
+     * bad one. A handshake payload also decodes to fields that encode to the same bytes.
+     */
+    @FuzzTest
+    void shouldHandAHandlerOnlyTheFramesAfterAValidHandshake(FuzzedDataProvider data) {
+        Side side = data.consumeBoolean() ? Side.ACCEPTING : Side.CONNECTING;
+        long seed = data.consumeLong();
+        byte[] stream = data.consumeRemainingAsBytes();
+        checkHandshakeRoundTrip(stream);
+        FuzzedNode node = FuzzedNode.of(side);
+        node.handler.clear();
+        checkPipeline(
+                new Random(seed),
+                side,
+                node.transport,
+                stream,
+                FrameDecoderTest.knownTypes(),
+                null,
+                node.handler,
+                node.downs);
+    }
+
+    /** A node of the test cluster for {@link #shouldHandAHandlerOnlyTheFramesAfterAValidHandshake}, one per side. */
+    private record FuzzedNode(
+            Transport transport, RecordingFrameHandler handler, ConcurrentLinkedQueue<TestCluster.LinkDown> downs) {
+        private static final FuzzedNode[] NODES = new FuzzedNode[Side.values().length];
+
+        static synchronized FuzzedNode of(Side side) {
+            if (NODES[side.ordinal()] == null) {
+                RecordingFrameHandler handler = new RecordingFrameHandler();
+                ConcurrentLinkedQueue<TestCluster.LinkDown> downs = new ConcurrentLinkedQueue<>();
+                Transport t = TestCluster.transport(
+                        TestCluster.CLUSTER_ID, 2, side.rank, TestCluster.smallConfig(), handler, downs);
+                t.connect(side.rank, List.of(), Duration.ofSeconds(1)); // its rank; no peer to wait for
+                NODES[side.ordinal()] = new FuzzedNode(t, handler, downs);
+            }
+            return NODES[side.ordinal()];
+        }
+
+        static synchronized void closeAll() {
+            for (int i = 0; i < NODES.length; i++) {
+                if (NODES[i] != null) {
+                    NODES[i].transport.close();
+                    NODES[i] = null;
+                }
+            }
+        }
+    }
+
+    @AfterAll
+    static void closeFuzzedNodes() {
+        FuzzedNode.closeAll();
+    }
+
+    /**
+     * When the stream starts with a whole HELLO or WELCOME frame: its payload decodes to fields that
+     * encode to the same bytes, but for the reserved field, which is written as 0.
+     */
+    private static void checkHandshakeRoundTrip(byte[] stream) {
+        if (stream.length < FrameDescriptor.HEADER_LENGTH + HandshakeCodec.LENGTH) {
+            return;
+        }
+        int type = Byte.toUnsignedInt(stream[FrameDescriptor.TYPE_OFFSET]);
+        if (type != FrameType.HELLO && type != FrameType.WELCOME) {
+            return;
+        }
+        ByteBuf payload = Unpooled.wrappedBuffer(
+                stream, FrameDescriptor.HEADER_LENGTH, stream.length - FrameDescriptor.HEADER_LENGTH);
+        HandshakeCodec.Hello h = HandshakeCodec.decode(payload);
+        ByteBuf again = Unpooled.buffer(HandshakeCodec.LENGTH);
+        HandshakeCodec.encode(
+                again,
+                h.version(),
+                h.lane(),
+                h.clusterId(),
+                h.senderRank(),
+                h.receiverRank(),
+                h.size(),
+                h.incarnation());
+        byte[] expected = Arrays.copyOfRange(
+                stream, FrameDescriptor.HEADER_LENGTH, FrameDescriptor.HEADER_LENGTH + HandshakeCodec.LENGTH);
+        // The reserved int32 follows the cluster size.
+        ByteBuffer.wrap(expected).order(ByteOrder.LITTLE_ENDIAN).putInt(HandshakeCodec.SIZE_OFFSET + Integer.BYTES, 0);
+        if (h.magic() == HandshakeCodec.MAGIC) {
+            assertThat(ByteBufUtil.getBytes(again))
+                    .as("the handshake, encoded again")
+                    .isEqualTo(expected);
+        }
     }
 
     /** Which end of a connection the node under test is. */

@@ -73,6 +73,11 @@ final class RecordingFrameHandler implements FrameHandler {
         }
     }
 
+    /** Forgets the frames seen so far: for a fuzz test, whose inputs would otherwise pile up. */
+    void clear() {
+        frames.clear();
+    }
+
     /** Makes the handler keep a retained slice of every payload ({@link #kept()}), which the test releases. */
     void keepSlices() {
         keepSlices = true;
