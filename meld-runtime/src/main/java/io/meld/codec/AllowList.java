@@ -161,7 +161,7 @@ final class AllowList implements TypeChecker {
     }
 
     /** Element types of object arrays that are basics: their arrays reach this list, they do not. */
-    private static boolean isBasic(String name) {
+    static boolean isBasic(String name) {
         return switch (name) {
             case "java.lang.Object",
                     "java.lang.String",

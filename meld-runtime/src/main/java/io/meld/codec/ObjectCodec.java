@@ -7,7 +7,9 @@ import io.meld.config.MeldConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.Map;
 import java.util.function.LongFunction;
 import java.util.function.ToLongFunction;
 import org.apache.fory.ThreadSafeFory;
@@ -58,6 +60,8 @@ public final class ObjectCodec {
     private final ThreadSafeFory fory;
     /** Fory type numbers of handle classes; ones below 256 are Fory's own. */
     private int nextHandleId = 1000;
+    /** The longest class name a peer may send (the JVM's own limit is 65535 bytes). */
+    private static final int MAX_CLASS_NAME = 65_535;
 
     /**
      * @param allowed class names and package patterns ({@code com.example.*}) to allow
@@ -74,6 +78,10 @@ public final class ObjectCodec {
                 .suppressClassRegistrationWarnings(true)
                 .buildThreadSafeFory();
         fory.setTypeChecker(allowList);
+        // Fory writes a Class by its name and loads it on read with a serializer of its own that never
+        // asks the allow-list: a peer could make this node load any class on its class path. A Class
+        // crosses as its name, loaded without initialization, and only when the allow-list allows it.
+        fory.registerSerializer(Class.class, resolver -> new ClassByName(resolver.getConfig(), allowList));
     }
 
     /**
@@ -138,6 +146,66 @@ public final class ObjectCodec {
         // bytes stops using the serializer registered for it when writing (seen with Fory 1.6.0).
         fory.register(type, nextHandleId++);
         fory.registerSerializer(type, resolver -> new HandleSerializer<>(resolver.getConfig(), type, key, resolve));
+    }
+
+    /**
+     * A {@link Class} as its binary name, checked against the allow-list on both sides and loaded without
+     * running its static initializer.
+     */
+    @SuppressWarnings("rawtypes")
+    private static final class ClassByName extends Serializer<Class> {
+        private static final Map<String, Class<?>> PRIMITIVES = Map.of(
+                "boolean", boolean.class,
+                "byte", byte.class,
+                "char", char.class,
+                "short", short.class,
+                "int", int.class,
+                "long", long.class,
+                "float", float.class,
+                "double", double.class,
+                "void", void.class);
+
+        private final AllowList allowList;
+
+        ClassByName(Config config, AllowList allowList) {
+            super(config, Class.class);
+            this.allowList = allowList;
+        }
+
+        @Override
+        public void write(WriteContext context, Class value) {
+            String name = value.getName();
+            check(name);
+            byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+            context.getBuffer().writeVarInt32(bytes.length);
+            context.getBuffer().writeBytes(bytes);
+        }
+
+        @Override
+        public Class read(ReadContext context) {
+            int length = context.getBuffer().readVarInt32();
+            if (length < 0 || length > MAX_CLASS_NAME) {
+                throw new MeldException("a class name of " + length + " bytes");
+            }
+            String name = new String(context.getBuffer().readBytes(length), StandardCharsets.UTF_8);
+            check(name);
+            Class<?> primitive = PRIMITIVES.get(name);
+            if (primitive != null) {
+                return primitive;
+            }
+            try {
+                return Class.forName(name, false, Thread.currentThread().getContextClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw new MeldException("no class " + name + " on this node", e);
+            }
+        }
+
+        private void check(String name) {
+            if (!PRIMITIVES.containsKey(name) && !AllowList.isBasic(name) && !allowList.allows(name)) {
+                throw new ClassNotAllowedException(
+                        name, "a Class object of " + name + ", which meld.codec.classes does not allow");
+            }
+        }
     }
 
     /** Writes a handle as its key; reads a key as this node's handle. */

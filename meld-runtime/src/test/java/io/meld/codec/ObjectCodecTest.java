@@ -97,6 +97,28 @@ class ObjectCodecTest {
         assertThatThrownBy(() -> b.decode(a.encode(new Handle(11, "a")))).hasMessageContaining("no handle #11 on b");
     }
 
+    /**
+     * Fory's own way with a {@link Class} loads any class a peer names, without the allow-list: a Class
+     * crosses here only when the allow-list allows its name, and is never initialized by the decoding.
+     */
+    @Test
+    void shouldLetAClassCrossOnlyWhenItsNameIsAllowed() {
+        ObjectCodec codec = new ObjectCodec(List.of(Point.class.getName()));
+        assertThat(codec.decode(codec.encode(Point.class))).isEqualTo(Point.class);
+        assertThat(codec.decode(codec.encode(new Object[] {long.class, String.class, Point[].class})))
+                .isEqualTo(new Object[] {long.class, String.class, Point[].class});
+
+        assertThatThrownBy(() -> codec.encode(java.io.File.class))
+                .isInstanceOf(ClassNotAllowedException.class)
+                .hasMessageContaining("java.io.File");
+        // Bytes a peer wrote with a codec that allows the class: this node refuses them.
+        ObjectCodec lax = new ObjectCodec(List.of("java.io.*", Point.class.getName()));
+        assertThatThrownBy(() -> codec.decode(lax.encode(java.io.File.class)))
+                .isInstanceOf(ClassNotAllowedException.class)
+                .hasMessageContaining("refused to decode an object")
+                .hasMessageContaining("java.io.File");
+    }
+
     @Test
     void shouldRoundTripAnAllowedRecordAndAnArrayOfIt() {
         ObjectCodec codec = new ObjectCodec(List.of(Point.class.getName()));
