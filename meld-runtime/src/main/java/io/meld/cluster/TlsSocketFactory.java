@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -51,6 +52,8 @@ import org.slf4j.Logger;
 final class TlsSocketFactory extends DefaultSocketFactory {
     /** Handshakes in progress at most; a connection beyond is closed at once. */
     static final int MAX_HANDSHAKES = 64;
+    /** How long the accepting thread waits after a failed accept before it tries again. */
+    private static final long ACCEPT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final SSLSocketFactory sockets;
     private final SSLParameters server;
@@ -188,7 +191,9 @@ final class TlsSocketFactory extends DefaultSocketFactory {
                         raw = super.accept();
                     } catch (IOException e) {
                         if (!isClosed()) {
+                            // Out of file descriptors, say: wait a little rather than spin on the error.
                             log.debug("cannot accept a connection on the cluster port: {}", e.toString());
+                            LockSupport.parkNanos(ACCEPT_RETRY_NANOS);
                         }
                         continue;
                     }
