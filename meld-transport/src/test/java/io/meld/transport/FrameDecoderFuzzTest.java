@@ -369,6 +369,12 @@ class FrameDecoderFuzzTest {
         boolean linked = !downs.isEmpty();
         if (side == Side.ACCEPTING) {
             boolean welcomed = !sent.isEmpty() && sent.get(0)[FrameDescriptor.TYPE_OFFSET] == FrameType.WELCOME;
+            if (welcomed && !linked && asksForADirectChannel(stream)) {
+                // A HELLO on the direct lane asks for a direct channel: its WELCOME hands the connection to
+                // the direct channels, which install no link and read the frames that follow their own
+                // way; the model here does not follow them (DirectChannelTest does).
+                return false;
+            }
             assertThat(welcomed).as("WELCOME sent").isEqualTo(linked);
         } else {
             assertThat(sent).as("what the connecting node sent").isNotEmpty();
@@ -405,6 +411,14 @@ class FrameDecoderFuzzTest {
             assertThat(cause).isInstanceOf(ProtocolException.class);
         }
         return true;
+    }
+
+    /** @return whether the stream starts with a whole HELLO for the direct channel's lane */
+    private static boolean asksForADirectChannel(byte[] stream) {
+        int lane = FrameDescriptor.HEADER_LENGTH + HandshakeCodec.LANE_OFFSET;
+        return stream.length >= FrameDescriptor.HEADER_LENGTH + HandshakeCodec.LENGTH
+                && Byte.toUnsignedInt(stream[FrameDescriptor.TYPE_OFFSET]) == FrameType.HELLO
+                && ByteBuffer.wrap(stream).order(ByteOrder.LITTLE_ENDIAN).getShort(lane) == (short) DirectChannel.LANE;
     }
 
     /**
