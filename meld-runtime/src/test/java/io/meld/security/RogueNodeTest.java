@@ -132,18 +132,8 @@ class RogueNodeTest {
         LiveCluster cluster = live();
         LiveCluster.Workload program = cluster.startWorkload();
         program.awaitProgress(3);
-        int[] intruderPorts = ports(2);
-
         // A fourth node in plain text, and one that claims to be node 1 of a cluster of three.
-        CompletableFuture<Throwable> fourth = refusedJoin(intruder(cluster, 4, 3, intruderPorts[0])
-                .with(SecuritySettings.ENABLED, false)
-                .with(SecuritySettings.SECRET_FILE, ""));
-        CompletableFuture<Throwable> second = refusedJoin(intruder(cluster, LiveCluster.SIZE, 1, intruderPorts[1])
-                .with(SecuritySettings.ENABLED, false)
-                .with(SecuritySettings.SECRET_FILE, ""));
-
-        assertRefusedJoin(fourth, "a fourth node without the secret");
-        assertRefusedJoin(second, "a second node 1 without the secret");
+        assertIntrudersRefused(cluster, false, "", "without the secret");
         program.awaitProgress(3);
         assertThat(program.finish()).isPositive();
     }
@@ -155,17 +145,7 @@ class RogueNodeTest {
         program.awaitProgress(3);
         Path otherSecret = TestSecrets.newSecretFile();
         opened.add(() -> TestSecrets.delete(otherSecret));
-        int[] intruderPorts = ports(2);
-
-        CompletableFuture<Throwable> fourth = refusedJoin(intruder(cluster, 4, 3, intruderPorts[0])
-                .with(SecuritySettings.ENABLED, true)
-                .with(SecuritySettings.SECRET_FILE, otherSecret.toString()));
-        CompletableFuture<Throwable> second = refusedJoin(intruder(cluster, LiveCluster.SIZE, 1, intruderPorts[1])
-                .with(SecuritySettings.ENABLED, true)
-                .with(SecuritySettings.SECRET_FILE, otherSecret.toString()));
-
-        assertRefusedJoin(fourth, "a fourth node with another secret");
-        assertRefusedJoin(second, "a second node 1 with another secret");
+        assertIntrudersRefused(cluster, true, otherSecret.toString(), "with another secret");
 
         // On both planes of every node, a TLS client with a certificate of another secret's authority
         // for the same cluster name, which trusts any server (so that the node must be the one to refuse),
@@ -184,6 +164,23 @@ class RogueNodeTest {
         }
         program.awaitProgress(3);
         assertThat(program.finish()).isPositive();
+    }
+
+    /**
+     * A fourth node, and a second node 1, each with these security settings, try to join the running
+     * cluster: both are refused.
+     */
+    private void assertIntrudersRefused(LiveCluster cluster, boolean secure, String secretFile, String what)
+            throws Exception {
+        int[] intruderPorts = ports(2);
+        CompletableFuture<Throwable> fourth = refusedJoin(intruder(cluster, 4, 3, intruderPorts[0])
+                .with(SecuritySettings.ENABLED, secure)
+                .with(SecuritySettings.SECRET_FILE, secretFile));
+        CompletableFuture<Throwable> second = refusedJoin(intruder(cluster, LiveCluster.SIZE, 1, intruderPorts[1])
+                .with(SecuritySettings.ENABLED, secure)
+                .with(SecuritySettings.SECRET_FILE, secretFile));
+        assertRefusedJoin(fourth, "a fourth node " + what);
+        assertRefusedJoin(second, "a second node 1 " + what);
     }
 
     @Test
