@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.meld.MeldException;
+import io.meld.transport.InstrumentAlso;
 import java.lang.reflect.Array;
 import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
@@ -36,6 +37,7 @@ import java.util.UUID;
  *       the allowed record, nested) decodes to an equal value.
  * </ul>
  */
+@InstrumentAlso("org.apache.fory.**")
 class ObjectCodecFuzzTest {
     /** The one class of the program the codec allows. */
     record Point(int x, long y, String name, List<Object> tags) {}

@@ -162,7 +162,7 @@ public final class BoundedFuzzing {
         command.add("-Djazzer.max_duration=" + seconds + "s");
         // Jazzer's temporary seed folder, too, goes where its other files are.
         command.add("-Djava.io.tmpdir=" + dir);
-        command.add("-Djazzer.instrument=io.meld.**,org.apache.fory.**");
+        command.add("-Djazzer.instrument=" + String.join(",", instrumented(className)));
         // Fory's shaded compiler (Janino) builds serializers: instrumented, it takes seconds per class.
         command.add("-Djazzer.instrumentation_excludes=org.apache.fory.shaded.**");
         // JUnit's own time limit would cut the fuzzing short; libFuzzer's per-input limit replaces it.
@@ -196,6 +196,20 @@ public final class BoundedFuzzing {
             return "fuzzed " + target + ": " + done;
         }
         throw new AssertionError(report(target, dir, log, exited ? "exit code " + process.exitValue() : "did not end"));
+    }
+
+    /** @return the class patterns Jazzer instruments for a fuzz test class: Meld's, and its {@link InstrumentAlso} */
+    private static List<String> instrumented(String className) {
+        List<String> patterns = new ArrayList<>(List.of("io.meld.**"));
+        try {
+            InstrumentAlso also = Class.forName(className, false, loader()).getAnnotation(InstrumentAlso.class);
+            if (also != null) {
+                patterns.addAll(List.of(also.value()));
+            }
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
+        return patterns;
     }
 
     /** The failure message: the crash files, each with its bytes, and the end of the JVM's log. */
