@@ -40,6 +40,24 @@ class FailStopProcessTest {
                                     + " died of java.lang.OutOfMemoryError: injected by the test"));
             nodes.out.awaitLines(2, l -> l.endsWith("FAILED node=" + victim), Duration.ofSeconds(30));
             nodes.assertSurvivorsEnded(victim);
+            // For docs/reliability.md: how long the others took to learn of the failure (not asserted).
+            long injected = micros(nodes.out.lines(), "INJECTED");
+            for (String l : nodes.out.lines()) {
+                if (l.contains(" SEEN at_us=")) {
+                    System.out.printf(
+                            "%s saw the failure %.1f ms after the error%n",
+                            l.substring(0, 3), (micros(List.of(l), "SEEN") - injected) / 1000.0);
+                }
+            }
         }
+    }
+
+    private static long micros(List<String> lines, String what) {
+        return lines.stream()
+                .filter(l -> l.contains(" " + what + " at_us="))
+                .map(l -> Long.parseLong(
+                        l.substring(l.indexOf("at_us=") + "at_us=".length()).trim()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + what + " line in " + lines));
     }
 }

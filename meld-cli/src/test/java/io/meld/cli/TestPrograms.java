@@ -323,6 +323,12 @@ final class TestPrograms {
      * whom they lost.
      */
     static final class DyingThread {
+        /** The wall clock in microseconds: the processes of a test share the machine's. */
+        private static long epochMicros() {
+            java.time.Instant now = java.time.Instant.now();
+            return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+        }
+
         public static void main(String[] args) throws InterruptedException {
             int victim = Integer.parseInt(args[0]);
             Meld meld = Meld.join();
@@ -333,6 +339,7 @@ final class TestPrograms {
                         .filter(t -> t.getName().equals("meld-flusher-" + victim))
                         .findFirst()
                         .orElseThrow();
+                System.out.println("INJECTED at_us=" + epochMicros());
                 flusher.getUncaughtExceptionHandler()
                         .uncaughtException(flusher, new OutOfMemoryError("injected by the test"));
                 Thread.sleep(Long.MAX_VALUE); // the node halts its process
@@ -341,6 +348,7 @@ final class TestPrograms {
                 meld.barrier();
                 System.out.println("PASSED");
             } catch (NodeFailedException e) {
+                System.out.println("SEEN at_us=" + epochMicros());
                 System.out.println("FAILED node=" + e.node());
             }
             meld.close();

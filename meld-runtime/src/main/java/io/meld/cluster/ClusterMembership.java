@@ -135,6 +135,11 @@ public final class ClusterMembership implements AutoCloseable {
     /** This node's key in {@link #JOINED}, once it is there; else {@code null}. */
     private String joinedKey;
 
+    /** @return the JGroups channel, for tests of the cluster layer */
+    JChannel channel() {
+        return channel;
+    }
+
     private ClusterMembership(
             JChannel channel, Listener listener, MeldConfig config, DnsNodes dns, LateJoinGuard guard) {
         this.channel = channel;

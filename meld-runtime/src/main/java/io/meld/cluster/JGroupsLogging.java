@@ -1,5 +1,6 @@
 package io.meld.cluster;
 
+import io.meld.transport.FailStop;
 import java.util.Locale;
 import org.jgroups.logging.CustomLogFactory;
 import org.jgroups.logging.Log;
@@ -19,6 +20,12 @@ import org.slf4j.LoggerFactory;
  * carries no data over JGroups and reports a lost peer itself, from the cluster's views and its own data
  * connections, naming the node; so these lines say nothing a user must act on. The rest of JGroups keeps
  * its warnings and errors.
+ *
+ * <p>Fail-stop: JGroups catches what its message handlers, thread pool tasks and timer tasks throw, errors
+ * included, and only logs it; a node whose JGroups thread ran out of memory would go on with its cluster
+ * layer in an unknown state. So every error JGroups logs with an {@link Error} attached, on a thread of a
+ * node's JGroups (whose uncaught-exception handler is that node's {@link FailStop}), fails that node, at
+ * whatever level the line is logged.
  *
  * <p>{@link #install()} sets the factory JVM-wide ({@link LogFactory#setCustomLogFactory}), unless the
  * program set one of its own first; it must run before JGroups creates a logger, which the cluster layer
@@ -54,7 +61,35 @@ final class JGroupsLogging implements CustomLogFactory {
         return new QuietLog(LoggerFactory.getLogger(name), name.equals(TCP_LOGGER));
     }
 
-    /** JGroups' SLF4J log with INFO, and for the TCP transport also WARN and ERROR, moved to DEBUG. */
+    /**
+     * Fails the node whose JGroups thread this is, when {@code t} is fatal ({@link FailStop#isFatal}): the
+     * thread's uncaught-exception handler is the node's {@link FailStop} (JGroupsStack's thread factory).
+     */
+    static void failStopOn(Throwable t) {
+        if (t != null && FailStop.isFatal(t)) {
+            Thread thread = Thread.currentThread();
+            if (thread.getUncaughtExceptionHandler() instanceof FailStop failStop) {
+                failStop.fatal(thread, t);
+            }
+        }
+    }
+
+    /** @return the throwable among a log line's arguments, if any */
+    private static Throwable throwableIn(Object... args) {
+        if (args != null) {
+            for (Object a : args) {
+                if (a instanceof Throwable t) {
+                    return t;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * JGroups' SLF4J log with INFO, and for the TCP transport also WARN and ERROR, moved to DEBUG; a fatal
+     * error it is handed fails the node ({@link #failStopOn}).
+     */
     static final class QuietLog extends Slf4jLogImpl {
         private final Logger logger;
         private final boolean failuresAtDebug;
@@ -96,6 +131,7 @@ final class JGroupsLogging implements CustomLogFactory {
 
         @Override
         public void warn(String msg, Object... args) {
+            failStopOn(throwableIn(args));
             if (failuresAtDebug || msg.contains(LATE_GMS_MESSAGE)) {
                 debug(msg, args);
             } else {
@@ -105,6 +141,7 @@ final class JGroupsLogging implements CustomLogFactory {
 
         @Override
         public void warn(String msg, Throwable t) {
+            failStopOn(t);
             if (failuresAtDebug) {
                 debug(msg, t);
             } else {
@@ -128,6 +165,7 @@ final class JGroupsLogging implements CustomLogFactory {
 
         @Override
         public void error(String msg, Object... args) {
+            failStopOn(throwableIn(args));
             if (failuresAtDebug) {
                 debug(msg, args);
             } else {
@@ -137,6 +175,7 @@ final class JGroupsLogging implements CustomLogFactory {
 
         @Override
         public void error(String msg, Throwable t) {
+            failStopOn(t);
             if (failuresAtDebug) {
                 debug(msg, t);
             } else {

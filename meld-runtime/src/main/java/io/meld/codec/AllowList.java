@@ -1,7 +1,12 @@
 package io.meld.codec;
 
 import io.meld.ClassNotAllowedException;
+import java.lang.invoke.SerializedLambda;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.fory.resolver.TypeChecker;
@@ -158,6 +163,42 @@ final class AllowList implements TypeChecker {
     @Override
     public String toString() {
         return "AllowList" + classes + packages;
+    }
+
+    /**
+     * Whether objects of a class that Fory has a serializer of its own for cross without being listed:
+     * the basics of {@link ObjectCodec}'s class comment. Fory's serializers of other classes (URI,
+     * Pattern, StackTraceElement, Date, BitSet, Locale, the atomics, exceptions, buffers, its own
+     * unsigned and 16-bit float types, ...) ask this list first.
+     *
+     * @param c a class Fory registered a serializer for
+     * @return true for primitives, the boxes, {@code String}, {@code Object}, {@code Class} (which
+     *     checks its own value), collections and maps (the JDK's, and Fory's lists of primitives), {@code
+     *     java.util} comparators, {@code Optional}s and {@code UUID}, {@code java.math} and {@code
+     *     java.time} values, arrays of these, and the stand-ins Fory writes for lambdas and views
+     */
+    static boolean crossesUnlisted(Class<?> c) {
+        if (c.isArray()) {
+            return crossesUnlisted(c.getComponentType());
+        }
+        String name = c.getName();
+        if (c.isPrimitive() || isBasic(name) || c == Void.class || c == Class.class) {
+            return true;
+        }
+        if (Collection.class.isAssignableFrom(c) || Map.class.isAssignableFrom(c)) {
+            // the JDK's, and Fory's lists of primitives (org.apache.fory.collection.Int8List, ...); Fory
+            // takes only a collection serializer for these, and their elements are checked on their own
+            return true;
+        }
+        if (name.startsWith("java.util.") && !name.startsWith("java.util.concurrent.atomic.")) {
+            return Comparator.class.isAssignableFrom(c) || name.startsWith("java.util.Optional") || c == UUID.class;
+        }
+        return name.startsWith("java.math.")
+                || name.startsWith("java.time.")
+                || c == SerializedLambda.class
+                // stand-ins for lambdas, proxies, sub-lists and writeReplace objects: what they stand for
+                // is checked on its own
+                || name.startsWith("org.apache.fory.serializer.");
     }
 
     /** Element types of object arrays that are basics: their arrays reach this list, they do not. */

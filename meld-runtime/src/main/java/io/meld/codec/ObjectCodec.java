@@ -9,9 +9,11 @@ import io.netty.buffer.ByteBufOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.function.LongFunction;
 import java.util.function.ToLongFunction;
+import org.apache.fory.Fory;
 import org.apache.fory.ThreadSafeFory;
 import org.apache.fory.config.Config;
 import org.apache.fory.config.ForyBuilder;
@@ -19,6 +21,8 @@ import org.apache.fory.config.Language;
 import org.apache.fory.context.ReadContext;
 import org.apache.fory.context.WriteContext;
 import org.apache.fory.exception.InsecureException;
+import org.apache.fory.resolver.ClassResolver;
+import org.apache.fory.resolver.RefMode;
 import org.apache.fory.serializer.Serializer;
 
 /**
@@ -44,7 +48,10 @@ import org.apache.fory.serializer.Serializer;
  *
  * Any other class, a JDK one included ({@code java.io.File}, {@code java.util.Random}, ...), is refused
  * with {@link ClassNotAllowedException} naming it: by the sender when it encodes, and by the receiver
- * when it decodes bytes that name it. The allow-list is by name, so nodes need not register classes in
+ * when it decodes bytes that name it. So are the other classes Fory has serializers of its own for
+ * ({@code URI}, {@code Pattern}, {@code StackTraceElement}, {@code Date}, the atomics, exceptions,
+ * buffers, Fory's own number types, ...; {@link AllowList#crossesUnlisted(Class)} draws the line), until
+ * they are allowed like any class. The allow-list is by name, so nodes need not register classes in
  * the same order, but every node must allow what it receives.
  *
  * <p>Encoding: Fory's Java format with reference tracking (a shared or cyclic object arrives once, as
@@ -82,6 +89,25 @@ public final class ObjectCodec {
         // asks the allow-list: a peer could make this node load any class on its class path. A Class
         // crosses as its name, loaded without initialization, and only when the allow-list allows it.
         fory.registerSerializer(Class.class, resolver -> new ClassByName(resolver.getConfig(), allowList));
+        // Fory has serializers of its own for many more JDK classes than the basics (URI, Pattern,
+        // StackTraceElement, Date, the atomics, exceptions, ...) and for types of its own format, and uses
+        // them without asking the allow-list. Each of them asks it first.
+        fory.registerCallback(instance -> guardBuiltIns(instance, allowList));
+    }
+
+    /**
+     * Puts a {@link Guarded} serializer in front of each serializer Fory registered for a class that is
+     * not a basic ({@link AllowList#crossesUnlisted(Class)}).
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static void guardBuiltIns(Fory instance, AllowList allowList) {
+        ClassResolver resolver = (ClassResolver) instance.getTypeResolver();
+        for (Class<?> c : List.copyOf(resolver.getRegisteredClasses())) {
+            if (!AllowList.crossesUnlisted(c)) {
+                Serializer original = resolver.getSerializer(c);
+                resolver.registerSerializer(c, new Guarded(instance.getConfig(), original, allowList));
+            }
+        }
     }
 
     /**
@@ -205,6 +231,57 @@ public final class ObjectCodec {
                 throw new ClassNotAllowedException(
                         name, "a Class object of " + name + ", which meld.codec.classes does not allow");
             }
+        }
+    }
+
+    /**
+     * Fory's own serializer of a class that is not a basic, used only when the allow-list allows the
+     * class, on either side.
+     */
+    private static final class Guarded<T> extends Serializer<T> {
+        private final Serializer<T> serializer;
+        private final AllowList allowList;
+        private final String name;
+
+        Guarded(Config config, Serializer<T> serializer, AllowList allowList) {
+            super(config, serializer.getType(), serializer.needToWriteRef());
+            this.serializer = serializer;
+            this.allowList = allowList;
+            this.name = serializer.getType().getName();
+        }
+
+        private void check() {
+            if (!allowList.allows(name)) {
+                Class<?> element = getType();
+                while (element.isArray()) {
+                    element = element.getComponentType();
+                }
+                throw new ClassNotAllowedException(element.getName(), AllowList.refusal(element.getName()));
+            }
+        }
+
+        @Override
+        public void write(WriteContext context, RefMode mode, T value) {
+            check();
+            serializer.write(context, mode, value);
+        }
+
+        @Override
+        public void write(WriteContext context, T value) {
+            check();
+            serializer.write(context, value);
+        }
+
+        @Override
+        public T read(ReadContext context, RefMode mode) {
+            check();
+            return serializer.read(context, mode);
+        }
+
+        @Override
+        public T read(ReadContext context) {
+            check();
+            return serializer.read(context);
         }
     }
 

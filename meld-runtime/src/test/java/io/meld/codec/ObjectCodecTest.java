@@ -12,19 +12,32 @@ import io.netty.buffer.PooledByteBufAllocator;
 import java.io.File;
 import java.io.Serializable;
 import java.math.BigDecimal;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.fory.type.Float16;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The object codec: what crosses (JDK basics, allowed records and classes, serializable lambdas written by
@@ -265,6 +278,61 @@ class ObjectCodecTest {
         assertThatThrownBy(() -> strict.decode(bytes))
                 .isInstanceOf(ClassNotAllowedException.class)
                 .hasMessageContaining("java.io.File");
+    }
+
+    /**
+     * JDK classes that Fory serializes with serializers of its own, which never asked the allow-list
+     * until the codec put a check in front of each; with the class refused, and those it takes to send
+     * the value (an exception carries its stack frames).
+     */
+    static Stream<Arguments> valuesThatForySerializesItself() {
+        StackTraceElement frame = new StackTraceElement("com.example.C", "m", "C.java", 1);
+        return Stream.of(
+                Arguments.of(URI.create("http://example.com/x"), "java.net.URI", List.of("java.net.URI")),
+                Arguments.of(Pattern.compile("a+"), "java.util.regex.Pattern", List.of("java.util.regex.Pattern")),
+                Arguments.of(frame, "java.lang.StackTraceElement", List.of("java.lang.StackTraceElement")),
+                Arguments.of(
+                        new StackTraceElement[] {frame},
+                        "java.lang.StackTraceElement",
+                        List.of("java.lang.StackTraceElement")),
+                Arguments.of(new Date(1), "java.util.Date", List.of("java.util.Date")),
+                Arguments.of(new Timestamp(1), "java.sql.Timestamp", List.of("java.sql.Timestamp")),
+                Arguments.of(new BitSet(8), "java.util.BitSet", List.of("java.util.BitSet")),
+                Arguments.of(Locale.US, "java.util.Locale", List.of("java.util.Locale")),
+                Arguments.of(
+                        new AtomicLong(3),
+                        "java.util.concurrent.atomic.AtomicLong",
+                        List.of("java.util.concurrent.atomic.AtomicLong")),
+                Arguments.of(new StringBuilder("sb"), "java.lang.StringBuilder", List.of("java.lang.StringBuilder")),
+                Arguments.of(
+                        ByteBuffer.wrap(new byte[] {1, 2}),
+                        "java.nio.HeapByteBuffer",
+                        List.of("java.nio.HeapByteBuffer")),
+                Arguments.of(
+                        Float16.valueOf(1.5f), "org.apache.fory.type.Float16", List.of("org.apache.fory.type.Float16")),
+                Arguments.of(
+                        new IllegalStateException("boom"),
+                        "java.lang.IllegalStateException",
+                        List.of("java.lang.IllegalStateException", "java.lang.StackTraceElement")));
+    }
+
+    @ParameterizedTest
+    @MethodSource("valuesThatForySerializesItself")
+    void shouldRefuseAJdkValueClassOutsideTheBasicsOnBothSidesUntilItIsAllowed(
+            Object value, String refused, List<String> allowed) {
+        ObjectCodec lax = new ObjectCodec(allowed);
+        ObjectCodec strict = new ObjectCodec(List.of());
+        byte[] bytes = lax.encode(List.of(value));
+
+        assertThatThrownBy(() -> strict.encode(value))
+                .isInstanceOf(ClassNotAllowedException.class)
+                .hasMessageContaining(refused + " may not cross the wire");
+        assertThatThrownBy(() -> strict.decode(bytes))
+                .isInstanceOf(ClassNotAllowedException.class)
+                .hasMessageContaining(refused + " may not cross the wire");
+        allowed.forEach(strict::allow);
+        Object decoded = ((List<?>) strict.decode(bytes)).get(0);
+        assertThat(decoded.getClass()).isEqualTo(value.getClass());
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.meld.transport.FailStop;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -68,6 +69,8 @@ class NodeFailStopTest {
 
     private static void assertNodeFailsWhenItsThreadDies(int victim, Predicate<Thread> itsThread) {
         Map<Integer, Throwable> seen = new ConcurrentHashMap<>();
+        Map<Integer, Long> seenAt = new ConcurrentHashMap<>();
+        AtomicLong injectedAt = new AtomicLong();
         assertThatThrownBy(() -> Meld.local(NODES, CONFIG, meld -> {
                     GlobalLongArray a = meld.longArray("fail-stop", 3000);
                     meld.forall(a, i -> a.set(i, i));
@@ -78,6 +81,7 @@ class NodeFailStopTest {
                                 .filter(itsThread)
                                 .findFirst()
                                 .orElseThrow(() -> new AssertionError("no such thread of node " + victim));
+                        injectedAt.set(System.nanoTime());
                         thread.getUncaughtExceptionHandler()
                                 .uncaughtException(thread, new OutOfMemoryError("injected by the test"));
                     }
@@ -88,6 +92,7 @@ class NodeFailStopTest {
                             Thread.sleep(10);
                         }
                     } catch (NodeFailedException e) {
+                        seenAt.put(meld.rank(), System.nanoTime());
                         seen.put(meld.rank(), e);
                         throw e;
                     }
@@ -100,6 +105,9 @@ class NodeFailStopTest {
         assertThat(seen.get(victim))
                 .hasMessageContaining("node " + victim + " failed: its thread")
                 .hasMessageContaining("died of java.lang.OutOfMemoryError: injected by the test");
+        // For docs/reliability.md: how long each node took to learn of the failure (not asserted).
+        seenAt.forEach((rank, at) -> System.out.printf(
+                "node %d saw node %d fail %.1f ms after the error%n", rank, victim, (at - injectedAt.get()) / 1e6));
         // The JVM goes on, and so do later clusters in it.
         Meld.local(2, CONFIG, Meld::barrier);
     }
