@@ -98,8 +98,13 @@ public final class Checkpoints {
         ByteBuffer mine;
         try {
             mine = writeChunks(directory, list, files, rank, nodes, segmentBytes);
-        } catch (CheckpointFailure f) {
-            byte[] why = f.problem.encode();
+        } catch (CheckpointFailure | RuntimeException e) {
+            // A node that fails alone (an I/O error, a freed array, a failed bulk get) still takes part in
+            // the exchange below, so that every node throws, rather than leave the others waiting.
+            byte[] why = (e instanceof CheckpointFailure f
+                            ? f.problem
+                            : new Problem(directory, "cannot write its chunk files: " + e))
+                    .encode();
             mine = ByteBuffer.allocate(1 + why.length).put((byte) 1).put(why).flip();
         }
         byte[] sent = new byte[mine.remaining()];
@@ -169,6 +174,8 @@ public final class Checkpoints {
             }
         } catch (CheckpointFailure f) {
             problem = f.problem;
+        } catch (RuntimeException e) { // a failed bulk put: every node must still hear of it
+            problem = new Problem(directory, "cannot load the checkpoint: " + e);
         }
         meld.fence();
         agree(meld, problem, what + " (it failed while loading: the arrays' contents are undefined)");
