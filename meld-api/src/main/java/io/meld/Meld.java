@@ -1,6 +1,7 @@
 package io.meld;
 
 import io.meld.config.MeldConfig;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -28,7 +29,8 @@ import java.util.function.LongConsumer;
  * {@link #barrier()}, the reductions ({@code allReduce}, {@code reduce}, {@code scan}, {@code
  * exclusiveScan}), {@code broadcast}, {@code gather}, {@code allGather}, {@code scatter}, {@code
  * allToAll}, the loops ({@code forall}, {@code forallLocal}), the allocation of global arrays, locks,
- * counters and latches, {@link GlobalArray#close()} and {@link #close()} are collectives: every node
+ * counters and latches, {@link #checkpoint} and {@link #restore}, {@link GlobalArray#close()} and {@link
+ * #close()} are collectives: every node
  * calls each of them once, in the same order, with the same root and operation.
  * One thread per node calls them at a time (any thread, but not two at once), and never from inside a
  * loop's body or a remote task ({@link #at}, {@link #asyncAt}): there a collective other than {@code
@@ -377,6 +379,71 @@ public interface Meld extends AutoCloseable {
      * @return this node's handle to the latch
      */
     GlobalLatch latch(String name, long count);
+
+    /**
+     * Writes a checkpoint of {@code arrays} into {@code directory}: a consistent image of them, which
+     * {@link #restore} loads into a cluster of any size and arrays of any distribution, and which numpy
+     * reads without Meld (the format is in {@code docs/checkpoint.md}: a {@code manifest.json} and one
+     * {@code .npy} file per array and writing node).
+     *
+     * <p>A collective: every node calls it with the same arrays, in the same order, and its directory (the
+     * same one, or each node its own). <b>Consistency</b>: it starts as a {@link #barrier()} does, so the image holds every operation
+     * that the nodes' calling threads issued before the call (fire-and-forget ones included, and those of
+     * loops and tasks they waited for), and none issued after. Operations that other threads issue while
+     * it runs race with it, as with a barrier; the program must not write the arrays until it returns.
+     *
+     * <p><b>Writing</b>: each node writes its own files in parallel, each node the elements of its part of
+     * a {@code BLOCK} split of every array (for a {@code BLOCK} array, the elements it holds; for others it
+     * fetches them with bulk gets), checksummed (CRC-32C) and forced to disk. Only when every node has
+     * written and forced its files does node 0 write {@code manifest.json}, to a temporary file renamed
+     * into place; so a directory without a manifest is never taken for a checkpoint, and one whose
+     * checkpoint did not finish on every node has none (a manifest left by an earlier checkpoint there is
+     * deleted first). {@code directory} may be shared by the nodes, or be each node's own (then each node
+     * without node 0's manifest writes a copy of it into its own directory); it is created when missing.
+     * When it returns on any node, the checkpoint is complete.
+     *
+     * @param directory where the checkpoint goes; its files of the same names are replaced
+     * @param arrays the arrays, at least one, no two of the same name
+     * @throws CheckpointException on every node when any node failed to write (the directory cannot be
+     *     made, a disk is full): it names the node, the file and the I/O error; no manifest is written
+     * @throws IllegalArgumentException when no array is given or two have the same name; {@link
+     *     CheckpointException} when nodes passed different arrays
+     * @throws IllegalStateException when this handle is closed, an array has been freed, or when called
+     *     inside a loop's body or a remote task
+     * @throws NodeFailedException when a node fails before the checkpoint completes
+     */
+    void checkpoint(Path directory, GlobalArray... arrays);
+
+    /**
+     * Loads a checkpoint written by {@link #checkpoint} into {@code arrays}, which the program allocated
+     * with the names, element types and lengths they had in the checkpoint; their distribution and the
+     * number of nodes may differ from the checkpoint's (3 nodes to 2, {@code BLOCK} to {@code CYCLIC}).
+     * Arrays of the checkpoint that are not named here are left out.
+     *
+     * <p>A collective: every node calls it with the same arrays and its directory. It starts
+     * with a {@link #barrier()}: operations issued before it are complete, and do not overwrite what it
+     * loads. When it returns, every node sees the checkpoint's values in every element.
+     *
+     * <p><b>Checks first</b>: before any array is modified, the nodes check, and agree, that {@code
+     * manifest.json} is there and is a checkpoint of a version this Meld reads, that it has every array
+     * with the same element type and length, that its chunk files cover each array exactly, and that every
+     * file a node needs exists, has the manifest's length and an {@code .npy} header that matches, and
+     * that every checksum of the data it reads matches. A problem found by any node fails the restore on
+     * every node, and no array has been touched. Each node reads only the files that hold its part of a
+     * {@code BLOCK} split of each array (for a {@code BLOCK} array, the elements it holds; others are put
+     * to their homes with bulk puts). Should a file become unreadable between the checks and the loading,
+     * every node throws, saying that the arrays' contents are then undefined.
+     *
+     * @param directory a checkpoint's directory (or, on a node whose directory is its own, that node's)
+     * @param arrays the arrays to fill, at least one, no two of the same name
+     * @throws CheckpointException on every node, when the checkpoint is missing, partial, corrupt or does not
+     *     match {@code arrays}: it names the node that found the problem, the file and the problem
+     * @throws IllegalArgumentException when no array is given or two have the same name
+     * @throws IllegalStateException when this handle is closed, an array has been freed, or when called
+     *     inside a loop's body or a remote task
+     * @throws NodeFailedException when a node fails before the restore completes
+     */
+    void restore(Path directory, GlobalArray... arrays);
 
     /**
      * Waits until every operation the calling thread issued on global memory is complete at its home:

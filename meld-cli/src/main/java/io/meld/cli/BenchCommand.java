@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
  * meld bench memory    [--nodes N] [--length-log2 K] [--overhead MIB]
  * meld bench nstream   [--nodes N] [--threads T] [--nstream-log2 K] [--nstream-iterations I]
  * meld bench stencil   [--nodes N] [--threads T] [--stencil-n N] [--stencil-iterations I]
+ * meld bench checkpoint [--nodes N] [--checkpoint-log2 K] [--checkpoint-dir DIR]   (not in all)
  * meld bench all       (every one of them, with the options of each)
  * meld bench report    --from results.jsonl --report DIR
  * </pre>
@@ -54,6 +55,7 @@ import picocli.CommandLine.Spec;
             BenchCommand.MemoryCommand.class,
             BenchCommand.NstreamCommand.class,
             BenchCommand.StencilCommand.class,
+            BenchCommand.CheckpointCommand.class,
             BenchCommand.AllCommand.class,
             BenchCommand.ReportCommand.class
         },
@@ -367,6 +369,34 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The options of {@code checkpoint}. */
+    static final class CheckpointOptions {
+        @Spec(Spec.Target.MIXEE)
+        private CommandSpec spec;
+
+        int lengthLog2 = 28;
+        Path directory;
+
+        @Option(
+                names = "--checkpoint-log2",
+                paramLabel = "K",
+                order = 30,
+                description = "The array has 2^K longs over all nodes, K from 4 to 31; default 28 (2 GiB).")
+        void lengthLog2(int value) {
+            lengthLog2 = CliOptions.inRange(spec, "--checkpoint-log2", value, 4, 31);
+        }
+
+        @Option(
+                names = "--checkpoint-dir",
+                paramLabel = "DIR",
+                order = 31,
+                description = "Where the checkpoint and the baseline's file are written (and deleted after);"
+                        + " default a new directory in the current one, on its disk.")
+        void directory(Path value) {
+            directory = value;
+        }
+    }
+
     /** The options of {@code nstream}. */
     static final class NstreamOptions {
         @Spec(Spec.Target.MIXEE)
@@ -558,6 +588,42 @@ final class BenchCommand implements Callable<Integer> {
                     nodes * threads));
             add(runner.nstream(
                     new BenchRunner.NstreamSpec(nodes, threads, o.lengthLog2, o.iterations, o.elementIterations)));
+        }
+
+        void checkpoint(CheckpointOptions o) throws InterruptedException {
+            begin("checkpoint");
+            int nodes = common.nodes;
+            long length = 1L << o.lengthLog2;
+            Path dir;
+            boolean made = o.directory == null;
+            try {
+                dir = made
+                        ? java.nio.file.Files.createTempDirectory(
+                                Path.of("").toAbsolutePath(), "meld-bench-checkpoint-")
+                        : o.directory;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot make a directory for the checkpoint benchmark", e);
+            }
+            cli.message(String.format(
+                    Locale.ROOT,
+                    "checkpoint: 2^%d longs (%.2f GiB) over %d nodes, written and restored in %s; then one JVM"
+                            + " writing and reading as many bytes there with a FileChannel",
+                    o.lengthLog2,
+                    length * 8.0 / (1L << 30),
+                    nodes,
+                    dir));
+            try {
+                add(runner.checkpoint(new BenchRunner.CheckpointSpec(nodes, length, dir)));
+            } finally {
+                if (made) {
+                    try {
+                        java.nio.file.Files.deleteIfExists(dir.resolve("checkpoint"));
+                        java.nio.file.Files.deleteIfExists(dir);
+                    } catch (IOException e) {
+                        cli.message("could not delete " + dir + ": " + e);
+                    }
+                }
+            }
         }
 
         void stencil(StencilOptions o) throws InterruptedException {
@@ -800,6 +866,36 @@ final class BenchCommand implements Callable<Integer> {
         public Integer call() throws InterruptedException {
             Session session = new Session(bench.cli, common);
             session.memory(memory);
+            return session.finish();
+        }
+    }
+
+    /** {@code meld bench checkpoint}. */
+    @Command(
+            name = "checkpoint",
+            mixinStandardHelpOptions = true,
+            versionProvider = VersionCommand.Provider.class,
+            sortOptions = false,
+            description = {
+                "meld.checkpoint and meld.restore of one long array of 2^K elements over the nodes (BLOCK): every"
+                        + " node writes its part, checksummed and forced to disk, then the manifest; the restore"
+                        + " checks everything, then loads. Beside one JVM writing the same bytes with a"
+                        + " FileChannel into the same directory, and reading them back. Not part of bench all.",
+            })
+    static final class CheckpointCommand implements Callable<Integer> {
+        @ParentCommand
+        private BenchCommand bench;
+
+        @Mixin
+        private Common common;
+
+        @Mixin
+        private CheckpointOptions checkpoint;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Session session = new Session(bench.cli, common);
+            session.checkpoint(checkpoint);
             return session.finish();
         }
     }

@@ -252,6 +252,32 @@ final class BenchResults {
         }
     }
 
+    /**
+     * A checkpoint and a restore of one {@code long} array over the nodes, beside one JVM writing and reading
+     * the same bytes with a {@code FileChannel} on the same disk.
+     */
+    record Checkpoint(
+            int nodes,
+            long length,
+            long bytes,
+            String directory,
+            double seconds,
+            double writeSeconds,
+            double writeGbPerSec,
+            double restoreSeconds,
+            double restoreGbPerSec,
+            double baselineWriteGbPerSec,
+            double baselineReadGbPerSec,
+            double ratioToBaseline,
+            double restoreRatioToBaseline,
+            boolean verified)
+            implements BenchmarkResult {
+        @Override
+        public String benchmark() {
+            return "checkpoint";
+        }
+    }
+
     /** The star stencil on global arrays beside message passing and shared memory, per iteration. */
     record Stencil(
             int nodes,

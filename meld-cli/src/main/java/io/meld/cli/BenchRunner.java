@@ -3,6 +3,8 @@ package io.meld.cli;
 import io.meld.bench.Bandwidth;
 import io.meld.bench.BenchmarkResult;
 import io.meld.bench.BusyPollPingPong;
+import io.meld.bench.CheckpointThroughput;
+import io.meld.bench.FileChannelBaseline;
 import io.meld.bench.Gups;
 import io.meld.bench.GupsResult;
 import io.meld.bench.HazelcastGups;
@@ -630,6 +632,54 @@ final class BenchRunner {
                 num(m, "warmup_seconds"),
                 num(b, "warmup_seconds"),
                 spec.nodes() * spec.threads());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // checkpoint
+
+    /**
+     * @param nodes Meld's nodes
+     * @param length the array's elements, over all nodes
+     * @param directory where the checkpoint and the baseline's file go (deleted after)
+     */
+    record CheckpointSpec(int nodes, long length, java.nio.file.Path directory) {
+        /** @return a heap, in MiB, for a node's share of the array under the parallel collector */
+        long heapMib() {
+            return 8 * (length / nodes + 1) * 3 / 2 / (1 << 20) + 320;
+        }
+    }
+
+    BenchResults.Checkpoint checkpoint(CheckpointSpec spec) throws InterruptedException {
+        String dir = spec.directory().toAbsolutePath().toString();
+        Run meld = launch(
+                CheckpointThroughput.class.getName(),
+                spec.nodes(),
+                1,
+                List.of(Long.toString(spec.length()), dir + "/checkpoint"),
+                List.of("-Xmx" + spec.heapMib() + "m", "-XX:+UseParallelGC"));
+        Run baseline = launch(
+                FileChannelBaseline.class.getName(),
+                1,
+                1,
+                List.of(Long.toString(8 * spec.length()), dir),
+                List.of("-Xmx256m"));
+        Map<String, Object> m = meld.result("checkpoint_meld");
+        Map<String, Object> b = baseline.result("checkpoint_filechannel");
+        return new BenchResults.Checkpoint(
+                spec.nodes(),
+                spec.length(),
+                8 * spec.length(),
+                dir,
+                num(m, "write_seconds") + num(m, "restore_seconds"),
+                num(m, "write_seconds"),
+                num(m, "write_gb_per_sec"),
+                num(m, "restore_seconds"),
+                num(m, "restore_gb_per_sec"),
+                num(b, "write_gb_per_sec"),
+                num(b, "read_gb_per_sec"),
+                ratio(num(m, "write_gb_per_sec"), num(b, "write_gb_per_sec")),
+                ratio(num(m, "restore_gb_per_sec"), num(b, "read_gb_per_sec")),
+                verified(meld, m) && verified(baseline, b));
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -75,7 +75,15 @@ class BenchCommandTest {
                     "message_passing_seconds_per_iteration",
                     "shared_memory_seconds_per_iteration",
                     "ratio_to_message_passing",
-                    "ratio_to_shared_memory"));
+                    "ratio_to_shared_memory"),
+            "checkpoint",
+            List.of(
+                    "write_gb_per_sec",
+                    "restore_gb_per_sec",
+                    "baseline_write_gb_per_sec",
+                    "baseline_read_gb_per_sec",
+                    "ratio_to_baseline",
+                    "restore_ratio_to_baseline"));
 
     /**
      * Every JVM a test's benchmark starts compiles with C1 only: the figures do not matter here, and the
@@ -201,6 +209,38 @@ class BenchCommandTest {
                     .isPositive();
         }
         assertThat(r.get("hazelcast_best")).isIn("sync", "async", "batch");
+    }
+
+    @Test
+    void shouldCheckpointAndRestoreBesideOneJvmWritingTheSameBytes(@TempDir Path dir) throws IOException {
+        Capture out = new Capture();
+        Capture err = new Capture();
+
+        int status = run(
+                out,
+                err,
+                "bench",
+                "checkpoint",
+                FAST_JVMS,
+                "--checkpoint-log2",
+                "12",
+                "--checkpoint-dir",
+                dir.toString(),
+                "--json");
+
+        assertThat(status).as("stderr:\n%s", err.text()).isZero();
+        assertThat(out.lines()).hasSize(1);
+        Map<String, Object> r = ResultCodec.decode(out.lines().get(0));
+        assertThat(r).containsEntry("benchmark", "checkpoint").containsEntry("length", 4096L);
+        assertThat(r).containsEntry("bytes", 32768L).containsEntry("nodes", 2L);
+        assertComplete(r);
+        try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+            // the checkpoint's files and the baseline's file are deleted; the empty checkpoint directory stays
+            assertThat(left.filter(Files::isRegularFile)).isEmpty();
+        }
+        try (java.util.stream.Stream<Path> left = Files.walk(dir)) {
+            assertThat(left.filter(Files::isRegularFile)).isEmpty();
+        }
     }
 
     @Test

@@ -59,8 +59,13 @@ final class Heat implements Example {
     }
 
     @Override
+    public void check(ExampleOptions options) {
+        Checkpointing.check(options);
+    }
+
+    @Override
     public List<ExampleOption> options() {
-        return List.of(
+        List<ExampleOption> o = new ArrayList<>(List.of(
                 ExampleOption.number("n", "N", 1024, 2, 16384, "the plate has N x N interior points"),
                 ExampleOption.number("steps", "S", 500, 1, 1_000_000, "Jacobi steps"),
                 ExampleOption.number(
@@ -71,7 +76,9 @@ final class Heat implements Example {
                         1_000_000,
                         "untimed steps each version runs first, so that each is timed with the JIT's compiled code"),
                 ExampleOption.flag("corrupt", "change one point of the global-arrays result, to show the check failing")
-                        .hide());
+                        .hide()));
+        o.addAll(Checkpointing.options("steps of the global-arrays version"));
+        return List.copyOf(o);
     }
 
     /** The rows {@code [lo, hi)} of the plate that a node updates. */
@@ -124,11 +131,11 @@ final class Heat implements Example {
 
         // 2. Global arrays.
         if (warmup > 0) {
-            globalArrays(meld, n, warmup, rows);
+            globalArrays(meld, n, warmup, rows, Checkpointing.none());
         }
         meld.barrier();
         long start = System.nanoTime();
-        double[] mine = globalArrays(meld, n, steps, rows);
+        double[] mine = globalArrays(meld, n, steps, rows, Checkpointing.of(options));
         double seconds = meld.allReduce((System.nanoTime() - start) / 1e9, DoubleOp.MAX);
         if (corrupt && meld.rank() == 0 && rows.count() > 0) {
             mine[(rows.count() / 2) * w + w / 2] += 1e-6;
@@ -266,9 +273,14 @@ final class Heat implements Example {
      * a row still being read, since it writes a plate's border again only after this node's next edge rows,
      * which this node sends once it has swept that plate.
      *
+     * <p>With {@code --checkpoint}, the plate after a step goes, as an {@code n x n} array {@code heat.plate}
+     * in row order (whatever the cluster's size), with the step in {@code heat.step}, into a checkpoint:
+     * thread 0 writes it after its exchange, while the other threads wait for it. With {@code --restore},
+     * the run starts from such a checkpoint's plate and step, on any number of nodes.
+     *
      * @return this node's padded buffer after the last step: {@code (rows + 2) x (n + 2)}
      */
-    static double[] globalArrays(Meld meld, int n, int steps, Rows rows) throws Exception {
+    static double[] globalArrays(Meld meld, int n, int steps, Rows rows, Checkpointing checkpoints) throws Exception {
         int w = n + 2;
         int count = rows.count();
         int me = meld.rank();
@@ -280,6 +292,9 @@ final class Heat implements Example {
         };
         // arrived[2p] counts the rows node p got from above, arrived[2p + 1] those from below.
         GlobalLongArray arrived = meld.longArray("heat.arrived", 2L * meld.size(), Distribution.blockCyclic(2));
+        boolean imaged = checkpoints.writes() || checkpoints.restores();
+        GlobalDoubleArray image = imaged ? meld.doubleArray("heat.plate", (long) n * n) : null;
+        GlobalLongArray stepOf = imaged ? meld.longArray("heat.step", 1) : null;
         try {
             double[][] buffers = {plates[0].local().array(), plates[1].local().array()};
             if (rows.lo() == 0 && count > 0) {
@@ -289,6 +304,27 @@ final class Heat implements Example {
                     }
                 }
             }
+            double[] packed = new double[count * n];
+            int first = 0;
+            if (checkpoints.restores()) {
+                checkpoints.restore(meld, image, stepOf);
+                first = (int) stepOf.get(0);
+                if (first > steps) {
+                    throw new IllegalStateException(
+                            "the checkpoint is of step " + first + ", past the run's last step " + steps);
+                }
+                if (count > 0) {
+                    // The node's rows, and its neighbours' edge rows of that step into its border rows.
+                    int from = Math.max(0, rows.lo() - 1);
+                    int to = Math.min(n, rows.hi() + 1);
+                    double[] read = new double[(to - from) * n];
+                    image.get((long) from * n, read, 0, read.length);
+                    for (int row = from; row < to; row++) {
+                        System.arraycopy(read, (row - from) * n, buffers[first & 1], (row - rows.lo() + 1) * w + 1, n);
+                    }
+                }
+            }
+            int start = first;
             boolean up = count > 0 && rows.lo() > 0;
             boolean down = count > 0 && rows.hi() < n;
             int t = Math.max(1, Math.min(meld.threads(), count));
@@ -297,6 +333,7 @@ final class Heat implements Example {
             // thread: a thread's operations to one node arrive in order, and a count of s arrivals must
             // mean the rows of step s, not a later step's that overtook them from another thread.
             IntConsumer exchange = s -> {
+                long arrivals = s - start; // the counts start at 0 with this run, the steps may not
                 GlobalDoubleArray plate = plates[s & 1];
                 double[] b = buffers[s & 1];
                 if (up) { // my first row becomes the bottom border row of the node above
@@ -307,10 +344,20 @@ final class Heat implements Example {
                     plate.put((long) (me + 1) * block, b, count * w, w, Signal.add(arrived, 2L * (me + 1), 1));
                 }
                 if (up) {
-                    arrived.waitUntil(2L * me, v -> v >= s);
+                    arrived.waitUntil(2L * me, v -> v >= arrivals);
                 }
                 if (down) {
-                    arrived.waitUntil(2L * me + 1, v -> v >= s);
+                    arrived.waitUntil(2L * me + 1, v -> v >= arrivals);
+                }
+                if (checkpoints.due(s, steps)) {
+                    for (int r = 0; r < count; r++) {
+                        System.arraycopy(b, (r + 1) * w + 1, packed, r * n, n);
+                    }
+                    image.put((long) rows.lo() * n, packed, 0, count * n);
+                    if (me == 0) {
+                        stepOf.set(0, s);
+                    }
+                    checkpoints.write(meld, s, image, stepOf); // starts with a barrier: the puts are in
                 }
             };
             CyclicBarrier swept = new CyclicBarrier(t);
@@ -319,7 +366,7 @@ final class Heat implements Example {
                 int from = 1 + Team.start(count, t, id);
                 int to = 1 + Team.start(count, t, id + 1);
                 try {
-                    for (int s = 0; s < steps; s++) {
+                    for (int s = start; s < steps; s++) {
                         sweep(buffers[s & 1], buffers[(s + 1) & 1], w, from, to);
                         swept.await();
                         if (id == 0) {
@@ -339,6 +386,10 @@ final class Heat implements Example {
             plates[0].close();
             plates[1].close();
             arrived.close();
+            if (imaged) {
+                image.close();
+                stepOf.close();
+            }
         }
     }
 

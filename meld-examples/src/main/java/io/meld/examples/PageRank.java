@@ -52,12 +52,14 @@ final class PageRank implements Example {
         o.add(ExampleOption.text("out", "FILE", "write vertex<TAB>rank lines, sorted by vertex id"));
         o.add(ExampleOption.flag("corrupt", "move rank between two vertices before the check, to show it failing")
                 .hide());
+        o.addAll(Checkpointing.options("iterations"));
         return List.copyOf(o);
     }
 
     @Override
     public void check(ExampleOptions options) {
         GraphInput.check(options);
+        Checkpointing.check(options);
     }
 
     @Override
@@ -73,6 +75,11 @@ final class PageRank implements Example {
                 GlobalDoubleArray c1 = meld.doubleArray("pagerank.contrib.1", n);
                 GlobalDoubleArray all = meld.doubleArray("pagerank.ranks", n)) {
             GlobalDoubleArray[] contrib = {c0, c1};
+            Checkpointing checkpoints = Checkpointing.of(options);
+            // A checkpoint holds the ranks (in `all`) and [iterations, L1 change, dangling rank]: the whole
+            // state of an iteration's end, from which the contributions follow bit for bit.
+            GlobalDoubleArray progress =
+                    checkpoints.writes() || checkpoints.restores() ? meld.doubleArray("pagerank.progress", 3) : null;
             int local = (int) c0.localLength();
             int lo = local == 0 ? 0 : (int) c0.globalIndex(0);
             Graph.InEdges in = graph.inEdges(lo, lo + local);
@@ -83,20 +90,31 @@ final class PageRank implements Example {
             double[] replica = new double[n];
             java.util.Arrays.fill(rank, 1.0 / n);
             double dangling = 0;
-            for (int v = 0; v < local; v++) {
-                mine[0][v] = degree[lo + v] == 0 ? 0 : rank[v] / degree[lo + v];
-                dangling += degree[lo + v] == 0 ? rank[v] : 0;
+            int iterations = 0;
+            double l1Change = Double.POSITIVE_INFINITY;
+            if (checkpoints.restores()) {
+                checkpoints.restore(meld, all, progress);
+                System.arraycopy(all.local().array(), 0, rank, 0, local);
+                iterations = (int) progress.get(0);
+                l1Change = progress.get(1);
+                dangling = progress.get(2);
+                for (int v = 0; v < local; v++) {
+                    mine[iterations & 1][v] = degree[lo + v] == 0 ? 0 : rank[v] / degree[lo + v];
+                }
+            } else {
+                for (int v = 0; v < local; v++) {
+                    mine[0][v] = degree[lo + v] == 0 ? 0 : rank[v] / degree[lo + v];
+                    dangling += degree[lo + v] == 0 ? rank[v] : 0;
+                }
+                dangling = meld.allReduce(dangling, DoubleOp.SUM);
             }
-            dangling = meld.allReduce(dangling, DoubleOp.SUM);
             meld.barrier();
 
             long start = System.nanoTime();
-            int iterations = 0;
             int threads = Math.max(1, Math.min(meld.threads(), local));
             int[] bounds = in.split(threads);
             double[] change = new double[threads];
             double[] danglingOf = new double[threads];
-            double l1Change = Double.POSITIVE_INFINITY;
             while (l1Change >= tolerance && iterations < maxIterations) {
                 contrib[iterations & 1].get(0, replica, 0, n);
                 double base = (1 - DAMPING) / n + DAMPING * dangling / n;
@@ -118,6 +136,15 @@ final class PageRank implements Example {
                 l1Change = meld.allReduce(localChange, DoubleOp.SUM);
                 meld.barrier();
                 iterations++;
+                if (checkpoints.due(iterations, Integer.MIN_VALUE)) {
+                    save(meld, checkpoints, all, progress, rank, iterations, l1Change, dangling);
+                }
+            }
+            if (checkpoints.writes() && !checkpoints.due(iterations, Integer.MIN_VALUE)) {
+                save(meld, checkpoints, all, progress, rank, iterations, l1Change, dangling); // after the last
+            }
+            if (progress != null) {
+                progress.close();
             }
             double seconds = meld.allReduce((System.nanoTime() - start) / 1e9, DoubleOp.MAX);
 
@@ -185,6 +212,25 @@ final class PageRank implements Example {
             String why = meld.rank() == 0 ? reason : "node 0's check failed (see its result line)";
             return ExampleResult.fail(why + "; " + figures);
         }
+    }
+
+    /** Writes a checkpoint of the state at the end of an iteration; a collective. */
+    private static void save(
+            Meld meld,
+            Checkpointing checkpoints,
+            GlobalDoubleArray all,
+            GlobalDoubleArray progress,
+            double[] rank,
+            int iterations,
+            double l1Change,
+            double dangling) {
+        System.arraycopy(rank, 0, all.local().array(), 0, rank.length);
+        if (meld.rank() == 0) {
+            progress.set(0, iterations);
+            progress.set(1, l1Change);
+            progress.set(2, dangling);
+        }
+        checkpoints.write(meld, iterations, all, progress);
     }
 
     /**

@@ -16,6 +16,7 @@ import io.meld.Message;
 import io.meld.NodeFailedException;
 import io.meld.RemoteCallable;
 import io.meld.RemoteJob;
+import io.meld.checkpoint.Checkpoints;
 import io.meld.cluster.ClusterMembership;
 import io.meld.cluster.ClusterSettings;
 import io.meld.cluster.NodeInfo;
@@ -404,6 +405,20 @@ final class MeldNode implements Meld {
         ensureOpen();
         collectives.checkCaller(() -> "latch(\"" + name + "\", " + count + ")");
         return sync.latch(name, count);
+    }
+
+    @Override
+    public void checkpoint(Path directory, GlobalArray... arrays) {
+        ensureOpen();
+        collectives.checkCaller(() -> "checkpoint(" + directory + ", ...)");
+        Checkpoints.checkpoint(this, directory, arrays);
+    }
+
+    @Override
+    public void restore(Path directory, GlobalArray... arrays) {
+        ensureOpen();
+        collectives.checkCaller(() -> "restore(" + directory + ", ...)");
+        Checkpoints.restore(this, directory, arrays);
     }
 
     @Override

@@ -89,7 +89,7 @@ public final class RealComponents {
      * @param debianPackage the package
      * @return empty when it was installed, else why not
      */
-    static synchronized String install(String debianPackage) {
+    public static synchronized String install(String debianPackage) {
         if (INSTALLS.containsKey(debianPackage)) {
             return Objects.requireNonNullElse(INSTALLS.get(debianPackage), "");
         }

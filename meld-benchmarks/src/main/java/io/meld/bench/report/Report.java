@@ -70,7 +70,8 @@ public final class Report {
             new Target("latency", "allreduce_ratio_to_busy_poll", "allReduce vs busy-poll", 2.0, false),
             new Target("bandwidth", "get_ratio_to_raw_tcp_array", "bulk get vs TCP array", 1.0, true),
             new Target("bandwidth", "put_ratio_to_raw_tcp_array", "bulk put vs TCP array", 1.0, true),
-            new Target("pagerank", "ratio_to_shared_memory", "PageRank vs shared", 1.2, false));
+            new Target("pagerank", "ratio_to_shared_memory", "PageRank vs shared", 1.2, false),
+            new Target("checkpoint", "ratio_to_baseline", "checkpoint write vs FileChannel", 0.8, true));
 
     private static final Color MELD = new Color(0x1F77B4);
     private static final Color BASELINE = new Color(0x7F7F7F);
@@ -889,6 +890,24 @@ public final class Report {
                             "seconds_per_iteration",
                             "shared_memory_seconds_per_iteration",
                             "ratio_to_shared_memory",
+                            verified));
+                }
+                case "checkpoint" -> {
+                    rows.add(row(
+                            r,
+                            b,
+                            "checkpoint write GB/s vs one JVM's FileChannel",
+                            "write_gb_per_sec",
+                            "baseline_write_gb_per_sec",
+                            "ratio_to_baseline",
+                            verified));
+                    rows.add(row(
+                            r,
+                            b,
+                            "restore GB/s vs one JVM's FileChannel read",
+                            "restore_gb_per_sec",
+                            "baseline_read_gb_per_sec",
+                            "restore_ratio_to_baseline",
                             verified));
                 }
                 case "memory" ->
