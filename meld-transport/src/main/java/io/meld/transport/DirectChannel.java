@@ -17,6 +17,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +92,7 @@ public final class DirectChannel implements Link {
     private DirectChannel(
             Transport transport, int rank, long incarnation, SocketChannel socket, TlsWire tls, long inbound) {
         this.transport = transport;
+        this.takes = type -> type > FrameType.REJECT && transport.handles(type);
         this.rank = rank;
         this.incarnation = incarnation;
         this.socket = socket;
@@ -454,19 +456,15 @@ public final class DirectChannel implements Link {
         }
     }
 
+    /** The frame types this channel takes: its handlers', and no handshake frames (that is over). */
+    private final IntPredicate takes;
+
     /** Hands every whole frame in the read buffer to its handler, then keeps the rest at the start. */
     private void dispatchFrames() {
         while (in.readableBytes() >= FrameDescriptor.HEADER_LENGTH) {
             int start = in.readerIndex();
-            int length = in.getIntLE(start + FrameDescriptor.LENGTH_OFFSET);
-            if (length < FrameDescriptor.HEADER_LENGTH || length > maxFrameSize) {
-                throw new ProtocolException("frame length " + Integer.toUnsignedString(length) + " is outside "
-                        + FrameDescriptor.HEADER_LENGTH + ".." + maxFrameSize + " on " + this);
-            }
+            int length = FrameDescriptor.checkedLength(in, maxFrameSize, takes);
             int type = in.getUnsignedByte(start + FrameDescriptor.TYPE_OFFSET);
-            if (type <= FrameType.REJECT || !transport.handles(type)) {
-                throw new ProtocolException("unknown frame type " + type + " on " + this);
-            }
             if (in.readableBytes() < length) {
                 break;
             }

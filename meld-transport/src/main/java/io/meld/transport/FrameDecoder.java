@@ -6,6 +6,7 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * Cuts the byte stream of a connection into frames and checks each header before anything reads the
@@ -37,7 +38,9 @@ final class FrameDecoder extends ByteToMessageDecoder {
     static final int DIRECT_READ_THRESHOLD = 64 << 10;
 
     private final int maxFrameSize;
-    private final boolean[] knownTypes;
+    /** The frame types of the handshake and of the handlers. */
+    private final IntPredicate known;
+
     private final int directReadThreshold;
     private boolean failed;
     /** The channel's receive allocator, when this decoder could install it; else {@code null}. */
@@ -52,7 +55,7 @@ final class FrameDecoder extends ByteToMessageDecoder {
     /** For tests, which use frames smaller than the default threshold. */
     FrameDecoder(int maxFrameSize, boolean[] knownTypes, int directReadThreshold) {
         this.maxFrameSize = maxFrameSize;
-        this.knownTypes = knownTypes;
+        this.known = type -> knownTypes[type];
         this.directReadThreshold = directReadThreshold;
     }
 
@@ -100,17 +103,11 @@ final class FrameDecoder extends ByteToMessageDecoder {
             return;
         }
         while (in.readableBytes() >= FrameDescriptor.HEADER_LENGTH) {
-            int length = in.getIntLE(in.readerIndex() + FrameDescriptor.LENGTH_OFFSET);
-            if (length < FrameDescriptor.HEADER_LENGTH || length > maxFrameSize) {
-                throw fail(
-                        in,
-                        "frame length " + Integer.toUnsignedString(length) + " is outside "
-                                + FrameDescriptor.HEADER_LENGTH + ".." + maxFrameSize
-                                + " (meld.transport.max-frame-size); not a Meld peer, or a different maximum frame size");
-            }
-            int type = in.getUnsignedByte(in.readerIndex() + FrameDescriptor.TYPE_OFFSET);
-            if (!knownTypes[type]) {
-                throw fail(in, "unknown frame type " + type);
+            int length;
+            try {
+                length = FrameDescriptor.checkedLength(in, maxFrameSize, known);
+            } catch (ProtocolException e) {
+                throw fail(in, e.getMessage());
             }
             if (in.readableBytes() < length) {
                 if (length - in.readableBytes() >= directReadThreshold) {

@@ -1,6 +1,7 @@
 package io.meld.transport;
 
 import io.netty.buffer.ByteBuf;
+import java.util.function.IntPredicate;
 
 /**
  * The layout of every frame on a Meld connection: a 16-byte header, then the payload its type defines.
@@ -77,6 +78,32 @@ public final class FrameDescriptor {
      */
     public static void finish(ByteBuf buf, int start) {
         buf.setIntLE(start + LENGTH_OFFSET, buf.writerIndex() - start);
+    }
+
+    /**
+     * Checks the header of the frame at the reader index, before its reader waits for the rest of it: the
+     * one check of both readers of the data path (the Netty link's {@link FrameDecoder} and a {@link
+     * DirectChannel}), so that the fuzzing of one covers the other.
+     *
+     * @param in bytes from a peer, with at least {@link #HEADER_LENGTH} readable
+     * @param maxFrameSize the largest frame the reader takes ({@code meld.transport.max-frame-size})
+     * @param takes the frame types the reader takes
+     * @return the frame's length, from {@link #HEADER_LENGTH} to {@code maxFrameSize}
+     * @throws ProtocolException naming the length or type that is out of bounds
+     */
+    static int checkedLength(ByteBuf in, int maxFrameSize, IntPredicate takes) {
+        int start = in.readerIndex();
+        int length = in.getIntLE(start + LENGTH_OFFSET);
+        if (length < HEADER_LENGTH || length > maxFrameSize) {
+            throw new ProtocolException("frame length " + Integer.toUnsignedString(length) + " is outside "
+                    + HEADER_LENGTH + ".." + maxFrameSize
+                    + " (meld.transport.max-frame-size); not a Meld peer, or a different maximum frame size");
+        }
+        int type = in.getUnsignedByte(start + TYPE_OFFSET);
+        if (!takes.test(type)) {
+            throw new ProtocolException("unknown frame type " + type);
+        }
+        return length;
     }
 
     /**
