@@ -39,16 +39,7 @@ public final class FileChannelBaseline {
         try {
             write(file, buf, bytes); // untimed, as Meld's first checkpoint is
             long start = System.nanoTime();
-            try (FileChannel ch = FileChannel.open(
-                    file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                for (long at = 0; at < bytes; ) {
-                    buf.clear().limit((int) Math.min(BUFFER, bytes - at));
-                    while (buf.hasRemaining()) {
-                        at += ch.write(buf, at);
-                    }
-                }
-                ch.force(true);
-            }
+            write(file, buf, bytes);
             writeSeconds = (System.nanoTime() - start) / 1e9;
             start = System.nanoTime();
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
