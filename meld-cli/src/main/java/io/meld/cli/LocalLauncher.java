@@ -97,7 +97,9 @@ import java.util.stream.Stream;
  * {@link #run()} returns when every node has ended: {@code 0} when all exited with {@code 0}, otherwise
  * the first non-zero exit status in time ({@code 128 + n} for a node killed by signal {@code n}). As soon
  * as one node fails, the others are stopped: {@code SIGTERM} to each node and its descendants, then,
- * after the {@linkplain Builder#stopGrace grace}, {@code SIGKILL} to whatever still runs. The nodes are
+ * after the {@linkplain Builder#stopGrace grace}, {@code SIGKILL} to whatever still runs; unless the run
+ * {@linkplain Builder#keepGoing keeps going}, for a program whose nodes go on without a failed one (they
+ * see its failure as a {@code NodeFailedException}), and then only the launcher's own stopping stops them. The nodes are
  * stopped the same way when the launcher's thread is interrupted and when the launcher's JVM shuts down
  * ({@code SIGINT}, {@code SIGTERM}: a shutdown hook). When the launcher is killed with {@code SIGKILL}
  * nothing in it runs any more: then every node stops itself, through {@link ChildMain}'s watch on
@@ -157,6 +159,9 @@ final class LocalLauncher {
     private final StatusLine status;
     private final String label;
     private final Duration stopGrace;
+    /** Whether the other nodes keep running when one fails. */
+    private final boolean keepGoing;
+
     private final String clusterName;
 
     private final AtomicBoolean ran = new AtomicBoolean();
@@ -182,6 +187,7 @@ final class LocalLauncher {
         this.out = new LineSink(b.out, status);
         this.err = new LineSink(b.err, status);
         this.stopGrace = b.stopGrace;
+        this.keepGoing = b.keepGoing;
         this.clusterName = "meld-run-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
@@ -437,12 +443,18 @@ final class LocalLauncher {
                 }
             }
             remaining--;
+            if (exit.status() != 0 && firstFailure != 0 && keepGoing && !stopping) {
+                message(exit.describe());
+            }
             if (exit.status() != 0 && firstFailure == 0) {
                 firstFailure = exit.status();
                 if (stopping) {
                     continue; // the launcher is shutting down: these exits are its doing
                 }
-                if (remaining > 0) {
+                if (remaining > 0 && keepGoing) {
+                    message(exit.describe() + "; the other " + remaining
+                            + (remaining == 1 ? " node goes on" : " nodes go on") + " (--keep-going)");
+                } else if (remaining > 0) {
                     message(exit.describe() + "; stopping the other " + remaining
                             + (remaining == 1 ? " node" : " nodes"));
                     signalAll(false);
@@ -631,6 +643,7 @@ final class LocalLauncher {
         private OutputStream out = System.out;
         private OutputStream err = System.err;
         private Duration stopGrace = DEFAULT_STOP_GRACE;
+        private boolean keepGoing;
         private StatusLine status = StatusLine.OFF;
         private String label = "";
 
@@ -756,6 +769,16 @@ final class LocalLauncher {
                 throw new IllegalArgumentException("the stop grace must not be negative, not " + stopGrace);
             }
             this.stopGrace = stopGrace;
+            return this;
+        }
+
+        /**
+         * @param keepGoing whether the other nodes keep running when one fails (by default they are
+         *     stopped); the run's status is still the first failure's
+         * @return this
+         */
+        Builder keepGoing(boolean keepGoing) {
+            this.keepGoing = keepGoing;
             return this;
         }
 

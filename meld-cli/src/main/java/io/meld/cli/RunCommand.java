@@ -67,6 +67,14 @@ final class RunCommand implements Callable<Integer> {
             description = "An option of every node's JVM, e.g. --jvm-opt=-Xmx1g; may be repeated.")
     private List<String> jvmOptions = new ArrayList<>();
 
+    @Option(
+            names = "--keep-going",
+            order = 5,
+            description = "When a node fails, let the others run on (a program that goes on without a failed"
+                    + " node, which it sees as a NodeFailedException); by default they are stopped. The exit"
+                    + " status is still the first failed node's.")
+    private boolean keepGoing;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "MAIN_CLASS", description = "The program's main class.")
     private String mainClass;
 
@@ -123,6 +131,7 @@ final class RunCommand implements Callable<Integer> {
                     .meldClassPath(meld)
                     .jvmOptions(jvmOptions)
                     .args(args)
+                    .keepGoing(keepGoing)
                     .progress(new Progress(cli.status, nodes + (nodes == 1 ? " node" : " nodes")))
                     .out(cli.out)
                     .err(cli.err)

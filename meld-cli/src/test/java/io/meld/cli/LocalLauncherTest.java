@@ -138,6 +138,26 @@ class LocalLauncherTest {
     }
 
     @Test
+    void shouldLetTheOtherNodesGoOnWhenTheRunKeepsGoing() throws Exception {
+        // Node 1 fails (its flusher dies: exit status 70); nodes 0 and 2 see it fail in a barrier, and end.
+        LocalLauncher launcher = launcher(TestPrograms.DyingThread.class, 3)
+                .args(List.of("1"))
+                .keepGoing(true)
+                .build();
+        Future<Integer> run = start(launcher);
+
+        assertThat(run.get(120, TimeUnit.SECONDS))
+                .as("exit status; stderr:\n%s", err.text())
+                .isEqualTo(70);
+        assertThat(out.lines()).contains("[0] FAILED node=1", "[2] FAILED node=1");
+        // (the others may end before the launcher hears of node 1's exit: then fewer go on)
+        assertThat(err.lines())
+                .anyMatch(l -> l.matches(
+                        "\\[meld] node 1 exited with status 70; the other [12] nodes? goe?s? on \\(--keep-going\\)"))
+                .noneMatch(l -> l.contains("stopping"));
+    }
+
+    @Test
     void shouldReturn137AndStopEveryOtherNodeWhenANodeIsKilled() throws Exception {
         LocalLauncher launcher = launcher(TestPrograms.SleepAfterJoin.class, 3).build();
         Future<Integer> run = start(launcher);

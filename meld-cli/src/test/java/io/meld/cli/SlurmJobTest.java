@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Meld under a real Slurm ({@link OneMachineSlurm}: munged, slurmctld and slurmd on this machine): the
  * example batch script {@code deploy/slurm/meld.sbatch} runs a verified GUPS job of 3 tasks, which take
- * rank, size, hosts and a port each from srun's environment; and a task whose port is taken says so.
+ * rank, size, hosts and a port each from srun's environment; with {@code SLURM_KILL_BAD_EXIT=0} the other
+ * tasks go on when one fails; and a task whose port is taken says so.
  */
 @Tag(RealComponents.TAG)
 @Timeout(180)
@@ -89,6 +90,39 @@ class SlurmJobTest {
         assertThat(gups.threadsPerNode()).as("threads, from --cpus-per-task").isEqualTo(1);
         assertThat(gups.verified()).as(json).isTrue();
         System.out.println("Slurm GUPS job of " + TASKS + " tasks: " + json);
+    }
+
+    @Test
+    void shouldLetTheOtherTasksGoOnWhenTheJobKeepsGoing() throws Exception {
+        int port = freeRun(TASKS);
+        List<String> command = new ArrayList<>(List.of(
+                RealComponents.program("sbatch", "slurm-wlm").toString(),
+                "--wait",
+                "--nodes=1",
+                "--ntasks=" + TASKS,
+                "--ntasks-per-node=" + TASKS,
+                "--cpus-per-task=1",
+                "--time=5",
+                "--output=" + slurm.dir().resolve("keep-going-%j.out"),
+                Path.of("..", "deploy", "slurm", "meld.sbatch")
+                        .toAbsolutePath()
+                        .normalize()
+                        .toString()));
+        command.addAll(javaArguments());
+        // Task 1 fails (its flusher dies: exit status 70); tasks 0 and 2 see it fail in a barrier, and end.
+        command.addAll(List.of(TestPrograms.DyingThread.class.getName(), "1"));
+        Map<String, String> env = new HashMap<>(environment(port));
+        env.put("SLURM_KILL_BAD_EXIT", "0");
+
+        OneMachineSlurm.Result result = slurm.run(command, env, JOB_WAIT);
+
+        String output = jobOutput("keep-going-");
+        assertThat(result.status())
+                .as("sbatch --wait's status; job output:%n%s", output)
+                .isNotZero();
+        assertThat(output.lines().filter(l -> l.equals("FAILED node=1")))
+                .as("the other tasks went on and saw task 1 fail; job output:%n%s", output)
+                .hasSize(2);
     }
 
     @Test

@@ -49,7 +49,7 @@ final class LocalCluster {
                     () -> {
                         MeldNode node = null;
                         try {
-                            node = MeldNode.start(config, secret);
+                            node = MeldNode.start(config, secret, false);
                             results[rank] = function.apply(node);
                         } catch (Throwable t) {
                             // Timed before close(), which waits for the other nodes: they fail because this

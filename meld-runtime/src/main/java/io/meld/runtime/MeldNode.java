@@ -86,17 +86,20 @@ final class MeldNode implements Meld {
     private static final Logger LOG = LoggerFactory.getLogger(MeldNode.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     /**
-     * The exit status of a launched node that failed because one of its threads died ({@link #failStop}):
+     * The exit status of the process of a node that failed because one of its threads died ({@link
+     * #failStop}):
      * EX_SOFTWARE of sysexits.h, an internal error.
      */
     static final int FAIL_STOP_EXIT = 70;
 
-    /** How long a launched node that fails waits for its data connections to close before it halts. */
+    /** How long a node that fails waits for its data connections to close before it halts its process. */
     private static final long CLOSE_BEFORE_HALT_MILLIS = 100;
 
     private final MeldConfig config;
-    /** Whether the launcher configured this node (not a cluster its program forms in one JVM). */
+    /** Whether bin/meld's launcher started this node's process (it reads the node's progress lines). */
     private final boolean launched;
+    /** Whether this node is its process's one node ({@code Meld.join}): its fail-stop halts the process. */
+    private final boolean ownsProcess;
 
     private final int size;
     /** Every peer's failure or goodbye, told to every service once. */
@@ -127,9 +130,10 @@ final class MeldNode implements Meld {
 
     private ClusterMembership membership;
 
-    private MeldNode(MeldConfig config, int size) {
+    private MeldNode(MeldConfig config, int size, boolean ownsProcess) {
         this.config = config;
         this.launched = config.get(RuntimeSettings.LAUNCHER_PID) > 0;
+        this.ownsProcess = ownsProcess;
         this.size = size;
         this.peers = new PeerTable(size);
         this.collectives = new CollectiveEngine(size);
@@ -155,7 +159,7 @@ final class MeldNode implements Meld {
      * @return the running node
      */
     static MeldNode start(MeldConfig config) {
-        return start(config, null);
+        return start(config, null, true);
     }
 
     /**
@@ -163,9 +167,11 @@ final class MeldNode implements Meld {
      *
      * @param config the node's configuration
      * @param secret the cluster's secret, or {@code null} to read {@code meld.security.secret-file}
+     * @param ownsProcess whether the node is its process's one node ({@code Meld.join}), which halts when
+     *     the node fails ({@link #failStop}); not so under {@code Meld.local}
      * @return the running node
      */
-    static MeldNode start(MeldConfig config, ClusterSecret secret) {
+    static MeldNode start(MeldConfig config, ClusterSecret secret, boolean ownsProcess) {
         config.check(SettingsCatalog.all()).forEach(LOG::warn);
         ClusterSettings.checkConsistent(config);
         int size = config.get(RuntimeSettings.SIZE);
@@ -175,7 +181,7 @@ final class MeldNode implements Meld {
                     + config.source(RuntimeSettings.RANK) + ") is not below " + RuntimeSettings.SIZE.name() + "="
                     + size + " (from " + config.source(RuntimeSettings.SIZE) + ")");
         }
-        MeldNode node = new MeldNode(config, size);
+        MeldNode node = new MeldNode(config, size, ownsProcess);
         try {
             node.join(givenRank, secret);
         } catch (RuntimeException | Error e) {
@@ -269,7 +275,7 @@ final class MeldNode implements Meld {
      */
     static MeldNode attach(MeldConfig config, InMemoryNetwork network, int rank) {
         config.check(SettingsCatalog.all()).forEach(LOG::warn);
-        MeldNode node = new MeldNode(config, network.size());
+        MeldNode node = new MeldNode(config, network.size(), false);
         try {
             InMemoryNetwork.Endpoint endpoint = network.attach(rank, node.handlers());
             node.links = endpoint;
@@ -732,8 +738,9 @@ final class MeldNode implements Meld {
 
     /**
      * A thread this node depends on died (its own, Netty's or JGroups'): the node fails as a whole rather
-     * than going on without it. A launched node's process halts at once with {@link #FAIL_STOP_EXIT}, and
-     * its peers see its connections close; a node of {@code Meld.local} stops every service and closes its
+     * than going on without it. A node that is its process's one node ({@code Meld.join}: bin/meld run,
+     * Slurm, Kubernetes, a program started by hand) closes its connections and halts its process with
+     * {@link #FAIL_STOP_EXIT}, and its peers see its connections close; a node of {@code Meld.local} stops every service and closes its
      * connections and its cluster channel, and every call of its program fails with a {@link
      * NodeFailedException} naming it, while the JVM and the program's other nodes go on. Runs once.
      */
@@ -746,7 +753,7 @@ final class MeldNode implements Meld {
             LOG.error("{}; the node stops", why, error);
         } catch (Throwable logFailed) { // out of memory, most likely: the halt matters more
         }
-        if (launched) {
+        if (ownsProcess) {
             // The JVM's halt waits for its threads in native code (every selector's) for about 300 ms before
             // the process ends, and only then does the kernel close its sockets: closing the data
             // connections first lets the peers see the failure at once. On a thread of its own, as closing
