@@ -162,21 +162,27 @@ final class ChannelLink implements Link {
 
     /**
      * Has the senders write the connection themselves from now on ({@link RawWriter}), when the channel is
-     * Netty's epoll one in plain text (TLS records are Netty's to write) and nothing is queued in it: on the
-     * I/O thread, after the handshake's last frame.
+     * Netty's epoll one and nothing is queued in it: on the I/O thread, after the handshake's last frame.
+     * With TLS, the session's engine passes from Netty's {@code SslHandler} to the writer, which encrypts
+     * each frame on its sender's thread, and to a {@link ServedTlsDecoder}, which decrypts what arrives.
      *
      * @return whether they do
      */
     boolean writeRaw(long nextSequence) {
         if (!(channel instanceof EpollSocketChannel epoll)
-                || channel.pipeline().get(SslHandler.class) != null
                 || channel.unsafe().outboundBuffer() == null
                 || !channel.unsafe().outboundBuffer().isEmpty()) {
             return false;
         }
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        if (ssl != null && !ssl.handshakeFuture().isSuccess()) {
+            return false;
+        }
         // Netty must not close the socket on its own when the peer's end closes: a sender may be writing.
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        raw = new RawWriter(epoll.fd(), nextSequence);
+        raw = ssl == null
+                ? new RawWriter(epoll.fd(), nextSequence)
+                : ServedTlsDecoder.takeOver(channel.pipeline(), ssl, epoll.fd(), nextSequence);
         return true;
     }
 

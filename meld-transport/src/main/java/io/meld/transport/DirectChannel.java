@@ -152,7 +152,7 @@ public final class DirectChannel implements Link {
             FrameDescriptor.finish(hello, start);
             ByteBuffer out = hello.nioBuffer();
             if (tls != null) {
-                tls.write(out, () -> checkDeadline(deadlineNanos, where));
+                tls.write(out, nanos -> checkDeadline(deadlineNanos, where));
             }
             while (out.hasRemaining()) {
                 if (socket.write(out) == 0) {
@@ -297,7 +297,7 @@ public final class DirectChannel implements Link {
             frame.setLongLE(frame.readerIndex() + FrameDescriptor.SEQUENCE_OFFSET, nextOutboundSequence++);
             ByteBuffer out = frame.nioBuffer();
             if (tls != null) {
-                tls.write(out, this::checkUp);
+                tls.write(out, nanos -> checkUp());
             }
             while (out.hasRemaining()) {
                 if (socket.write(out) == 0) {

@@ -15,6 +15,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * Links#directFrom(int)}). The peer's thread that waits reads them from its socket itself, so no thread
  * of either node is handed a frame or woken. Netty keeps reading the connection; it no longer writes it.
  *
+ * <p><b>TLS.</b> With TLS the sender also encrypts its frame, with the connection's engine, which Netty's
+ * {@code SslHandler} handed over once the handshake was done ({@link ServedTlsDecoder}, which unwraps
+ * what arrives on the I/O thread): records are numbered by the engine as they are wrapped, so wrapping
+ * and writing under the one lock keeps them in the order the peer must read them. A record the reading
+ * side must answer is written here too ({@link #answerHandshake()}).
+ *
  * <p><b>The socket's life.</b> Netty closes a connection's file descriptor on its own I/O thread, which a
  * write from another thread could race, and the number could meanwhile name another file. So the channel
  * allows half-closure (Netty then reports the peer's end of the stream instead of closing), and every close
@@ -32,7 +38,17 @@ final class RawWriter {
     /** How long a write may find the socket full before the connection counts as broken. */
     static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+    /** Stops a TLS write that has found the socket full for longer than {@link #STALL_NANOS}. */
+    private static final TlsWire.Stall STALL = nanos -> {
+        if (nanos > STALL_NANOS) {
+            throw new StalledException();
+        }
+    };
+
     private final FileDescriptor fd;
+    /** The connection's TLS, whose writing side is this writer's; {@code null} in plain text. */
+    private final TlsWire tls;
+
     private final ReentrantLock lock = new ReentrantLock();
     private long nextSequence;
     private boolean closed;
@@ -43,8 +59,18 @@ final class RawWriter {
      *     written by Netty)
      */
     RawWriter(FileDescriptor fd, long nextSequence) {
+        this(fd, nextSequence, null);
+    }
+
+    /**
+     * @param fd the connection's socket
+     * @param nextSequence the sequence number of the first frame written here
+     * @param tls the connection's TLS, which writes to {@code fd}; {@code null} for plain text
+     */
+    RawWriter(FileDescriptor fd, long nextSequence, TlsWire tls) {
         this.fd = fd;
         this.nextSequence = nextSequence;
+        this.tls = tls;
     }
 
     /**
@@ -59,6 +85,10 @@ final class RawWriter {
                 throw link.failure("cannot send to node " + link.rank());
             }
             frame.setLongLE(frame.readerIndex() + FrameDescriptor.SEQUENCE_OFFSET, nextSequence++);
+            if (tls != null) {
+                tls.write(frame.nioBuffer(), STALL);
+                return;
+            }
             int pos = frame.readerIndex();
             int end = frame.writerIndex();
             ByteBuffer nio = frame.hasMemoryAddress() ? null : frame.nioBuffer(0, frame.capacity());
@@ -74,15 +104,36 @@ final class RawWriter {
                 if (stalledSince == 0) {
                     stalledSince = now;
                 } else if (now - stalledSince > STALL_NANOS) {
-                    throw broken(link, new IOException("node " + link.rank() + " stopped reading its direct channel"));
+                    throw new StalledException();
                 }
                 Thread.yield();
             }
+        } catch (StalledException e) {
+            throw broken(link, new IOException("node " + link.rank() + " stopped reading its direct channel"));
         } catch (IOException e) {
             throw broken(link, e);
         } finally {
             lock.unlock();
             frame.release();
+        }
+    }
+
+    /**
+     * Writes what the TLS engine asks to send after a post-handshake message the reading side took (a key
+     * update that asks for one back), in order with the frames; nothing once the writer is closed.
+     *
+     * @throws IOException when the socket fails or stays full; the reading side then closes the connection
+     */
+    void answerHandshake() throws IOException {
+        lock.lock();
+        try {
+            if (!closed) {
+                tls.answerHandshake(STALL);
+            }
+        } catch (StalledException e) {
+            throw new IOException("the peer stopped reading its direct channel");
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -103,5 +154,19 @@ final class RawWriter {
         link.close(cause);
         return new NodeFailedException(
                 link.rank(), "the connection to node " + link.rank() + " broke: " + cause.getMessage(), cause);
+    }
+
+    /** A write found the socket full for longer than {@link #STALL_NANOS}. */
+    private static final class StalledException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        StalledException() {
+            super("the socket stayed full", null);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
     }
 }

@@ -94,7 +94,20 @@ final class TestCluster implements AutoCloseable {
             MeldConfig config,
             RecordingFrameHandler handler,
             ConcurrentLinkedQueue<LinkDown> downs) {
+        return transport(clusterId, size, labelRank, config, null, handler, downs);
+    }
+
+    /** {@link #transport(long, int, int, MeldConfig, RecordingFrameHandler, ConcurrentLinkedQueue)} with TLS. */
+    static Transport transport(
+            long clusterId,
+            int size,
+            int labelRank,
+            MeldConfig config,
+            TransportTls tls,
+            RecordingFrameHandler handler,
+            ConcurrentLinkedQueue<LinkDown> downs) {
         return Transport.builder()
+                .tls(tls)
                 .identity(clusterId, size, incarnation(labelRank))
                 .label("test-" + labelRank)
                 .config(config)
@@ -193,6 +206,7 @@ final class TestCluster implements AutoCloseable {
         private final int size;
         private MeldConfig config = smallConfig();
         private int[] ranks;
+        private TransportTls tls;
 
         private Builder(int size) {
             this.size = size;
@@ -201,6 +215,12 @@ final class TestCluster implements AutoCloseable {
 
         Builder config(MeldConfig config) {
             this.config = config;
+            return this;
+        }
+
+        /** Every node speaks TLS with these contexts (plain text without). */
+        Builder tls(TransportTls tls) {
+            this.tls = tls;
             return this;
         }
 
@@ -216,7 +236,7 @@ final class TestCluster implements AutoCloseable {
             try {
                 for (int r : ranks) {
                     c.handlers[r] = new RecordingFrameHandler();
-                    c.transports[r] = transport(CLUSTER_ID, size, r, config, c.handlers[r], c.linkDowns.get(r));
+                    c.transports[r] = transport(CLUSTER_ID, size, r, config, tls, c.handlers[r], c.linkDowns.get(r));
                 }
                 connect(c);
                 return c;
