@@ -57,20 +57,7 @@ class SlurmJobTest {
     @Test
     void shouldRunAVerifiedGupsJobOfThreeTasksWithTheExampleBatchScript() throws Exception {
         int port = freeRun(TASKS);
-        Path script =
-                Path.of("..", "deploy", "slurm", "meld.sbatch").toAbsolutePath().normalize();
-        List<String> command = new ArrayList<>(List.of(
-                RealComponents.program("sbatch", "slurm-wlm").toString(),
-                "--wait",
-                "--nodes=1",
-                "--ntasks=" + TASKS,
-                "--ntasks-per-node=" + TASKS,
-                "--cpus-per-task=1",
-                "--time=5",
-                "--output=" + slurm.dir().resolve("gups-%j.out"),
-                script.toString()));
-        command.addAll(javaArguments());
-        command.addAll(List.of(Gups.class.getName(), "16", "1"));
+        List<String> command = batchJob("gups-", Gups.class.getName(), "16", "1");
 
         long start = System.nanoTime();
         OneMachineSlurm.Result result = slurm.run(command, environment(port), JOB_WAIT);
@@ -95,22 +82,8 @@ class SlurmJobTest {
     @Test
     void shouldLetTheOtherTasksGoOnWhenTheJobKeepsGoing() throws Exception {
         int port = freeRun(TASKS);
-        List<String> command = new ArrayList<>(List.of(
-                RealComponents.program("sbatch", "slurm-wlm").toString(),
-                "--wait",
-                "--nodes=1",
-                "--ntasks=" + TASKS,
-                "--ntasks-per-node=" + TASKS,
-                "--cpus-per-task=1",
-                "--time=5",
-                "--output=" + slurm.dir().resolve("keep-going-%j.out"),
-                Path.of("..", "deploy", "slurm", "meld.sbatch")
-                        .toAbsolutePath()
-                        .normalize()
-                        .toString()));
-        command.addAll(javaArguments());
         // Task 1 fails (its flusher dies: exit status 70); tasks 0 and 2 see it fail in a barrier, and end.
-        command.addAll(List.of(TestPrograms.DyingThread.class.getName(), "1"));
+        List<String> command = batchJob("keep-going-", TestPrograms.DyingThread.class.getName(), "1");
         Map<String, String> env = new HashMap<>(environment(port));
         env.put("SLURM_KILL_BAD_EXIT", "0");
 
@@ -157,6 +130,29 @@ class SlurmJobTest {
                     .containsPattern("node-1 cannot join cluster 'slurm-\\d+\\.\\d+' on localhost:" + (port + 1)
                             + ": .*\\(meld\\.cluster\\.bind-address, meld\\.cluster\\.port\\)");
         }
+    }
+
+    /**
+     * @return {@code sbatch --wait} of the example batch script with {@value #TASKS} tasks on this machine's
+     *     one node, its output in {@code <prefix><job>.out}, running {@code mainAndArgs} on every task
+     */
+    private static List<String> batchJob(String outputPrefix, String... mainAndArgs) {
+        List<String> command = new ArrayList<>(List.of(
+                RealComponents.program("sbatch", "slurm-wlm").toString(),
+                "--wait",
+                "--nodes=1",
+                "--ntasks=" + TASKS,
+                "--ntasks-per-node=" + TASKS,
+                "--cpus-per-task=1",
+                "--time=5",
+                "--output=" + slurm.dir().resolve(outputPrefix + "%j.out"),
+                Path.of("..", "deploy", "slurm", "meld.sbatch")
+                        .toAbsolutePath()
+                        .normalize()
+                        .toString()));
+        command.addAll(javaArguments());
+        command.addAll(List.of(mainAndArgs));
+        return command;
     }
 
     /** The JVM options and class path of every task: small JVMs, this test's class path (which has Meld). */
