@@ -12,12 +12,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * {@code meld bench}: every benchmark at a tiny size, its JSON line's fields, verification failing when
  * it must, and the report. Smoke runs: figures are never checked, only that they are there.
  */
 @Tag("slow")
+// Two tests at a time: each spends most of its time starting its nodes' JVMs, one core each.
+@Execution(ExecutionMode.CONCURRENT)
 class BenchCommandTest {
     /** The fields each benchmark's JSON line must have, the ratios to its baselines among them. */
     static final Map<String, List<String>> FIELDS = Map.of(
