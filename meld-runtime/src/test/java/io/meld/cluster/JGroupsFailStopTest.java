@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meld.config.MeldConfig;
 import io.meld.runtime.RuntimeSettings;
 import io.meld.transport.FailStop;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +43,10 @@ class JGroupsFailStopTest {
                 throw new IllegalStateException("a task's exception, which JGroups logs");
             });
             ran.get(10, TimeUnit.SECONDS);
+            Thread.sleep(200); // JGroups logs the exception after the task has run
+            assertThat(failStop.hasFailed())
+                    .as("an exception that JGroups logs fails no node")
+                    .isFalse();
             timer.execute(() -> {
                 throw new OutOfMemoryError("injected by the test");
             });
@@ -54,6 +57,5 @@ class JGroupsFailStopTest {
             assertThat(on.get().getName()).startsWith("jgroups");
             assertThat(failStop.hasFailed()).isTrue();
         }
-        assertThat(List.of(failed.get())).hasSize(1);
     }
 }

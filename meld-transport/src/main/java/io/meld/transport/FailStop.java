@@ -13,7 +13,8 @@ import java.util.function.BiConsumer;
  * <p>It is every such thread's {@linkplain Thread.UncaughtExceptionHandler uncaught-exception handler}
  * ({@link #install}, {@link #threads}), and is told directly ({@link #fatal}) where a framework catches
  * the error before the thread would die (Netty hands a handler's error to {@code exceptionCaught}, and
- * catches a task's: {@link #guard}). The
+ * catches a task's: {@link #guard}; JGroups logs what its tasks throw, and the cluster layer's log factory
+ * passes a logged error on). The
  * first error runs the node's action, once; later ones only count. The node's action makes it a failed
  * node: its peers learn it is gone, and a launched node's process exits.
  *
