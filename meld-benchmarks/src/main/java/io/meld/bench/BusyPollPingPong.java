@@ -1,5 +1,7 @@
 package io.meld.bench;
 
+import io.meld.security.NodeTls;
+import io.netty.buffer.ByteBufAllocator;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -7,8 +9,10 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import javax.net.ssl.SSLEngine;
 
 /**
  * The machine's floor for a round trip between two JVMs: the same ping-pong as {@link RawTcpPingPong}
@@ -18,32 +22,50 @@ import java.nio.channels.SocketChannel;
  * message costs one {@code write} and the reads that find it, so this is as close to the wire as Java
  * gets, at the price of a core spinning on each side.
  *
+ * <p>With {@code tls}, the same through Meld's TLS (its contexts, an {@link javax.net.ssl.SSLEngine} per
+ * side, {@link TlsByteChannel}): each message is wrapped by its sender and unwrapped by its receiver, on
+ * the polling threads, as on Meld's direct channels. That is the machine's floor for a round trip with
+ * security on.
+ *
  * <p>Started by {@code bin/meld bench latency} as a 2-node program: node 1 ({@code meld.rank}) listens,
  * node 0 connects, warms up, measures for the given time and prints one JSON line, {@code
- * "benchmark":"latency_busy_poll"}, with the fields of {@link LatencyStats}.
+ * "benchmark":"latency_busy_poll"} (or {@code latency_busy_poll_tls}), with the fields of {@link
+ * LatencyStats}.
  */
 public final class BusyPollPingPong {
     private BusyPollPingPong() {}
 
+    /** The TLS of the TLS mode, or {@code null}. */
+    private static NodeTls tls;
+
     /**
-     * @param args {@code PORT SECONDS}
+     * @param args {@code PORT SECONDS [tls]}
      * @throws IOException when the connection fails
      */
     public static void main(String[] args) throws IOException {
+        if (args.length > 2 && !args[2].equals("tls")) {
+            throw new IllegalArgumentException("the third argument '" + args[2] + "' is not tls");
+        }
+        tls = args.length > 2 ? RawTcpStream.tlsContexts() : null;
         RawTcpPingPong.run(args, BusyPollPingPong::serve, BusyPollPingPong::client);
     }
 
     private static void client(int port, double seconds) throws IOException {
-        try (SocketChannel channel = connect(port)) {
+        SocketChannel socket = RawTcp.connectChannel(port);
+        try (ByteChannel channel =
+                configure(socket, tls == null ? null : tls.data().client().newEngine(ByteBufAllocator.DEFAULT))) {
             ByteBuffer request =
                     ByteBuffer.allocateDirect(RawTcpPingPong.REQUEST_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             ByteBuffer answer =
                     ByteBuffer.allocateDirect(RawTcpPingPong.ANSWER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            RawTcpPingPong.measure("latency_busy_poll", seconds, seq -> roundTrip(channel, request, answer, seq));
+            RawTcpPingPong.measure(
+                    tls == null ? "latency_busy_poll" : "latency_busy_poll_tls",
+                    seconds,
+                    seq -> roundTrip(channel, request, answer, seq));
         }
     }
 
-    private static int roundTrip(SocketChannel channel, ByteBuffer request, ByteBuffer answer, long seq)
+    private static int roundTrip(ByteChannel channel, ByteBuffer request, ByteBuffer answer, long seq)
             throws IOException {
         request.clear();
         request.putLong(8, seq);
@@ -56,8 +78,8 @@ public final class BusyPollPingPong {
     private static void serve(int port) throws IOException {
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
-            try (SocketChannel channel = server.accept()) {
-                configure(channel);
+            try (ByteChannel channel = configure(
+                    server.accept(), tls == null ? null : tls.data().server().newEngine(ByteBufAllocator.DEFAULT))) {
                 ByteBuffer request =
                         ByteBuffer.allocateDirect(RawTcpPingPong.REQUEST_BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 ByteBuffer answer =
@@ -78,7 +100,7 @@ public final class BusyPollPingPong {
     }
 
     /** Reads until the buffer is full, spinning on the non-blocking channel. */
-    private static void readFully(SocketChannel channel, ByteBuffer b) throws IOException {
+    private static void readFully(ByteChannel channel, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             if (channel.read(b) < 0) {
                 throw new EOFException();
@@ -86,20 +108,26 @@ public final class BusyPollPingPong {
         }
     }
 
-    private static void writeFully(SocketChannel channel, ByteBuffer b) throws IOException {
+    private static void writeFully(ByteChannel channel, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             channel.write(b);
         }
     }
 
-    private static SocketChannel connect(int port) throws IOException {
-        SocketChannel channel = RawTcp.connectChannel(port);
-        configure(channel);
-        return channel;
-    }
-
-    private static void configure(SocketChannel channel) throws IOException {
-        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        channel.configureBlocking(false);
+    /**
+     * Makes a connected socket non-blocking, after the TLS handshake when {@code engine} is given.
+     *
+     * @return the socket, or the TLS channel over it
+     */
+    private static ByteChannel configure(SocketChannel socket, SSLEngine engine) throws IOException {
+        socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        try {
+            ByteChannel channel = engine == null ? socket : TlsByteChannel.handshake(socket, engine);
+            socket.configureBlocking(false);
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
     }
 }

@@ -64,7 +64,7 @@ public final class RawTcpStream {
      * Meld's own TLS contexts (the same provider, protocol and suites as its data path), from the secret
      * the launcher gives both JVMs, so that the two trust each other.
      */
-    private static NodeTls tlsContexts() {
+    static NodeTls tlsContexts() {
         String file = MeldConfig.load().get(SecuritySettings.SECRET_FILE);
         if (file.isEmpty()) {
             throw new IllegalArgumentException(

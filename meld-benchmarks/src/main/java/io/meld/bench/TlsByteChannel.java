@@ -9,8 +9,10 @@ import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
 
 /**
- * TLS over a blocking socket channel with an {@link SSLEngine}: the least a Java program does to stream
- * encrypted bytes, the raw baseline of what TLS costs a bulk transfer ({@link RawTcpStream}'s TLS mode).
+ * TLS over a socket channel with an {@link SSLEngine}: the least a Java program does to send encrypted
+ * bytes, the raw baseline of what TLS costs a bulk transfer ({@link RawTcpStream}'s TLS mode) and a round
+ * trip ({@link BusyPollPingPong}'s). The handshake needs a blocking socket; after it a non-blocking one
+ * is polled, by the thread that reads or writes.
  * A write wraps its bytes into records (16 KiB of plaintext each) and writes them; a read unwraps
  * straight into the caller's buffer when a whole record fits, else through a buffer of its own.
  *
@@ -118,7 +120,11 @@ final class TlsByteChannel implements ByteChannel {
                     if (!netIn.hasRemaining()) {
                         throw new SSLException("a TLS record larger than the packet buffer");
                     }
-                    if (socket.read(netIn) < 0) {
+                    int n;
+                    while ((n = socket.read(netIn)) == 0) {
+                        Thread.onSpinWait(); // a non-blocking socket: poll it, not the engine
+                    }
+                    if (n < 0) {
                         return -1;
                     }
                 }

@@ -102,6 +102,8 @@ final class BenchResults {
      * @param barrierUs a barrier's mean time, back to back (median of the repetitions)
      * @param allreduceUs an {@code allReduce(long)}'s, likewise
      * @param percentiles the percentiles of the distributions
+     * @param busyPollTlsP50Us the median busy-poll round trip through Meld's TLS: the floor with security on
+     * @param ratioToBusyPollTls the get's median over that one
      */
     record Latency(
             int nodes,
@@ -137,7 +139,12 @@ final class BenchResults {
             double noTlsP50Us,
             double noTlsRatioToBusyPoll,
             double noTlsBarrierUs,
-            double noTlsAllreduceUs)
+            double noTlsAllreduceUs,
+            double busyPollTlsP50Us,
+            double busyPollTlsP99Us,
+            double ratioToBusyPollTls,
+            double barrierRatioToBusyPollTls,
+            double allreduceRatioToBusyPollTls)
             implements BenchmarkResult {
         @Override
         public String benchmark() {

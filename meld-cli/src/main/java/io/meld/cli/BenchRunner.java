@@ -313,6 +313,12 @@ final class BenchRunner {
                 1,
                 List.of(Integer.toString(LoopbackPorts.pick(1).get(0)), s),
                 List.of("-Xmx128m", "-XX:+UseParallelGC"));
+        Run busyTls = launch(
+                BusyPollPingPong.class.getName(),
+                PAIR,
+                1,
+                List.of(Integer.toString(LoopbackPorts.pick(1).get(0)), s, "tls"),
+                List.of("-Xmx128m", "-XX:+UseParallelGC"));
         Run raw = launch(
                 RawTcpPingPong.class.getName(),
                 PAIR,
@@ -324,8 +330,10 @@ final class BenchRunner {
         Map<String, Object> pm = plain.result("latency_meld");
         Map<String, Object> pc = plain.result("latency_collectives");
         Map<String, Object> b = busy.result("latency_busy_poll");
+        Map<String, Object> bt = busyTls.result("latency_busy_poll_tls");
         Map<String, Object> r = raw.result("latency_raw_tcp");
         double floor = num(b, "p50_us");
+        double tlsFloor = num(bt, "p50_us");
         return new BenchResults.Latency(
                 PAIR,
                 1,
@@ -348,6 +356,7 @@ final class BenchRunner {
                         && verified(plain, pm)
                         && verified(plain, pc)
                         && verified(busy, b)
+                        && verified(busyTls, bt)
                         && verified(raw, r),
                 num(m, "p90_us"),
                 num(m, "mean_us"),
@@ -365,7 +374,12 @@ final class BenchRunner {
                 num(pm, "p50_us"),
                 ratio(num(pm, "p50_us"), floor),
                 num(pc, "barrier_us"),
-                num(pc, "allreduce_us"));
+                num(pc, "allreduce_us"),
+                tlsFloor,
+                num(bt, "p99_us"),
+                ratio(num(m, "p50_us"), tlsFloor),
+                ratio(num(c, "barrier_us"), tlsFloor),
+                ratio(num(c, "allreduce_us"), tlsFloor));
     }
 
     // ---------------------------------------------------------------------------------------------

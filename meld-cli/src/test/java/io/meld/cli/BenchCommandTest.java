@@ -45,7 +45,9 @@ class BenchCommandTest {
                     "allreduce_ratio_to_busy_poll",
                     "raw_tcp_p50_us",
                     "raw_tcp_p99_us",
-                    "ratio_to_raw_tcp"),
+                    "ratio_to_raw_tcp",
+                    "busy_poll_tls_p50_us",
+                    "ratio_to_busy_poll_tls"),
             "bandwidth",
             List.of(
                     "get_gb_per_sec",

@@ -166,7 +166,12 @@ class BenchResultsTest {
                         "no_tls_p50_us",
                         "no_tls_ratio_to_busy_poll",
                         "no_tls_barrier_us",
-                        "no_tls_allreduce_us");
+                        "no_tls_allreduce_us",
+                        "busy_poll_tls_p50_us",
+                        "busy_poll_tls_p99_us",
+                        "ratio_to_busy_poll_tls",
+                        "barrier_ratio_to_busy_poll_tls",
+                        "allreduce_ratio_to_busy_poll_tls");
         assertThat(fields(blank(BenchResults.Bandwidth.class)))
                 .containsExactly(
                         "benchmark",

@@ -29,6 +29,19 @@ class PollThenSleepTest {
     }
 
     @Test
+    void shouldPollAgainAfterEveryWakeUp() throws Exception {
+        long window = 200_000_000;
+        SelectStrategy s = PollThenSleep.factory(window).newSelectStrategy();
+        Thread.sleep(window / 1_000_000 + 50); // idle longer than the window
+        assertThat(s.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.SELECT);
+        // The event loop slept, woke for a frame and handled it itself: the next looks poll for the next one.
+        assertThat(s.calculateStrategy(() -> 0, false))
+                .as("the wake-up counts as traffic")
+                .isZero();
+        assertThat(s.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.CONTINUE);
+    }
+
+    @Test
     void shouldBehaveAsNettyDoesWhenTurnedOff() throws Exception {
         SelectStrategy s = PollThenSleep.factory(0).newSelectStrategy();
         assertThat(s.calculateStrategy(() -> 2, true)).isEqualTo(2);

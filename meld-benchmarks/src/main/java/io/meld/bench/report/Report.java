@@ -763,6 +763,14 @@ public final class Report {
                     rows.add(row(
                             r,
                             b,
+                            "p50 round trip (\u00b5s) vs busy-poll TCP through the same TLS",
+                            "p50_us",
+                            "busy_poll_tls_p50_us",
+                            "ratio_to_busy_poll_tls",
+                            verified));
+                    rows.add(row(
+                            r,
+                            b,
                             "p50 round trip (\u00b5s) without TLS vs busy-poll TCP",
                             "no_tls_p50_us",
                             "busy_poll_p50_us",
