@@ -72,6 +72,45 @@ class NodeFailureProcessTest {
         run(0, "SIGSTOP of the coordinator", nodes -> signal("STOP", nodes.process(0)));
     }
 
+    /**
+     * A frozen node woken up after the others counted it as failed and went on must not go on as well: it
+     * reads its peers' notice (its kernel kept it while the process was stopped) and fails, with the fail-stop
+     * status, while the others finish their work without it.
+     */
+    @Test
+    void shouldTurnAwayAFrozenNodeThatWakesUpWhileTheOthersGoOn() throws Exception {
+        int victim = 2;
+        try (NodeProcesses nodes =
+                new NodeProcesses(3, TestPrograms.LeftBehindProbe.class, List.of(Integer.toString(victim)), SETTINGS)) {
+            try {
+                nodes.out.awaitLines(3, l -> l.matches("\\[\\d] READY \\d"), Duration.ofSeconds(60));
+                Thread.sleep(300); // every node is in the barrier
+                signal("STOP", nodes.process(victim));
+                nodes.out.awaitLines(2, l -> l.endsWith("DETECTED node=" + victim), BOUND);
+                signal("CONT", nodes.process(victim));
+
+                Process woken = nodes.process(victim);
+                assertThat(woken.waitFor(30, TimeUnit.SECONDS))
+                        .as("the woken node ended:%n%s", nodes.out.text())
+                        .isTrue();
+                assertThat(woken.exitValue())
+                        .as("the woken node's exit status (the fail-stop's):%n%s", nodes.out.text())
+                        .isEqualTo(70);
+                assertThat(nodes.out.lines())
+                        .as("the woken node says why")
+                        .anyMatch(l -> l.startsWith("[" + victim + "]") && l.contains("turned away"))
+                        .noneMatch(l -> l.contains("VICTIM WENT ON"));
+                nodes.assertSurvivorsEnded(victim);
+                assertThat(nodes.out.lines())
+                        .as("the others went on without it, and read right")
+                        .filteredOn(l -> l.endsWith("WENT ON wrong=0"))
+                        .hasSize(2);
+            } finally {
+                signal("CONT", nodes.process(victim));
+            }
+        }
+    }
+
     private interface Fault {
         void inflict(NodeProcesses nodes) throws Exception;
     }

@@ -318,6 +318,58 @@ final class TestPrograms {
     }
 
     /**
+     * Node {@code args[0]} is the victim, which the test freezes while it reads another node's elements and
+     * the others wait in a barrier that it never joins: they see it fail and go on without it, each reading the other's elements for {@value #ROUNDS}
+     * rounds of 100 ms, and then close. The victim, woken up, must not go on: it is turned away.
+     *
+     * <p>Lines: {@code READY r}; {@code DETECTED node=N}; {@code WENT ON wrong=W}; {@code CLOSED}; and from a
+     * victim that was not turned away, {@code VICTIM WENT ON}.
+     */
+    static final class LeftBehindProbe {
+        static final int ROUNDS = 40;
+
+        public static void main(String[] args) throws InterruptedException {
+            int victim = Integer.parseInt(args[0]);
+            Meld meld = Meld.join();
+            int rank = meld.rank();
+            GlobalLongArray a = meld.longArray("left-behind", 1024L * meld.size()); // r holds [1024r, 1024r + 1024)
+            for (long i = 1024L * rank; i < 1024L * (rank + 1); i++) {
+                a.set(i, i * 7);
+            }
+            meld.barrier();
+            System.out.println("READY " + rank);
+            if (rank == victim) {
+                try {
+                    while (true) { // frozen while it reads node 0's elements; turned away when woken
+                        a.get(0);
+                        Thread.sleep(10);
+                    }
+                } catch (NodeFailedException e) {
+                    System.out.println("DETECTED node=" + e.node());
+                }
+                System.out.println("VICTIM WENT ON");
+                System.exit(0);
+            }
+            try {
+                meld.barrier(); // the victim never comes: the others leave it when the victim fails
+            } catch (NodeFailedException e) {
+                System.out.println("DETECTED node=" + e.node());
+            }
+            int other = 3 - rank - victim; // the other survivor of three
+            long wrong = 0;
+            for (int round = 0; round < ROUNDS; round++) {
+                long i = 1024L * other + round;
+                wrong += a.get(i) == i * 7 ? 0 : 1;
+                Thread.sleep(100);
+            }
+            System.out.println("WENT ON wrong=" + wrong);
+            meld.close();
+            System.out.println("CLOSED");
+            System.exit(wrong == 0 ? 0 : 1);
+        }
+    }
+
+    /**
      * Node {@code args[0]} hands an {@link OutOfMemoryError} to its flusher thread's uncaught-exception
      * handler, as the JVM does when the error ends that thread; the others wait in a barrier and print
      * whom they lost.

@@ -45,6 +45,7 @@ import io.meld.transport.Link;
 import io.meld.transport.Links;
 import io.meld.transport.Transport;
 import io.meld.transport.TransportSettings;
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +56,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.DoubleBinaryOperator;
@@ -127,6 +130,8 @@ final class MeldNode implements Meld {
      * cluster layer's threads when a node leaves.
      */
     private volatile Links links;
+    /** The peers this node's cluster view has left: failed for it, whatever they say. */
+    private final Set<Integer> leftTheView = ConcurrentHashMap.newKeySet();
 
     private ClusterMembership membership;
 
@@ -301,6 +306,7 @@ final class MeldNode implements Meld {
                 .handle(FrameType.MESSAGE_CREDIT, messaging.creditsHandler())
                 .handle(FrameType.SYNC, sync)
                 .handle(FrameType.TASK, tasks)
+                .handle(FrameType.EVICTED, this::onEvicted)
                 .onLinkDown(this::onLinkDown);
     }
 
@@ -745,7 +751,9 @@ final class MeldNode implements Meld {
      * NodeFailedException} naming it, while the JVM and the program's other nodes go on. Runs once.
      */
     private void failStop(Thread thread, Throwable error) {
-        String why = "node " + rank + " failed: its thread " + thread.getName() + " died of " + error;
+        String why = error instanceof TurnedAway
+                ? "node " + rank + " failed: " + error.getMessage()
+                : "node " + rank + " failed: its thread " + thread.getName() + " died of " + error;
         failure = new NodeFailedException(rank, why, error);
         // A failed node says no goodbye: its close() does nothing from now on, and its peers see it fail.
         closed.set(true);
@@ -785,13 +793,48 @@ final class MeldNode implements Meld {
 
     // The cluster layer removed the node from its view: it died, froze or was cut off. Its data-path
     // connections may still be open (a frozen process's kernel keeps them), so they are closed here:
-    // senders waiting for room on them fail too, and a node that wakes up finds itself cut off.
+    // senders waiting for room on them fail too, and a node that wakes up reads, before anything else,
+    // that it was left behind (onEvicted).
     private void onNodeLeft(int node, String why) {
+        leftTheView.add(node);
         MeldException e = new MeldException(why);
         peers.failed(node, e);
         Links l = links;
         if (l != null) {
-            l.disconnect(node, e);
+            l.disconnect(node, e, "node " + rank + " counts node " + node + " as failed (" + why + ")");
+        }
+    }
+
+    /**
+     * A peer says the cluster counts this node as failed: it was frozen or cut off past the failure
+     * timeout, and the others went on without it. It must not go on as if nothing happened (its program
+     * would compute alone, and its results would be taken for the cluster's), so it fails as a node whose
+     * thread died does. A notice from a peer that this node's own cluster view has left already is only
+     * logged: the two were cut apart and each went on without the other, and neither is more right. (A
+     * peer this node counts as failed only because a connection to it closed is no such case: the close
+     * may be the eviction's own.)
+     */
+    private void onEvicted(Link link, int flags, ByteBuf payload) {
+        String notice = payload.toString(StandardCharsets.UTF_8);
+        if (leftTheView.contains(link.rank())) {
+            LOG.warn("node {} says: {}; this node counts node {} as failed too", link.rank(), notice, link.rank());
+            return;
+        }
+        onTurnedAway(notice);
+    }
+
+    /** This node was left behind by the cluster: it fails, with {@code why}. */
+    private void onTurnedAway(String why) {
+        failStop.fatal(Thread.currentThread(), new TurnedAway("it was turned away: " + why));
+    }
+
+    /** Why a node that the cluster left behind fails: no thread of its died. */
+    private static final class TurnedAway extends MeldException {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        TurnedAway(String message) {
+            super(message);
         }
     }
 

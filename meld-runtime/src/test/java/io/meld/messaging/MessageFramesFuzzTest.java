@@ -163,7 +163,7 @@ class MessageFramesFuzzTest {
             }
 
             @Override
-            public void disconnect(int peer, Throwable cause) {}
+            public void disconnect(int peer, Throwable cause, String notice) {}
 
             @Override
             public void close() {}

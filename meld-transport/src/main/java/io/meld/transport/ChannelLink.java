@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -146,9 +147,26 @@ final class ChannelLink implements Link {
 
     /** Closes the connection from any thread; the link goes down with {@code cause}. */
     void close(Throwable cause) {
+        close(cause, null);
+    }
+
+    /**
+     * Closes the connection from any thread, after writing an {@link FrameType#EVICTED} frame with {@code
+     * notice} if there is one and it can go at once; the link goes down with {@code cause}.
+     */
+    void close(Throwable cause, String notice) {
         try {
             channel.eventLoop().execute(transport.failStop().guard(() -> {
                 ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
+                if (notice != null && !down && channel.isActive()) {
+                    RawWriter r = raw;
+                    if (r != null) {
+                        r.tryWrite(evicted(this, notice));
+                    } else if (channel.isWritable()) {
+                        // Written to the socket now, on this thread; closing after it still delivers it.
+                        channel.writeAndFlush(evicted(this, notice), channel.voidPromise());
+                    }
+                }
                 if (handler != null) {
                     handler.closeWith(cause);
                 }
@@ -158,6 +176,16 @@ final class ChannelLink implements Link {
             // The node is closing and its I/O threads have stopped, closing every channel as they did (a view
             // that says a peer left can come that late).
         }
+    }
+
+    /** @return an {@link FrameType#EVICTED} frame of {@code link} with {@code notice}, cut to 1 KiB */
+    static ByteBuf evicted(Link link, String notice) {
+        byte[] text = notice.getBytes(StandardCharsets.UTF_8);
+        int length = Math.min(text.length, 1024);
+        ByteBuf frame = link.newFrame(FrameType.EVICTED, 0, length);
+        frame.writeBytes(text, 0, length);
+        Link.checkAndSetLength(frame, link.maxFrameSize());
+        return frame;
     }
 
     /**

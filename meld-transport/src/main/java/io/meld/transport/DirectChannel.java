@@ -442,6 +442,35 @@ public final class DirectChannel implements Link {
         return "direct channel to node " + rank;
     }
 
+    /**
+     * Writes an {@link FrameType#EVICTED} frame with {@code notice} before the channel closes, if no thread
+     * holds the channel and the socket takes it at once; never waits. A frame the socket took only part of
+     * is cut short, as the close would cut it.
+     */
+    void tryWriteLast(String notice) {
+        if (!tryAcquire()) {
+            return;
+        }
+        ByteBuf frame = ChannelLink.evicted(this, notice);
+        try {
+            frame.setLongLE(frame.readerIndex() + FrameDescriptor.SEQUENCE_OFFSET, nextOutboundSequence++);
+            ByteBuffer out = frame.nioBuffer();
+            if (tls != null) {
+                tls.write(out, nanos -> {
+                    throw new IOException("full");
+                });
+            }
+            while (out.hasRemaining() && socket.write(out) > 0) {
+                // the socket takes what it has room for
+            }
+        } catch (IOException e) {
+            // the channel closes now all the same
+        } finally {
+            frame.release();
+            release();
+        }
+    }
+
     /** Closes the socket, from any thread; the channel goes down without blaming the peer. */
     void close() {
         down = true;

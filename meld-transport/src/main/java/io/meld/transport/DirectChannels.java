@@ -109,13 +109,21 @@ final class DirectChannels {
 
     /** Closes the channel to {@code peer} and the end of its channel here, if any; the end with {@code cause}. */
     void close(int peer, Throwable cause) {
+        close(peer, cause, null);
+    }
+
+    /** The same, first writing {@code notice} on both if it can go at once ({@link Links#disconnect}). */
+    void close(int peer, Throwable cause, String notice) {
         DirectChannel d = channels.get(peer);
         if (d != null) {
+            if (notice != null) {
+                d.tryWriteLast(notice);
+            }
             d.close();
         }
         ChannelLink end = served.get(peer);
         if (end != null) {
-            end.close(cause);
+            end.close(cause, notice);
         }
     }
 

@@ -29,6 +29,12 @@ public final class FrameType {
     public static final int MESSAGE = 40;
     /** Flow control of messages: a receiver's grant of window, or a waiting sender's request for one. */
     public static final int MESSAGE_CREDIT = 41;
+    /**
+     * A node's last word to a peer the cluster declared failed: a UTF-8 reason, written on each connection
+     * to the peer just before it closes ({@link Links#disconnect}), read by the peer if it ever runs again
+     * (a frozen process woken up).
+     */
+    public static final int EVICTED = 48;
 
     /** The largest type number; types are one unsigned byte. */
     public static final int MAX = 255;
@@ -53,6 +59,7 @@ public final class FrameType {
             case TASK -> "TASK";
             case MESSAGE -> "MESSAGE";
             case MESSAGE_CREDIT -> "MESSAGE_CREDIT";
+            case EVICTED -> "EVICTED";
             default -> "unknown(" + type + ")";
         };
     }

@@ -544,8 +544,9 @@ public final class InMemoryNetwork implements AutoCloseable {
             }
         }
 
+        /** The {@code notice} goes nowhere: nodes in one JVM cannot be frozen apart. */
         @Override
-        public void disconnect(int peer, Throwable cause) {
+        public void disconnect(int peer, Throwable cause, String notice) {
             lock.lock();
             try {
                 for (int lane = 0; lane < lanes; lane++) {

@@ -61,10 +61,16 @@ public interface Links extends AutoCloseable {
      * waiting for ever, frames queued to the peer are dropped, and the {@link LinkListener} hears of each
      * link with {@code cause}, on the link's I/O thread. Does nothing for links that are down already.
      *
+     * <p>With a {@code notice}, every connection to the peer first carries an {@link FrameType#EVICTED} frame
+     * with it, where the frame can go at once (nothing is queued on it, no write is in progress): a frozen
+     * peer whose process runs again reads it, on whichever connection it reads first, before the end of
+     * that connection tells it anything else. Never waits.
+     *
      * @param peer the failed peer's rank
      * @param cause why it is considered failed
+     * @param notice what the peer is told, or {@code null}
      */
-    void disconnect(int peer, Throwable cause);
+    void disconnect(int peer, Throwable cause, String notice);
 
     /** Closes every link: what was sent already is delivered first, then the peers see the links go down. */
     @Override

@@ -119,6 +119,46 @@ final class RawWriter {
     }
 
     /**
+     * Writes a last frame if it can go at once (no write in progress, room in the socket), for a connection
+     * about to close; never waits. A frame the socket took only part of is cut short, as the close would
+     * cut it. Releases it.
+     *
+     * @return whether it was written whole
+     */
+    boolean tryWrite(ByteBuf frame) {
+        if (!lock.tryLock()) {
+            frame.release();
+            return false;
+        }
+        try {
+            if (closed) {
+                return false;
+            }
+            frame.setLongLE(frame.readerIndex() + FrameDescriptor.SEQUENCE_OFFSET, nextSequence++);
+            ByteBuffer nio = frame.nioBuffer();
+            if (tls != null) {
+                tls.write(nio, nanos -> {
+                    throw new IOException("full");
+                });
+                return true;
+            }
+            while (nio.hasRemaining()) {
+                int n = fd.write(nio, nio.position(), nio.limit());
+                if (n <= 0) {
+                    return false;
+                }
+                nio.position(nio.position() + n);
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        } finally {
+            lock.unlock();
+            frame.release();
+        }
+    }
+
+    /**
      * Writes what the TLS engine asks to send after a post-handshake message the reading side took (a key
      * update that asks for one back), in order with the frames; nothing once the writer is closed.
      *

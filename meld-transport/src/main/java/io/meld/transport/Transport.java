@@ -353,14 +353,14 @@ public final class Transport implements Links, AutoCloseable {
     }
 
     @Override
-    public void disconnect(int peer, Throwable cause) {
+    public void disconnect(int peer, Throwable cause, String notice) {
         for (int lane = 0; lane < lanes; lane++) {
             ChannelLink link = links.get(index(peer, lane));
             if (link != null) {
-                link.close(cause);
+                link.close(cause, notice);
             }
         }
-        directs.close(peer, cause);
+        directs.close(peer, cause, notice);
     }
 
     @Override

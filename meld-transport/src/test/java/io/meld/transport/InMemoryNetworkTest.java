@@ -237,7 +237,7 @@ class InMemoryNetworkTest {
     @Test
     void shouldDisconnectAPeerAndCloseANodeAfterWhatItSentIsDelivered() {
         start(3);
-        nodes[0].disconnect(2, new IOException("declared failed"));
+        nodes[0].disconnect(2, new IOException("declared failed"), null);
         assertThat(nodes[0].link(2)).isNull();
         send(nodes[0].link(1), 0, 1);
         nodes[0].close();

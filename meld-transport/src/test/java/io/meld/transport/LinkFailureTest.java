@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meld.NodeFailedException;
 import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -50,6 +52,40 @@ class LinkFailureTest {
             c.assertLinkWorks(0, 2);
             assertThat(lanes(c.linkDowns(2))).extracting(d -> d.link().rank()).containsExactly(1);
         }
+    }
+
+    /**
+     * A peer the cluster declared failed is told so on every connection to it before the connection
+     * closes (a frozen process woken up reads it first, whichever connection it reads): its lanes, the
+     * end of its direct channel served here, and this node's direct channel to it.
+     */
+    @Test
+    void shouldTellADisconnectedPeerOnEveryConnectionBeforeClosingIt() {
+        try (TestCluster c = TestCluster.of(3).start()) {
+            int lanes = c.node(0).lanes();
+            c.node(0).disconnect(1, new IOException("declared failed"), "node 0 counts node 1 as failed");
+            Await.until(
+                    "node 1 to read the notice on its " + lanes + " lanes and both direct channels",
+                    () -> notices(c, 1).size() == lanes + 2);
+            assertThat(notices(c, 1)).allSatisfy(f -> assertThat(f.from()).isZero());
+            assertThat(notices(c, 1))
+                    .extracting(RecordingFrameHandler.Frame::lane)
+                    .containsOnly(0, DirectChannel.LANE);
+            Await.until(
+                    "node 1 to see its lanes to node 0 end after it",
+                    () -> lanes(c.linkDowns(1)).stream()
+                                    .filter(d -> d.link().rank() == 0)
+                                    .count()
+                            == lanes);
+            assertThat(notices(c, 2)).as("nobody else is told").isEmpty();
+            c.assertLinkWorks(1, 2);
+        }
+    }
+
+    private static List<RecordingFrameHandler.Frame> notices(TestCluster c, int rank) {
+        return c.received(rank).frames().stream()
+                .filter(f -> new String(f.payload(), StandardCharsets.UTF_8).equals("node 0 counts node 1 as failed"))
+                .toList();
     }
 
     /**

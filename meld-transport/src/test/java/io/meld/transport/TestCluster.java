@@ -113,6 +113,7 @@ final class TestCluster implements AutoCloseable {
                 .config(config)
                 .bind("127.0.0.1", 0)
                 .handle(TEST_TYPE, handler)
+                .handle(FrameType.EVICTED, handler) // recorded like the test frames; the notice tells it apart
                 .onLinkDown((link, cause) -> downs.add(new LinkDown(link, cause)))
                 .failStop(new FailStop((thread, error) -> FATAL.add(new Fatal(thread, error))))
                 .build();
