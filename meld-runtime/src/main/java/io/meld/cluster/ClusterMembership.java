@@ -108,6 +108,16 @@ public final class ClusterMembership implements AutoCloseable {
          * @param ranks the ranks of the nodes in the view (those that have one), ascending
          */
         default void onFormationView(List<Integer> ranks) {}
+
+        /**
+         * Called on a JGroups thread when the running cluster turned this formed node away: the others
+         * had removed it (it froze or was cut off past the failure timeout) and went on without it, and
+         * refused to merge it back. Only a node that sees no more than half of the cluster is told: of two
+         * parts cut apart, each turns the other away, and the larger goes on.
+         *
+         * @param reason why, in the words of the node that turned it away
+         */
+        default void onTurnedAway(String reason) {}
     }
 
     private final JChannel channel;
@@ -129,6 +139,9 @@ public final class ClusterMembership implements AutoCloseable {
     private final Map<Address, NodeInfo> seen = new LinkedHashMap<>();
 
     private Map<Address, Integer> ranksByAddress;
+    /** The members that left a view since formation: failed for good, turned away if they come back. */
+    private final Set<Address> left = ConcurrentHashMap.newKeySet();
+
     private List<NodeInfo> nodes;
     private int rank = -1;
     private volatile boolean closing;
@@ -282,6 +295,7 @@ public final class ClusterMembership implements AutoCloseable {
             Set<Address> present = new HashSet<>(view.getMembers());
             formed.forEach((address, r) -> {
                 if (!present.contains(address) && r != rank) {
+                    left.add(address);
                     listener.onNodeLeft(
                             r, leftReason(r, "view " + view.getViewId().getId()));
                 }
@@ -289,14 +303,62 @@ public final class ClusterMembership implements AutoCloseable {
         }
     }
 
-    /** A running cluster's {@link LateJoinGuard} turned this node away: formation fails with the reason. */
+    /**
+     * A member that left a view since formation asks to merge back: refused. If this node itself sees no
+     * more than half of the cluster, the merge would have joined it to the larger part, which went on
+     * without it: it was left behind, and its listener hears it. Whichever side of a merge asks first, the
+     * smaller one learns it this way or through {@link #turnedAway}.
+     *
+     * @return why the member may not come back
+     */
+    private String refuseLeftMember(Address member) {
+        String reason = describe(nodes.get(ranksByAddress.get(member))) + " was counted as failed when it left the"
+                + " view, and the others went on without it; a node that left may not come back";
+        if (leftBehind()) {
+            listener.onTurnedAway("it sees " + seenMembers() + " of the cluster's " + ranksByAddress.size()
+                    + " nodes, and refused the merge of the others (" + reason + ")");
+        }
+        return reason;
+    }
+
+    /**
+     * A running cluster's {@link LateJoinGuard} turned this node away: formation fails with the reason; a
+     * formed node that sees no more than half of the cluster was left behind, and its listener hears it.
+     */
     private void turnedAway(String reason) {
         lock.lock();
         try {
-            if (ranksByAddress == null && whyTurnedAway == null) {
-                whyTurnedAway = reason;
-                viewChanged.signalAll();
+            if (ranksByAddress == null) {
+                if (whyTurnedAway == null) {
+                    whyTurnedAway = reason;
+                    viewChanged.signalAll();
+                }
+                return;
             }
+        } finally {
+            lock.unlock();
+        }
+        if (leftBehind()) {
+            listener.onTurnedAway(reason);
+        } else {
+            LOG.warn(
+                    "turned away by nodes this node counts as failed, while it sees more than half of the cluster:"
+                            + " it goes on ({})",
+                    reason);
+        }
+    }
+
+    /** @return whether this formed node's view holds no more than half of the cluster's nodes */
+    private boolean leftBehind() {
+        return 2 * seenMembers() <= ranksByAddress.size();
+    }
+
+    /** @return how many of the formed cluster's nodes this node's latest view holds, itself included */
+    private long seenMembers() {
+        lock.lock();
+        try {
+            Set<Address> present = new HashSet<>(latest.getMembers());
+            return ranksByAddress.keySet().stream().filter(present::contains).count();
         } finally {
             lock.unlock();
         }
@@ -354,6 +416,7 @@ public final class ClusterMembership implements AutoCloseable {
                 ranksByAddress.forEach((address, r) -> {
                     if (!present.contains(address) && r != rank) {
                         left.add(r);
+                        this.left.add(address);
                     }
                 });
             }
@@ -435,7 +498,9 @@ public final class ClusterMembership implements AutoCloseable {
         this.ranksByAddress = Map.copyOf(ranks);
         this.rank = ranks.get(channel.getAddress());
         String clusterName = config.get(ClusterSettings.NAME);
-        guard.formed(a -> ranksByAddress.containsKey(a) ? null : lateJoiner(clusterName, a));
+        guard.formed(a -> !ranksByAddress.containsKey(a)
+                ? lateJoiner(clusterName, a)
+                : left.contains(a) ? refuseLeftMember(a) : null);
     }
 
     /** Why {@code joiner}, not a member of the formed cluster, may not join it. */

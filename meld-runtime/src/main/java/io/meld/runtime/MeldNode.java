@@ -250,6 +250,11 @@ final class MeldNode implements Meld {
                                 LauncherProgress.view(ranks);
                             }
                         }
+
+                        @Override
+                        public void onTurnedAway(String reason) {
+                            MeldNode.this.onTurnedAway(reason);
+                        }
                     });
             rank = membership.rank();
             nodes = membership.nodes();
