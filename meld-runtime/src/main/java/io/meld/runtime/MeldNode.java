@@ -59,6 +59,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
@@ -770,8 +771,10 @@ final class MeldNode implements Meld {
             // The JVM's halt waits for its threads in native code (every selector's) for about 300 ms before
             // the process ends, and only then does the kernel close its sockets: closing the data
             // connections first lets the peers see the failure at once. On a thread of its own, as closing
-            // may wait for the thread that died; the halt comes after at most CLOSE_BEFORE_HALT_MILLIS.
-            Links l = links;
+            // may wait for the thread that died; the halt comes after at most CLOSE_BEFORE_HALT_MILLIS. A
+            // node turned away skips it: its peers removed it already, and closing its connections would
+            // only end its own program's waits with their failures before the halt.
+            Links l = error instanceof TurnedAway ? null : links;
             if (l != null) {
                 Thread closer = Thread.ofPlatform()
                         .daemon()
@@ -828,9 +831,17 @@ final class MeldNode implements Meld {
         onTurnedAway(notice);
     }
 
-    /** This node was left behind by the cluster: it fails, with {@code why}. */
+    /**
+     * This node was left behind by the cluster: it fails, with {@code why}. A process's node never returns
+     * from here: the first thread halts the process, and any other (a program thread reading its direct
+     * channel, another I/O thread) waits for that, so that nothing it read after the notice (the end of
+     * the connection, a peer's failure) reaches the program.
+     */
     private void onTurnedAway(String why) {
         failStop.fatal(Thread.currentThread(), new TurnedAway("it was turned away: " + why));
+        while (ownsProcess) {
+            LockSupport.park(this);
+        }
     }
 
     /** Why a node that the cluster left behind fails: no thread of its died. */
