@@ -90,9 +90,8 @@ final class MeldNode implements Meld {
     private static final Logger LOG = LoggerFactory.getLogger(MeldNode.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     /**
-     * The exit status of the process of a node that failed because one of its threads died ({@link
-     * #failStop}):
-     * EX_SOFTWARE of sysexits.h, an internal error.
+     * The exit status of the process of a node that failed ({@link #failStop}) because one of its threads
+     * died or because the cluster turned it away: EX_SOFTWARE of sysexits.h, an internal error.
      */
     static final int FAIL_STOP_EXIT = 70;
 
@@ -752,9 +751,10 @@ final class MeldNode implements Meld {
      * A thread this node depends on died (its own, Netty's or JGroups'): the node fails as a whole rather
      * than going on without it. A node that is its process's one node ({@code Meld.join}: bin/meld run,
      * Slurm, Kubernetes, a program started by hand) closes its connections and halts its process with
-     * {@link #FAIL_STOP_EXIT}, and its peers see its connections close; a node of {@code Meld.local} stops every service and closes its
-     * connections and its cluster channel, and every call of its program fails with a {@link
-     * NodeFailedException} naming it, while the JVM and the program's other nodes go on. Runs once.
+     * {@link #FAIL_STOP_EXIT}, and its peers see its connections close (a node the cluster turned away
+     * halts without closing them: {@link #onTurnedAway}); a node of {@code Meld.local} stops every service
+     * and closes its connections and its cluster channel, and every call of its program fails with a
+     * {@link NodeFailedException} naming it, while the JVM and the program's other nodes go on. Runs once.
      */
     private void failStop(Thread thread, Throwable error) {
         String why = error instanceof TurnedAway

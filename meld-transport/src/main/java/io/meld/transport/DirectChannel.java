@@ -456,9 +456,7 @@ public final class DirectChannel implements Link {
             frame.setLongLE(frame.readerIndex() + FrameDescriptor.SEQUENCE_OFFSET, nextOutboundSequence++);
             ByteBuffer out = frame.nioBuffer();
             if (tls != null) {
-                tls.write(out, nanos -> {
-                    throw new IOException("full");
-                });
+                tls.write(out, TlsWire.Stall.NO_WAIT);
             }
             while (out.hasRemaining() && socket.write(out) > 0) {
                 // the socket takes what it has room for

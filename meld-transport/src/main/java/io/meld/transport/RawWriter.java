@@ -137,9 +137,7 @@ final class RawWriter {
             frame.setLongLE(frame.readerIndex() + FrameDescriptor.SEQUENCE_OFFSET, nextSequence++);
             ByteBuffer nio = frame.nioBuffer();
             if (tls != null) {
-                tls.write(nio, nanos -> {
-                    throw new IOException("full");
-                });
+                tls.write(nio, TlsWire.Stall.NO_WAIT);
                 return true;
             }
             while (nio.hasRemaining()) {

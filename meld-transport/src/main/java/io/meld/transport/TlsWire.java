@@ -307,6 +307,11 @@ final class TlsWire {
     /** Told while a write finds the socket full; throws to stop it. */
     @FunctionalInterface
     interface Stall {
+        /** Stops a write the first time it finds the socket full: for a last frame that must not wait. */
+        Stall NO_WAIT = nanos -> {
+            throw new IOException("the socket is full");
+        };
+
         /** @param nanos how long the socket has been full */
         void stalled(long nanos) throws IOException;
     }
